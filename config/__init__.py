@@ -1,0 +1,149 @@
+"""Configuration from the environment (and an optional .env), with DESIGN.md's defaults."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Days of the week (0 = Monday) and a time of day."""
+
+    days: tuple[int, ...]
+    at: time
+
+    def __str__(self) -> str:
+        days = "daily" if len(self.days) == 7 else ",".join(DAY_NAMES[d] for d in self.days)
+        fmt = "%H:%M:%S" if self.at.second else "%H:%M"
+        return f"{days} {self.at.strftime(fmt)}"
+
+
+def parse_schedule(text: str) -> Schedule:
+    """Parse `mon 09:00`, `mon,thu 09:00:30`, `daily 18:00`."""
+    match = re.fullmatch(r"\s*([a-zA-Z,\s]+?)\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*", text or "")
+    if not match:
+        raise ConfigError(f"bad schedule {text!r}: expected day names and a time, e.g. 'mon 09:00'")
+    names, hour, minute, second = match.groups()
+    days: set[int] = set()
+    for name in re.split(r"[,\s]+", names.strip().lower()):
+        if name == "daily":
+            days.update(range(7))
+        elif name in DAY_NAMES or name in FULL_DAY_NAMES:
+            days.add(DAY_NAMES.index(name[:3]))
+        else:
+            raise ConfigError(f"bad schedule {text!r}: unknown day {name!r}")
+    h, m, s = int(hour), int(minute), int(second or 0)
+    if h > 23 or m > 59 or s > 59:
+        raise ConfigError(f"bad schedule {text!r}: no such time of day")
+    return Schedule(tuple(sorted(days)), time(h, m, s))
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown timezone {name!r}") from exc
+
+
+def _int(env: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{key} must be at least {minimum}, not {value}")
+    return value
+
+
+def _admins(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not re.fullmatch(r"-?\d+", part):
+            raise ConfigError(f"BOT_ADMINS must be comma-separated Telegram user ids, not {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    db_path: str = "data/bot.db"
+    admins: frozenset[int] = field(default_factory=frozenset)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    language: str = "zh"
+    reminder_schedule: Schedule = field(default_factory=lambda: parse_schedule("mon 09:00"))
+    digest_schedule: Schedule = field(default_factory=lambda: parse_schedule("mon 10:00"))
+    stale_days: int = 7
+    lag_points: int = 10
+    catchup_hours: int = 24
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    invite_days: int = 7
+
+    @property
+    def file_api_url(self) -> str:
+        """Base URL for file downloads: .../bot -> .../file/bot."""
+        base = self.api_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"
+
+    def with_overrides(self, **changes) -> Config:
+        return replace(self, **changes)
+
+
+def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | None = ".env") -> Config:
+    """Read the configuration; values in a .env file fill in what the environment lacks."""
+    if env is None:
+        env = dict(os.environ)
+        if dotenv_path and Path(dotenv_path).is_file():
+            from dotenv import dotenv_values
+
+            for key, value in dotenv_values(dotenv_path).items():
+                if value is not None:
+                    env.setdefault(key, value)
+    language = env.get("BOT_LANGUAGE", "zh").strip().lower() or "zh"
+    if language not in ("zh", "en"):
+        raise ConfigError(f"BOT_LANGUAGE must be zh or en, not {language!r}")
+    log_level = env.get("BOT_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
+    return Config(
+        token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+        api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
+        db_path=env.get("BOT_DB", "").strip() or "data/bot.db",
+        admins=_admins(env.get("BOT_ADMINS", "")),
+        timezone=parse_timezone(env.get("BOT_TIMEZONE", "").strip() or "Asia/Shanghai"),
+        language=language,
+        reminder_schedule=parse_schedule(env.get("BOT_REMINDER_SCHEDULE", "").strip() or "mon 09:00"),
+        digest_schedule=parse_schedule(env.get("BOT_DIGEST_SCHEDULE", "").strip() or "mon 10:00"),
+        stale_days=_int(env, "BOT_STALE_DAYS", 7, minimum=1),
+        lag_points=_int(env, "BOT_LAG_POINTS", 10, minimum=1),
+        catchup_hours=_int(env, "BOT_CATCHUP_HOURS", 24),
+        log_level=log_level,
+        webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
+        webhook_listen=env.get("BOT_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+        webhook_port=_int(env, "BOT_WEBHOOK_PORT", 8443, minimum=1),
+        webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
+        invite_days=_int(env, "BOT_INVITE_DAYS", 7, minimum=1),
+    )

@@ -1,0 +1,43 @@
+"""Every text the bot says, in Chinese and English, from one catalogue.
+
+The catalogue is split by activity (`i18n/<area>.py`, each a `TEXTS` dict of
+key -> {"zh": ..., "en": ...}); keys must be unique across areas. Texts are
+HTML for Telegram's HTML parse mode: user-supplied values must be passed through
+`esc()` before they are formatted in.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import pkgutil
+
+LANGUAGES = ("zh", "en")
+
+
+def _load() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for key, texts in getattr(module, "TEXTS", {}).items():
+            if key in merged:
+                raise RuntimeError(f"i18n key {key!r} defined twice")
+            missing = [lang for lang in LANGUAGES if lang not in texts]
+            if missing:
+                raise RuntimeError(f"i18n key {key!r} lacks {missing}")
+            merged[key] = texts
+    return merged
+
+
+CATALOGUE = _load()
+
+
+def t(key: str, lang: str, **values) -> str:
+    """The text `key` in `lang` (zh or en), formatted with `values`."""
+    texts = CATALOGUE[key]
+    return texts.get(lang, texts["zh"]).format(**values)
+
+
+def esc(value: object) -> str:
+    """Escape user-supplied text for Telegram's HTML parse mode."""
+    return html.escape("" if value is None else str(value), quote=False)

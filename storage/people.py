@@ -1,0 +1,158 @@
+"""Units, people, roles, group bindings, invites and the audit trail."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from storage.db import now_iso
+
+ROLES = ("admin", "leader", "member")
+
+
+def record_audit(db: Database, actor_id: int | None, action: str, **detail) -> None:
+    db["audit"].insert(
+        {"at": now_iso(), "actor_id": actor_id, "action": action,
+         "detail": json.dumps(detail, ensure_ascii=False, default=str)}
+    )
+
+
+# --- units -----------------------------------------------------------------------------------
+
+def find_unit(db: Database, name: str) -> dict | None:
+    """A unit by exact name, else by case-insensitive name."""
+    name = (name or "").strip()
+    rows = list(db.query("select * from units where name = ?", [name]))
+    if not rows:
+        rows = list(db.query("select * from units where lower(name) = lower(?)", [name]))
+    return rows[0] if rows else None
+
+
+def get_or_create_unit(db: Database, name: str) -> int:
+    unit = find_unit(db, name)
+    if unit:
+        return unit["id"]
+    return db["units"].insert({"name": name.strip(), "created_at": now_iso()}).last_pk
+
+
+def get_unit(db: Database, unit_id: int | None) -> dict | None:
+    if unit_id is None:
+        return None
+    rows = list(db.query("select * from units where id = ?", [unit_id]))
+    return rows[0] if rows else None
+
+
+def list_units(db: Database) -> list[dict]:
+    return list(db.query("select * from units order by name"))
+
+
+# --- people ----------------------------------------------------------------------------------
+
+def get_person(db: Database, user_id: int) -> dict | None:
+    rows = list(db.query(
+        "select p.*, u.name as unit_name from people p left join units u on u.id = p.unit_id "
+        "where p.user_id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def grant_role(db: Database, user_id: int, role: str, unit_id: int | None = None,
+               actor_id: int | None = None, name: str | None = None) -> None:
+    """Give `user_id` a role (members belong to one unit); keeps their language choice."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if role == "member" and unit_id is None:
+        raise ValueError("a member needs a unit")
+    now = now_iso()
+    with db.atomic():
+        if get_person(db, user_id):
+            changes = {"role": role, "unit_id": unit_id, "updated_at": now}
+            if name:
+                changes["name"] = name
+            db["people"].update(user_id, changes)
+        else:
+            db["people"].insert({"user_id": user_id, "role": role, "unit_id": unit_id,
+                                 "name": name, "created_at": now, "updated_at": now})
+        record_audit(db, actor_id, "grant", user_id=user_id, role=role, unit_id=unit_id)
+
+
+def touch_person(db: Database, user_id: int, name: str | None, username: str | None,
+                 language_code: str | None) -> None:
+    """Remember what Telegram says about a known person (name, username, language)."""
+    db.execute(
+        "update people set name = coalesce(?, name), username = ?, language_code = ? "
+        "where user_id = ? and (name is not ? or username is not ? or language_code is not ?)",
+        [name, username, language_code, user_id, name, username, language_code],
+    )
+
+
+def set_language(db: Database, user_id: int, lang: str) -> bool:
+    """Store a person's /lang choice; False if they are not registered."""
+    cursor = db.execute("update people set lang = ?, updated_at = ? where user_id = ?",
+                        [lang, now_iso(), user_id])
+    return cursor.rowcount > 0
+
+
+def unit_members(db: Database, unit_id: int) -> list[dict]:
+    return list(db.query(
+        "select * from people where unit_id = ? and role = 'member' order by user_id", [unit_id]))
+
+
+def people_with_role(db: Database, *roles: str) -> list[dict]:
+    marks = ",".join("?" for _ in roles)
+    return list(db.query(f"select * from people where role in ({marks}) order by user_id", roles))
+
+
+# --- group chats -----------------------------------------------------------------------------
+
+def bind_group(db: Database, chat_id: int, unit_id: int, title: str | None, actor_id: int) -> None:
+    with db.atomic():
+        db["groups"].upsert({"chat_id": chat_id, "unit_id": unit_id, "title": title,
+                             "bound_by": actor_id, "bound_at": now_iso()}, pk="chat_id")
+        record_audit(db, actor_id, "bind", chat_id=chat_id, unit_id=unit_id)
+
+
+def group_unit(db: Database, chat_id: int) -> dict | None:
+    rows = list(db.query(
+        "select u.* from groups g join units u on u.id = g.unit_id where g.chat_id = ?", [chat_id]))
+    return rows[0] if rows else None
+
+
+def unit_group(db: Database, unit_id: int) -> int | None:
+    rows = list(db.query(
+        "select chat_id from groups where unit_id = ? order by bound_at desc limit 1", [unit_id]))
+    return rows[0]["chat_id"] if rows else None
+
+
+# --- invites ---------------------------------------------------------------------------------
+
+def create_invite(db: Database, role: str, unit_id: int | None, actor_id: int, days: int) -> str:
+    """A one-time join code (URL-safe, fits Telegram's 64-character start parameter)."""
+    code = secrets.token_urlsafe(12)
+    now = datetime.now(UTC)
+    with db.atomic():
+        db["invites"].insert({
+            "code": code, "role": role, "unit_id": unit_id, "created_by": actor_id,
+            "created_at": now.isoformat(timespec="seconds"),
+            "expires_at": (now + timedelta(days=days)).isoformat(timespec="seconds"),
+        })
+        record_audit(db, actor_id, "invite", role=role, unit_id=unit_id)
+    return code
+
+
+def redeem_invite(db: Database, code: str, user_id: int, name: str | None) -> tuple[str, dict | None]:
+    """Use an invite: ('joined', invite) or ('unknown' | 'used' | 'expired', None)."""
+    with db.atomic():
+        rows = list(db.query("select * from invites where code = ?", [code]))
+        if not rows:
+            return "unknown", None
+        invite = rows[0]
+        if invite["used_by"] is not None:
+            return "used", None
+        if invite["expires_at"] < now_iso():
+            return "expired", None
+        db["invites"].update(code, {"used_by": user_id, "used_at": now_iso()})
+        grant_role(db, user_id, invite["role"], invite["unit_id"], actor_id=user_id, name=name)
+    return "joined", invite

@@ -1,0 +1,242 @@
+"""The database schema, created and upgraded by sqlite-utils migrations.
+
+Migrations are append-only: a released migration is never edited; a change is a new function.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("key_project_bot")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["units"].create(
+        {"id": int, "name": str, "created_at": str},
+        pk="id",
+        not_null={"name", "created_at"},
+    )
+    db["units"].create_index(["name"], unique=True)
+
+    db["people"].create(
+        {
+            "user_id": int,
+            "name": str,
+            "username": str,
+            "role": str,  # admin | leader | member
+            "unit_id": int,
+            "lang": str,  # the user's own /lang choice
+            "language_code": str,  # what Telegram last said
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="user_id",
+        foreign_keys=[("unit_id", "units", "id")],
+        not_null={"role", "created_at"},
+    )
+
+    db["projects"].create(
+        {
+            "id": int,
+            "code": str,
+            "name": str,
+            "unit_id": int,
+            "leader": str,
+            "stage": str,  # negotiating | signed | started | completed
+            "planned_start": str,
+            "planned_end": str,
+            "total_investment": float,
+            "annual_plan": float,
+            "aliases": str,  # JSON list
+            "active": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("unit_id", "units", "id")],
+        not_null={"code", "name", "unit_id", "created_at"},
+        defaults={"active": 1, "aliases": "[]"},
+    )
+    db["projects"].create_index(["code"], unique=True)
+    db["projects"].create_index(["unit_id"])
+
+    db["milestones"].create(
+        {"id": int, "project_id": int, "due": str, "progress": float, "title": str},
+        pk="id",
+        foreign_keys=[("project_id", "projects", "id")],
+        not_null={"project_id", "due", "progress"},
+    )
+    db["milestones"].create_index(["project_id", "due"])
+
+    # One row per project reported in a Telegram message; `part` numbers the projects of a
+    # message that reports several. (chat_id, message_id, part) makes processing idempotent.
+    db["updates"].create(
+        {
+            "id": int,
+            "project_id": int,
+            "unit_id": int,
+            "author_id": int,
+            "chat_id": int,
+            "message_id": int,
+            "part": int,
+            "created_at": str,
+            "edited_at": str,
+            "raw_text": str,
+            "lang": str,
+            "progress": float,
+            "stage": str,
+            "invested": float,
+            "next_steps": str,
+            "file_ids": str,  # JSON list of Telegram file ids
+            "parsed": str,  # JSON of everything the parser understood
+        },
+        pk="id",
+        foreign_keys=[("project_id", "projects", "id"), ("unit_id", "units", "id")],
+        not_null={"project_id", "created_at", "raw_text"},
+        defaults={"part": 0, "file_ids": "[]"},
+    )
+    db["updates"].create_index(["chat_id", "message_id", "part"], unique=True)
+    db["updates"].create_index(["project_id", "created_at"])
+
+    db["problems"].create(
+        {
+            "id": int,
+            "project_id": int,
+            "text": str,
+            "status": str,  # open | resolved
+            "opened_by": int,
+            "raised_unit_id": int,
+            "acting_unit_id": int,
+            "update_id": int,
+            "created_at": str,
+            "assigned_at": str,
+            "resolved_at": str,
+            "resolved_by": int,
+            "resolution": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("project_id", "projects", "id"),
+            ("raised_unit_id", "units", "id"),
+            ("acting_unit_id", "units", "id"),
+            ("update_id", "updates", "id"),
+        ],
+        not_null={"project_id", "text", "status", "created_at"},
+        defaults={"status": "open"},
+    )
+    db["problems"].create_index(["status", "project_id"])
+
+    db["invites"].create(
+        {
+            "code": str,
+            "role": str,
+            "unit_id": int,
+            "created_by": int,
+            "created_at": str,
+            "expires_at": str,
+            "used_by": int,
+            "used_at": str,
+        },
+        pk="code",
+        foreign_keys=[("unit_id", "units", "id")],
+        not_null={"role", "created_at", "expires_at"},
+    )
+
+    db["groups"].create(
+        {"chat_id": int, "unit_id": int, "title": str, "bound_by": int, "bound_at": str},
+        pk="chat_id",
+        foreign_keys=[("unit_id", "units", "id")],
+        not_null={"unit_id", "bound_at"},
+    )
+
+    db["settings"].create({"key": str, "value": str, "updated_at": str}, pk="key")
+
+    db["audit"].create(
+        {"id": int, "at": str, "actor_id": int, "action": str, "detail": str},
+        pk="id",
+        not_null={"at", "action"},
+    )
+
+    # Durable intake: every update received from the Bot API, stored before it is acknowledged.
+    db["inbox"].create(
+        {
+            "update_id": int,
+            "received_at": str,
+            "payload": str,
+            "state": str,  # pending | done | failed
+            "processed_at": str,
+            "error": str,
+        },
+        pk="update_id",
+        not_null={"received_at", "payload", "state"},
+        defaults={"state": "pending"},
+    )
+    db["inbox"].create_index(["state"])
+
+    # A status update waiting for the sender to tap which project it belongs to.
+    db["pending_intake"].create(
+        {
+            "id": int,
+            "user_id": int,
+            "chat_id": int,
+            "message_id": int,
+            "text": str,
+            "lang": str,
+            "file_ids": str,
+            "created_at": str,
+            "resolved_at": str,
+        },
+        pk="id",
+        not_null={"user_id", "chat_id", "text", "created_at"},
+    )
+
+    # Reminder and digest rounds, and each recipient's message, for exactly-once sending.
+    db["rounds"].create(
+        {
+            "id": int,
+            "kind": str,  # reminder | digest
+            "period": str,  # the scheduled occurrence, ISO 8601 with offset
+            "status": str,  # planned | sending | done | missed | skipped
+            "created_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+        not_null={"kind", "period", "status", "created_at"},
+    )
+    db["rounds"].create_index(["kind", "period"], unique=True)
+
+    db["deliveries"].create(
+        {
+            "id": int,
+            "round_id": int,
+            "chat_id": int,
+            "unit_id": int,
+            "payload": str,  # JSON: what to send
+            "state": str,  # pending | sending | sent | failed | blocked
+            "attempts": int,
+            "updated_at": str,
+            "message_id": int,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("round_id", "rounds", "id"), ("unit_id", "units", "id")],
+        not_null={"round_id", "chat_id", "payload", "state"},
+        defaults={"state": "pending", "attempts": 0},
+    )
+    db["deliveries"].create_index(["round_id", "chat_id", "unit_id"], unique=True)
+
+    # Projects named in a reminder round, for "reminded twice without an update" escalation.
+    db["reminded_projects"].create(
+        {"round_id": int, "project_id": int},
+        pk=("round_id", "project_id"),
+        foreign_keys=[("round_id", "rounds", "id"), ("project_id", "projects", "id")],
+    )
+
+    # Weekly snapshot of the unit ranking, for "rank change since last week".
+    db["rank_snapshots"].create(
+        {"week": str, "unit_id": int, "rank": int, "score": float},
+        pk=("week", "unit_id"),
+        foreign_keys=[("unit_id", "units", "id")],
+    )
