@@ -1,0 +1,251 @@
+"""Key Project Bot: entry point and command-line interface.
+
+    python bot.py [run]                       the bot (long polling, or a webhook)
+    python bot.py console [--demo] [--as ID]  chat with the bot in this terminal
+    python bot.py import LEDGER.csv|.xlsx     load or refresh projects and units
+    python bot.py export [--format csv|xlsx] [-o FILE]
+    python bot.py grant USER_ID admin|leader|member [--unit UNIT]
+    python bot.py backup FILE                 a consistent copy of the database
+
+Every sub-command accepts --db PATH anywhere on its command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from config import Config, ConfigError, load_config
+from storage import StorageError, open_db
+
+log = logging.getLogger("bot")
+
+
+# --- logging ---------------------------------------------------------------------------------
+
+class RedactToken(logging.Filter):
+    """Replace the bot token wherever it would appear in a log line."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg, record.args = message.replace(self.token, "<token>"), None
+            if record.exc_info and record.exc_info[1] and self.token in str(record.exc_info[1]):
+                record.exc_info = None
+                record.msg = str(record.msg).replace(self.token, "<token>") + " (traceback hidden)"
+        return True
+
+
+def setup_logging(config: Config) -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=config.log_level, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactToken(config.token))
+    # httpx logs every request URL, and the URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
+
+
+# --- the Telegram application ---------------------------------------------------------------
+
+def build_application(config: Config, db):
+    """The python-telegram-bot Application with all handlers, on `db`."""
+    from telegram import LinkPreviewOptions, Update  # noqa: F401  (Update used by run)
+    from telegram.constants import ParseMode
+    from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
+    from telegram.request import HTTPXRequest
+
+    from handlers import publish_commands, register
+    from handlers.durable import DurableApplication, DurableBot, requeue_pending
+
+    if not config.token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
+    defaults = Defaults(tzinfo=config.timezone, parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+    bot = DurableBot(
+        config.token,
+        base_url=config.api_url,
+        base_file_url=config.file_api_url,
+        defaults=defaults,
+        rate_limiter=AIORateLimiter(max_retries=5),
+        request=HTTPXRequest(connection_pool_size=32, connect_timeout=10, read_timeout=20,
+                             write_timeout=20, pool_timeout=10),
+        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
+    )
+    bot.db = db
+
+    async def post_init(application) -> None:
+        await publish_commands(application, config.language)
+        await requeue_pending(application)
+        try:
+            from schedules import install_jobs
+        except ImportError:  # reminders not installed in this build
+            return
+        install_jobs(application)
+
+    application = (
+        ApplicationBuilder()
+        .bot(bot)
+        .application_class(DurableApplication)
+        .post_init(post_init)
+        .build()
+    )
+    application.bot_data["config"] = config
+    application.bot_data["db"] = db
+    register(application)
+    return application
+
+
+def run_bot(config: Config, db) -> None:
+    from telegram import Update
+
+    application = build_application(config, db)
+    log.info("starting the bot against %s (database %s)",
+             config.api_url.replace(config.token or "\0", "<token>"), config.db_path)
+    if config.webhook_url:
+        application.run_webhook(listen=config.webhook_listen, port=config.webhook_port,
+                                webhook_url=config.webhook_url, secret_token=config.webhook_secret,
+                                allowed_updates=Update.ALL_TYPES)
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+# --- the command line ------------------------------------------------------------------------
+
+def extract_db(argv: list[str]) -> tuple[str | None, list[str]]:
+    """Take `--db PATH` (or `--db=PATH`) from anywhere on the command line."""
+    rest, db_path, i = [], None, 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--db":
+            if i + 1 >= len(argv):
+                raise ConfigError("--db needs a path")
+            db_path, i = argv[i + 1], i + 2
+            continue
+        if arg.startswith("--db="):
+            db_path = arg[len("--db="):]
+        else:
+            rest.append(arg)
+        i += 1
+    return db_path, rest
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot.py", description="Key Project Bot",
+                                     epilog="Every sub-command accepts --db PATH (default BOT_DB).")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (long polling, or a webhook if BOT_WEBHOOK_URL is set)")
+    console = sub.add_parser("console", help="chat with the bot in this terminal, no Telegram needed")
+    console.add_argument("--demo", action="store_true", help="a fresh demo database with sample data")
+    console.add_argument("--as", dest="as_user", type=int, help="the Telegram user id to type as")
+    imp = sub.add_parser("import", help="load or refresh projects and units from a ledger file")
+    imp.add_argument("file", help="a .csv or .xlsx ledger")
+    exp = sub.add_parser("export", help="write the ledger with current standing")
+    exp.add_argument("--format", choices=("csv", "xlsx"), default=None)
+    exp.add_argument("-o", "--output", help="the file to write (default: stdout for csv)")
+    grant = sub.add_parser("grant", help="give a user a role")
+    grant.add_argument("user_id", type=int)
+    grant.add_argument("role", choices=("admin", "leader", "member"))
+    grant.add_argument("--unit", help="the unit of a member")
+    backup = sub.add_parser("backup", help="a consistent copy of the database, safe while running")
+    backup.add_argument("file")
+    return parser
+
+
+def cmd_import(args, config: Config, db) -> int:
+    from handlers.ledger import import_bytes
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {args.file}: {exc.strerror}") from exc
+    reply = import_bytes(db, data, path.name, None, "en")
+    print(_plain(reply))
+    return 0 if reply.startswith("✅") else 1
+
+
+def cmd_grant(args, config: Config, db) -> int:
+    from storage.people import find_unit, grant_role
+
+    unit_id = None
+    if args.role == "member":
+        if not args.unit:
+            raise ConfigError("a member needs --unit UNIT")
+        unit = find_unit(db, args.unit)
+        if unit is None:
+            raise ConfigError(f"no unit called {args.unit!r} (import the ledger first)")
+        unit_id = unit["id"]
+    grant_role(db, args.user_id, args.role, unit_id)
+    print(f"user {args.user_id} is now {args.role}" + (f" of {args.unit}" if unit_id else ""))
+    return 0
+
+
+def cmd_backup(args, config: Config, db) -> int:
+    import sqlite3
+
+    target = Path(args.file)
+    if target.exists():
+        raise ConfigError(f"{args.file} exists already; choose a new file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    destination = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(destination)  # SQLite's online backup: consistent while the bot writes
+    finally:
+        destination.close()
+    print(f"backup written to {target}")
+    return 0
+
+
+def _plain(html_text: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+COMMANDS = {"import": cmd_import, "grant": cmd_grant, "backup": cmd_backup}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        db_override, argv = extract_db(argv)
+        args = make_parser().parse_args(argv)
+        command = args.command or "run"
+        config = load_config()
+        if db_override:
+            config = config.with_overrides(db_path=db_override)
+        setup_logging(config)
+        if command == "console":
+            from console import run_console
+
+            return run_console(config, demo=args.demo, as_user=args.as_user)
+        if command == "run" and not config.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set (or try: python bot.py console --demo)")
+        db = open_db(config.db_path)
+        if command == "run":
+            run_bot(config, db)
+            return 0
+        if command == "export":
+            from handlers.ledger import export_cli
+
+            return export_cli(args, config, db)
+        return COMMANDS[command](args, config, db)
+    except (ConfigError, StorageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

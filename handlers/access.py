@@ -1,0 +1,157 @@
+"""Who may do what: the one place where roles and unit scope are enforced.
+
+Every command handler is wrapped with `@command("name")`, which looks up the caller,
+checks the role table below, answers a one-line refusal when it does not allow the call,
+and otherwise calls the handler with the caller. Data scope (a member sees only their
+unit) is decided by `can_see_unit`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from config import Config
+from i18n import esc, t
+from storage.people import get_person, touch_person
+
+log = logging.getLogger(__name__)
+
+EVERYONE = frozenset({"admin", "leader", "member", None})
+STAFF = frozenset({"admin", "leader", "member"})
+LEADERS = frozenset({"admin", "leader"})
+ADMINS = frozenset({"admin"})
+
+# command -> roles allowed to call it. Order is the order of the menu and of /help.
+COMMANDS: dict[str, frozenset] = {
+    "start": EVERYONE,
+    "help": EVERYONE,
+    "whoami": EVERYONE,
+    "lang": EVERYONE,
+    "update": STAFF,
+    "status": STAFF,
+    "lagging": STAFF,
+    "problems": STAFF,
+    "problem": STAFF,
+    "assign": LEADERS,
+    "resolve": STAFF,  # members only for problems their unit must act on: checked on the problem
+    "chart": STAFF,
+    "export": LEADERS,
+    "invite": ADMINS,
+    "bind": ADMINS,
+    "import": ADMINS,
+    "settings": ADMINS,
+}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person behind an update, as far as permissions and language are concerned."""
+
+    user_id: int
+    role: str | None  # admin | leader | member | None (unknown)
+    unit_id: int | None
+    unit_name: str | None
+    lang: str  # the reply language when the message itself does not decide it
+    name: str | None = None
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role in LEADERS
+
+    def can_see_unit(self, unit_id: int | None) -> bool:
+        """Leaders and admins see everything; a member sees only their own unit."""
+        return self.is_leader or (self.role == "member" and unit_id == self.unit_id)
+
+
+def app_config(context: ContextTypes.DEFAULT_TYPE) -> Config:
+    return context.bot_data["config"]
+
+
+def app_db(context: ContextTypes.DEFAULT_TYPE):
+    return context.bot_data["db"]
+
+
+def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | None:
+    """The caller of this update (None for updates without a user, e.g. channel posts)."""
+    user = update.effective_user
+    if user is None:
+        return None
+    config, db = app_config(context), app_db(context)
+    person = get_person(db, user.id)
+    if person:
+        touch_person(db, user.id, user.full_name, user.username, user.language_code)
+    role = person["role"] if person else None
+    if user.id in config.admins:
+        role = "admin"  # BOT_ADMINS always win
+    telegram_lang = (user.language_code or "")[:2].lower()
+    lang = (person or {}).get("lang") or (telegram_lang if telegram_lang in ("zh", "en") else None)
+    return Caller(
+        user_id=user.id,
+        role=role,
+        unit_id=(person or {}).get("unit_id"),
+        unit_name=(person or {}).get("unit_name"),
+        lang=lang or config.language,
+        name=user.full_name,
+    )
+
+
+def role_label(role: str | None, lang: str) -> str:
+    return t(f"role_{role or 'none'}", lang)
+
+
+def unit_suffix(unit_name: str | None, lang: str) -> str:
+    return t("unit_suffix", lang, unit=esc(unit_name)) if unit_name else ""
+
+
+def allowed_commands(role: str | None) -> list[str]:
+    return [name for name, roles in COMMANDS.items() if role in roles]
+
+
+def refusal(caller: Caller, command: str) -> str:
+    """The one-line reason why `caller` may not use `command`."""
+    if caller.role is None:
+        return t("refused_unknown", caller.lang, command=command)
+    allowed = [r for r in ("admin", "leader", "member") if r in COMMANDS[command]]
+    roles = "、".join if caller.lang == "zh" else ", ".join
+    return t("refused_role", caller.lang, command=command,
+             roles=roles(role_label(r, caller.lang) for r in allowed),
+             role=role_label(caller.role, caller.lang))
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Caller], Awaitable[None]]
+
+
+def command(name: str) -> Callable[[Handler], Callable[..., Awaitable[None]]]:
+    """Wrap a handler so it runs only for callers whose role the COMMANDS table allows."""
+    roles = COMMANDS[name]
+
+    def decorate(func: Handler):
+        @functools.wraps(func)
+        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            caller = identify(update, context)
+            if caller is None:
+                return
+            if caller.role not in roles:
+                log.info("refused /%s for user %s (role %s)", name, caller.user_id, caller.role)
+                if update.effective_message:
+                    await update.effective_message.reply_text(refusal(caller, name))
+                return
+            await func(update, context, caller)
+
+        return wrapper
+
+    return decorate
+
+
+def command_args(update: Update) -> str:
+    """The text after the command, as typed: line breaks kept (context.args would lose them)."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 and parts[0].startswith("/") else ""

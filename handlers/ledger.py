@@ -1,0 +1,75 @@
+"""The ledger: /import with a file attached, /export as a spreadsheet."""
+
+from __future__ import annotations
+
+import io
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from handlers.access import Caller, app_db, command
+from i18n import esc, t
+from parsing.ledger import LedgerError, RowError, read_ledger
+from storage.projects import import_ledger
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_ERRORS_SHOWN = 30
+
+
+def describe_ledger_problem(reason: str, lang: str) -> str:
+    """Turn a parsing.ledger reason code ("bad_date:planned_end=2026-13-01") into words."""
+    kind, _, detail = reason.partition(":")
+    column, _, value = detail.partition("=")
+    if kind == "missing":
+        return t("ledger_missing", lang, column=esc(detail))
+    if kind == "missing_columns":
+        return t("ledger_missing_columns", lang, columns=esc(detail))
+    if kind == "duplicate_code":
+        code, _, other = detail.partition("@")
+        return t("ledger_duplicate_code", lang, value=esc(code), other=other)
+    if kind in ("bad_date", "bad_number"):
+        return t(f"ledger_{kind}", lang, column=esc(column), value=esc(value))
+    if kind in ("bad_code", "bad_stage", "too_many_rows"):
+        return t(f"ledger_{kind}", lang, value=esc(detail))
+    return t(f"ledger_{kind}", lang)
+
+
+def import_report(errors: list[RowError], lang: str) -> str:
+    """Every bad row by number and reason (the first MAX_ERRORS_SHOWN, then a count)."""
+    lines = [t("import_row_error", lang, line=e.line, reason=describe_ledger_problem(e.reason, lang))
+             for e in errors[:MAX_ERRORS_SHOWN]]
+    if len(errors) > MAX_ERRORS_SHOWN:
+        lines.append(t("import_more_errors", lang, count=len(errors) - MAX_ERRORS_SHOWN))
+    return t("import_failed", lang, errors="\n".join(lines))
+
+
+def import_bytes(db, data: bytes, filename: str, actor_id: int | None, lang: str) -> str:
+    """Validate and import a ledger file; the reply text. Changes nothing unless all rows are good."""
+    try:
+        rows, errors = read_ledger(data, filename)
+    except LedgerError as exc:
+        return t("import_failed", lang, errors=describe_ledger_problem(str(exc), lang))
+    if errors:
+        return import_report(errors, lang)
+    counts = import_ledger(db, rows, actor_id)
+    return t("import_done", lang, **counts)
+
+
+@command("import")
+async def import_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Load or refresh the ledger from the attached .csv or .xlsx file."""
+    message = update.effective_message
+    document = message.document or (message.reply_to_message.document
+                                     if message.reply_to_message else None)
+    if document is None:
+        await message.reply_text(t("import_usage", caller.lang))
+        return
+    if (document.file_size or 0) > MAX_IMPORT_BYTES:
+        await message.reply_text(t("import_too_big", caller.lang, mb=MAX_IMPORT_BYTES // 2**20))
+        return
+    buffer = io.BytesIO()
+    file = await document.get_file()
+    await file.download_to_memory(buffer)
+    reply = import_bytes(app_db(context), buffer.getvalue(), document.file_name or "", caller.user_id,
+                         caller.lang)
+    await message.reply_text(reply)

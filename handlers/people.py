@@ -1,0 +1,144 @@
+"""People: /start (with invite codes), /help, /whoami, /lang, /invite, /bind."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from handlers.access import (
+    Caller,
+    allowed_commands,
+    app_config,
+    app_db,
+    command,
+    command_args,
+    role_label,
+    unit_suffix,
+)
+from i18n import esc, t
+from storage.people import (
+    bind_group,
+    create_invite,
+    find_unit,
+    get_unit,
+    list_units,
+    redeem_invite,
+    set_language,
+)
+
+
+@command("start")
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Welcome the user; with an invite code (a deep link), join."""
+    code = command_args(update)
+    if code:
+        outcome, invite = redeem_invite(app_db(context), code, caller.user_id, caller.name)
+        if outcome != "joined":
+            await update.effective_message.reply_text(t(f"invite_{outcome}", caller.lang))
+            return
+        unit = get_unit(app_db(context), invite["unit_id"])
+        await update.effective_message.reply_text(t(
+            "joined", caller.lang, role=role_label(invite["role"], caller.lang),
+            unit=unit_suffix(unit["name"] if unit else None, caller.lang)))
+        return
+    if caller.role is None:
+        await update.effective_message.reply_text(
+            t("welcome_unknown", caller.lang, user_id=caller.user_id))
+        return
+    await update.effective_message.reply_text(t(
+        "welcome_known", caller.lang, name=esc(caller.name), role=role_label(caller.role, caller.lang),
+        unit=unit_suffix(caller.unit_name, caller.lang)))
+
+
+def help_text(caller: Caller) -> str:
+    """What this caller may do, in their language."""
+    lang = caller.lang
+    if caller.role is None:
+        return t("help_unknown", lang)
+    lines = [t("help_header", lang, role=role_label(caller.role, lang),
+               unit=unit_suffix(caller.unit_name, lang))]
+    lines += [t("help_line", lang, command=name, description=t(f"cmd_{name}", lang))
+              for name in allowed_commands(caller.role)]
+    lines.append(t("help_updates", lang))
+    return "\n".join(lines)
+
+
+@command("help")
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Show what this user may do, with examples."""
+    await update.effective_message.reply_text(help_text(caller))
+
+
+@command("whoami")
+async def whoami(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Show the user's id, role and unit."""
+    text = t("whoami", caller.lang, user_id=caller.user_id, role=role_label(caller.role, caller.lang),
+             unit=unit_suffix(caller.unit_name, caller.lang), lang=caller.lang)
+    if caller.role is None:
+        admins = ", ".join(str(a) for a in sorted(app_config(context).admins)) or "—"
+        text += t("whoami_unknown_hint", caller.lang, admins=admins)
+    await update.effective_message.reply_text(text)
+
+
+@command("lang")
+async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Choose the reply language: /lang zh|en."""
+    choice = command_args(update).lower()
+    if choice not in ("zh", "en"):
+        await update.effective_message.reply_text(
+            t("usage", caller.lang, usage=t("lang_usage", caller.lang)))
+        return
+    if not set_language(app_db(context), caller.user_id, choice):
+        await update.effective_message.reply_text(t("lang_not_registered", choice))
+        return
+    await update.effective_message.reply_text(t("lang_set", choice))
+
+
+def units_list(db) -> str:
+    return esc("、".join(u["name"] for u in list_units(db)) or "—")
+
+
+@command("invite")
+async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Make a one-time join link: /invite member <unit> or /invite leader."""
+    db, config = app_db(context), app_config(context)
+    role, _, unit_name = command_args(update).partition(" ")
+    role, unit_name = role.lower(), unit_name.strip()
+    if role not in ("member", "leader") or (role == "member") != bool(unit_name):
+        await update.effective_message.reply_text(
+            t("usage", caller.lang, usage=t("invite_usage", caller.lang)))
+        return
+    unit = find_unit(db, unit_name) if role == "member" else None
+    if role == "member" and unit is None:
+        await update.effective_message.reply_text(
+            t("unit_unknown", caller.lang, unit=esc(unit_name), units=units_list(db)))
+        return
+    code = create_invite(db, role, unit["id"] if unit else None, caller.user_id, config.invite_days)
+    link = f"https://t.me/{context.bot.username}?start={code}"
+    await update.effective_message.reply_text(t(
+        "invite_link", caller.lang, role=role_label(role, caller.lang),
+        unit=unit_suffix(unit["name"] if unit else None, caller.lang), days=config.invite_days,
+        link=esc(link)))
+
+
+@command("bind")
+async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Bind this group chat to a unit: /bind <unit>."""
+    db, chat = app_db(context), update.effective_chat
+    if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        await update.effective_message.reply_text(t("bind_private", caller.lang))
+        return
+    unit_name = command_args(update)
+    if not unit_name:
+        await update.effective_message.reply_text(
+            t("usage", caller.lang, usage=t("bind_usage", caller.lang)))
+        return
+    unit = find_unit(db, unit_name)
+    if unit is None:
+        await update.effective_message.reply_text(
+            t("unit_unknown", caller.lang, unit=esc(unit_name), units=units_list(db)))
+        return
+    bind_group(db, chat.id, unit["id"], chat.title, caller.user_id)
+    await update.effective_message.reply_text(t("bound", caller.lang, unit=esc(unit["name"])))
+

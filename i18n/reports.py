@@ -1,0 +1,175 @@
+"""Texts of the reports: /status, /lagging, /problems, the wall chart and the export.
+
+HTML for Telegram's HTML parse mode (except the `rep_chart_*` and `rep_col_*` texts, which are
+plain: they go into a picture or a spreadsheet). User-supplied values are escaped by the caller.
+"""
+
+TEXTS = {
+    # Standing and stage names.
+    "rep_standing_lagging": {"zh": "滞后", "en": "lagging"},
+    "rep_standing_at_risk": {"zh": "有风险", "en": "at risk"},
+    "rep_standing_on_track": {"zh": "正常", "en": "on track"},
+    "rep_standing_done": {"zh": "已完成", "en": "done"},
+    "rep_stage_negotiating": {"zh": "在谈", "en": "negotiating"},
+    "rep_stage_signed": {"zh": "签约", "en": "signed"},
+    "rep_stage_started": {"zh": "在建", "en": "under construction"},
+    "rep_stage_completed": {"zh": "竣工", "en": "completed"},
+    "rep_stage_none": {"zh": "未填", "en": "not set"},
+    # Numbers.
+    "rep_amount_small": {"zh": "{v}万元", "en": "CNY {v}M"},
+    "rep_amount_big": {"zh": "{v}亿元", "en": "CNY {v}bn"},
+    "rep_days": {"zh": "{n}天", "en": "{n}d"},
+    "rep_page": {"zh": "（{i}/{n}）", "en": " ({i}/{n})"},
+    # One project in a list.
+    "rep_item_progress": {"zh": "进度 {actual} / 计划 {planned}", "en": "{actual} of plan {planned}"},
+    "rep_item_progress_noplan": {"zh": "进度 {actual}（无计划）", "en": "{actual} (no plan)"},
+    "rep_item_behind": {"zh": "落后 {n} 点", "en": "{n} pts behind"},
+    "rep_item_past_end": {"zh": "已过计划竣工 {date}", "en": "past deadline {date}"},
+    "rep_item_stale": {"zh": "{n}天未更新", "en": "no update for {n}d"},
+    "rep_item_never": {"zh": "从未更新", "en": "never updated"},
+    "rep_item_problems": {"zh": "问题 {n}", "en": "{n} problems"},
+    # /status for leaders.
+    "rep_sum_title": {
+        "zh": "<b>📊 重点项目总览</b>（{date}，共 {n} 个）",
+        "en": "<b>📊 Key projects</b> ({date}, {n} in all)",
+    },
+    "rep_sum_stages": {"zh": "阶段：{stages}", "en": "Stage: {stages}"},
+    "rep_sum_avg": {"zh": "平均进度 {pct}", "en": "Average progress {pct}"},
+    "rep_sum_invest": {
+        "zh": "💰 完成投资 {invested}，年度计划 {plan}（{pct}）",
+        "en": "💰 Invested {invested} of {plan} planned this year ({pct})",
+    },
+    "rep_sum_invest_noplan": {
+        "zh": "💰 完成投资 {invested}（未设年度计划）",
+        "en": "💰 Invested {invested} (no annual plan set)",
+    },
+    "rep_sum_worst": {"zh": "<b>最需关注的项目</b>", "en": "<b>Projects needing attention</b>"},
+    "rep_sum_worst_more": {
+        "zh": "……另有 {n} 个，见 /lagging",
+        "en": "…and {n} more: /lagging",
+    },
+    "rep_sum_ranking": {"zh": "<b>🏇 单位排名</b>", "en": "<b>🏇 Unit ranking</b>"},
+    "rep_rank_line": {
+        "zh": "{rank}. {unit}  {score}分 {change}",
+        "en": "{rank}. {unit}  {score} {change}",
+    },
+    "rep_rank_detail": {
+        "zh": "   {n}个项目 🔴{lagging} 🟠{at_risk} 🟢{on_track} ✅{done}",
+        "en": "   {n} projects 🔴{lagging} 🟠{at_risk} 🟢{on_track} ✅{done}",
+    },
+    "rep_rank_new": {"zh": "新", "en": "new"},
+    "rep_none_lagging": {
+        "zh": "没有滞后或有风险的项目 👍",
+        "en": "No lagging or at-risk projects 👍",
+    },
+    "rep_no_projects": {"zh": "还没有项目。", "en": "No projects yet."},
+    # /status <unit>
+    "rep_unit_title": {
+        "zh": "<b>🏢 {unit}</b>（{n} 个项目）",
+        "en": "<b>🏢 {unit}</b> ({n} projects)",
+    },
+    "rep_unit_rank": {
+        "zh": "排名 {rank}/{total} · {score}分 {change}",
+        "en": "Rank {rank} of {total} · score {score} {change}",
+    },
+    # /status <code>
+    "rep_proj_unit": {"zh": "单位：{unit}", "en": "Unit: {unit}"},
+    "rep_proj_leader": {"zh": "分管领导：{leader}", "en": "Leader in charge: {leader}"},
+    "rep_proj_standing": {
+        "zh": "状态：{standing} · 阶段：{stage}",
+        "en": "Standing: {standing} · stage: {stage}",
+    },
+    "rep_proj_dates": {"zh": "计划：{start} → {end}", "en": "Plan: {start} → {end}"},
+    "rep_proj_progress": {
+        "zh": "进度：实际 {actual}，计划 {planned}",
+        "en": "Progress: {actual}, plan {planned}",
+    },
+    "rep_proj_progress_noplan": {
+        "zh": "进度：实际 {actual}（无计划日期，无法比较）",
+        "en": "Progress: {actual} (no planned dates to compare with)",
+    },
+    "rep_proj_behind": {"zh": "⏬ 落后计划 {n} 个百分点", "en": "⏬ {n} points behind plan"},
+    "rep_proj_ahead": {"zh": "⏫ 超前计划 {n} 个百分点", "en": "⏫ {n} points ahead of plan"},
+    "rep_proj_past_end": {
+        "zh": "⛔ 已过计划竣工日期 {date}",
+        "en": "⛔ Past its planned end, {date}",
+    },
+    "rep_proj_milestone": {
+        "zh": "下一节点：{date} 达到 {pct}",
+        "en": "Next milestone: {pct} by {date}",
+    },
+    "rep_proj_invest": {
+        "zh": "完成投资：{invested}（总投资 {total}，年度计划 {plan}）",
+        "en": "Invested: {invested} (total {total}, annual plan {plan})",
+    },
+    "rep_proj_last": {
+        "zh": "最近更新：{date}（{days}天前）",
+        "en": "Last update: {date} ({days}d ago)",
+    },
+    "rep_proj_last_stale": {
+        "zh": "最近更新：{date}（{days}天前，已超期）",
+        "en": "Last update: {date} ({days}d ago, overdue)",
+    },
+    "rep_proj_never": {
+        "zh": "尚无更新（录入 {days} 天）",
+        "en": "No update yet (added {days}d ago)",
+    },
+    "rep_proj_updates": {"zh": "<b>最近更新</b>", "en": "<b>Latest updates</b>"},
+    "rep_proj_update_line": {"zh": "• {when} {who}：{text}", "en": "• {when} {who}: {text}"},
+    "rep_proj_problems": {
+        "zh": "<b>未解决问题（{n}）</b>",
+        "en": "<b>Open problems ({n})</b>",
+    },
+    "rep_proj_problem_line": {
+        "zh": "#{id} {text}（{age}，{acting}）",
+        "en": "#{id} {text} ({age}, {acting})",
+    },
+    "rep_acting": {"zh": "{unit} 办理", "en": "{unit} to act"},
+    "rep_unassigned": {"zh": "待分派", "en": "unassigned"},
+    "rep_unknown": {"zh": "—", "en": "—"},
+    # /lagging
+    "rep_lag_title": {
+        "zh": "<b>⚠️ 滞后与风险项目</b>（🔴 {lagging} · 🟠 {at_risk}）",
+        "en": "<b>⚠️ Lagging and at-risk projects</b> (🔴 {lagging} · 🟠 {at_risk})",
+    },
+    "rep_lag_lagging": {"zh": "<b>🔴 滞后</b>", "en": "<b>🔴 Lagging</b>"},
+    "rep_lag_at_risk": {"zh": "<b>🟠 有风险</b>", "en": "<b>🟠 At risk</b>"},
+    # /problems
+    "rep_probs_title": {
+        "zh": "<b>❗ 未解决问题</b>（{n}）",
+        "en": "<b>❗ Open problems</b> ({n})",
+    },
+    "rep_probs_none": {"zh": "没有未解决的问题 👍", "en": "No open problems 👍"},
+    "rep_probs_head": {"zh": "<b>#{id}</b> {age}{flag} · {project}", "en": "<b>#{id}</b> {age}{flag} · {project}"},
+    "rep_probs_acting": {"zh": "   ➡️ 办理：{unit}", "en": "   ➡️ To act: {unit}"},
+    # The wall chart (plain text inside a picture).
+    "rep_chart_title": {"zh": "重点项目挂图 {date}", "en": "Key projects wall chart {date}"},
+    "rep_chart_plan": {"zh": "计划进度", "en": "planned"},
+    "rep_chart_xlabel": {"zh": "进度（%）", "en": "Progress (%)"},
+    "rep_chart_more": {
+        "zh": "另有 {n} 个项目未显示（情况较好的）",
+        "en": "{n} more projects not shown (the better ones)",
+    },
+    "rep_chart_empty": {"zh": "没有项目", "en": "No projects"},
+    "rep_chart_cont": {"zh": "（续）", "en": " (cont.)"},
+    # Export headers in Chinese (plain text); the English headers are the column keys.
+    "rep_col_code": {"zh": "编号", "en": "code"},
+    "rep_col_name": {"zh": "项目名称", "en": "name"},
+    "rep_col_unit": {"zh": "责任单位", "en": "unit"},
+    "rep_col_leader": {"zh": "分管领导", "en": "leader"},
+    "rep_col_stage": {"zh": "阶段", "en": "stage"},
+    "rep_col_planned_start": {"zh": "计划开工", "en": "planned_start"},
+    "rep_col_planned_end": {"zh": "计划竣工", "en": "planned_end"},
+    "rep_col_total_investment": {"zh": "总投资（万元）", "en": "total_investment"},
+    "rep_col_annual_plan": {"zh": "年度计划投资（万元）", "en": "annual_plan"},
+    "rep_col_aliases": {"zh": "别名", "en": "aliases"},
+    "rep_col_progress": {"zh": "进度（%）", "en": "progress"},
+    "rep_col_planned_progress": {"zh": "计划进度（%）", "en": "planned_progress"},
+    "rep_col_behind": {"zh": "落后（百分点）", "en": "behind"},
+    "rep_col_standing": {"zh": "状态", "en": "standing"},
+    "rep_col_last_update_at": {"zh": "最近更新时间", "en": "last_update_at"},
+    "rep_col_days_since_update": {"zh": "未更新天数", "en": "days_since_update"},
+    "rep_col_invested": {"zh": "已完成投资（万元）", "en": "invested"},
+    "rep_col_open_problems": {"zh": "未解决问题数", "en": "open_problems"},
+    "rep_col_latest_update": {"zh": "最近更新内容", "en": "latest_update"},
+}

@@ -1,0 +1,191 @@
+"""Reading a ledger file (CSV or XLSX, English or Chinese headers) into validated rows.
+
+All or nothing: `read_ledger` returns every bad row with its number and reason; the caller
+imports only when there are none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+STAGES = ("negotiating", "signed", "started", "completed")
+STAGE_WORDS = {
+    "negotiating": "negotiating", "在谈": "negotiating", "洽谈": "negotiating",
+    "signed": "signed", "签约": "signed", "已签约": "signed",
+    "started": "started", "开工": "started", "在建": "started", "under construction": "started",
+    "completed": "completed", "竣工": "completed", "投产": "completed", "建成": "completed",
+    "in operation": "completed",
+}
+
+# Canonical column -> accepted headers (compared after normalising brackets, case and spaces).
+HEADERS = {
+    "code": ("code", "编号", "项目编号"),
+    "name": ("name", "项目名称", "名称"),
+    "unit": ("unit", "责任单位"),
+    "leader": ("leader", "分管领导"),
+    "stage": ("stage", "阶段"),
+    "planned_start": ("planned_start", "计划开工"),
+    "planned_end": ("planned_end", "计划竣工"),
+    "total_investment": ("total_investment", "总投资"),
+    "annual_plan": ("annual_plan", "年度计划投资"),
+    "aliases": ("aliases", "别名"),
+}
+REQUIRED = ("code", "name", "unit")
+MAX_ROWS = 50_000
+
+
+class LedgerError(ValueError):
+    """The file as a whole cannot be read (not a ledger, no header, wrong format)."""
+
+
+@dataclass
+class LedgerRow:
+    line: int
+    code: str
+    name: str
+    unit: str
+    leader: str | None = None
+    stage: str | None = None
+    planned_start: str | None = None
+    planned_end: str | None = None
+    total_investment: float | None = None
+    annual_plan: float | None = None
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str  # an i18n-neutral code with details, e.g. "missing:code", "bad_date:planned_end=2026-13-01"
+
+
+def _normalise_header(text: object) -> str:
+    value = str(text or "").strip().lstrip("\ufeff").lower()
+    value = re.sub(r"[（(].*?[)）]", "", value)  # "总投资（万元）" -> "总投资"
+    return re.sub(r"[\s_]+", "_", value).strip("_")
+
+
+def _column_map(header: list[object]) -> dict[str, int]:
+    lookup = {_normalise_header(alias): key for key, names in HEADERS.items() for alias in names}
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = lookup.get(_normalise_header(cell))
+        if key and key not in found:
+            found[key] = index
+    missing = [key for key in REQUIRED if key not in found]
+    if missing:
+        raise LedgerError("missing_columns:" + ",".join(missing))
+    return found
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _date(text: str) -> str:
+    text = text.strip().replace("/", "-").replace(".", "-")
+    return date.fromisoformat(text[:10] if re.fullmatch(r"\d{4}-\d{2}-\d{2}( .*)?", text) else text).isoformat()
+
+
+def _number(text: str) -> float:
+    value = float(text.replace(",", "").replace("，", ""))
+    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _rows_from_csv(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LedgerError("not_utf8") from exc
+    if "\x00" in text:
+        raise LedgerError("not_a_table")
+    try:
+        return [row for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        raise LedgerError("not_a_table") from exc
+
+
+def _rows_from_xlsx(data: bytes) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise LedgerError("not_xlsx") from exc
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
+
+
+def read_ledger(data: bytes, filename: str) -> tuple[list[LedgerRow], list[RowError]]:
+    """Parse and validate a whole ledger file; raises LedgerError when it is not one at all."""
+    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    if suffix == "xlsx":
+        table = _rows_from_xlsx(data)
+    elif suffix in ("csv", "txt"):
+        table = _rows_from_csv(data)
+    else:
+        raise LedgerError("unsupported_format")
+    table = [row for row in table if any(_cell(c) for c in row)] if table else []
+    if not table:
+        raise LedgerError("empty")
+    if len(table) > MAX_ROWS + 1:
+        raise LedgerError(f"too_many_rows:{MAX_ROWS}")
+    columns = _column_map(table[0])
+    rows: list[LedgerRow] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for line, raw in enumerate(table[1:], start=2):
+        values = {key: _cell(raw[index]) if index < len(raw) else "" for key, index in columns.items()}
+        problems: list[str] = [f"missing:{key}" for key in REQUIRED if not values.get(key)]
+        code = values.get("code", "")
+        if code and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,31}", code):
+            problems.append(f"bad_code:{code[:40]}")
+        elif code:
+            if code.upper() in seen:
+                problems.append(f"duplicate_code:{code}@{seen[code.upper()]}")
+            else:
+                seen[code.upper()] = line
+        row = LedgerRow(line=line, code=code.upper(), name=values.get("name", "")[:200],
+                        unit=values.get("unit", "")[:100], leader=values.get("leader") or None)
+        stage = values.get("stage", "")
+        if stage:
+            row.stage = STAGE_WORDS.get(stage.lower())
+            if row.stage is None:
+                problems.append(f"bad_stage:{stage[:40]}")
+        for key in ("planned_start", "planned_end"):
+            if values.get(key):
+                try:
+                    setattr(row, key, _date(values[key]))
+                except ValueError:
+                    problems.append(f"bad_date:{key}={values[key][:40]}")
+        if row.planned_start and row.planned_end and row.planned_end < row.planned_start:
+            problems.append("end_before_start")
+        for key in ("total_investment", "annual_plan"):
+            if values.get(key):
+                try:
+                    setattr(row, key, _number(values[key]))
+                except ValueError:
+                    problems.append(f"bad_number:{key}={values[key][:40]}")
+        if values.get("aliases"):
+            row.aliases = [a.strip() for a in re.split(r"[;；、]", values["aliases"]) if a.strip()]
+        if problems:
+            errors.extend(RowError(line, problem) for problem in problems)
+        else:
+            rows.append(row)
+    return rows, errors

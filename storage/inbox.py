@@ -1,0 +1,41 @@
+"""The intake inbox: every update received is stored here before Telegram is told it arrived."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlite_utils import Database
+
+from storage.db import now_iso
+
+
+def store_received(db: Database, updates: Iterable[tuple[int, dict]]) -> None:
+    """Record received updates (update_id, payload); one already stored is left as it is."""
+    now = now_iso()
+    rows = [{"update_id": uid, "received_at": now, "state": "pending",
+             "payload": json.dumps(payload, ensure_ascii=False)} for uid, payload in updates]
+    if rows:
+        db["inbox"].insert_all(rows, ignore=True)
+
+
+def inbox_state(db: Database, update_id: int) -> str | None:
+    rows = list(db.query("select state from inbox where update_id = ?", [update_id]))
+    return rows[0]["state"] if rows else None
+
+
+def mark_processed(db: Database, update_id: int, error: str | None = None) -> None:
+    db.execute("update inbox set state = ?, processed_at = ?, error = ? where update_id = ?",
+               ["failed" if error else "done", now_iso(), error, update_id])
+
+
+def pending_updates(db: Database) -> list[dict]:
+    """Received but never processed (the process died first), oldest first."""
+    return [json.loads(row["payload"]) for row in
+            db.query("select payload from inbox where state = 'pending' order by update_id")]
+
+
+def prune_inbox(db: Database, keep_days: int = 30) -> None:
+    """Forget processed updates older than `keep_days` (the message ids stay in `updates`)."""
+    db.execute("delete from inbox where state != 'pending' and received_at < "
+               "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', ?)", [f"-{keep_days} days"])

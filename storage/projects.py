@@ -1,0 +1,103 @@
+"""Projects: the ledger import, look-ups, and each project's current state derived from history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlite_utils import Database
+
+from parsing.ledger import LedgerRow
+from storage.db import now_iso
+from storage.people import get_or_create_unit, record_audit
+
+LEDGER_FIELDS = ("name", "leader", "stage", "planned_start", "planned_end", "total_investment",
+                 "annual_plan")
+
+
+def import_ledger(db: Database, rows: Iterable[LedgerRow], actor_id: int | None) -> dict[str, int]:
+    """Create or update projects by code in one transaction; history is kept."""
+    created = updated = 0
+    now = now_iso()
+    with db.atomic():
+        for row in rows:
+            unit_id = get_or_create_unit(db, row.unit)
+            values = {key: getattr(row, key) for key in LEDGER_FIELDS}
+            values.update(unit_id=unit_id, aliases=json.dumps(row.aliases, ensure_ascii=False),
+                          updated_at=now, active=0 if row.stage == "completed" else 1)
+            existing = get_project(db, row.code)
+            if existing:
+                db["projects"].update(existing["id"], values)
+                updated += 1
+            else:
+                db["projects"].insert({"code": row.code, "created_at": now, **values})
+                created += 1
+        record_audit(db, actor_id, "import", created=created, updated=updated)
+    return {"created": created, "updated": updated}
+
+
+def get_project(db: Database, code: str) -> dict | None:
+    rows = list(db.query(
+        "select p.*, u.name as unit_name from projects p join units u on u.id = p.unit_id "
+        "where p.code = ? collate nocase", [code.strip()]))
+    return rows[0] if rows else None
+
+
+def get_project_by_id(db: Database, project_id: int) -> dict | None:
+    rows = list(db.query(
+        "select p.*, u.name as unit_name from projects p join units u on u.id = p.unit_id "
+        "where p.id = ?", [project_id]))
+    return rows[0] if rows else None
+
+
+def list_projects(db: Database, unit_id: int | None = None) -> list[dict]:
+    """Projects with their unit name, optionally of one unit, in code order."""
+    where, params = ("where p.unit_id = ?", [unit_id]) if unit_id is not None else ("", [])
+    return list(db.query(
+        "select p.*, u.name as unit_name from projects p join units u on u.id = p.unit_id "
+        f"{where} order by p.code", params))
+
+
+def add_milestone(db: Database, project_id: int, due: str, progress: float, title: str = "") -> None:
+    db["milestones"].insert({"project_id": project_id, "due": due, "progress": progress,
+                             "title": title})
+
+
+def project_states(db: Database, unit_id: int | None = None, code: str | None = None) -> list[dict]:
+    """Each project's ledger row plus its state derived from its updates.
+
+    Adds: progress, stage (latest reported, else the ledger's), invested, last_update_at,
+    latest_update (text), open_problems, milestones (list of {due, progress}), unit_name.
+    """
+    where, params = [], []
+    if unit_id is not None:
+        where.append("p.unit_id = ?")
+        params.append(unit_id)
+    if code is not None:
+        where.append("p.code = ? collate nocase")
+        params.append(code)
+    sql = f"""
+        select p.*, u.name as unit_name,
+          (select progress from updates where project_id = p.id and progress is not null
+             order by created_at desc, id desc limit 1) as progress,
+          coalesce((select stage from updates where project_id = p.id and stage is not null
+             order by created_at desc, id desc limit 1), p.stage) as current_stage,
+          (select invested from updates where project_id = p.id and invested is not null
+             order by created_at desc, id desc limit 1) as invested,
+          (select max(created_at) from updates where project_id = p.id) as last_update_at,
+          (select raw_text from updates where project_id = p.id
+             order by created_at desc, id desc limit 1) as latest_update,
+          (select count(*) from problems where project_id = p.id and status = 'open')
+             as open_problems
+        from projects p join units u on u.id = p.unit_id
+        {"where " + " and ".join(where) if where else ""}
+        order by u.name, p.code
+    """
+    rows = list(db.query(sql, params))
+    milestones: dict[int, list[dict]] = {}
+    for m in db.query("select project_id, due, progress from milestones order by due"):
+        milestones.setdefault(m["project_id"], []).append({"due": m["due"], "progress": m["progress"]})
+    for row in rows:
+        row["milestones"] = milestones.get(row["id"], [])
+        row["aliases"] = json.loads(row["aliases"] or "[]")
+    return rows
