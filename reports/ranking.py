@@ -113,10 +113,8 @@ def rank_units(
     rows.sort(key=lambda r: (-r["score"], r["lagging"], r["unit"]))
     ranked: list[UnitRank] = []
     for i, row in enumerate(rows):
-        if ranked and ranked[-1].score == row["score"]:
-            rank = ranked[-1].rank
-        else:
-            rank = i + 1
+        tied = ranked and ranked[-1].score == row["score"]
+        rank = ranked[-1].rank if tied else i + 1
         prev = previous.get(row["unit"])
         ranked.append(
             UnitRank(

@@ -1,0 +1,259 @@
+"""The wall chart: plan against actual per project, as PNG pictures (matplotlib, Agg).
+
+One horizontal bar per project (actual progress, coloured by standing) on a grey 0–100 %
+track, with a black tick at the planned progress; projects grouped under their unit (a
+shaded header row). Projects are taken worst first: the units whose projects are worst
+come first, and inside a unit the worst project first. Up to `per_picture` projects a
+picture and `max_pictures` pictures; the rest (the least bad) are left out and the last
+picture says how many.
+
+Chinese renders with Noto Sans CJK SC from the `mplfonts` package, registered once with
+matplotlib's font manager. No pyplot: each picture is its own `Figure` on an Agg canvas, so
+nothing global is touched except the font registration (and it is safe to call from worker
+threads, one picture per call).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import io
+import threading
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
+
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.transforms import blended_transform_factory
+
+from i18n import t
+from reports.standing import AT_RISK, DONE, LAGGING, ON_TRACK, STANDINGS, Item, worst_first
+
+COLOURS = {LAGGING: "#d9383a", AT_RISK: "#f28e2b", ON_TRACK: "#3aa655", DONE: "#4e79a7"}
+TRACK = "#ececec"
+HEADER_BAND = "#dfe7f1"
+PER_PICTURE = 40
+MAX_PICTURES = 5
+LABEL_WIDTH = 40  # label width budget: a CJK character counts 2, others 1
+DPI = 110
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> tuple[str, frozenset[int]]:
+    """Register Noto Sans CJK SC (once); its family name and the code points we can draw."""
+    path = importlib.resources.files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"
+    with importlib.resources.as_file(path) as real:
+        font_manager.fontManager.addfont(str(real))
+        family = FontProperties(fname=str(real)).get_name()
+        drawable = set(FT2Font(str(real)).get_charmap())
+    drawable |= set(FT2Font(font_manager.findfont("DejaVu Sans")).get_charmap())
+    return family, frozenset(drawable)
+
+
+def _font(size: float, weight: str = "normal") -> FontProperties:
+    family, _ = cjk_font()
+    return FontProperties(family=[family, "DejaVu Sans"], size=size, weight=weight)
+
+
+def _drawable(text: str) -> str:
+    """`text` with characters no font of ours has replaced by '?' (no missing-glyph boxes)."""
+    _, ok = cjk_font()
+    return "".join(c if ord(c) in ok or c in "\n\t " else "?" for c in text)
+
+
+def _width(c: str) -> int:
+    return 2 if ord(c) >= 0x1100 else 1
+
+
+def _shorten(text: str, budget: int = LABEL_WIDTH) -> str:
+    text = " ".join(text.split())
+    used = 0
+    for i, c in enumerate(text):
+        used += _width(c)
+        if used > budget:
+            return text[:i].rstrip() + "…"
+    return text
+
+
+def _rows(items: Sequence[Item]) -> list[tuple[str, str, Item | None]]:
+    """Rows in drawing order: ("unit", name, None) headers and ("project", unit, item)."""
+    units: dict[str, list[Item]] = {}
+    for item in worst_first(items):
+        units.setdefault(item[0].unit, []).append(item)
+    rows: list[tuple[str, str, Item | None]] = []
+    for unit, its in units.items():
+        rows.append(("unit", unit, None))
+        rows += [("project", unit, it) for it in its]
+    return rows
+
+
+def _pictures(rows, per_picture: int) -> list[list[tuple[str, str, Item | None, bool]]]:
+    """Split rows so each picture holds at most `per_picture` projects; a unit continued on
+    the next picture gets its header again (marked continued)."""
+    pictures: list[list] = [[]]
+    count = 0
+    unit = None
+    for kind, name, item in rows:
+        if kind == "unit":
+            unit = name
+            if count >= per_picture:
+                pictures.append([])
+                count = 0
+            pictures[-1].append(("unit", name, None, False))
+            continue
+        if count >= per_picture:
+            pictures.append([("unit", unit, None, True)])
+            count = 0
+        pictures[-1].append(("project", name, item, False))
+        count += 1
+    return [p for p in pictures if any(r[0] == "project" for r in p)] or [[]]
+
+
+def _draw(rows, lang: str, title: str, note: str | None) -> bytes:
+    n = max(len(rows), 1)
+    top_in, bottom_in, row_in = 1.05, 0.75 if note else 0.55, 0.3
+    height = top_in + bottom_in + n * row_in
+    fig = Figure(figsize=(9, height), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.36, bottom_in / height, 0.52, n * row_in / height))
+    small, normal = _font(8.5), _font(9.5)
+
+    ys, actual, colours, marks, marks_y = [], [], [], [], []
+    label_tf = blended_transform_factory(ax.transAxes, ax.transData)
+    for y, (kind, name, item, continued) in enumerate(rows):
+        if kind == "unit":
+            ax.axhspan(y - 0.5, y + 0.5, color=HEADER_BAND, zorder=0, lw=0)
+            label = _shorten(name, 70) + (t("rep_chart_cont", lang) if continued else "")
+            ax.text(
+                -0.685,
+                y,
+                _drawable(label),
+                transform=label_tf,
+                ha="left",
+                va="center",
+                fontproperties=_font(10, "bold"),
+                parse_math=False,
+                clip_on=False,
+            )
+            continue
+        p, s = item
+        ys.append(y)
+        actual.append(max(0.0, min(100.0, p.progress or 0.0)))
+        colours.append(COLOURS[s.standing])
+        if s.planned is not None:
+            marks.append(s.planned)
+            marks_y.append(y)
+        ax.text(
+            -0.015,
+            y,
+            _drawable(_shorten(f"{p.code} {p.name}")),
+            transform=label_tf,
+            ha="right",
+            va="center",
+            fontproperties=normal,
+            parse_math=False,
+        )
+        value = f"{_pct(p.progress)}" + (f" / {_pct(s.planned)}" if s.planned is not None else "")
+        ax.text(
+            1.015,
+            y,
+            value,
+            transform=label_tf,
+            ha="left",
+            va="center",
+            fontproperties=small,
+            parse_math=False,
+            color="#333333",
+        )
+    if ys:
+        ax.barh(ys, [100.0] * len(ys), height=0.62, color=TRACK, zorder=1)
+        ax.barh(ys, actual, height=0.62, color=colours, zorder=2)
+    if marks:
+        ax.vlines(
+            marks,
+            [y - 0.42 for y in marks_y],
+            [y + 0.42 for y in marks_y],
+            colors="black",
+            linewidth=2.2,
+            zorder=3,
+        )
+    if not ys:
+        ax.text(50, 0, t("rep_chart_empty", lang), ha="center", va="center", fontproperties=normal)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_yticks([])
+    ax.set_xticks([0, 25, 50, 75, 100], labels=["0", "25", "50", "75", "100"])
+    for label in ax.get_xticklabels():
+        label.set_fontproperties(small)
+    ax.set_xlabel(t("rep_chart_xlabel", lang), fontproperties=small)
+    ax.grid(axis="x", color="#cccccc", linewidth=0.6, zorder=0)
+    ax.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+
+    fig.text(
+        0.5,
+        1 - 0.3 / height,
+        _drawable(title),
+        ha="center",
+        va="center",
+        fontproperties=_font(13),
+        parse_math=False,
+    )
+    handles = [Patch(color=COLOURS[k], label=t(f"rep_standing_{k}", lang)) for k in STANDINGS]
+    handles.append(Line2D([], [], color="black", lw=2.2, label=t("rep_chart_plan", lang)))
+    fig.legend(
+        handles=handles,
+        loc="center",
+        bbox_to_anchor=(0.5, 1 - 0.72 / height),
+        ncol=5,
+        frameon=False,
+        prop=small,
+        handlelength=1.4,
+        columnspacing=1.2,
+    )
+    if note:
+        fig.text(0.5, 0.2 / height, note, ha="center", va="center", fontproperties=normal)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    return buf.getvalue()
+
+
+def _pct(value: float | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{round(value, 1):.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def render_wall_chart(
+    items: Sequence[Item],
+    lang: str,
+    title: str | None = None,
+    *,
+    today: date | None = None,
+    per_picture: int = PER_PICTURE,
+    max_pictures: int = MAX_PICTURES,
+) -> list[bytes]:
+    """The wall chart of `items` as PNG pictures (at least one; one saying "no projects"
+    when `items` is empty). `title` defaults to the catalogue's title with `today`."""
+    if title is None:
+        title = t("rep_chart_title", lang, date=today.isoformat() if today else "").strip()
+    ordered = worst_first(items)
+    cap = per_picture * max_pictures
+    shown, left_out = ordered[:cap], max(0, len(ordered) - cap)
+    pictures = _pictures(_rows(shown), per_picture)
+    cjk_font()
+    out = []
+    for i, rows in enumerate(pictures, 1):
+        heading = title if len(pictures) == 1 else f"{title} ({i}/{len(pictures)})"
+        note = t("rep_chart_more", lang, n=left_out) if left_out and i == len(pictures) else None
+        with _lock:  # matplotlib's text layout caches are not meant for concurrent use
+            out.append(_draw(rows, lang, heading, note))
+    return out

@@ -1,0 +1,542 @@
+"""Report texts for Telegram (HTML parse mode), in Chinese or English.
+
+Every renderer returns a list of pages (at least one), each within Telegram's 4096-character
+limit (measured in UTF-16 code units of the HTML, which is never less than what Telegram
+counts). Every user-supplied value (codes, names, units, people, update and problem texts)
+goes through `esc()`. Standing markers: 🔴 lagging, 🟠 at risk, 🟢 on track, ✅ done.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, tzinfo
+from typing import NamedTuple
+
+from i18n import esc, t
+from reports.ranking import UnitRank, rank_units
+from reports.standing import (
+    AT_RISK,
+    DONE,
+    LAGGING,
+    ON_TRACK,
+    STAGES,
+    STANDINGS,
+    Item,
+    ProjectState,
+    Standing,
+    worst_first,
+)
+
+TG_LIMIT = 4096
+MARKERS = {LAGGING: "🔴", AT_RISK: "🟠", ON_TRACK: "🟢", DONE: "✅"}
+ESCALATE_DAYS = 14  # problems open longer than this are flagged ⏰
+NAME_MAX = 40  # characters of a name shown in a list
+TEXT_MAX = 300  # characters of an update or problem text shown
+
+
+class UpdateRow(NamedTuple):
+    """One past update, for `project_view`."""
+
+    when: datetime | str
+    who: str | None
+    text: str | None
+    files: int = 0  # attachments (photos, documents)
+
+
+class OpenProblem(NamedTuple):
+    """One open problem. `project_view` needs the first four fields; `problems_list` all."""
+
+    id: int
+    text: str
+    age_days: int
+    acting_unit: str | None  # None: not assigned yet
+    project_code: str | None = None
+    project_name: str | None = None
+
+
+# ---------------------------------------------------------------------------- paging
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it at most: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def _split_long_line(line: str, limit: int) -> list[str]:
+    """Cut one over-long line into pieces: tags dropped (so none is left open), entities kept."""
+    text = _TAG.sub("", line)
+    pieces: list[str] = []
+    while text:
+        cut, used = 0, 0
+        while cut < len(text):
+            w = 2 if ord(text[cut]) > 0xFFFF else 1
+            if used + w > limit:
+                break
+            used += w
+            cut += 1
+        amp = text.rfind("&", max(0, cut - 10), cut)
+        if cut < len(text) and amp > 0 and ";" not in text[amp:cut]:
+            cut = amp  # do not cut an entity such as &amp; in two
+        cut = max(cut, 1)
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return pieces
+
+
+def _fit(block: str, limit: int) -> list[str]:
+    if tg_len(block) <= limit:
+        return [block]
+    if "\n" in block:
+        return [piece for line in block.split("\n") for piece in _fit(line, limit)]
+    return _split_long_line(block, limit)
+
+
+def paginate(lines: Iterable[str], limit: int = TG_LIMIT) -> list[str]:
+    """Join `lines` with newlines into pages of at most `limit` (UTF-16 units) each.
+
+    A line may be a block of several lines (an entry); blocks are kept on one page when they
+    fit. A block longer than a page is split at its lines, and a single line longer than a
+    page is cut (its HTML tags dropped so none is left open). No lines, no pages.
+    """
+    pages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        for piece in _fit(line, limit):
+            n = tg_len(piece)
+            if current and size + 1 + n > limit:
+                pages.append("\n".join(current))
+                current, size = [], 0
+            size += n + (1 if current else 0)
+            current.append(piece)
+    if current:
+        pages.append("\n".join(current))
+    return pages
+
+
+def _pages(header: str, blocks: Sequence[str], lang: str, limit: int = TG_LIMIT) -> list[str]:
+    """`blocks` paged under `header`; with several pages the header says (i/n)."""
+    reserve = tg_len(header) + 1 + tg_len(t("rep_page", lang, i=99999, n=99999))
+    bodies = [b.strip("\n") for b in paginate(blocks, max(64, limit - reserve))]
+    bodies = [b for b in bodies if b.strip()]
+    if not bodies:
+        return [header]
+    if len(bodies) == 1:
+        return [f"{header}\n{bodies[0]}"]
+    n = len(bodies)
+    return [
+        f"{header}{t('rep_page', lang, i=i, n=n)}\n{body}" for i, body in enumerate(bodies, 1)
+    ]
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def _clip(text: str | None, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _name(text: str | None, limit: int = NAME_MAX) -> str:
+    """A user-supplied value, shortened and escaped."""
+    return esc(_clip(text, limit))
+
+
+def fmt_num(value: float, decimals: int = 1) -> str:
+    """12345.0 -> '12,345', 43.27 -> '43.3'."""
+    text = f"{round(value, decimals):,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def fmt_pct(value: float | None, lang: str) -> str:
+    return t("rep_unknown", lang) if value is None else f"{fmt_num(value)}%"
+
+
+def fmt_amount(wan: float | None, lang: str) -> str:
+    """An amount in 万元: Chinese in 万元/亿元, English in CNY millions/billions."""
+    if wan is None:
+        return t("rep_unknown", lang)
+    if lang == "zh":
+        if abs(wan) >= 10_000:
+            return t("rep_amount_big", lang, v=fmt_num(wan / 10_000, 2))
+        return t("rep_amount_small", lang, v=fmt_num(wan, 0 if abs(wan) >= 100 else 1))
+    million = wan / 100
+    if abs(million) >= 1_000:
+        return t("rep_amount_big", lang, v=fmt_num(million / 1_000, 2))
+    return t("rep_amount_small", lang, v=fmt_num(million, 1))
+
+
+def fmt_date(value: date | datetime | None, lang: str, tz: tzinfo | None = None) -> str:
+    if value is None:
+        return t("rep_unknown", lang)
+    if isinstance(value, datetime):
+        if tz is not None and value.tzinfo is not None:
+            value = value.astimezone(tz)
+        return value.strftime("%Y-%m-%d")
+    return value.isoformat()
+
+
+def _when(value: datetime | str, tz: tzinfo | None) -> str:
+    if isinstance(value, datetime):
+        if tz is not None and value.tzinfo is not None:
+            value = value.astimezone(tz)
+        return value.strftime("%Y-%m-%d %H:%M")
+    return esc(str(value))
+
+
+def standing_label(standing: str, lang: str) -> str:
+    return t(f"rep_standing_{standing}", lang)
+
+
+def stage_label(stage: str | None, lang: str) -> str:
+    return t(f"rep_stage_{stage}", lang) if stage in STAGES else t("rep_stage_none", lang)
+
+
+def rank_change_label(r: UnitRank, lang: str) -> str:
+    """↑2 / ↓1 / — / new."""
+    if r.change is None:
+        return t("rep_rank_new", lang)
+    if r.change > 0:
+        return f"↑{r.change}"
+    if r.change < 0:
+        return f"↓{-r.change}"
+    return "—"
+
+
+def project_entry(p: ProjectState, s: Standing, lang: str, *, with_unit: bool = True) -> str:
+    """Two short lines: marker, code and name; then unit and the numbers that matter."""
+    head = f"{MARKERS[s.standing]} <code>{_name(p.code, 20)}</code> {_name(p.name)}"
+    actual = fmt_pct(p.progress, lang)
+    parts = [_name(p.unit, 30)] if with_unit else []
+    if s.planned is None:
+        parts.append(t("rep_item_progress_noplan", lang, actual=actual))
+    else:
+        parts.append(t("rep_item_progress", lang, actual=actual, planned=fmt_pct(s.planned, lang)))
+    if s.standing != DONE:
+        if s.behind is not None and s.behind > 0:
+            parts.append(t("rep_item_behind", lang, n=fmt_num(s.behind)))
+        if s.past_end:
+            parts.append(t("rep_item_past_end", lang, date=fmt_date(p.planned_end, lang)))
+        if p.last_update_at is None:
+            parts.append(t("rep_item_never", lang))
+        elif s.is_stale:
+            parts.append(t("rep_item_stale", lang, n=s.stale_days))
+    if p.open_problems:
+        parts.append(t("rep_item_problems", lang, n=p.open_problems))
+    return head + "\n   " + " · ".join(parts)
+
+
+def _standing_counts(items: Sequence[Item], lang: str) -> str:
+    counts = Counter(s.standing for _, s in items)
+    return " · ".join(
+        f"{MARKERS[k]} {standing_label(k, lang)} {counts[k]}" for k in STANDINGS
+    )
+
+
+def _rank_block(r: UnitRank, lang: str) -> str:
+    line = t(
+        "rep_rank_line",
+        lang,
+        rank=r.rank,
+        unit=_name(r.unit, 30),
+        score=fmt_num(r.score),
+        change=rank_change_label(r, lang),
+    )
+    detail = t(
+        "rep_rank_detail",
+        lang,
+        n=r.projects,
+        lagging=r.lagging,
+        at_risk=r.at_risk,
+        on_track=r.on_track,
+        done=r.done,
+    )
+    return f"{line}\n{detail}"
+
+
+# ---------------------------------------------------------------------------- reports
+
+
+def leader_summary(
+    items: Sequence[Item],
+    lang: str,
+    today: date,
+    *,
+    previous_ranks: Mapping[str, int] | None = None,
+    ranking: Sequence[UnitRank] | None = None,
+    worst: int = 10,
+) -> list[str]:
+    """`/status` for leaders: totals by standing and stage, average progress, investment
+    against the annual plan, the `worst` worst projects, the unit ranking with rank change.
+
+    `ranking` defaults to `rank_units(items, previous_ranks)`.
+    """
+    header = t("rep_sum_title", lang, date=today.isoformat(), n=len(items))
+    if not items:
+        return [f"{header}\n{t('rep_no_projects', lang)}"]
+    blocks: list[str] = [_standing_counts(items, lang)]
+    stages = Counter(p.stage if p.stage in STAGES else None for p, _ in items)
+    order = [*STAGES, None]
+    blocks.append(
+        t(
+            "rep_sum_stages",
+            lang,
+            stages=" · ".join(f"{stage_label(k, lang)} {stages[k]}" for k in order if stages[k]),
+        )
+    )
+    avg = sum((p.progress or 0.0) for p, _ in items) / len(items)
+    blocks.append(t("rep_sum_avg", lang, pct=fmt_pct(avg, lang)))
+    invested = sum(p.invested or 0.0 for p, _ in items)
+    plan = sum(p.annual_plan for p, _ in items if p.annual_plan and p.annual_plan > 0)
+    if plan > 0:
+        blocks.append(
+            t(
+                "rep_sum_invest",
+                lang,
+                invested=fmt_amount(invested, lang),
+                plan=fmt_amount(plan, lang),
+                pct=fmt_pct(100 * invested / plan, lang),
+            )
+        )
+    else:
+        blocks.append(t("rep_sum_invest_noplan", lang, invested=fmt_amount(invested, lang)))
+
+    blocks += ["", t("rep_sum_worst", lang)]
+    bad = [it for it in worst_first(items) if it[1].standing in (LAGGING, AT_RISK)]
+    if bad:
+        blocks += [project_entry(p, s, lang) for p, s in bad[:worst]]
+        if len(bad) > worst:
+            blocks.append(t("rep_sum_worst_more", lang, n=len(bad) - worst))
+    else:
+        blocks.append(t("rep_none_lagging", lang))
+
+    if ranking is None:
+        ranking = rank_units(items, previous_ranks)
+    if ranking:
+        blocks += ["", t("rep_sum_ranking", lang)]
+        blocks += [_rank_block(r, lang) for r in ranking]
+    return _pages(header, blocks, lang)
+
+
+def unit_view(
+    unit: str,
+    items: Sequence[Item],
+    lang: str,
+    *,
+    ranking: Sequence[UnitRank] | None = None,
+) -> list[str]:
+    """`/status <unit>` and a member's `/status`: the unit's projects, worst first.
+
+    `items` may hold every project; only the unit's are shown. With `ranking` (of all units)
+    the unit's rank, score and change are shown too.
+    """
+    mine = [it for it in items if it[0].unit == unit]
+    header = t("rep_unit_title", lang, unit=_name(unit, 60), n=len(mine))
+    if not mine:
+        return [f"{header}\n{t('rep_no_projects', lang)}"]
+    blocks = [_standing_counts(mine, lang)]
+    for r in ranking or ():
+        if r.unit == unit:
+            blocks.append(
+                t(
+                    "rep_unit_rank",
+                    lang,
+                    rank=r.rank,
+                    total=len(ranking),
+                    score=fmt_num(r.score),
+                    change=rank_change_label(r, lang),
+                )
+            )
+    blocks.append("")
+    blocks += [project_entry(p, s, lang, with_unit=False) for p, s in worst_first(mine)]
+    return _pages(header, blocks, lang)
+
+
+def project_view(
+    p: ProjectState,
+    s: Standing,
+    lang: str,
+    updates: Iterable[UpdateRow | tuple] = (),
+    problems: Iterable[OpenProblem | tuple] = (),
+    *,
+    today: date | None = None,
+    tz: tzinfo | None = None,
+    last_updates: int = 5,
+) -> list[str]:
+    """`/status <code>`: plan against actual, behind, stage, investment, the last five updates
+    (`updates`: (when, who, text[, files]) in any order) and the open problems (`problems`:
+    (id, text, age_days, acting_unit)). Times are shown in `tz` when given; `today` shows the
+    next milestone.
+    """
+    header = f"{MARKERS[s.standing]} <b>{_name(p.code, 30)} {_name(p.name, 200)}</b>"
+    lines = [t("rep_proj_unit", lang, unit=_name(p.unit, 100))]
+    if p.leader:
+        lines.append(t("rep_proj_leader", lang, leader=_name(p.leader, 60)))
+    lines.append(
+        t(
+            "rep_proj_standing",
+            lang,
+            standing=standing_label(s.standing, lang),
+            stage=stage_label(p.stage, lang),
+        )
+    )
+    if p.planned_start or p.planned_end:
+        lines.append(
+            t(
+                "rep_proj_dates",
+                lang,
+                start=fmt_date(p.planned_start, lang),
+                end=fmt_date(p.planned_end, lang),
+            )
+        )
+    actual = fmt_pct(p.progress, lang)
+    if s.planned is None:
+        lines.append(t("rep_proj_progress_noplan", lang, actual=actual))
+    else:
+        lines.append(
+            t("rep_proj_progress", lang, actual=actual, planned=fmt_pct(s.planned, lang))
+        )
+        if s.behind is not None and s.behind > 0 and s.standing != DONE:
+            lines.append(t("rep_proj_behind", lang, n=fmt_num(s.behind)))
+        elif s.behind is not None and s.behind < 0:
+            lines.append(t("rep_proj_ahead", lang, n=fmt_num(-s.behind)))
+    if s.past_end:
+        lines.append(t("rep_proj_past_end", lang, date=fmt_date(p.planned_end, lang)))
+    if today is not None:
+        upcoming = sorted((m for m in p.milestones if m.due >= today), key=lambda m: m.due)
+        if upcoming:
+            m = upcoming[0]
+            lines.append(
+                t(
+                    "rep_proj_milestone",
+                    lang,
+                    date=m.due.isoformat(),
+                    pct=fmt_pct(m.progress, lang),
+                )
+            )
+    if p.invested is not None or p.total_investment or p.annual_plan:
+        lines.append(
+            t(
+                "rep_proj_invest",
+                lang,
+                invested=fmt_amount(p.invested, lang),
+                total=fmt_amount(p.total_investment, lang),
+                plan=fmt_amount(p.annual_plan, lang),
+            )
+        )
+    if p.last_update_at is None:
+        lines.append(t("rep_proj_never", lang, days=s.stale_days))
+    else:
+        key = "rep_proj_last_stale" if s.is_stale else "rep_proj_last"
+        lines.append(t(key, lang, date=fmt_date(p.last_update_at, lang, tz), days=s.stale_days))
+    blocks = ["\n".join(lines)]
+
+    rows = [UpdateRow(*u) for u in updates]
+    rows.sort(key=lambda u: _sort_time(u.when), reverse=True)
+    if rows:
+        blocks += ["", t("rep_proj_updates", lang)]
+        for u in rows[:last_updates]:
+            text = _name(u.text, TEXT_MAX)
+            if u.files:
+                text = f"{text} 📎{u.files}".strip()
+            blocks.append(
+                t(
+                    "rep_proj_update_line",
+                    lang,
+                    when=_when(u.when, tz),
+                    who=_name(u.who or t("rep_unknown", lang), 30),
+                    text=text,
+                )
+            )
+    open_ = [OpenProblem(*q) for q in problems]
+    if open_:
+        open_.sort(key=lambda q: (-q.age_days, q.id))
+        blocks += ["", t("rep_proj_problems", lang, n=len(open_))]
+        for q in open_:
+            acting = (
+                t("rep_acting", lang, unit=_name(q.acting_unit, 30))
+                if q.acting_unit
+                else t("rep_unassigned", lang)
+            )
+            blocks.append(
+                t(
+                    "rep_proj_problem_line",
+                    lang,
+                    id=q.id,
+                    text=_name(q.text, TEXT_MAX),
+                    age=t("rep_days", lang, n=q.age_days),
+                    acting=acting,
+                )
+            )
+    return _pages(header, blocks, lang)
+
+
+def _sort_time(value: datetime | str) -> float:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return 0.0
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+def lagging_list(items: Sequence[Item], lang: str) -> list[str]:
+    """`/lagging`: lagging projects, then at-risk ones, each worst first (most behind, most
+    stale). `items` may hold every project; the others are left out."""
+    ordered = worst_first(items)
+    lagging = [it for it in ordered if it[1].standing == LAGGING]
+    at_risk = [it for it in ordered if it[1].standing == AT_RISK]
+    header = t("rep_lag_title", lang, lagging=len(lagging), at_risk=len(at_risk))
+    if not lagging and not at_risk:
+        return [f"{header}\n{t('rep_none_lagging', lang)}"]
+    blocks: list[str] = []
+    for key, group in (("rep_lag_lagging", lagging), ("rep_lag_at_risk", at_risk)):
+        if group:
+            if blocks:
+                blocks.append("")
+            blocks.append(t(key, lang))
+            blocks += [project_entry(p, s, lang) for p, s in group]
+    return _pages(header, blocks, lang)
+
+
+def problems_list(
+    problems: Iterable[OpenProblem | tuple], lang: str, *, escalate_days: int = ESCALATE_DAYS
+) -> list[str]:
+    """`/problems`: open problems, oldest first: id, age, project, text, the unit that must act.
+    Problems open longer than `escalate_days` are flagged ⏰."""
+    rows = sorted((OpenProblem(*q) for q in problems), key=lambda q: (-q.age_days, q.id))
+    header = t("rep_probs_title", lang, n=len(rows))
+    if not rows:
+        return [f"{header}\n{t('rep_probs_none', lang)}"]
+    blocks = []
+    for q in rows:
+        project = " ".join(
+            part
+            for part in (
+                f"<code>{_name(q.project_code, 20)}</code>" if q.project_code else "",
+                _name(q.project_name) if q.project_name else "",
+            )
+            if part
+        ) or t("rep_unknown", lang)
+        head = t(
+            "rep_probs_head",
+            lang,
+            id=q.id,
+            age=t("rep_days", lang, n=q.age_days),
+            flag=" ⏰" if q.age_days > escalate_days else "",
+            project=project,
+        )
+        acting = _name(q.acting_unit, 30) if q.acting_unit else t("rep_unassigned", lang)
+        blocks.append(
+            f"{head}\n   {_name(q.text, TEXT_MAX)}\n" + t("rep_probs_acting", lang, unit=acting)
+        )
+    return _pages(header, blocks, lang)

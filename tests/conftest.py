@@ -1,0 +1,123 @@
+"""Shared fixtures: a fresh database, the local Bot API server, and the real bot polling it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from config import load_config
+from storage import open_db
+
+SAMPLES = Path(__file__).resolve().parents[1] / "console" / "demo"
+TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
+ADMIN, LEADER = 1, 2
+
+
+@pytest.fixture
+def fresh_db(tmp_path):
+    """A new, migrated database in a real file."""
+    db = open_db(tmp_path / "bot.db")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def api():
+    """The local Bot API server on 127.0.0.1."""
+    from localapi import BotAPIServer
+
+    server = BotAPIServer(token=TOKEN, bot_username="KeyProjectBot")
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_config(tmp_path, api, **env):
+    values = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": api.api_url,
+        "BOT_DB": str(tmp_path / "bot.db"),
+        "BOT_ADMINS": str(ADMIN),
+        "BOT_LANGUAGE": "zh",
+    }
+    values.update({k: str(v) for k, v in env.items()})
+    return load_config(values)
+
+
+class RunningBot:
+    """The real Application from bot.py, polling the local server; helpers to talk to it."""
+
+    def __init__(self, application, api, db) -> None:
+        self.application, self.api, self.db = application, api, db
+
+    async def send(self, user_id: int, text: str | None = None, *, timeout: float = 10,
+                   replies: int = 1, **message) -> list[dict]:
+        """Queue a message from `user_id` and wait for the bot's `replies` messages to that chat."""
+        chat_id = message.get("chat_id") or user_id
+        before = len(self.api.messages_to(chat_id))
+        self.api.queue_message(user_id, text, **message)
+        return await self.wait_replies(chat_id, before, replies, timeout)
+
+    async def tap(self, user_id: int, data: str, *, chat_id: int | None = None,
+                  message_id: int | None = None, replies: int = 1, timeout: float = 10):
+        chat_id = chat_id or user_id
+        before = len(self.api.messages_to(chat_id))
+        self.api.queue_callback(user_id, data, chat_id=chat_id, message_id=message_id)
+        return await self.wait_replies(chat_id, before, replies, timeout)
+
+    async def wait_replies(self, chat_id: int, before: int, replies: int = 1,
+                           timeout: float = 10) -> list[dict]:
+        """The `replies` messages sent to `chat_id` after the first `before` ones."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            records = self.api.messages_to(chat_id)
+            if len(records) >= before + replies:
+                return records[before:before + replies]
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"expected {before + replies} messages to chat {chat_id}, got "
+                             f"{len(self.api.messages_to(chat_id))}: "
+                             f"{[r.get('text') for r in self.api.messages_to(chat_id)]}")
+
+    async def idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
+        """Wait until the bot has processed everything queued and sent nothing for `quiet` s."""
+        deadline = time.monotonic() + timeout
+        last, since = len(self.api.sent), time.monotonic()
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            now = len(self.api.sent)
+            if now != last:
+                last, since = now, time.monotonic()
+            elif (time.monotonic() - since > quiet and not self.api.pending_updates()
+                  and self.application.update_queue.empty()):
+                return
+
+
+@pytest.fixture
+async def running_bot(tmp_path, api):
+    """Start the real bot (bot.build_application) against `api`; yields a RunningBot."""
+    from bot import build_application
+
+    config = make_config(tmp_path, api)
+    db = open_db(config.db_path)
+    application = build_application(config, db)
+    async with application:
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        await application.start()
+        try:
+            yield RunningBot(application, api, db)
+        finally:
+            await application.updater.stop()
+            await application.stop()
+    db.close()
+
+
+def seed_ledger(db, filename: str = "ledger_zh.csv") -> None:
+    """Import a sample ledger straight into `db`."""
+    from handlers.ledger import import_bytes
+
+    path = SAMPLES / filename
+    reply = import_bytes(db, path.read_bytes(), path.name, None, "en")
+    assert reply.startswith("✅"), reply

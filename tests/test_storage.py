@@ -1,0 +1,63 @@
+"""The database: WAL, foreign keys, migrations that upgrade an older database in place."""
+
+import sqlite3
+
+import pytest
+
+from parsing.ledger import read_ledger
+from storage import open_db
+from storage.db import pending_migrations
+from storage.people import create_invite, get_or_create_unit, get_person, redeem_invite
+from storage.projects import get_project, import_ledger, project_states
+from storage.schema import migrations
+
+
+def test_fresh_database_is_wal_with_foreign_keys(fresh_db):
+    assert fresh_db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert fresh_db.execute("pragma foreign_keys").fetchone()[0] == 1
+    assert pending_migrations(fresh_db) == []
+    with pytest.raises(sqlite3.IntegrityError):
+        fresh_db["projects"].insert({"code": "X", "name": "x", "unit_id": 999, "created_at": "t"})
+
+
+@pytest.mark.parametrize("stop_before", [m.name for m in migrations.pending(open_db(":memory:", migrate=False))][1:] or [None])
+def test_older_database_upgrades_in_place(tmp_path, stop_before):
+    path = tmp_path / "old.db"
+    old = open_db(path, migrate=False)
+    migrations.apply(old, stop_before=stop_before) if stop_before else migrations.apply(old)
+    old["units"].insert({"name": "Old Unit", "created_at": "2026-01-01T00:00:00+00:00"})
+    old.close()
+    upgraded = open_db(path)
+    assert pending_migrations(upgraded) == []
+    assert [u["name"] for u in upgraded["units"].rows] == ["Old Unit"]
+
+
+def test_import_updates_by_code_and_keeps_history(fresh_db):
+    csv = "code,name,unit\nA1,First,Unit A\n".encode()
+    rows, errors = read_ledger(csv, "l.csv")
+    assert not errors
+    import_ledger(fresh_db, rows, actor_id=1)
+    project = get_project(fresh_db, "a1")
+    fresh_db["updates"].insert({"project_id": project["id"], "created_at": "2026-11-01T00:00:00+00:00",
+                                "raw_text": "A1 50%", "progress": 50, "chat_id": 5, "message_id": 1})
+    rows, _ = read_ledger("code,name,unit\nA1,First renamed,Unit B\n".encode(), "l.csv")
+    assert import_ledger(fresh_db, rows, actor_id=1) == {"created": 0, "updated": 1}
+    state = project_states(fresh_db, code="A1")[0]
+    assert (state["name"], state["unit_name"], state["progress"]) == ("First renamed", "Unit B", 50)
+
+
+def test_invite_works_once(fresh_db):
+    unit_id = get_or_create_unit(fresh_db, "Unit A")
+    code = create_invite(fresh_db, "member", unit_id, actor_id=1, days=7)
+    assert redeem_invite(fresh_db, code, 42, "Ann")[0] == "joined"
+    assert get_person(fresh_db, 42)["unit_name"] == "Unit A"
+    assert redeem_invite(fresh_db, code, 43, "Bob") == ("used", None)
+    assert get_person(fresh_db, 43) is None
+    assert redeem_invite(fresh_db, "nope", 43, "Bob") == ("unknown", None)
+
+
+def test_expired_invite_is_refused(fresh_db):
+    code = create_invite(fresh_db, "leader", None, actor_id=1, days=7)
+    fresh_db.execute("update invites set expires_at = '2020-01-01T00:00:00+00:00'")
+    assert redeem_invite(fresh_db, code, 42, "Ann") == ("expired", None)
+    assert get_person(fresh_db, 42) is None
