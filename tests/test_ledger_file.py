@@ -37,15 +37,15 @@ def test_xlsx_ledger_with_chinese_headers_in_any_order():
 
 
 def test_every_bad_row_is_reported_with_its_number():
-    data = ("code,name,unit,stage,planned_start,planned_end,total_investment\n"
-            "A1,Good,U,,,,\n"
-            ",No code,U,,,,\n"
-            "A1,Dup,U,,,,\n"
-            "A2,Bad stage,U,flying,,,\n"
-            "A3,Bad date,U,,2026-02-30,,\n"
-            "A4,Bad money,U,,,,lots\n"
-            "A5,Backwards,U,,2026-05-01,2026-01-01,\n"
-            "A6,,U,,,,\n").encode()
+    data = (b"code,name,unit,stage,planned_start,planned_end,total_investment\n"
+            b"A1,Good,U,,,,\n"
+            b",No code,U,,,,\n"
+            b"A1,Dup,U,,,,\n"
+            b"A2,Bad stage,U,flying,,,\n"
+            b"A3,Bad date,U,,2026-02-30,,\n"
+            b"A4,Bad money,U,,,,lots\n"
+            b"A5,Backwards,U,,2026-05-01,2026-01-01,\n"
+            b"A6,,U,,,,\n")
     rows, errors = read_ledger(data, "x.csv")
     assert [(e.line, e.reason.split(":")[0]) for e in errors] == [
         (3, "missing"), (4, "duplicate_code"), (5, "bad_stage"), (6, "bad_date"),

@@ -102,8 +102,7 @@ async def test_concurrent_calls_without_the_lock_rely_on_the_claim(path, monkeyp
     monkeypatch.setattr(delivery, "_lock_for", lambda db, rid: asyncio.Lock())
     dbs = [open_db(path) for _ in range(3)]
     rid = planned_round(dbs[0], chats=list(range(1, 41)))
-    tg = Telegram(delay=0.001)
-    tg.send_checked = tg.send
+    tg = Telegram()
 
     async def send(chat_id, payload):
         tg.calls.append(chat_id)
@@ -186,6 +185,7 @@ async def test_cancelled_task_leaves_only_the_in_flight_message(db):
     assert sent + tg.arrived == CHATS
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter()
 async def test_retry_after_is_waited_out_and_not_counted(db, caplog):
     rid = planned_round(db)
     tg = Telegram({102: [RetryAfter(0), RetryAfter(1), RetryAfter(0)] + [RetryAfter(0)] * 5})
@@ -230,7 +230,7 @@ async def test_max_attempts_then_failed_and_round_finishes(db, caplog):
     assert (summary["status"], summary["sent"], summary["failed"]) == ("done", 3, 3)
     by_chat = {d["chat_id"]: d for d in rounds.list_deliveries(db, rid)}
     assert by_chat[105]["attempts"] == 3 and "TimedOut" in by_chat[105]["error"]
-    assert "chat not found" in by_chat[101]["error"]
+    assert "chat not found" in by_chat[101]["error"].lower()
     for chat in (105, 101, 106):
         assert f"chat {chat}" in caplog.text
     assert "giving up after 3 attempts" in caplog.text

@@ -33,14 +33,14 @@ def test_older_database_upgrades_in_place(tmp_path, stop_before):
 
 
 def test_import_updates_by_code_and_keeps_history(fresh_db):
-    csv = "code,name,unit\nA1,First,Unit A\n".encode()
+    csv = b"code,name,unit\nA1,First,Unit A\n"
     rows, errors = read_ledger(csv, "l.csv")
     assert not errors
     import_ledger(fresh_db, rows, actor_id=1)
     project = get_project(fresh_db, "a1")
     fresh_db["updates"].insert({"project_id": project["id"], "created_at": "2026-11-01T00:00:00+00:00",
                                 "raw_text": "A1 50%", "progress": 50, "chat_id": 5, "message_id": 1})
-    rows, _ = read_ledger("code,name,unit\nA1,First renamed,Unit B\n".encode(), "l.csv")
+    rows, _ = read_ledger(b"code,name,unit\nA1,First renamed,Unit B\n", "l.csv")
     assert import_ledger(fresh_db, rows, actor_id=1) == {"created": 0, "updated": 1}
     state = project_states(fresh_db, code="A1")[0]
     assert (state["name"], state["unit_name"], state["progress"]) == ("First renamed", "Unit B", 50)
