@@ -21,13 +21,19 @@ TEXTS = {
     "rep_days": {"zh": "{n}天", "en": "{n}d"},
     "rep_page": {"zh": "（{i}/{n}）", "en": " ({i}/{n})"},
     # One project in a list.
-    "rep_item_progress": {"zh": "进度 {actual} / 计划 {planned}", "en": "{actual} of plan {planned}"},
-    "rep_item_progress_noplan": {"zh": "进度 {actual}（无计划）", "en": "{actual} (no plan)"},
+    "rep_item_progress": {
+        "zh": "进度 {actual} / 计划 {planned}",
+        "en": "progress {actual} / plan {planned}",
+    },
+    "rep_item_progress_noplan": {
+        "zh": "进度 {actual}（无计划）",
+        "en": "progress {actual} (no plan)",
+    },
     "rep_item_behind": {"zh": "落后 {n} 点", "en": "{n} pts behind"},
     "rep_item_past_end": {"zh": "已过计划竣工 {date}", "en": "past deadline {date}"},
     "rep_item_stale": {"zh": "{n}天未更新", "en": "no update for {n}d"},
     "rep_item_never": {"zh": "从未更新", "en": "never updated"},
-    "rep_item_problems": {"zh": "问题 {n}", "en": "{n} problems"},
+    "rep_item_problems": {"zh": "问题 {n}", "en": "problems: {n}"},
     # /status for leaders.
     "rep_sum_title": {
         "zh": "<b>📊 重点项目总览</b>（{date}，共 {n} 个）",

@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
@@ -52,13 +53,12 @@ def cjk_font() -> tuple[str, frozenset[int]]:
         font_manager.fontManager.addfont(str(real))
         family = FontProperties(fname=str(real)).get_name()
         drawable = set(FT2Font(str(real)).get_charmap())
-    drawable |= set(FT2Font(font_manager.findfont("DejaVu Sans")).get_charmap())
     return family, frozenset(drawable)
 
 
-def _font(size: float, weight: str = "normal") -> FontProperties:
+def _font(size: float) -> FontProperties:
     family, _ = cjk_font()
-    return FontProperties(family=[family, "DejaVu Sans"], size=size, weight=weight)
+    return FontProperties(family=family, size=size)
 
 
 def _drawable(text: str) -> str:
@@ -137,7 +137,7 @@ def _draw(rows, lang: str, title: str, note: str | None) -> bytes:
                 transform=label_tf,
                 ha="left",
                 va="center",
-                fontproperties=_font(10, "bold"),
+                fontproperties=_font(10.5),
                 parse_math=False,
                 clip_on=False,
             )
@@ -172,8 +172,8 @@ def _draw(rows, lang: str, title: str, note: str | None) -> bytes:
             color="#333333",
         )
     if ys:
-        ax.barh(ys, [100.0] * len(ys), height=0.62, color=TRACK, zorder=1)
-        ax.barh(ys, actual, height=0.62, color=colours, zorder=2)
+        ax.add_collection(_bars(ys, [100.0] * len(ys), [TRACK] * len(ys), zorder=1))
+        ax.add_collection(_bars(ys, actual, colours, zorder=2), autolim=False)
     if marks:
         ax.vlines(
             marks,
@@ -182,6 +182,7 @@ def _draw(rows, lang: str, title: str, note: str | None) -> bytes:
             colors="black",
             linewidth=2.2,
             zorder=3,
+            clip_on=False,
         )
     if not ys:
         ax.text(50, 0, t("rep_chart_empty", lang), ha="center", va="center", fontproperties=normal)
@@ -223,6 +224,13 @@ def _draw(rows, lang: str, title: str, note: str | None) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
     return buf.getvalue()
+
+
+def _bars(ys, widths, colours, zorder: int, height: float = 0.62) -> PolyCollection:
+    """Horizontal bars from x=0 as one artist (much cheaper to draw than `barh` patches)."""
+    h = height / 2
+    verts = [[(0, y - h), (w, y - h), (w, y + h), (0, y + h)] for y, w in zip(ys, widths, strict=True)]
+    return PolyCollection(verts, facecolors=colours, edgecolors="none", zorder=zorder)
 
 
 def _pct(value: float | None) -> str:

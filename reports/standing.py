@@ -191,7 +191,7 @@ def severity_key(item: Item) -> tuple:
     p, s = item
     return (
         STANDINGS.index(s.standing),
-        -(s.behind if s.behind is not None else 0.0),
+        -max(s.behind or 0.0, 0.0),
         -s.stale_days,
         p.unit,
         p.code,
