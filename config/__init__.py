@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -99,6 +99,7 @@ class Config:
     webhook_port: int = 8443
     webhook_secret: str | None = None
     invite_days: int = 7
+    holidays: frozenset[date] = field(default_factory=frozenset)
 
     @property
     def file_api_url(self) -> str:
@@ -147,3 +148,44 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
         webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
         invite_days=_int(env, "BOT_INVITE_DAYS", 7, minimum=1),
     )
+
+
+# Settings an admin may change in chat with /settings: key -> (Config field, parser).
+SETTING_KEYS = {
+    "reminder_schedule": ("reminder_schedule", parse_schedule),
+    "digest_schedule": ("digest_schedule", parse_schedule),
+    "timezone": ("timezone", parse_timezone),
+    "stale_days": ("stale_days", lambda v: _int({"stale_days": v}, "stale_days", 7, minimum=1)),
+    "lag_points": ("lag_points", lambda v: _int({"lag_points": v}, "lag_points", 10, minimum=1)),
+    "catchup_hours": ("catchup_hours", lambda v: _int({"catchup_hours": v}, "catchup_hours", 24)),
+    "language": ("language", lambda v: v if v in ("zh", "en") else _bad("language", v, "zh or en")),
+    "holidays": ("holidays", lambda v: parse_holidays(v)),
+}
+
+
+def _bad(key: str, value: str, expected: str):
+    raise ConfigError(f"{key} must be {expected}, not {value!r}")
+
+
+def parse_holidays(text: str) -> frozenset[date]:
+    """Comma- or space-separated YYYY-MM-DD dates."""
+    days = set()
+    for part in filter(None, re.split(r"[,\s，、]+", text or "")):
+        try:
+            days.add(date.fromisoformat(part))
+        except ValueError:
+            raise ConfigError(f"holidays must be YYYY-MM-DD dates, not {part!r}") from None
+    return frozenset(days)
+
+
+def apply_settings(config: Config, settings: dict[str, str]) -> Config:
+    """The configuration with the values stored by /settings applied (they win over the env)."""
+    changes = {}
+    for key, value in settings.items():
+        if key in SETTING_KEYS:
+            field_name, parse = SETTING_KEYS[key]
+            try:
+                changes[field_name] = parse(value)
+            except ConfigError:
+                continue  # a stored value that no longer parses falls back to the environment
+    return replace(config, **changes) if changes else config

@@ -155,3 +155,11 @@ def command_args(update: Update) -> str:
     text = (message.text or message.caption or "") if message else ""
     parts = text.split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 and parts[0].startswith("/") else ""
+
+
+def effective_config(context: ContextTypes.DEFAULT_TYPE) -> Config:
+    """The configuration with /settings values applied (they win over the environment)."""
+    from config import apply_settings
+    from storage.settings import get_settings
+
+    return apply_settings(app_config(context), get_settings(app_db(context)))

@@ -1,0 +1,47 @@
+"""From stored rows (storage.projects.project_states) to the reports' ProjectState, and standing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from reports.standing import Item, Milestone, ProjectState, Thresholds, assess
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def state_from_row(row: dict) -> ProjectState:
+    """One project row (with its derived fields) as the reports see it."""
+    return ProjectState(
+        code=row["code"],
+        name=row["name"],
+        unit=row["unit_name"],
+        leader=row.get("leader"),
+        stage=row.get("current_stage", row.get("stage")),
+        planned_start=_date(row.get("planned_start")),
+        planned_end=_date(row.get("planned_end")),
+        total_investment=row.get("total_investment"),
+        annual_plan=row.get("annual_plan"),
+        progress=row.get("progress"),
+        invested=row.get("invested"),
+        last_update_at=_moment(row.get("last_update_at")),
+        created_at=_moment(row["created_at"]),
+        milestones=tuple(Milestone(_date(m["due"]), m["progress"]) for m in row.get("milestones", ())),
+        open_problems=row.get("open_problems") or 0,
+        latest_update=row.get("latest_update"),
+        aliases=tuple(row.get("aliases") or ()),
+    )
+
+
+def items_from_rows(rows: Iterable[dict], now: datetime, thresholds: Thresholds) -> list[Item]:
+    """Each project with its standing at `now` (aware, in the bot's timezone)."""
+    return assess((state_from_row(r) for r in rows), now.date(), now, thresholds)
