@@ -79,8 +79,8 @@ def build_application(config: Config, db):
         request=HTTPXRequest(connection_pool_size=32, connect_timeout=10, read_timeout=20,
                              write_timeout=20, pool_timeout=10),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
+        db=db,
     )
-    bot.db = db
 
     async def post_init(application) -> None:
         await publish_commands(application, config.language)

@@ -62,25 +62,26 @@ class BotThread(threading.Thread):
         self.application = application
         self.ready = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
+        self._stop_event: asyncio.Event | None = None
 
     def run(self) -> None:
         asyncio.run(self._serve())
 
     async def _serve(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
+        self._stop_event = asyncio.Event()
         async with self.application:
+            await self.application.post_init(self.application)  # run_polling would call it
             await self.application.updater.start_polling(poll_interval=0.0, timeout=1)
             await self.application.start()
             self.ready.set()
-            await self._stop.wait()
+            await self._stop_event.wait()
             await self.application.updater.stop()
             await self.application.stop()
 
     def stop(self) -> None:
-        if self.loop and self._stop:
-            self.loop.call_soon_threadsafe(self._stop.set)
+        if self.loop and self._stop_event:
+            self.loop.call_soon_threadsafe(self._stop_event.set)
         self.join(timeout=10)
 
 

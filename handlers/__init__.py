@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import BotCommand, Update
@@ -34,8 +33,7 @@ def register(application: Application) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error and tell the user something went wrong; the bot carries on."""
-    log.error("error while handling an update: %s", html.escape(repr(context.error)),
-              exc_info=context.error)
+    log.error("error while handling an update: %r", context.error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message and update.effective_user:
         caller = identify(update, context)
         lang = caller.lang if caller else context.bot_data["config"].language

@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes
 
 from config import Config
 from i18n import esc, t
-from storage.people import get_person, touch_person
+from storage.people import get_person, grant_role, touch_person
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,9 @@ def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | Non
         return None
     config, db = app_config(context), app_db(context)
     person = get_person(db, user.id)
+    if person is None and user.id in config.admins:
+        grant_role(db, user.id, "admin", name=user.full_name)  # BOT_ADMINS are people too
+        person = get_person(db, user.id)
     if person:
         touch_person(db, user.id, user.full_name, user.username, user.language_code)
     role = person["role"] if person else None

@@ -23,12 +23,14 @@ log = logging.getLogger(__name__)
 class DurableBot(ExtBot):
     """An ExtBot whose fetched updates are stored in the inbox before anything else."""
 
-    db: Any = None  # set by bot.build_application
+    def __init__(self, *args, db: Any = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._inbox_db = db  # a leading underscore: PTB freezes public attributes
 
     async def get_updates(self, *args, **kwargs) -> tuple[Update, ...]:
         updates = await super().get_updates(*args, **kwargs)
-        if updates and self.db is not None:
-            store_received(self.db, [(u.update_id, u.to_dict()) for u in updates])
+        if updates and self._inbox_db is not None:
+            store_received(self._inbox_db, [(u.update_id, u.to_dict()) for u in updates])
         return updates
 
 

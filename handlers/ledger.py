@@ -9,21 +9,28 @@ from telegram.ext import ContextTypes
 
 from handlers.access import Caller, app_db, command
 from i18n import esc, t
-from parsing.ledger import LedgerError, RowError, read_ledger
+from parsing.ledger import HEADERS, LedgerError, RowError, read_ledger
 from storage.projects import import_ledger
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_ERRORS_SHOWN = 30
 
 
+def column_label(key: str, lang: str) -> str:
+    """A ledger column as the user knows it: `planned_end` in English, 计划竣工 in Chinese."""
+    return HEADERS[key][1] if lang == "zh" and key in HEADERS else key
+
+
 def describe_ledger_problem(reason: str, lang: str) -> str:
     """Turn a parsing.ledger reason code ("bad_date:planned_end=2026-13-01") into words."""
     kind, _, detail = reason.partition(":")
     column, _, value = detail.partition("=")
+    column = column_label(column, lang)
     if kind == "missing":
-        return t("ledger_missing", lang, column=esc(detail))
+        return t("ledger_missing", lang, column=esc(column_label(detail, lang)))
     if kind == "missing_columns":
-        return t("ledger_missing_columns", lang, columns=esc(detail))
+        columns = "、".join(column_label(c, lang) for c in detail.split(","))
+        return t("ledger_missing_columns", lang, columns=esc(columns))
     if kind == "duplicate_code":
         code, _, other = detail.partition("@")
         return t("ledger_duplicate_code", lang, value=esc(code), other=other)

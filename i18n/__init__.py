@@ -32,7 +32,7 @@ def _load() -> dict[str, dict[str, str]]:
 CATALOGUE = _load()
 
 
-def t(key: str, lang: str, **values) -> str:
+def t(key: str, lang: str, /, **values) -> str:
     """The text `key` in `lang` (zh or en), formatted with `values`."""
     texts = CATALOGUE[key]
     return texts.get(lang, texts["zh"]).format(**values)

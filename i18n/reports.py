@@ -146,7 +146,10 @@ TEXTS = {
         "en": "<b>❗ Open problems</b> ({n})",
     },
     "rep_probs_none": {"zh": "没有未解决的问题 👍", "en": "No open problems 👍"},
-    "rep_probs_head": {"zh": "<b>#{id}</b> {age}{flag} · {project}", "en": "<b>#{id}</b> {age}{flag} · {project}"},
+    "rep_probs_head": {
+        "zh": "<b>#{id}</b> {age}{flag} · {project}",
+        "en": "<b>#{id}</b> {age}{flag} · {project}",
+    },
     "rep_probs_acting": {"zh": "   ➡️ 办理：{unit}", "en": "   ➡️ To act: {unit}"},
     # The wall chart (plain text inside a picture).
     "rep_chart_title": {"zh": "重点项目挂图 {date}", "en": "Key projects wall chart {date}"},

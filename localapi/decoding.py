@@ -87,15 +87,16 @@ class UploadedFile:
     data: bytes
 
 
-_HTTPX_ESCAPES = re.compile(r"%(2[2])|%([01][0-9A-F])|\\\\")
+_HTTPX_ESCAPES = re.compile(r"%(?:22|[01][0-9A-F])")
 
 
 def _unescape_filename(name: str) -> str:
-    """Undo httpx's HTML5 escaping of multipart filenames (``"`` → %22, ``\\`` → \\\\)."""
+    """Undo httpx's HTML5 escaping of multipart filenames (``"`` → %22, controls → %XX).
+
+    The backslash escaping httpx also does is already undone by the email parser.
+    """
 
     def repl(m: re.Match[str]) -> str:
-        if m.group(0) == "\\\\":
-            return "\\"
         return chr(int(m.group(0)[1:], 16))
 
     return _HTTPX_ESCAPES.sub(repl, name)

@@ -90,8 +90,7 @@ def parse_html(text: str, *, strict_amp: bool = True) -> tuple[str, list[dict]]:
                 continue
             if strict_amp:
                 raise EntityParseError(
-                    f'Unescaped "&" at byte offset {_byte_offset(text, i)}: '
-                    'write it as "&amp;"'
+                    f'Unescaped "&" at byte offset {_byte_offset(text, i)}: write it as "&amp;"'
                 )
         if c != "<":
             out.append(c)
@@ -104,7 +103,9 @@ def parse_html(text: str, *, strict_amp: bool = True) -> tuple[str, list[dict]]:
         if i < n and text[i] == "/":
             # an end tag
             if not stack:
-                raise EntityParseError(f"Unexpected end tag at byte offset {_byte_offset(text, begin)}")
+                raise EntityParseError(
+                    f"Unexpected end tag at byte offset {_byte_offset(text, begin)}"
+                )
             j = i + 1
             while j < n and text[j] not in _SPACE and text[j] != ">":
                 j += 1
@@ -112,7 +113,9 @@ def parse_html(text: str, *, strict_amp: bool = True) -> tuple[str, list[dict]]:
             while j < n and text[j] in _SPACE:
                 j += 1
             if j >= n or text[j] != ">":
-                raise EntityParseError(f"Unclosed end tag at byte offset {_byte_offset(text, begin)}")
+                raise EntityParseError(
+                    f"Unclosed end tag at byte offset {_byte_offset(text, begin)}"
+                )
             tag, arg, start = stack.pop()
             if end_name and end_name != tag:
                 raise EntityParseError(
@@ -149,7 +152,9 @@ def parse_html(text: str, *, strict_amp: bool = True) -> tuple[str, list[dict]]:
             while j < n and text[j] in _SPACE:
                 j += 1
             if j >= n:
-                raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
+                raise EntityParseError(
+                    f"Unclosed start tag at byte offset {_byte_offset(text, begin)}"
+                )
             if text[j] == ">":
                 break
             attr_begin = j
@@ -164,7 +169,9 @@ def parse_html(text: str, *, strict_amp: bool = True) -> tuple[str, list[dict]]:
             while j < n and text[j] in _SPACE:
                 j += 1
             if j >= n:
-                raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
+                raise EntityParseError(
+                    f"Unclosed start tag at byte offset {_byte_offset(text, begin)}"
+                )
             if text[j] != "=":
                 if tag == "blockquote" and attr == "expandable":
                     arg = "expandable"
@@ -177,7 +184,9 @@ def parse_html(text: str, *, strict_amp: bool = True) -> tuple[str, list[dict]]:
             while j < n and text[j] in _SPACE:
                 j += 1
             if j >= n:
-                raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
+                raise EntityParseError(
+                    f"Unclosed start tag at byte offset {_byte_offset(text, begin)}"
+                )
             if text[j] not in "'\"":
                 m = _NAME_TOKEN_RE.match(text, j)
                 value = m.group(0).lower()
@@ -222,9 +231,7 @@ def parse_html(text: str, *, strict_amp: bool = True) -> tuple[str, list[dict]]:
         i = j + 1
 
     if stack:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities
 

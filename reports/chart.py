@@ -144,7 +144,8 @@ def _draw(rows, lang: str, title: str, note: str | None) -> bytes:
             continue
         p, s = item
         ys.append(y)
-        actual.append(max(0.0, min(100.0, p.progress or 0.0)))
+        # at least a sliver, so a project at 0 % still shows its standing's colour
+        actual.append(max(1.2, min(100.0, p.progress or 0.0)))
         colours.append(COLOURS[s.standing])
         if s.planned is not None:
             marks.append(s.planned)
@@ -169,7 +170,7 @@ def _draw(rows, lang: str, title: str, note: str | None) -> bytes:
             va="center",
             fontproperties=small,
             parse_math=False,
-            color="#333333",
+            color=COLOURS[s.standing],
         )
     if ys:
         ax.add_collection(_bars(ys, [100.0] * len(ys), [TRACK] * len(ys), zorder=1))
@@ -229,7 +230,9 @@ def _draw(rows, lang: str, title: str, note: str | None) -> bytes:
 def _bars(ys, widths, colours, zorder: int, height: float = 0.62) -> PolyCollection:
     """Horizontal bars from x=0 as one artist (much cheaper to draw than `barh` patches)."""
     h = height / 2
-    verts = [[(0, y - h), (w, y - h), (w, y + h), (0, y + h)] for y, w in zip(ys, widths, strict=True)]
+    verts = [
+        [(0, y - h), (w, y - h), (w, y + h), (0, y + h)] for y, w in zip(ys, widths, strict=True)
+    ]
     return PolyCollection(verts, facecolors=colours, edgecolors="none", zorder=zorder)
 
 

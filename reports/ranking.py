@@ -77,9 +77,7 @@ def unit_score(items: list[Item]) -> tuple[float, float, float | None, float]:
     return round(100 * score, 1), good, attain, prompt
 
 
-def rank_units(
-    items: Iterable[Item], previous: Mapping[str, int] | None = None
-) -> list[UnitRank]:
+def rank_units(items: Iterable[Item], previous: Mapping[str, int] | None = None) -> list[UnitRank]:
     """Score and rank every unit that has projects in `items`, best first.
 
     `previous` is last period's {unit: rank}; it fills `previous_rank` and `change`.

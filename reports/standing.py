@@ -114,11 +114,7 @@ def planned_progress(p: ProjectState, today: date) -> float | None:
         points = sorted(by_day.items())
         if p.planned_start is not None and p.planned_start < points[0][0]:
             points.insert(0, (p.planned_start, 0.0))
-        if (
-            p.planned_end is not None
-            and p.planned_end > points[-1][0]
-            and points[-1][1] < 100.0
-        ):
+        if p.planned_end is not None and p.planned_end > points[-1][0] and points[-1][1] < 100.0:
             points.append((p.planned_end, 100.0))
         value = _interpolate(points, today)
     elif p.planned_start is not None and p.planned_end is not None:
@@ -159,11 +155,7 @@ def compute_standing(
     past_end = not done and p.planned_end is not None and today > p.planned_end
     if done:
         verdict = DONE
-    elif (
-        (behind is not None and behind >= th.lag_points)
-        or past_end
-        or since > 2 * th.stale_days
-    ):
+    elif (behind is not None and behind >= th.lag_points) or past_end or since > 2 * th.stale_days:
         verdict = LAGGING
     elif (behind is not None and behind >= th.lag_points / 2) or stale:
         verdict = AT_RISK

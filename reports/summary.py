@@ -129,9 +129,7 @@ def _pages(header: str, blocks: Sequence[str], lang: str, limit: int = TG_LIMIT)
     if len(bodies) == 1:
         return [f"{header}\n{bodies[0]}"]
     n = len(bodies)
-    return [
-        f"{header}{t('rep_page', lang, i=i, n=n)}\n{body}" for i, body in enumerate(bodies, 1)
-    ]
+    return [f"{header}{t('rep_page', lang, i=i, n=n)}\n{body}" for i, body in enumerate(bodies, 1)]
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -235,9 +233,7 @@ def project_entry(p: ProjectState, s: Standing, lang: str, *, with_unit: bool = 
 
 def _standing_counts(items: Sequence[Item], lang: str) -> str:
     counts = Counter(s.standing for _, s in items)
-    return " · ".join(
-        f"{MARKERS[k]} {standing_label(k, lang)} {counts[k]}" for k in STANDINGS
-    )
+    return " · ".join(f"{MARKERS[k]} {standing_label(k, lang)} {counts[k]}" for k in STANDINGS)
 
 
 def _rank_block(r: UnitRank, lang: str) -> str:
@@ -400,9 +396,7 @@ def project_view(
     if s.planned is None:
         lines.append(t("rep_proj_progress_noplan", lang, actual=actual))
     else:
-        lines.append(
-            t("rep_proj_progress", lang, actual=actual, planned=fmt_pct(s.planned, lang))
-        )
+        lines.append(t("rep_proj_progress", lang, actual=actual, planned=fmt_pct(s.planned, lang)))
         if s.behind is not None and s.behind > 0 and s.standing != DONE:
             lines.append(t("rep_proj_behind", lang, n=fmt_num(s.behind)))
         elif s.behind is not None and s.behind < 0:

@@ -104,6 +104,7 @@ async def running_bot(tmp_path, api):
     db = open_db(config.db_path)
     application = build_application(config, db)
     async with application:
+        await application.post_init(application)  # run_polling would call it
         await application.updater.start_polling(poll_interval=0.0, timeout=1)
         await application.start()
         try:

@@ -93,7 +93,7 @@ async def test_import_bad_xlsx_changes_nothing(running_bot):
     book.save(buffer)
     [reply] = await running_bot.send(ADMIN, caption="/import", document=("l.xlsx", buffer.getvalue()))
     assert reply["text"].startswith("⛔ 台账未导入，数据未作任何改动")
-    assert "第3行：缺少“name”" in reply["text"] and "第3行：计划开工“明天”" in reply["text"]
+    assert "第3行：缺少“项目名称”" in reply["text"] and "第3行：计划开工“明天”" in reply["text"]
     assert [dict(p) for p in list_projects(running_bot.db)] == before
     assert "新单位" not in [u["name"] for u in list_units(running_bot.db)]
 
@@ -126,6 +126,8 @@ async def test_lang_switch(running_bot):
 
 async def test_command_menu_registered_in_both_languages(running_bot):
     await running_bot.idle()
-    calls = [r for r in running_bot.api.requests if r["method"] == "setMyCommands"]
-    languages = {c["params"].get("language_code") for c in calls}
-    assert {"zh", "en", None} <= languages
+    menus = running_bot.api.all_commands()
+    zh, en = running_bot.api.commands(language_code="zh"), running_bot.api.commands(language_code="en")
+    assert {"command": "status", "description": "总体情况 / 单个项目或单位"} in zh, menus
+    assert {"command": "status", "description": "Summary, or one project or unit"} in en
+    assert running_bot.api.commands() == zh  # the default menu is in BOT_LANGUAGE
