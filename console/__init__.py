@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import re
 import sys
 import tempfile
@@ -200,6 +201,8 @@ def run_console(config: Config, demo: bool = False, as_user: int | None = None,
     from storage import open_db
 
     stdin = stdin or sys.stdin
+    if config.log_level == "INFO":  # keep the conversation readable; BOT_LOG_LEVEL=DEBUG shows all
+        logging.getLogger().setLevel(logging.WARNING)
     tempdir = None
     if demo:
         tempdir = tempfile.TemporaryDirectory(prefix="keyproject-demo-")

@@ -122,3 +122,65 @@ def seed_ledger(db, filename: str = "ledger_zh.csv") -> None:
     path = SAMPLES / filename
     reply = import_bytes(db, path.read_bytes(), path.name, None, "en")
     assert reply.startswith("✅"), reply
+
+
+class BotProcess:
+    """`python bot.py run` as a real process polling the local server (for kills and logs)."""
+
+    def __init__(self, tmp_path, api, **env) -> None:
+        import os
+        import sys
+
+        self.root = Path(__file__).resolve().parents[1]
+        self.log_path = tmp_path / f"bot-{time.monotonic_ns()}.log"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+        self.env.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.api_url,
+                         "BOT_DB": str(tmp_path / "bot.db"), "BOT_ADMINS": str(ADMIN),
+                         "BOT_LANGUAGE": "zh"})
+        self.env.update({k: str(v) for k, v in env.items()})
+        self.command = [sys.executable, str(self.root / "bot.py"), "run"]
+        self.process = None
+
+    def start(self) -> BotProcess:
+        import subprocess
+
+        self.log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.command, env=self.env, cwd=self.root,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up at all, like a power cut."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.log.close()
+
+    def stop(self) -> None:
+        """SIGTERM: python-telegram-bot's orderly shutdown."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except Exception:
+                self.process.kill()
+                self.process.wait(10)
+        self.log.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def bot_process(tmp_path, api):
+    """Factory for bot processes; every one started is killed at the end of the test."""
+    started: list[BotProcess] = []
+
+    def make(**env) -> BotProcess:
+        process = BotProcess(tmp_path, api, **env)
+        started.append(process)
+        return process
+
+    yield make
+    for process in started:
+        process.kill()
