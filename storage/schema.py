@@ -240,3 +240,31 @@ def m001_initial(db: Database) -> None:
         pk=("week", "unit_id"),
         foreign_keys=[("unit_id", "units", "id")],
     )
+
+
+@migrations()
+def m002_update_replies(db: Database) -> None:
+    # The bot's confirmation of a stored update: a re-processed message is not answered twice.
+    db["updates"].add_column("reply_message_id", int)
+    db["pending_intake"].add_column("question_message_id", int)
+
+
+@migrations()
+def m003_reminder_rounds(db: Database) -> None:
+    # Who claimed an in-flight delivery (a process lease token: schedules.lease), so a process
+    # recovers only the sends of processes that died; how many parts of a several-message
+    # delivery went out (resumed from there after a kill).
+    db["deliveries"].add_column("claimed_by", str)
+    db["deliveries"].add_column("parts_sent", int, not_null_default=0)
+    db["deliveries"].create_index(["state"])
+    # Pictures of a round (the digest's chart), stored once; file_id once Telegram has one.
+    db["round_files"].create(
+        {"round_id": int, "idx": int, "data": bytes, "file_id": str},
+        pk=("round_id", "idx"),
+        foreign_keys=[("round_id", "rounds", "id")],
+        not_null={"data"},
+    )
+    # Since when each kind's schedule (with its timezone) is in force: a round is never sent
+    # for an occurrence before that (a new bot or a changed schedule does not send at once).
+    db["schedule_state"].create(
+        {"kind": str, "signature": str, "since": str}, pk="kind", not_null={"signature", "since"})

@@ -1,0 +1,383 @@
+"""Status intake: a unit head's message becomes stored updates, confirmed in their language."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+from parsing.language import detect_language
+from parsing.status import ParsedMessage, ProjectRef, parse_message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from handlers.access import Caller, app_db, command, command_args, effective_config, identify
+from i18n import esc, t
+from reports.standing import Thresholds
+from reports.states import items_from_rows
+from storage.people import group_unit
+from storage.projects import get_project, get_project_by_id, list_projects, project_states
+from storage.updates import (
+    NewUpdate,
+    attach_files,
+    correct_updates,
+    get_pending,
+    last_update_by,
+    latest_progress,
+    mark_replied,
+    pending_for_message,
+    resolve_pending,
+    save_pending,
+    set_pending_question,
+    store_updates,
+    update_pending_text,
+    updates_of_message,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096
+MAX_BUTTONS = 20
+PHOTO_WINDOW = timedelta(hours=1)
+CODE_RE = re.compile(r"#?\b([A-Za-z]{1,6}-?\d{1,6})\b")
+
+
+def clean_text(text: str | None) -> str:
+    """The text as stored: control characters (NUL included) removed, length bounded."""
+    text = "".join(ch for ch in (text or "") if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return text.strip()[:MAX_TEXT]
+
+
+def project_refs(projects: list[dict]) -> list[ProjectRef]:
+    return [ProjectRef(code=p["code"], name=p["name"], unit=p["unit_name"],
+                       aliases=tuple(_aliases(p)), active=bool(p["active"])) for p in projects]
+
+
+def _aliases(project: dict) -> list[str]:
+    value = project.get("aliases")
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+def reply_language(text: str, caller: Caller) -> str:
+    return detect_language(text) or caller.lang
+
+
+def message_time(message: Message) -> str:
+    moment = message.date or datetime.now(UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def file_ids_of(message: Message) -> list[str]:
+    if message.photo:
+        return [message.photo[-1].file_id]
+    if message.document:
+        return [message.document.file_id]
+    return []
+
+
+def fmt_number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+# --- confirmation ----------------------------------------------------------------------------
+
+def confirmation(context: ContextTypes.DEFAULT_TYPE, stored: list[tuple[NewUpdate, dict, float | None]],
+                 lang: str, corrected: bool = False) -> str:
+    """What was recorded, per project, with its standing after this update."""
+    config = effective_config(context)
+    now = datetime.now(config.timezone)
+    thresholds = Thresholds(config.stale_days, config.lag_points)
+    blocks = [t("in_corrected_head" if corrected else "in_recorded_head", lang)]
+    for update, project, previous in stored:
+        lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]
+        if update.progress is not None:
+            if previous is None:
+                change = t("in_change_first", lang)
+            else:
+                delta = update.progress - previous
+                change = t("in_change", lang, sign="+" if delta >= 0 else "−",
+                           delta=fmt_number(abs(delta)))
+            lines.append(t("in_progress", lang, progress=fmt_number(update.progress), change=change))
+        if update.stage:
+            lines.append(t("in_stage", lang, stage=t(f"in_stage_{update.stage}", lang)))
+        if update.invested is not None:
+            lines.append(t("in_invested", lang, amount=fmt_number(update.invested)))
+        if update.problems:
+            items = "；".join(esc(p[:200]) for p in update.problems[:10])
+            lines.append(t("in_problems", lang, count=len(update.problems), items=items))
+        if update.next_steps:
+            lines.append(t("in_next", lang, text=esc(update.next_steps[:300])))
+        if update.file_ids:
+            lines.append(t("in_files", lang, count=len(update.file_ids)))
+        if update.progress is None and not update.stage and update.invested is None:
+            lines.append(t("in_nothing_parsed", lang))
+        rows = project_states(app_db(context), code=project["code"])
+        if rows:
+            standing = items_from_rows(rows, now, thresholds)[0][1].standing
+            lines.append(t("in_standing", lang, standing=t(f"in_standing_{standing}", lang)))
+        blocks.append("\n".join(lines))
+    text = "\n\n".join(blocks)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+# --- the core --------------------------------------------------------------------------------
+
+def scope_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> str | None:
+    """The unit whose projects are meant when none is named: the group's, else the sender's."""
+    chat = update.effective_chat
+    if chat and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        unit = group_unit(app_db(context), chat.id)
+        if unit:
+            return unit["name"]
+    return caller.unit_name
+
+
+def refusal_for(parsed: ParsedMessage, projects: dict[str, dict], caller: Caller, lang: str,
+                text: str) -> str | None:
+    """Why this message must not be stored, or None."""
+    for report in parsed.reports:
+        if report.progress_error:
+            value = re.search(r"\d+(?:\.\d+)?\s*[%％]?", report.text)
+            return t("in_out_of_range", lang, value=esc(value.group(0) if value else report.text[:20]))
+        if report.project and not caller.can_see_unit(projects[report.project]["unit_id"]):
+            project = projects[report.project]
+            return t("in_other_unit", lang, code=esc(project["code"]), unit=esc(project["unit_name"]))
+    return None
+
+
+async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
+                      text: str, file_ids: list[str] | None = None, *, edit: bool = False) -> None:
+    """Parse, check, store and confirm one status message (or its edit)."""
+    db, message = app_db(context), update.effective_message
+    text = clean_text(text)
+    lang = reply_language(text, caller)
+    file_ids = file_ids or []
+    if not text:
+        await message.reply_text(t("in_empty", lang))
+        return
+    if not edit:
+        stored = updates_of_message(db, message.chat_id, message.message_id)
+        if stored and stored[0]["reply_message_id"]:
+            return  # processed and answered before a restart: nothing to do
+    all_projects = list_projects(db)
+    by_code = {p["code"]: p for p in all_projects}
+    parsed = parse_message(text, project_refs(all_projects), scope_unit(update, context, caller))
+    if parsed.lang:
+        lang = parsed.lang
+    refusal = refusal_for(parsed, by_code, caller, lang, text)
+    if refusal:
+        await message.reply_text(refusal)
+        return
+    if parsed.ambiguous or not parsed.reports:
+        unknown = CODE_RE.search(text)
+        if unknown and not get_project(db, unknown.group(1)) and re.search(r"\d", unknown.group(1)):
+            await message.reply_text(t("in_unknown_code", lang, code=esc(unknown.group(1).upper())))
+            return
+        if edit:
+            return
+        await ask_project(update, context, caller, text, lang, file_ids)
+        return
+    when = message_time(message) if not edit else None
+    updates = []
+    for part, report in enumerate(parsed.reports):
+        project = by_code[report.project]
+        updates.append(NewUpdate(
+            project_id=project["id"], unit_id=project["unit_id"], author_id=caller.user_id,
+            chat_id=message.chat_id, message_id=message.message_id, part=part,
+            created_at=when or "", raw_text=report.text or text, lang=lang,
+            progress=report.progress, stage=report.stage, invested=report.invested,
+            next_steps=report.next_steps, problems=list(report.problems),
+            file_ids=file_ids if part == 0 else [],
+            parsed={"progress": report.progress, "stage": report.stage,
+                    "invested": report.invested, "problems": report.problems},
+        ))
+    await record(update, context, updates, lang, edit=edit)
+
+
+async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: list[NewUpdate],
+                 lang: str, *, edit: bool = False) -> None:
+    """Store the updates (idempotently) and send the confirmation."""
+    db = app_db(context)
+    projects = [get_project_by_id(db, u.project_id) for u in updates]
+    previous = [latest_progress(db, u.project_id) for u in updates]
+    if edit:
+        existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
+        if not existing:
+            return
+        for u in updates:
+            u.created_at = existing[0]["created_at"]
+        previous = [None] * len(updates)
+        ids = correct_updates(db, updates)
+    else:
+        ids, _created = store_updates(db, updates)
+    text = confirmation(context, list(zip(updates, projects, previous, strict=True)), lang,
+                        corrected=edit)
+    sent = await context.bot.send_message(updates[0].chat_id, text,
+                                          reply_to_message_id=updates[0].message_id,
+                                          allow_sending_without_reply=True)
+    mark_replied(db, ids, sent.message_id)
+
+
+async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
+                      text: str, lang: str, file_ids: list[str]) -> None:
+    """Keep the text and ask, with buttons, which of the unit's projects it is about."""
+    db, message = app_db(context), update.effective_message
+    unit = scope_unit(update, context, caller)
+    candidates = [p for p in list_projects(db) if p["unit_name"] == unit and p["active"]] if unit else []
+    if unit and not candidates:
+        await message.reply_text(t("in_no_projects", lang, unit=esc(unit)))
+        return
+    if not candidates:
+        await message.reply_text(t("in_ask_code", lang))
+        return
+    pending_id = save_pending(db, caller.user_id, message.chat_id, message.message_id, text, lang,
+                              file_ids)
+    buttons = [[InlineKeyboardButton(f"{p['code']} {p['name']}"[:60],
+                                     callback_data=f"pick:{pending_id}:{p['id']}")]
+               for p in candidates[:MAX_BUTTONS]]
+    question = t("in_ask_project", lang)
+    if len(candidates) > MAX_BUTTONS:
+        question += "\n" + t("in_more_projects", lang, count=len(candidates) - MAX_BUTTONS)
+    sent = await message.reply_text(question, reply_markup=InlineKeyboardMarkup(buttons))
+    set_pending_question(db, pending_id, sent.message_id)
+
+
+# --- Telegram entry points -------------------------------------------------------------------
+
+async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A plain private message (text, or a photo/file with a caption) is a status update."""
+    caller = identify(update, context)
+    message = update.effective_message
+    if caller is None or message is None:
+        return
+    lang = reply_language(message.text or message.caption or "", caller)
+    if caller.role is None:
+        await message.reply_text(t("in_not_registered", lang))
+        return
+    if message.forward_origin is not None:
+        await message.reply_text(t("in_forwarded", lang))
+        return
+    files = file_ids_of(message)
+    if message.text is not None or message.caption:
+        await take_update(update, context, caller, message.text or message.caption, files)
+    elif files:
+        await attach_or_ask(update, context, caller, files, lang)
+    else:
+        await message.reply_text(t("in_unsupported", lang))
+
+
+async def attach_or_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
+                        files: list[str], lang: str) -> None:
+    """A photo without a caption joins the sender's update of the past hour, or we ask."""
+    db, message = app_db(context), update.effective_message
+    since = (datetime.now(UTC) - PHOTO_WINDOW).isoformat(timespec="seconds")
+    last = last_update_by(db, caller.user_id, message.chat_id, since)
+    if last:
+        attach_files(db, last["id"], files)
+        project = get_project_by_id(db, last["project_id"])
+        await message.reply_text(t("in_photo_attached", lang, code=esc(project["code"])))
+        return
+    await ask_project(update, context, caller, "", lang, files)
+
+
+@command("update")
+async def update_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """A status update anywhere: /update <text> (the way to post in a group)."""
+    text = command_args(update)
+    if not text:
+        await update.effective_message.reply_text(
+            t("usage", caller.lang, usage=t("in_update_usage", caller.lang)))
+        return
+    await take_update(update, context, caller, text, file_ids_of(update.effective_message))
+
+
+async def on_group_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group, a reply to one of the bot's messages is a status update."""
+    message = update.effective_message
+    reply_to = message.reply_to_message
+    if reply_to is None or reply_to.from_user is None or reply_to.from_user.id != context.bot.id:
+        return  # ordinary group chatter: deliberately ignored
+    caller = identify(update, context)
+    if caller is None or caller.role is None:
+        return
+    if group_unit(app_db(context), message.chat_id) is None and not caller.unit_name:
+        await message.reply_text(t("in_group_unbound", caller.lang))
+        return
+    await take_update(update, context, caller, message.text or message.caption or "",
+                      file_ids_of(message))
+
+
+async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message corrects the update it created; other edits change nothing."""
+    message = update.edited_message
+    db = app_db(context)
+    caller = identify(update, context)
+    if message is None or caller is None or caller.role is None:
+        raise ApplicationHandlerStop
+    text = message.text or message.caption or ""
+    if text.startswith("/update"):
+        text = text.partition(" ")[2]
+    if updates_of_message(db, message.chat_id, message.message_id):
+        await take_update(update, context, caller, text, edit=True)
+    else:
+        pending = pending_for_message(db, message.chat_id, message.message_id)
+        if pending and pending["resolved_at"] is None:
+            update_pending_text(db, pending["id"], clean_text(text))
+    raise ApplicationHandlerStop  # an edited command must not run the command again
+
+
+async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The tap on a project button: record the pending update for that project."""
+    query = update.callback_query
+    db = app_db(context)
+    caller = identify(update, context)
+    try:
+        _, pending_id, project_id = query.data.split(":")
+        pending = get_pending(db, int(pending_id))
+        project = get_project_by_id(db, int(project_id))
+    except (ValueError, TypeError):
+        pending = project = None
+    lang = pending["lang"] if pending else (caller.lang if caller else "zh")
+    if not pending or not project or caller is None:
+        await query.answer()
+        return
+    if pending["user_id"] != caller.user_id:
+        await query.answer(t("in_pick_not_yours", caller.lang), show_alert=True)
+        return
+    if not caller.can_see_unit(project["unit_id"]):
+        await query.answer(t("in_other_unit", lang, code=project["code"], unit=project["unit_name"]),
+                           show_alert=True)
+        return
+    if not resolve_pending(db, pending["id"]):
+        await query.answer(t("in_pick_done", lang))
+        return
+    await query.answer()
+    text = pending["text"]
+    parsed = parse_message(text, project_refs([project]), project["unit_name"]) if text else None
+    report = parsed.reports[0] if parsed and parsed.reports else None
+    new = NewUpdate(
+        project_id=project["id"], unit_id=project["unit_id"], author_id=caller.user_id,
+        chat_id=pending["chat_id"], message_id=pending["message_id"], part=0,
+        created_at=pending["created_at"], raw_text=text, lang=lang,
+        progress=report.progress if report else None, stage=report.stage if report else None,
+        invested=report.invested if report else None,
+        next_steps=report.next_steps if report else None,
+        problems=list(report.problems) if report else [],
+        file_ids=json.loads(pending["file_ids"] or "[]"),
+    )
+    await record(update, context, [new], lang)
+    if pending["question_message_id"]:
+        await context.bot.edit_message_reply_markup(pending["chat_id"],
+                                                    pending["question_message_id"])
+
+
+async def on_other_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, voice and the like in a private chat: say what is understood."""
+    caller = identify(update, context)
+    if caller is None or update.effective_message is None:
+        return
+    key = "in_unsupported" if caller.role else "in_not_registered"
+    await update.effective_message.reply_text(t(key, caller.lang))

@@ -1,0 +1,174 @@
+"""Status updates: stored once per (chat, message, part), corrected by edits, never lost."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from storage.db import now_iso
+
+
+@dataclass
+class NewUpdate:
+    """One project's part of a status message, as it will be stored."""
+
+    project_id: int
+    unit_id: int
+    author_id: int
+    chat_id: int
+    message_id: int
+    part: int
+    created_at: str
+    raw_text: str
+    lang: str
+    progress: float | None = None
+    stage: str | None = None
+    invested: float | None = None
+    next_steps: str | None = None
+    problems: list[str] = field(default_factory=list)
+    file_ids: list[str] = field(default_factory=list)
+    parsed: dict = field(default_factory=dict)
+
+    def row(self) -> dict:
+        return {
+            "project_id": self.project_id, "unit_id": self.unit_id, "author_id": self.author_id,
+            "chat_id": self.chat_id, "message_id": self.message_id, "part": self.part,
+            "created_at": self.created_at, "raw_text": self.raw_text, "lang": self.lang,
+            "progress": self.progress, "stage": self.stage, "invested": self.invested,
+            "next_steps": self.next_steps,
+            "file_ids": json.dumps(self.file_ids),
+            "parsed": json.dumps(self.parsed, ensure_ascii=False, default=str),
+        }
+
+
+def updates_of_message(db: Database, chat_id: int, message_id: int) -> list[dict]:
+    return list(db.query(
+        "select * from updates where chat_id = ? and message_id = ? order by part",
+        [chat_id, message_id]))
+
+
+def latest_progress(db: Database, project_id: int) -> float | None:
+    rows = list(db.query(
+        "select progress from updates where project_id = ? and progress is not null "
+        "order by created_at desc, id desc limit 1", [project_id]))
+    return rows[0]["progress"] if rows else None
+
+
+def _open_problems(db: Database, update: NewUpdate, update_id: int, now: str) -> int:
+    for text in update.problems:
+        db["problems"].insert({
+            "project_id": update.project_id, "text": text, "status": "open",
+            "opened_by": update.author_id, "raised_unit_id": update.unit_id,
+            "acting_unit_id": update.unit_id, "update_id": update_id, "created_at": now,
+        })
+    return len(update.problems)
+
+
+def store_updates(db: Database, updates: list[NewUpdate]) -> tuple[list[int], bool]:
+    """Store a message's updates and the problems they open, in one transaction.
+
+    Returns (update ids, created). A message already stored (processed twice) is left as it
+    was and `created` is False: storing is idempotent by (chat_id, message_id, part).
+    """
+    if not updates:
+        return [], False
+    with db.atomic():
+        existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
+        if existing:
+            return [row["id"] for row in existing], False
+        now, ids = now_iso(), []
+        for update in updates:
+            update_id = db["updates"].insert(update.row()).last_pk
+            _open_problems(db, update, update_id, now)
+            ids.append(update_id)
+    return ids, True
+
+
+def correct_updates(db: Database, updates: list[NewUpdate]) -> list[int]:
+    """An edited message: its stored updates take the new text and parse, in place.
+
+    Problems it had opened that nobody has acted on yet (still open, never assigned) are
+    replaced by the problems of the corrected text. Parts no longer in the message go.
+    """
+    chat_id, message_id = updates[0].chat_id, updates[0].message_id
+    now, ids = now_iso(), []
+    with db.atomic():
+        existing = {row["part"]: row for row in updates_of_message(db, chat_id, message_id)}
+        for update in updates:
+            row = update.row()
+            old = existing.pop(update.part, None)
+            if old is None:
+                update_id = db["updates"].insert(row).last_pk
+            else:
+                update_id = old["id"]
+                row.update(created_at=old["created_at"], edited_at=now,
+                           file_ids=json.dumps(sorted(set(json.loads(old["file_ids"] or "[]"))
+                                                      | set(update.file_ids))))
+                db["updates"].update(update_id, row)
+                db.execute("delete from problems where update_id = ? and status = 'open' "
+                           "and assigned_at is null", [update_id])
+            _open_problems(db, update, update_id, now)
+            ids.append(update_id)
+        for gone in existing.values():
+            db.execute("update problems set update_id = null where update_id = ?", [gone["id"]])
+            db.execute("delete from updates where id = ?", [gone["id"]])
+    return ids
+
+
+def mark_replied(db: Database, update_ids: list[int], reply_message_id: int) -> None:
+    marks = ",".join("?" for _ in update_ids)
+    db.execute(f"update updates set reply_message_id = ? where id in ({marks})",
+               [reply_message_id, *update_ids])
+
+
+def last_update_by(db: Database, author_id: int, chat_id: int, since: str) -> dict | None:
+    """The author's most recent update in this chat since `since` (to attach a photo to)."""
+    rows = list(db.query(
+        "select * from updates where author_id = ? and chat_id = ? and created_at >= ? "
+        "order by created_at desc, id desc limit 1", [author_id, chat_id, since]))
+    return rows[0] if rows else None
+
+
+def attach_files(db: Database, update_id: int, file_ids: list[str]) -> None:
+    rows = list(db.query("select file_ids from updates where id = ?", [update_id]))
+    current = json.loads(rows[0]["file_ids"] or "[]") if rows else []
+    merged = current + [f for f in file_ids if f not in current]
+    db["updates"].update(update_id, {"file_ids": json.dumps(merged)})
+
+
+# --- updates waiting for the sender to say which project ------------------------------------
+
+def save_pending(db: Database, user_id: int, chat_id: int, message_id: int, text: str,
+                 lang: str, file_ids: list[str]) -> int:
+    return db["pending_intake"].insert({
+        "user_id": user_id, "chat_id": chat_id, "message_id": message_id, "text": text,
+        "lang": lang, "file_ids": json.dumps(file_ids), "created_at": now_iso(),
+    }).last_pk
+
+
+def set_pending_question(db: Database, pending_id: int, question_message_id: int) -> None:
+    db["pending_intake"].update(pending_id, {"question_message_id": question_message_id})
+
+
+def get_pending(db: Database, pending_id: int) -> dict | None:
+    rows = list(db.query("select * from pending_intake where id = ?", [pending_id]))
+    return rows[0] if rows else None
+
+
+def pending_for_message(db: Database, chat_id: int, message_id: int) -> dict | None:
+    rows = list(db.query("select * from pending_intake where chat_id = ? and message_id = ? "
+                         "order by id desc limit 1", [chat_id, message_id]))
+    return rows[0] if rows else None
+
+
+def resolve_pending(db: Database, pending_id: int) -> bool:
+    """Mark a pending update as recorded; False if it already was (a double tap)."""
+    cursor = db.execute("update pending_intake set resolved_at = ? where id = ? and resolved_at "
+                        "is null", [now_iso(), pending_id])
+    return cursor.rowcount == 1
+
+
+def update_pending_text(db: Database, pending_id: int, text: str) -> None:
+    db["pending_intake"].update(pending_id, {"text": text})
