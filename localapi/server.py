@@ -260,6 +260,7 @@ class BotAPIServer:
         self._members: dict[tuple[int, int], str] = {}
         # records
         self._sent: list[dict] = []
+        self._sent_epoch = 0
         self._requests: list[dict] = []
         self._request_counts: Counter[str] = Counter()
         self._chat_actions: list[dict] = []
@@ -473,7 +474,8 @@ class BotAPIServer:
             update["update_id"] = max(self._next_update_id, self._confirmed_offset)
         self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
         self._updates.append(update)
-        self._updates.sort(key=lambda u: u["update_id"])
+        if len(self._updates) > 1 and self._updates[-2]["update_id"] > update["update_id"]:
+            self._updates.sort(key=lambda u: u["update_id"])
         self._cond.notify_all()
         self._webhook_wake.set()
         return copy.deepcopy(update)
@@ -778,6 +780,7 @@ class BotAPIServer:
     def clear_sent(self) -> None:
         with self._lock:
             self._sent.clear()
+            self._sent_epoch += 1
 
     def clear_requests(self) -> None:
         with self._lock:
@@ -810,6 +813,25 @@ class BotAPIServer:
         except (KeyError, TypeError, AttributeError, IndexError):
             return False
 
+    def _collector(
+        self, predicate: Callable[[dict], bool] | None, since: int
+    ) -> Callable[[], list[dict]]:
+        """Incrementally collect matching records of ``sent[since:]``. Call with the lock held."""
+        found: list[dict] = []
+        state = {"pos": since, "epoch": self._sent_epoch}
+
+        def collect() -> list[dict]:
+            if state["epoch"] != self._sent_epoch:  # clear_sent() ran meanwhile
+                state["epoch"], state["pos"] = self._sent_epoch, 0
+                found.clear()
+            for record in self._sent[state["pos"] :]:
+                if self._matches(predicate, record):
+                    found.append(record)
+            state["pos"] = max(state["pos"], len(self._sent))
+            return list(found)
+
+        return collect
+
     def _timeout_message(self, what: str, timeout: float) -> str:
         tail = [
             {k: r[k] for k in ("method", "chat_id", "message_id", "body")} for r in self._sent[-5:]
@@ -835,9 +857,10 @@ class BotAPIServer:
     ) -> list[dict]:
         """Block until ``n`` records in ``sent[since:]`` match; returns the matching records."""
         deadline = time.monotonic() + timeout
+        collect = self._collector(predicate, since)
         with self._cond:
             while True:
-                found = [r for r in self._sent[since:] if self._matches(predicate, r)]
+                found = collect()
                 if len(found) >= n:
                     return found
                 left = deadline - time.monotonic()
@@ -872,9 +895,10 @@ class BotAPIServer:
     ) -> list[dict]:
         """Like :meth:`wait_for_count` without blocking the event loop."""
         deadline = time.monotonic() + timeout
+        collect = self._collector(predicate, since)
         while True:
             with self._lock:
-                found = [r for r in self._sent[since:] if self._matches(predicate, r)]
+                found = collect()
             if len(found) >= n:
                 return found
             if time.monotonic() >= deadline:
@@ -1564,13 +1588,9 @@ class BotAPIServer:
                 raise _Abort()
             if generation != self._poll_generation:
                 raise ApiError(409, _STATUS_TEXT[409])
-            ready = (
-                [u for u in self._updates if u["update_id"] >= offset]
-                if offset > 0
-                else list(self._updates)
-            )
-            if ready:
-                return ready[:limit]
+            # confirmed updates are gone, so everything queued is >= offset
+            if self._updates:
+                return self._updates[:limit]
             left = deadline - time.monotonic()
             if left <= 0:
                 return []
@@ -2047,6 +2067,9 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LocalBotAPI/1.0"
+    # headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
+    # delayed ACKs add ~40 ms to every answer
+    disable_nagle_algorithm = True
     api: BotAPIServer
 
     def setup(self) -> None:
