@@ -5,9 +5,19 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
-from handlers import ledger, people
+from handlers import intake, ledger, people
+from handlers import problems as problem_commands
+from handlers import settings as settings_commands
+from handlers import status as status_commands
 from handlers.access import COMMANDS, identify
 from i18n import t
 
@@ -16,6 +26,11 @@ log = logging.getLogger(__name__)
 
 def register(application: Application) -> None:
     """Register all handlers. Groups run in order; within a group the first match wins."""
+    # Group -1: an edited message corrects its stored update and stops there, so an edited
+    # command never runs the command a second time.
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, intake.on_edit), group=-1)
+
     # Commands. /import is also recognised as the caption of an attached file.
     application.add_handler(CommandHandler("start", people.start))
     application.add_handler(CommandHandler("help", people.help_command))
@@ -23,10 +38,31 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("lang", people.lang))
     application.add_handler(CommandHandler("invite", people.invite))
     application.add_handler(CommandHandler("bind", people.bind))
+    # What leaders see (handlers/status.py, handlers/problems.py); ◀ ▶ page taps are "pg:…".
+    for name in ("status", "lagging", "chart", "export"):
+        application.add_handler(CommandHandler(name, getattr(status_commands, name)))
+    for name in ("problems", "problem", "assign", "resolve"):
+        application.add_handler(CommandHandler(name, getattr(problem_commands, name)))
+    application.add_handler(CallbackQueryHandler(status_commands.on_page, pattern=r"^pg:"))
     application.add_handler(CommandHandler("import", ledger.import_command))
+    application.add_handler(CommandHandler("settings", settings_commands.settings))
     application.add_handler(
         MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?\b"),
                        ledger.import_command))
+    application.add_handler(CommandHandler("update", intake.update_command))
+    application.add_handler(CallbackQueryHandler(intake.on_pick, pattern=r"^pick:"))
+
+    # Everything else that is not a command: status updates. Private chats: any text, or a
+    # photo/file (with a caption it is an update, without one it joins the last update).
+    private = filters.ChatType.PRIVATE & ~filters.COMMAND
+    application.add_handler(MessageHandler(
+        private & (filters.TEXT | filters.PHOTO | filters.Document.ALL), intake.on_private_message))
+    # Groups: only replies to the bot's own messages (bots see little else there).
+    application.add_handler(MessageHandler(
+        filters.ChatType.GROUPS & filters.REPLY & ~filters.COMMAND
+        & (filters.TEXT | filters.CAPTION), intake.on_group_reply))
+    application.add_handler(MessageHandler(
+        private & ~filters.StatusUpdate.ALL, intake.on_other_private))
 
     application.add_error_handler(on_error)
 

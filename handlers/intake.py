@@ -8,14 +8,14 @@ import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
-from parsing.language import detect_language
-from parsing.status import ParsedMessage, ProjectRef, parse_message
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from handlers.access import Caller, app_db, command, command_args, effective_config, identify
 from i18n import esc, t
+from parsing.language import detect_language
+from parsing.status import ParsedMessage, ProjectRef, parse_message
 from reports.standing import Thresholds
 from reports.states import items_from_rows
 from storage.people import group_unit
@@ -135,13 +135,21 @@ def scope_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Calle
     return caller.unit_name
 
 
+def out_of_range_value(text: str) -> str:
+    """The figure the sender wrote as progress: a percentage, else a number over 100."""
+    percent = re.search(r"-?\d+(?:\.\d+)?\s*[%％]", text)
+    if percent:
+        return percent.group(0)
+    big = [n for n in re.findall(r"\d+(?:\.\d+)?", text) if float(n) > 100]
+    return big[0] if big else text[:20]
+
+
 def refusal_for(parsed: ParsedMessage, projects: dict[str, dict], caller: Caller, lang: str,
                 text: str) -> str | None:
     """Why this message must not be stored, or None."""
     for report in parsed.reports:
         if report.progress_error:
-            value = re.search(r"\d+(?:\.\d+)?\s*[%％]?", report.text)
-            return t("in_out_of_range", lang, value=esc(value.group(0) if value else report.text[:20]))
+            return t("in_out_of_range", lang, value=esc(out_of_range_value(report.text)))
         if report.project and not caller.can_see_unit(projects[report.project]["unit_id"]):
             project = projects[report.project]
             return t("in_other_unit", lang, code=esc(project["code"]), unit=esc(project["unit_name"]))
