@@ -5,6 +5,7 @@
     python bot.py import LEDGER.csv|.xlsx     load or refresh projects and units
     python bot.py export [--format csv|xlsx] [-o FILE]
     python bot.py grant USER_ID admin|leader|member [--unit UNIT]
+    python bot.py remind [--dry-run]          send (or preview) the current round now
     python bot.py backup FILE                 a consistent copy of the database
 
 Every sub-command accepts --db PATH anywhere on its command line.
@@ -56,15 +57,24 @@ def setup_logging(config: Config) -> None:
 
 # --- the Telegram application ---------------------------------------------------------------
 
-def build_application(config: Config, db):
-    """The python-telegram-bot Application with all handlers, on `db`."""
+def build_application(config: Config, db, *, rate_limit: bool = True):
+    """The python-telegram-bot Application with all handlers, on `db`.
+
+    `rate_limit=False` drops the AIORateLimiter (Telegram's 30 messages a second); only the
+    benchmarks use it, to measure the bot's own work rather than Telegram's cap.
+    """
     from telegram import LinkPreviewOptions, Update  # noqa: F401  (Update used by run)
     from telegram.constants import ParseMode
     from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
     from telegram.request import HTTPXRequest
 
     from handlers import publish_commands, register
-    from handlers.durable import DurableApplication, DurableBot, requeue_pending
+    from handlers.durable import (
+        DurableApplication,
+        DurableBot,
+        PerChatUpdateProcessor,
+        requeue_pending,
+    )
 
     if not config.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
@@ -75,7 +85,7 @@ def build_application(config: Config, db):
         base_url=config.api_url,
         base_file_url=config.file_api_url,
         defaults=defaults,
-        rate_limiter=AIORateLimiter(max_retries=5),
+        rate_limiter=AIORateLimiter(max_retries=5) if rate_limit else None,
         request=HTTPXRequest(connection_pool_size=32, connect_timeout=10, read_timeout=20,
                              write_timeout=20, pool_timeout=10),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
@@ -95,6 +105,7 @@ def build_application(config: Config, db):
         ApplicationBuilder()
         .bot(bot)
         .application_class(DurableApplication)
+        .concurrent_updates(PerChatUpdateProcessor(16))
         .post_init(post_init)
         .build()
     )
@@ -157,6 +168,10 @@ def make_parser() -> argparse.ArgumentParser:
     grant.add_argument("--unit", help="the unit of a member")
     backup = sub.add_parser("backup", help="a consistent copy of the database, safe while running")
     backup.add_argument("file")
+    remind = sub.add_parser("remind", help="send the current reminder and digest round now "
+                            "(exactly once, also while the bot runs)")
+    remind.add_argument("--dry-run", action="store_true", help="only show who would get what")
+    remind.add_argument("--only", choices=("reminder", "digest"), help="one kind of round only")
     return parser
 
 
@@ -212,7 +227,13 @@ def _plain(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", html_text))
 
 
-COMMANDS = {"import": cmd_import, "grant": cmd_grant, "backup": cmd_backup}
+def cmd_remind(args, config: Config, db) -> int:
+    from schedules.runner import remind_cli
+
+    return remind_cli(config, db, build_application, dry_run=args.dry_run, only=args.only)
+
+
+COMMANDS = {"import": cmd_import, "grant": cmd_grant, "backup": cmd_backup, "remind": cmd_remind}
 
 
 def main(argv: list[str] | None = None) -> int:
