@@ -80,3 +80,41 @@ async def import_command(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
     reply = import_bytes(app_db(context), buffer.getvalue(), document.file_name or "", caller.user_id,
                          caller.lang)
     await message.reply_text(reply)
+
+
+def export_cli(args, config, db) -> int:
+    """`python bot.py export [--format csv|xlsx] [-o FILE]`: the ledger with current standing.
+
+    CSV goes to stdout without -o; xlsx needs -o; the format comes from the file's suffix when
+    --format is not given. Headers in English, as the import reads them.
+    """
+    import sys
+    from datetime import datetime
+    from pathlib import Path
+
+    from config import ConfigError
+    from handlers.status import load_items, settings_config
+    from reports.spreadsheet import export_rows, write_csv, write_xlsx
+
+    fmt, output = args.format, args.output
+    if fmt is None and output:
+        fmt = Path(output).suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise ConfigError(f"cannot tell the format of {output!r} from its name; "
+                              "add --format csv or --format xlsx")
+    fmt = fmt or "csv"
+    if fmt == "xlsx" and not output:
+        raise ConfigError("xlsx is not written to the terminal; give a file: -o ledger.xlsx")
+    config = settings_config(db, config)
+    now = datetime.now(config.timezone)
+    rows = export_rows(load_items(db, config, now), now)
+    if not output:
+        write_csv(rows, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return 0
+    try:
+        (write_xlsx if fmt == "xlsx" else write_csv)(rows, output)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    print(f"{len(rows)} projects written to {output}")
+    return 0

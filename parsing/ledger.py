@@ -14,10 +14,20 @@ from datetime import date, datetime
 
 STAGES = ("negotiating", "signed", "started", "completed")
 STAGE_WORDS = {
-    "negotiating": "negotiating", "在谈": "negotiating", "洽谈": "negotiating",
-    "signed": "signed", "签约": "signed", "已签约": "signed",
-    "started": "started", "开工": "started", "在建": "started", "under construction": "started",
-    "completed": "completed", "竣工": "completed", "投产": "completed", "建成": "completed",
+    "negotiating": "negotiating",
+    "在谈": "negotiating",
+    "洽谈": "negotiating",
+    "signed": "signed",
+    "签约": "signed",
+    "已签约": "signed",
+    "started": "started",
+    "开工": "started",
+    "在建": "started",
+    "under construction": "started",
+    "completed": "completed",
+    "竣工": "completed",
+    "投产": "completed",
+    "建成": "completed",
     "in operation": "completed",
 }
 
@@ -96,7 +106,9 @@ def _cell(value: object) -> str:
 
 def _date(text: str) -> str:
     text = text.strip().replace("/", "-").replace(".", "-")
-    return date.fromisoformat(text[:10] if re.fullmatch(r"\d{4}-\d{2}-\d{2}( .*)?", text) else text).isoformat()
+    return date.fromisoformat(
+        text[:10] if re.fullmatch(r"\d{4}-\d{2}-\d{2}( .*)?", text) else text
+    ).isoformat()
 
 
 def _number(text: str) -> float:
@@ -151,7 +163,9 @@ def read_ledger(data: bytes, filename: str) -> tuple[list[LedgerRow], list[RowEr
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for line, raw in enumerate(table[1:], start=2):
-        values = {key: _cell(raw[index]) if index < len(raw) else "" for key, index in columns.items()}
+        values = {
+            key: _cell(raw[index]) if index < len(raw) else "" for key, index in columns.items()
+        }
         problems: list[str] = [f"missing:{key}" for key in REQUIRED if not values.get(key)]
         code = values.get("code", "")
         if code and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,31}", code):
@@ -161,8 +175,13 @@ def read_ledger(data: bytes, filename: str) -> tuple[list[LedgerRow], list[RowEr
                 problems.append(f"duplicate_code:{code}@{seen[code.upper()]}")
             else:
                 seen[code.upper()] = line
-        row = LedgerRow(line=line, code=code.upper(), name=values.get("name", "")[:200],
-                        unit=values.get("unit", "")[:100], leader=values.get("leader") or None)
+        row = LedgerRow(
+            line=line,
+            code=code.upper(),
+            name=values.get("name", "")[:200],
+            unit=values.get("unit", "")[:100],
+            leader=values.get("leader") or None,
+        )
         stage = values.get("stage", "")
         if stage:
             row.stage = STAGE_WORDS.get(stage.lower())

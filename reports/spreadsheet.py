@@ -24,6 +24,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -132,6 +133,19 @@ def _display_width(value: Any) -> int:
     return sum(2 if ord(c) >= 0x1100 else 1 for c in text.split("\n")[0][:MAX_WIDTH])
 
 
+def _cell_values(row: dict[str, Any], lang: str | None) -> list[Any]:
+    row = _localise(row, lang)
+    values = []
+    for col in EXPORT_COLUMNS:
+        value = row.get(col)
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if len(value) > CELL_TEXT_MAX:
+                value = value[: CELL_TEXT_MAX - 1] + "…"
+        values.append(value)
+    return values
+
+
 def write_xlsx(
     rows: Sequence[dict[str, Any]],
     path_or_buffer: str | os.PathLike | IO[bytes],
@@ -139,38 +153,38 @@ def write_xlsx(
     lang: str | None = None,
 ) -> None:
     """Write `rows` (from `export_rows`) as one sheet: a bold header row, panes frozen below
-    it, widths fitted to the content, numbers as numbers, dates as text."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "projects" if lang in (None, "en") else "项目"
+    it, widths fitted to the content, numbers as numbers, dates as text.
+
+    Streamed (openpyxl's write-only mode): memory stays flat however many rows; the widths
+    are measured in a first pass over `rows`."""
     headers = _headers(lang)
-    ws.append(headers)
-    bold = Font(bold=True)
-    for cell in ws[1]:
-        cell.font = bold
-        cell.alignment = Alignment(vertical="center")
     widths = [_display_width(h) for h in headers]
     for row in rows:
-        row = _localise(row, lang)
-        values = []
-        for i, col in enumerate(EXPORT_COLUMNS):
-            value = row.get(col)
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                if len(value) > CELL_TEXT_MAX:
-                    value = value[: CELL_TEXT_MAX - 1] + "…"
-            values.append(value)
+        for i, value in enumerate(_cell_values(row, lang)):
             widths[i] = max(widths[i], _display_width(value))
-        ws.append(values)
-        for cell, col, value in zip(ws[ws.max_row], EXPORT_COLUMNS, values, strict=True):
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("projects" if lang in (None, "en") else "项目")
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(8, width + 2))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    bold, middle = Font(bold=True), Alignment(vertical="center")
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(ws, value=header)
+        cell.font, cell.alignment = bold, middle
+        header_cells.append(cell)
+    ws.append(header_cells)
+    for row in rows:
+        cells = []
+        for col, value in zip(EXPORT_COLUMNS, _cell_values(row, lang), strict=True):
+            cell = WriteOnlyCell(ws, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text that starts with "=" stays text, never a formula
             elif col in NUMBER_FORMATS and value is not None:
                 cell.number_format = NUMBER_FORMATS[col]
-    for i, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(8, width + 2))
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+            cells.append(cell)
+        ws.append(cells)
     wb.save(path_or_buffer)
 
 

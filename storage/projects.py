@@ -63,13 +63,19 @@ def add_milestone(db: Database, project_id: int, due: str, progress: float, titl
                              "title": title})
 
 
-def project_states(db: Database, unit_id: int | None = None, code: str | None = None) -> list[dict]:
+def project_states(db: Database, unit_id: int | None = None, code: str | None = None,
+                   project_ids: Iterable[int] | None = None) -> list[dict]:
     """Each project's ledger row plus its state derived from its updates.
 
     Adds: progress, stage (latest reported, else the ledger's), invested, last_update_at,
     latest_update (text), open_problems, milestones (list of {due, progress}), unit_name.
+    `unit_id`, `code` and `project_ids` (a few ids) narrow it down.
     """
     where, params = [], []
+    if project_ids is not None:
+        ids = sorted(set(project_ids))
+        where.append(f"p.id in ({','.join('?' for _ in ids) or 'null'})")
+        params += ids
     if unit_id is not None:
         where.append("p.unit_id = ?")
         params.append(unit_id)
@@ -101,3 +107,41 @@ def project_states(db: Database, unit_id: int | None = None, code: str | None = 
         row["milestones"] = milestones.get(row["id"], [])
         row["aliases"] = json.loads(row["aliases"] or "[]")
     return rows
+
+
+def recent_updates(db: Database, project_id: int, limit: int = 5) -> list[dict]:
+    """A project's latest updates, newest first: created_at, raw_text, author (name, else id),
+    files (how many attachments)."""
+    return list(db.query(
+        "select u.created_at, u.raw_text, u.author_id, pe.name as author, "
+        "json_array_length(coalesce(u.file_ids, '[]')) as files "
+        "from updates u left join people pe on pe.user_id = u.author_id "
+        "where u.project_id = ? order by u.created_at desc, u.id desc limit ?",
+        [project_id, limit]))
+
+
+def changed_projects(db: Database, after: int) -> tuple[int, set[int] | None]:
+    """(the latest change number, the ids of projects changed after change number `after`).
+
+    The ids are None when everything must be reloaded: a unit was renamed or removed, or the
+    log no longer reaches back to `after` (it was pruned). Changes are recorded by triggers
+    (migration m005), whichever process writes.
+    """
+    last = next(db.query("select coalesce(max(seq), 0) as seq from project_changes"))["seq"]
+    if last == after:
+        return last, set()
+    first = next(db.query("select min(seq) as seq from project_changes"))["seq"]
+    if first is None or after < first - 1 or after > last:
+        return last, None
+    ids: set[int] = set()
+    for row in db.query("select project_id from project_changes where seq > ?", [after]):
+        if row["project_id"] is None:
+            return last, None
+        ids.add(row["project_id"])
+    return last, ids
+
+
+def prune_changes(db: Database, keep: int = 1000) -> None:
+    """Forget all but the last `keep` project changes (a reader further behind reloads all)."""
+    db.execute("delete from project_changes where seq <= "
+               "(select max(seq) from project_changes) - ?", [keep])

@@ -268,3 +268,34 @@ def m003_reminder_rounds(db: Database) -> None:
     # for an occurrence before that (a new bot or a changed schedule does not send at once).
     db["schedule_state"].create(
         {"kind": str, "signature": str, "since": str}, pk="kind", not_null={"signature", "since"})
+
+
+@migrations()
+def m004_latest_value_indexes(db: Database) -> None:
+    # A project's latest reported progress, stage and investment (storage.projects
+    # .project_states): partial indexes find the newest update carrying each value directly,
+    # instead of walking back through all the updates that do not (most never name a stage).
+    for column in ("progress", "stage", "invested"):
+        db.execute(f"create index if not exists idx_updates_{column}_latest "
+                   f"on updates (project_id, created_at) where {column} is not null")
+
+
+@migrations()
+def m005_project_changes(db: Database) -> None:
+    # Which projects changed, in order (triggers, so writes by any process count): the bot
+    # keeps every project's derived state in memory and reloads only those that changed
+    # (storage.projects.changed_projects). A NULL project_id means "reload them all".
+    db.execute("create table if not exists project_changes "
+               "(seq integer primary key autoincrement, project_id integer)")
+    watched = {"updates": "project_id", "problems": "project_id", "milestones": "project_id",
+               "projects": "id"}
+    for table, column in watched.items():
+        for event, row in (("insert", "new"), ("update", "new"), ("delete", "old")):
+            moved = (f"insert into project_changes (project_id) select old.{column} "
+                     f"where old.{column} is not new.{column}; ") if event == "update" else ""
+            db.execute(f"create trigger if not exists {table}_{event}_changes after {event} "
+                       f"on {table} begin {moved}insert into project_changes (project_id) "
+                       f"values ({row}.{column}); end")
+    for event in ("update", "delete"):  # a renamed or removed unit: reload everything
+        db.execute(f"create trigger if not exists units_{event}_changes after {event} on units "
+                   "begin insert into project_changes (project_id) values (null); end")

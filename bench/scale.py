@@ -1,0 +1,231 @@
+"""What leaders see, at scale: round trips of /status, /lagging, /chart… and the bot's memory.
+
+The real bot runs as a separate process (`python bot.py run`) polling the local Bot API server
+(localapi, HTTP on 127.0.0.1) that this script runs; the database is a real file, built here:
+
+* 2,000 projects in 100 units with 200,000 stored updates (and an open problem for every
+  fourth project): the round trip of each command (from queuing the message to the bot's
+  last answer recorded by the server; median of --repeat runs after one warm-up) against the
+  round trip of a bare echo command (/whoami) in the same run;
+* 20,000 projects (same units and updates): the bot process's peak memory (VmHWM) after it
+  has answered every command.
+
+    python bench/scale.py [--projects 2000] [--big 20000] [--units 100] [--updates 200000]
+                          [--repeat 5] [--skip-big]
+
+Targets: /status within 10x the echo round trip, /chart under 2 s, peak memory under 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from localapi import BotAPIServer  # noqa: E402
+from storage import open_db  # noqa: E402
+
+TOKEN = "999000:BENCH-TOKEN-scale"
+ADMIN, LEADER = 1, 2
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+# ---------------------------------------------------------------------------- the database
+
+
+def build_db(path: Path, projects: int, units: int, updates: int, seed: int = 7) -> float:
+    """A ledger of `projects` in `units`, `updates` updates spread over them; seconds taken."""
+    started = time.perf_counter()
+    rnd = random.Random(seed)
+    db = open_db(path)
+    now = datetime.now(UTC)
+
+    def iso(moment: datetime) -> str:
+        return moment.isoformat(timespec="seconds")
+
+    with db.atomic():
+        db["units"].insert_all(
+            ({"id": u, "name": f"区第{u:03d}责任单位", "created_at": iso(now)}
+             for u in range(1, units + 1)), batch_size=1000)
+        rows = []
+        for i in range(1, projects + 1):
+            start = (now - timedelta(days=rnd.randint(30, 400))).date()
+            rows.append({
+                "id": i, "code": f"BP-{i:05d}", "name": f"重点项目{i}号智能制造产业园",
+                "unit_id": (i - 1) % units + 1, "leader": "张区长",
+                "stage": rnd.choice(["negotiating", "signed", "started", "started"]),
+                "planned_start": start.isoformat(),
+                "planned_end": (start + timedelta(days=rnd.randint(200, 900))).isoformat(),
+                "total_investment": rnd.randint(5_000, 200_000),
+                "annual_plan": rnd.randint(1_000, 50_000), "aliases": "[]", "active": 1,
+                "created_at": iso(now - timedelta(days=420)), "updated_at": iso(now)})
+        db["projects"].insert_all(rows, batch_size=1000)
+        db["people"].insert_all(
+            ({"user_id": 10_000 + u, "name": f"成员{u}", "role": "member", "unit_id": u,
+              "created_at": iso(now)} for u in range(1, units + 1)), batch_size=1000)
+        db["people"].insert({"user_id": LEADER, "name": "王市长", "role": "leader",
+                             "created_at": iso(now)})
+
+    per = max(1, updates // projects)
+
+    def update_rows():
+        message_id = 0
+        for p in range(1, projects + 1):
+            unit, progress = (p - 1) % units + 1, 0.0
+            for k in range(per):
+                message_id += 1
+                progress = min(100.0, progress + rnd.random() * 1.5)
+                at = now - timedelta(days=(per - k) * 2 + rnd.random() * 3)
+                yield (p, unit, 10_000 + unit, 10_000 + unit, message_id, iso(at),
+                       f"BP-{p:05d} 进度{progress:.0f}%，主体结构施工。存在问题：无。下步：继续施工",
+                       "zh", round(progress, 1) if k % 3 else None,
+                       progress * 50 if k % 5 == 0 else None,
+                       json.dumps(["photo-file-id"] if k % 4 == 0 else []))
+
+    with db.atomic():
+        db.conn.executemany(
+            "insert into updates (project_id, unit_id, author_id, chat_id, message_id, part, "
+            "created_at, raw_text, lang, progress, invested, file_ids) "
+            "values (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)", update_rows())
+        db["problems"].insert_all(
+            ({"project_id": p, "text": f"第{p}号项目用地指标未落实", "status": "open",
+              "created_at": iso(now - timedelta(days=rnd.randint(0, 60))),
+              "acting_unit_id": (p - 1) % units + 1, "raised_unit_id": (p - 1) % units + 1}
+             for p in range(1, projects + 1, 4)), batch_size=1000)
+    db.close()
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------- the bot
+
+
+class Bot:
+    """`python bot.py run` against `server`, on the database at `db_path`."""
+
+    def __init__(self, server: BotAPIServer, db_path: Path, log_path: Path) -> None:
+        far_day = DAYS[(datetime.now().weekday() + 3) % 7]  # no reminder round during the run
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+        env.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": server.api_url,
+                    "BOT_DB": str(db_path), "BOT_ADMINS": str(ADMIN), "BOT_LANGUAGE": "zh",
+                    "BOT_LOG_LEVEL": "WARNING", "BOT_REMINDER_SCHEDULE": f"{far_day} 09:00",
+                    "BOT_DIGEST_SCHEDULE": f"{far_day} 10:00"})
+        self.server = server
+        self.log = log_path.open("wb")
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "bot.py"), "run"], env=env,
+                                        cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def peak_rss_mb(self) -> float:
+        """The process's peak resident memory so far (Linux: VmHWM)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmHWM")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        self.log.close()
+
+
+def round_trip(server: BotAPIServer, text: str, answers: int = 1, timeout: float = 60) -> float:
+    """Seconds from queuing `text` from the leader to the bot's `answers`-th message to them."""
+    since = len(server.sent)
+    started = time.monotonic()
+    server.queue_message(LEADER, text)
+    records = server.wait_for_count(
+        answers, lambda r: r["chat_id"] == LEADER and r["kind"] == "send", timeout, since=since)
+    return records[answers - 1]["at"] - started
+
+
+def answers_of(server: BotAPIServer, text: str) -> int:
+    """How many messages the bot answers `text` with (the warm-up run)."""
+    since = len(server.sent)
+    round_trip(server, text)
+    time.sleep(1.0)
+    return sum(1 for r in server.sent[since:] if r["chat_id"] == LEADER and r["kind"] == "send")
+
+
+def measure(db_path: Path, commands: list[str], repeat: int, workdir: Path) -> dict:
+    """Round trips (median seconds) of each command, and the bot's peak memory."""
+    with BotAPIServer(token=TOKEN) as server:
+        bot = Bot(server, db_path, workdir / f"bot-{db_path.stem}.log")
+        try:
+            round_trip(server, "/whoami", timeout=120)  # started and polling
+            results = {}
+            for command in commands:
+                answers = answers_of(server, command)
+                times = [round_trip(server, command, answers) for _ in range(repeat)]
+                results[command] = {"median": statistics.median(times), "answers": answers}
+            results["peak_rss_mb"] = bot.peak_rss_mb()
+        finally:
+            bot.stop()
+    return results
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--projects", type=int, default=2000)
+    parser.add_argument("--big", type=int, default=20000)
+    parser.add_argument("--units", type=int, default=100)
+    parser.add_argument("--updates", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--skip-big", action="store_true")
+    args = parser.parse_args()
+    commands = ["/whoami", "/status", "/status BP-00001", "/status 区第001责任单位", "/lagging",
+                "/problems", "/chart", "/export"]
+    runs = [args.projects] + ([] if args.skip_big else [args.big])
+    table = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for projects in runs:
+            db_path = workdir / f"scale-{projects}.db"
+            built = build_db(db_path, projects, args.units, args.updates)
+            print(f"built {projects} projects, {args.units} units, {args.updates} updates "
+                  f"in {built:.1f}s ({db_path.stat().st_size / 2**20:.0f} MB)", flush=True)
+            table[projects] = measure(db_path, commands, args.repeat, workdir)
+    echo = {n: r["/whoami"]["median"] for n, r in table.items()}
+    heads = " | ".join(f"{n:,} projects" for n in table)
+    print(f"\n| command (leader) | {heads} |")
+    print("|---|" + "---|" * len(table))
+    for command in commands:
+        cells = []
+        for n, r in table.items():
+            m = r[command]
+            extra = f", {m['answers']} messages" if m["answers"] > 1 else ""
+            cells.append(f"{m['median'] * 1000:.0f} ms ({m['median'] / echo[n]:.1f}× echo{extra})")
+        print(f"| `{command}` | " + " | ".join(cells) + " |")
+    print("| peak memory of the bot (VmHWM) | "
+          + " | ".join(f"{r['peak_rss_mb']:.0f} MB" for r in table.values()) + " |")
+    small = table[args.projects]
+    ok = {
+        "/status within 10x echo": small["/status"]["median"] <= 10 * echo[args.projects],
+        "/chart under 2 s": small["/chart"]["median"] < 2.0,
+    }
+    if not args.skip_big:
+        ok["peak memory under 200 MB"] = table[args.big]["peak_rss_mb"] < 200
+    print()
+    for target, passed in ok.items():
+        print(f"{'PASS' if passed else 'FAIL'}  {target}")
+    return 0 if all(ok.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

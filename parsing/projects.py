@@ -1,0 +1,332 @@
+"""Finding the projects a text names: codes, names and aliases, parts of names, typos.
+
+All positions are in the folded text (see `normalize.fold`), which has the original's length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .normalize import fold, is_han, key, squeeze
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .status import ProjectRef
+
+# priorities when mentions overlap (higher wins, then longer)
+CODE, NAME, PARTIAL, FUZZY, UNKNOWN = 5, 4, 3, 2, 1
+
+_GENERIC_CODE = re.compile(
+    r"(?<![a-z0-9])(?P<hash>#[ \t]?)?(?P<letters>[a-z]{1,6})(?P<sep>[ \t]?[-_.][ \t]?|[ \t])?(?P<digits>\d{1,6})(?![0-9])"
+)
+_HAS_DIGIT = re.compile(r"\d")
+_HAN_SUFFIXES = ("项目", "工程", "一期", "二期", "三期", "(一期)", "（一期）")
+_LATIN_SUFFIXES = (" project", " projects")
+_HAN_GRAM = 5
+_LATIN_STOP_WORDS = (
+    "the of and a an for to in on at phase project projects plant park zone new city county "
+    "district office center centre hub site ii iii i 2 3"
+)
+_LATIN_STOP = frozenset(_LATIN_STOP_WORDS.split())
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    code: str | None  # None: a code-shaped token not in the ledger
+    priority: int
+    raw: str = ""
+
+
+@dataclass
+class _Index:
+    projects: dict[str, ProjectRef]
+    code_re: re.Pattern[str] | None
+    code_lookup: dict[str, str]  # folded code text without separators -> code
+    numeric: dict[tuple[str, int], list[str]]  # (letters, number) -> codes
+    code_shapes: set[tuple[str, int]]  # (letters, digit count) of known codes
+    names: list[tuple[str, str, bool]]  # (key, code, latin) longest first
+    grams: dict[str, tuple[str, str]]  # Han 5-gram -> (code, the name key it came from)
+    bigrams: dict[tuple[str, str], str]  # Latin word pair -> code
+    units: dict[str, list[str]] = field(default_factory=dict)  # unit key -> codes
+    gram_firsts: frozenset[str] = frozenset()
+
+
+def unit_key(unit: str | None) -> str:
+    return key(unit or "")
+
+
+def _derived(name: str) -> list[str]:
+    out = []
+    folded = fold(name).strip()
+    for suffix in _HAN_SUFFIXES:
+        if folded.endswith(suffix) and len(key(folded[: -len(suffix)])) >= 3:
+            out.append(folded[: -len(suffix)])
+    for suffix in _LATIN_SUFFIXES:
+        if folded.endswith(suffix) and len(key(folded[: -len(suffix)])) >= 6:
+            out.append(folded[: -len(suffix)])
+    return out
+
+
+def _is_latin_key(k: str) -> bool:
+    return not any(is_han(c) for c in k)
+
+
+def _code_pattern(code: str) -> str | None:
+    runs = re.findall(r"[a-z]+|\d+|[^\W\d_]+", fold(code))
+    if not runs:
+        return None
+    body = r"[ \t]?[-_.]?[ \t]?".join(re.escape(r) for r in runs)
+    start = r"(?<![a-z0-9])" if runs[0][0].isascii() and runs[0][0].isalnum() else ""
+    end = r"(?![0-9])" if runs[-1][-1].isdigit() else r"(?![a-z])"
+    return rf"{start}(?:#[ \t]?)?{body}{end}"
+
+
+@lru_cache(maxsize=16)
+def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
+    by_code = {p.code: p for p in projects}
+    code_lookup: dict[str, str] = {}
+    numeric: dict[tuple[str, int], list[str]] = defaultdict(list)
+    shapes: set[tuple[str, int]] = set()
+    patterns = []
+    for code in by_code:
+        k = key(code)
+        if not k:
+            continue
+        code_lookup.setdefault(k, code)
+        m = re.fullmatch(r"([a-z]{1,6})(\d{1,6})", k)
+        if m:
+            numeric[(m.group(1), int(m.group(2)))].append(code)
+            shapes.add((m.group(1), len(m.group(2))))
+        pattern = None if m else _code_pattern(code)  # letters+digits: _GENERIC_CODE finds it
+        if pattern:
+            patterns.append((len(k), pattern))
+    patterns.sort(reverse=True)
+    code_re = re.compile("|".join(p for _, p in patterns)) if patterns else None
+
+    owners: dict[str, set[str]] = defaultdict(set)
+    for p in projects:
+        for text in (p.name, *p.aliases):
+            k = key(text)
+            if len(k) >= (2 if not _is_latin_key(k) else 3):
+                owners[k].add(p.code)
+    derived: dict[str, set[str]] = defaultdict(set)
+    for p in projects:
+        for text in (p.name, *p.aliases):
+            for d in _derived(text):
+                k = key(d)
+                if k not in owners:
+                    derived[k].add(p.code)
+    for k, codes in derived.items():
+        owners[k] |= codes
+    names = [(k, next(iter(c)), _is_latin_key(k)) for k, c in owners.items() if len(c) == 1]
+    names.sort(key=lambda t: -len(t[0]))
+
+    gram_owners: dict[str, set[str]] = defaultdict(set)
+    gram_source: dict[str, str] = {}
+    bigram_owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for p in projects:
+        for text in (p.name, *p.aliases):
+            k = key(text)
+            if len(k) > _HAN_GRAM and not _is_latin_key(k):
+                for i in range(len(k) - _HAN_GRAM + 1):
+                    gram = k[i : i + _HAN_GRAM]
+                    if sum(is_han(c) for c in gram) >= 4:
+                        gram_owners[gram].add(p.code)
+                        gram_source.setdefault(gram, k)
+            words = re.findall(r"[a-z0-9]+", fold(text))
+            for a, b in zip(words, words[1:], strict=False):
+                bigram_owners[(a, b)].add(p.code)
+    grams = {g: (next(iter(c)), gram_source[g]) for g, c in gram_owners.items() if len(c) == 1}
+    bigrams = {
+        pair: next(iter(c))
+        for pair, c in bigram_owners.items()
+        if len(c) == 1
+        and not (set(pair) & _LATIN_STOP)
+        and len(pair[0]) >= 3
+        and len(pair[1]) >= 3
+        and len(pair[0]) + len(pair[1]) >= 10
+    }
+    units: dict[str, list[str]] = defaultdict(list)
+    for p in projects:
+        units[unit_key(p.unit)].append(p.code)
+    return _Index(
+        projects=by_code,
+        code_re=code_re,
+        code_lookup=code_lookup,
+        numeric=dict(numeric),
+        code_shapes=shapes,
+        names=names,
+        grams=grams,
+        bigrams=bigrams,
+        units=dict(units),
+        gram_firsts=frozenset(g[0] for g in grams),
+    )
+
+
+def _latin_bounds_ok(folded: str, start: int, end: int) -> bool:
+    if start > 0 and folded[start - 1].isascii() and folded[start - 1].isalnum():
+        return False
+    if end < len(folded) and folded[end].isascii() and folded[end].isalnum():
+        tail = re.match(r"e?s(?![a-z0-9])", folded[end : end + 3])  # plural
+        return tail is not None
+    return True
+
+
+def _code_mentions(folded: str, index: _Index) -> list[Mention]:
+    found: list[Mention] = []
+    taken = bytearray(len(folded) + 1)
+    if index.code_re is not None:
+        for m in index.code_re.finditer(folded):
+            code = index.code_lookup.get(key(m.group()))
+            if code:
+                found.append(Mention(m.start(), m.end(), code, CODE, m.group()))
+                taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    for m in _GENERIC_CODE.finditer(folded):
+        if any(taken[m.start() : m.end()]):
+            continue
+        letters, digits = m.group("letters"), m.group("digits")
+        exact = index.code_lookup.get(letters + digits)
+        sep = m.group("sep") or ""
+        explicit = bool(m.group("hash")) or "-" in sep or "_" in sep
+        # "at 62": a space alone joins letters and digits only in the shape of a known code
+        if sep and not sep.strip() and (letters, len(digits)) not in index.code_shapes:
+            continue
+        codes = index.numeric.get((letters, int(digits)), [])
+        if exact:
+            found.append(Mention(m.start(), m.end(), exact, CODE, m.group()))
+        elif len(codes) == 1 and (len(digits) >= 2 or explicit):
+            found.append(Mention(m.start(), m.end(), codes[0], CODE, m.group()))
+        elif (letters, len(digits)) in index.code_shapes and not codes:
+            found.append(Mention(m.start(), m.end(), None, UNKNOWN, m.group().lstrip("#").strip()))
+    return found
+
+
+def _name_mentions(folded: str, sq: str, pos: list[int], index: _Index) -> list[Mention]:
+    found: list[Mention] = []
+    for k, code, latin in index.names:
+        start = sq.find(k)
+        while start != -1:
+            a, b = pos[start], pos[start + len(k) - 1] + 1
+            if not latin or _latin_bounds_ok(folded, a, b):
+                found.append(Mention(a, b, code, NAME))
+            start = sq.find(k, start + 1)
+    return found
+
+
+def _partial_mentions(folded: str, sq: str, pos: list[int], index: _Index) -> list[Mention]:
+    found: list[Mention] = []
+    if index.grams:
+        firsts = index.gram_firsts
+        i, n = 0, len(sq)
+        while i + _HAN_GRAM <= n:
+            if sq[i] not in firsts:
+                i += 1
+                continue
+            hit = index.grams.get(sq[i : i + _HAN_GRAM])
+            if hit is None:
+                i += 1
+                continue
+            code, source = hit
+            j = i + _HAN_GRAM
+            while j < n and sq[i : j + 1] in source:
+                j += 1
+            found.append(Mention(pos[i], pos[j - 1] + 1, code, PARTIAL))
+            i = j
+    if index.bigrams:
+        words = list(re.finditer(r"[a-z0-9]+", folded))
+        for w1, w2 in zip(words, words[1:], strict=False):
+            if folded[w1.end() : w2.start()].strip(" -"):
+                continue
+            code = index.bigrams.get((w1.group(), w2.group()))
+            if code:
+                found.append(Mention(w1.start(), w2.end(), code, PARTIAL))
+    return found
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def _fuzzy_mentions(
+    folded: str, sq: str, pos: list[int], index: _Index, codes: Sequence[str]
+) -> list[Mention]:
+    """Names of `codes` written with one typo (one character wrong, missing or extra)."""
+    wanted = set(codes)
+    found: list[Mention] = []
+    for k, code, latin in index.names:
+        if code not in wanted or len(k) < (8 if latin else 4):
+            continue
+        half = len(k) // 2
+        left, right = k[:half], k[half:]
+        starts: set[int] = set()
+        p = sq.find(left)
+        while p != -1:
+            starts.add(p)
+            p = sq.find(left, p + 1)
+        p = sq.find(right)
+        while p != -1:
+            starts.update((p - half - 1, p - half, p - half + 1))
+            p = sq.find(right, p + 1)
+        for s in sorted(starts):
+            if s < 0:
+                continue
+            for length in (len(k), len(k) - 1, len(k) + 1):
+                window = sq[s : s + length]
+                if len(window) != length or window == k or not _within_one_edit(window, k):
+                    continue
+                a, b = pos[s], pos[s + length - 1] + 1
+                if not latin or _latin_bounds_ok(folded, a, b):
+                    found.append(Mention(a, b, code, FUZZY))
+                break
+    return found
+
+
+def _resolve(candidates: list[Mention]) -> list[Mention]:
+    """Overlapping mentions: the higher priority wins, then the longer (the longest match wins)."""
+    chosen: list[Mention] = []
+    for m in sorted(candidates, key=lambda m: (-m.priority, -(m.end - m.start), m.start)):
+        if all(m.end <= c.start or c.end <= m.start for c in chosen):
+            chosen.append(m)
+    chosen.sort(key=lambda m: m.start)
+    return chosen
+
+
+def find_mentions(
+    folded: str, projects: tuple[ProjectRef, ...], sender_unit: str | None
+) -> list[Mention]:
+    """Every project the folded text names, in order of position."""
+    index = build_index(projects)
+    sq, pos = squeeze(folded)
+    candidates = _code_mentions(folded, index) if _HAS_DIGIT.search(folded) else []
+    candidates += _name_mentions(folded, sq, pos, index)
+    candidates += _partial_mentions(folded, sq, pos, index)
+    if not any(m.priority in (NAME, PARTIAL) for m in candidates) and sender_unit:
+        own = index.units.get(unit_key(sender_unit), [])
+        if len(own) > 1:  # with one project the unit rule already decides
+            candidates += _fuzzy_mentions(folded, sq, pos, index, own)
+    return _resolve(candidates)
+
+
+def unit_active_projects(projects: tuple[ProjectRef, ...], sender_unit: str | None) -> list[str]:
+    if not sender_unit:
+        return []
+    index = build_index(projects)
+    return [c for c in index.units.get(unit_key(sender_unit), []) if index.projects[c].active]

@@ -1,0 +1,252 @@
+"""What a round says, and to whom: computed once, when the round is planned.
+
+The payload of each delivery is stored with it (storage.rounds.plan_deliveries), so a restart
+sends exactly the text that was planned. A payload is
+
+    {"to": "group" | "member" | "leader", "name": ..., "lang": "zh" | "en",
+     "parts": [{"text": html} | {"photo": file number, "caption": html}, ...]}
+
+one entry of `parts` per Telegram message, in order (schedules.delivery sends them in order
+and records each). Pictures are stored once per round (`Plan.files`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from config import Config
+from i18n import esc, t
+from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
+from reports.states import items_from_rows
+from reports.summary import (
+    ESCALATE_DAYS,
+    MARKERS,
+    TG_LIMIT,
+    fmt_date,
+    fmt_num,
+    fmt_pct,
+    leader_summary,
+    paginate,
+    tg_len,
+)
+from storage import rounds
+from storage.people import people_with_role, unit_group, unit_members
+from storage.projects import project_states
+
+log = logging.getLogger(__name__)
+
+LANGS = ("zh", "en")
+PROBLEM_TEXT_MAX = 120
+
+
+@dataclass
+class Plan:
+    """A round's deliveries (chat_id, unit_id, payload), ready for plan_deliveries."""
+
+    kind: str
+    items: list[tuple[int, int | None, dict]] = field(default_factory=list)
+    reminded: list[int] = field(default_factory=list)  # project ids named (reminders)
+    files: list[bytes] = field(default_factory=list)  # pictures, numbered from 0
+    notes: list[str] = field(default_factory=list)  # for the operator (dry run, logs)
+
+
+def person_lang(person: dict, default: str) -> str:
+    """A person's language: their /lang choice, else Telegram's, else the bot's."""
+    own = person.get("lang")
+    if own in LANGS:
+        return own
+    telegram = (person.get("language_code") or "")[:2].lower()
+    return telegram if telegram in LANGS else default
+
+
+def unit_lang(members: Iterable[dict], default: str) -> str:
+    """A unit's language: the one most of its members use (ties: the bot's)."""
+    counts = Counter(person_lang(m, default) for m in members)
+    if not counts:
+        return default
+    best = max(counts.values())
+    winners = [lang for lang, n in counts.items() if n == best]
+    return default if default in winners else sorted(winners)[0]
+
+
+def _assess(db: Database, config: Config, now: datetime) -> list[tuple[dict, Item]]:
+    rows = project_states(db)
+    items = items_from_rows(rows, now, Thresholds(config.stale_days, config.lag_points))
+    return list(zip(rows, items, strict=True))
+
+
+def _clip(text: str | None, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return esc(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+# --- the weekly reminder ---------------------------------------------------------------------
+
+def needs_reminder(standing: Standing) -> bool:
+    """Stale or lagging (a done project never is)."""
+    return not standing.is_done and (standing.is_stale or standing.standing == LAGGING)
+
+
+def reminder_entry(p: ProjectState, s: Standing, lang: str) -> str:
+    details = []
+    if p.last_update_at is None:
+        details.append(t("rem_never", lang, n=s.stale_days))
+    else:
+        details.append(t("rem_days_since", lang, n=s.stale_days))
+    if s.behind is not None and s.behind > 0:
+        details.append(t("rem_behind", lang, n=fmt_num(s.behind), actual=fmt_pct(p.progress, lang),
+                         planned=fmt_pct(s.planned, lang)))
+    if s.past_end:
+        details.append(t("rem_past_end", lang, date=fmt_date(p.planned_end, lang)))
+    sep = "；" if lang == "zh" else "; "
+    return t("rem_item", lang, marker=MARKERS[s.standing], code=_clip(p.code, 20),
+             name=_clip(p.name, 40), details=sep.join(details))
+
+
+def reminder_pages(unit: str, items: list[Item], lang: str, in_group: bool) -> list[str]:
+    """The reminder of one unit: title, its projects worst first, how to answer."""
+    ordered = worst_first(items)
+    howto = t("rem_howto_group" if in_group else "rem_howto_private", lang,
+              code=_clip(ordered[0][0].code, 20))
+    blocks = [t("rem_reminder_title", lang, unit=_clip(unit, 40)),
+              *(reminder_entry(p, s, lang) for p, s in ordered), "", howto]
+    return paginate(blocks, TG_LIMIT)
+
+
+def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
+    """Each unit with stale or lagging projects: one message in its bound group, else one to
+    each member privately, in that chat's language. Units with nothing to report: nothing."""
+    plan = Plan("reminder")
+    by_unit: dict[int, list[tuple[dict, Item]]] = {}
+    for row, item in _assess(db, config, now):
+        if row.get("active", 1) and needs_reminder(item[1]):
+            by_unit.setdefault(row["unit_id"], []).append((row, item))
+    for unit_id, entries in sorted(by_unit.items(), key=lambda e: e[1][0][0]["unit_name"]):
+        unit_name = entries[0][0]["unit_name"]
+        items = [item for _, item in entries]
+        members = unit_members(db, unit_id)
+        group = unit_group(db, unit_id)
+        if group is not None:
+            lang = unit_lang(members, config.language)
+            plan.items.append((group, unit_id, {
+                "to": "group", "name": unit_name, "lang": lang,
+                "parts": [{"text": page} for page in reminder_pages(unit_name, items, lang, True)],
+            }))
+        elif members:
+            for m in members:
+                lang = person_lang(m, config.language)
+                plan.items.append((m["user_id"], unit_id, {
+                    "to": "member", "name": m.get("name") or str(m["user_id"]),
+                    "unit": unit_name, "lang": lang,
+                    "parts": [{"text": page}
+                              for page in reminder_pages(unit_name, items, lang, False)],
+                }))
+        else:
+            note = (f"unit {unit_name!r} has {len(items)} stale or lagging project(s) but no "
+                    "bound group and no members: nobody to remind")
+            log.warning(note)
+            plan.notes.append(note)
+            continue
+        plan.reminded += [row["id"] for row, _ in entries]
+    return plan
+
+
+# --- the leader digest -----------------------------------------------------------------------
+
+@dataclass
+class DigestData:
+    """What the digest needs from the database (read in the event loop's thread)."""
+
+    items: list[Item]
+    today: object  # date
+    reminded: list[dict]
+    problems: list[dict]
+    now: datetime
+    recipients: list[tuple[int, str, str]]  # (chat id, name, lang)
+
+
+def digest_data(db: Database, config: Config, now: datetime) -> DigestData:
+    items = [item for _, item in _assess(db, config, now)]
+    problems = rounds.long_open_problems(db, now - timedelta(days=ESCALATE_DAYS))
+    recipients: dict[int, tuple[int, str, str]] = {}
+    for person in people_with_role(db, "leader", "admin"):
+        recipients[person["user_id"]] = (person["user_id"], person.get("name") or "",
+                                         person_lang(person, config.language))
+    for admin in sorted(config.admins):  # BOT_ADMINS, even before they ever wrote to the bot
+        recipients.setdefault(admin, (admin, "", config.language))
+    return DigestData(items=items, today=now.date(), reminded=rounds.repeatedly_reminded(db),
+                      problems=problems, now=now, recipients=sorted(recipients.values()))
+
+
+def _age_days(created_at: str, now: datetime) -> int:
+    moment = datetime.fromisoformat(created_at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0, (now - moment).days)
+
+
+def escalation_pages(data: DigestData, lang: str) -> list[str]:
+    blocks = [t("rem_esc_title", lang)]
+    if data.reminded:
+        blocks.append(t("rem_esc_reminded", lang, n=len(data.reminded)))
+        for r in data.reminded:
+            last = (t("rem_esc_last", lang, date=fmt_date(
+                        datetime.fromisoformat(r["last_update_at"]), lang, data.now.tzinfo))
+                    if r["last_update_at"] else t("rem_esc_never", lang))
+            blocks.append(t("rem_esc_reminded_item", lang, code=_clip(r["code"], 20),
+                            name=_clip(r["name"], 40), unit=_clip(r["unit_name"], 30), last=last))
+    if data.problems:
+        if data.reminded:
+            blocks.append("")
+        blocks.append(t("rem_esc_problems", lang, days=ESCALATE_DAYS, n=len(data.problems)))
+        for q in data.problems:
+            blocks.append(t(
+                "rem_esc_problem_item", lang, id=q["id"], code=_clip(q["project_code"], 20),
+                text=_clip(q["text"], PROBLEM_TEXT_MAX),
+                unit=_clip(q["unit_name"], 30) if q["unit_name"] else t("rem_unassigned", lang),
+                n=_age_days(q["created_at"], data.now)))
+    if not data.reminded and not data.problems:
+        blocks.append(t("rem_esc_none", lang))
+    return paginate(blocks, TG_LIMIT)
+
+
+def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
+    """The digest for every leader and admin: the summary, the chart, the escalations.
+
+    Pure (no database): safe to run in a worker thread, as the chart takes a moment to draw.
+    """
+    plan = Plan("digest")
+    langs = sorted({lang for _, _, lang in data.recipients})
+    parts_by_lang: dict[str, list[dict]] = {}
+    for lang in langs:
+        pages = leader_summary(data.items, lang, data.today)
+        title = t("rem_digest_title", lang)
+        if tg_len(title) + 1 + tg_len(pages[0]) <= TG_LIMIT:
+            pages[0] = f"{title}\n{pages[0]}"
+        else:
+            pages.insert(0, title)
+        parts: list[dict] = [{"text": page} for page in pages]
+        if render_chart:
+            from reports.chart import render_wall_chart
+
+            pictures = render_wall_chart(data.items, lang, today=data.today)
+            for i, picture in enumerate(pictures):
+                part = {"photo": len(plan.files)}
+                if i == 0:
+                    part["caption"] = t("rem_chart_caption", lang)
+                plan.files.append(picture)
+                parts.append(part)
+        else:
+            parts.append({"photo": None, "caption": t("rem_chart_caption", lang)})
+        parts += [{"text": page} for page in escalation_pages(data, lang)]
+        parts_by_lang[lang] = parts
+    for chat_id, name, lang in data.recipients:
+        plan.items.append((chat_id, None, {"to": "leader", "name": name, "lang": lang,
+                                           "parts": parts_by_lang[lang]}))
+    return plan

@@ -1,0 +1,56 @@
+"""Weekly snapshots of the unit ranking, for "rank change since last week".
+
+The first ranking computed in an ISO week (by /status or the leader digest) is stored as
+that week's snapshot (`rank_snapshots`: week, unit_id, rank, score); later rankings of the
+same week leave it as it is. A ranking's change compares with the previous ISO week's
+snapshot; a unit missing from it is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from sqlite_utils import Database
+
+from reports.ranking import UnitRank, rank_units
+from reports.standing import Item
+
+
+def iso_week(day: date) -> str:
+    """'2026-W07' for any day of that ISO week."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def previous_week(day: date) -> str:
+    return iso_week(day - timedelta(days=7))
+
+
+def week_ranks(db: Database, week: str) -> dict[str, int]:
+    """{unit name: rank} of a week's snapshot (empty when there is none)."""
+    return {row["name"]: row["rank"] for row in db.query(
+        "select u.name, s.rank from rank_snapshots s join units u on u.id = s.unit_id "
+        "where s.week = ?", [week])}
+
+
+def store_snapshot(db: Database, week: str, ranking: Iterable[UnitRank]) -> bool:
+    """Store `ranking` as the week's snapshot unless the week has one; True if stored."""
+    ids = {row["name"]: row["id"] for row in db.query("select id, name from units")}
+    rows = [{"week": week, "unit_id": ids[r.unit], "rank": r.rank, "score": r.score}
+            for r in ranking if r.unit in ids]
+    if not rows:
+        return False
+    with db.atomic():
+        if list(db.query("select 1 from rank_snapshots where week = ? limit 1", [week])):
+            return False
+        db["rank_snapshots"].insert_all(rows)
+    return True
+
+
+def weekly_ranking(db: Database, items: Sequence[Item], today: date) -> list[UnitRank]:
+    """The unit ranking of `items` (all projects) with each unit's change since last week;
+    stores this week's snapshot when it is the first ranking of the week."""
+    ranking = rank_units(items, week_ranks(db, previous_week(today)))
+    store_snapshot(db, iso_week(today), ranking)
+    return ranking

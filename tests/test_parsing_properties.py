@@ -1,0 +1,80 @@
+"""Properties of the status parser that hold for any text (hypothesis)."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parsing import ProjectRef, parse_message
+
+LEDGER = (
+    ProjectRef("QB-001", "科创城卫星互联网产业园一期", "科创城管委会", ("卫星产业园",)),
+    ProjectRef("QB-002", "信创产业基地标准厂房", "科创城管委会", ("信创基地",)),
+    ProjectRef("QB-003", "新能源汽车零部件智能制造项目", "区投资促进服务中心"),
+    ProjectRef("ZQ-101", "High-tech Zone Energy Storage Plant", "High-tech Zone Committee",
+               ("storage plant",)),
+    ProjectRef("P001", "Riverside Industrial Park", "Riverside District Office"),
+    ProjectRef("P002", "Riverside Industrial Park Phase II", "Riverside District Office"),
+)
+UNITS = st.sampled_from([None, "科创城管委会", "区投资促进服务中心", "High-tech Zone Committee", "x"])
+
+# words the parser reacts to, so that random text often looks like a status update
+VOCAB = [
+    "QB-001", "#qb-002", "qb003", "ZQ-101", "P001", "P002", "P009", "卫星产业园", "信创基地",
+    "storage plant", "进度", "完成", "百分之", "四十五", "一百二十", "%", "％", "45", "120", "-5",
+    "99.5", "投资", "累计完成投资", "亿元", "万元", "million yuan", "billion", "问题", "问题：",
+    "存在问题", "issue:", "problems:", "blockers", "下一步：", "next:", "plan:", "无", "none",
+    "已签约", "开工", "尚未", "竣工", "in operation", "not yet", "signed", "under construction",
+    "同比增长", "of budget", "at", "to", "->", "，", "。", "；", ";", ":", "\n", " ", "、", "和",
+    "<b>", "</b>", "&", "😀", "\u200b", "\u202e", "\x00", "2026-11-20", "11月20日", "13800138000",
+]
+messages = st.lists(
+    st.one_of(st.sampled_from(VOCAB), st.text(max_size=6), st.text(string.digits, max_size=4)),
+    max_size=40,
+).map("".join)
+
+
+def _check(text: str, unit: str | None) -> None:
+    parsed = parse_message(text, LEDGER, unit)
+    assert parsed.lang in ("zh", "en", None)
+    assert parsed.ambiguous == any(r.project is None for r in parsed.reports)
+    codes = [r.project for r in parsed.reports if r.project is not None]
+    assert len(codes) == len(set(codes)), "one report per project"
+    for report in parsed.reports:
+        assert report.progress is None or 0 <= report.progress <= 100
+        assert report.progress_error in (None, "out_of_range")
+        assert not (report.progress is not None and report.progress_error)
+        assert report.stage in (None, "negotiating", "signed", "started", "completed")
+        assert report.invested is None or report.invested >= 0
+        assert report.project is None or report.project in {p.code for p in LEDGER}
+        for item in report.problems:
+            assert item and item == item.strip()
+            assert item in text, "problem items are cut from the message"
+    assert parse_message(text, LEDGER, unit) == parsed, "deterministic"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400), UNITS)
+def test_any_text(text: str, unit: str | None) -> None:
+    _check(text, unit)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages, UNITS)
+def test_status_like_text(text: str, unit: str | None) -> None:
+    _check(text, unit)
+
+
+@given(st.floats(min_value=0, max_value=100, allow_nan=False).map(lambda v: round(v, 1)))
+def test_any_percentage_in_range_is_read(value: float) -> None:
+    shown = f"{value:g}"
+    report = parse_message(f"QB-001 进度{shown}%", LEDGER, None).reports[0]
+    assert report.progress == float(shown)
+
+
+@given(st.integers(min_value=101, max_value=999))
+def test_any_percentage_above_100_is_refused(value: int) -> None:
+    report = parse_message(f"QB-001 进度{value}%", LEDGER, None).reports[0]
+    assert report.progress is None and report.progress_error == "out_of_range"
