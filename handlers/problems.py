@@ -110,7 +110,8 @@ async def tell_unit(bot: Bot, db: Database, config: Config, unit_id: int,
     told = 0
     for person in unit_members(db, unit_id):
         if person["user_id"] != skip_user:
-            told += await _send(bot, person["user_id"], render(_person_lang(person, config.language)))
+            text = render(_person_lang(person, config.language))
+            told += await _send(bot, person["user_id"], text)
     return t("lead_told_members", lang, n=told) if told else t("lead_told_nobody", lang)
 
 

@@ -14,6 +14,7 @@ import html
 import io
 import logging
 import re
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -76,20 +77,22 @@ class StateCache:
     PATCH_MAX = 500  # more changed projects than this: reload them all
 
     def __init__(self) -> None:
+        self.db: weakref.ref | None = None  # the database the states are of
         self.key: tuple | None = None
         self.seq = 0
         self.items: dict[int, Item] = {}  # project id -> (state, standing), in ledger order
 
     def load(self, db: Database, config: Config, now: datetime) -> list[Item]:
-        key = (id(db), now.date(), str(now.tzinfo), config.stale_days, config.lag_points)
-        seq, changed = changed_projects(db, self.seq)
+        key = (now.date(), str(now.tzinfo), config.stale_days, config.lag_points)
+        same_db = self.db is not None and self.db() is db
+        seq, changed = changed_projects(db, self.seq if same_db else 0)
         thresholds = Thresholds(config.stale_days, config.lag_points)
-        if key != self.key or changed is None or len(changed) > self.PATCH_MAX:
+        if not same_db or key != self.key or changed is None or len(changed) > self.PATCH_MAX:
             self.items = {}  # let the old states go before the new ones are made
             rows = project_states(db)
             self.items = dict(zip((r["id"] for r in rows), items_from_rows(rows, now, thresholds),
                                   strict=True))
-            self.key = key
+            self.db, self.key = weakref.ref(db), key
             if seq > 10 * self.PATCH_MAX:
                 prune_changes(db, self.PATCH_MAX)
         elif changed:
@@ -376,7 +379,7 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Call
         return
     now = datetime.now(config.timezone)
     items = load_items(db, config, now, unit_id=unit["id"] if unit else None)
-    count, most = len(items), CHART_PICTURES if unit is None else MAX_PICTURES
+    count, most = len(items), CHART_PICTURES if unit is None else UNIT_PICTURES
     scope = esc(unit["name"]) if unit else t("lead_scope_all", caller.lang)
     caption = t("lead_chart_caption", caller.lang, date=now.date().isoformat(), scope=scope,
                 n=count)
@@ -395,9 +398,12 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Call
 # One thread draws every chart: matplotlib keeps a font cache per thread (the CJK font is
 # big), so a pool of threads would hold several copies.
 CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
-PER_PICTURE = 40  # projects a picture
-CHART_PICTURES = 2  # the whole portfolio: the 80 worst projects (a picture draws in ~0.5 s)
-MAX_PICTURES = 5  # one unit's chart: up to 200 projects
+# A picture of 40 projects takes about 0.7 s to draw (the CJK text, mostly): the whole
+# portfolio is one picture of the 40 projects that need attention most, a unit up to two.
+# Everything is in /export.
+PER_PICTURE = 40
+CHART_PICTURES = 1
+UNIT_PICTURES = 2
 
 
 def draw_chart(items: list[Item], lang: str, today: date, pictures: int) -> list[bytes]:

@@ -61,7 +61,8 @@ TEXTS = {
     },
     "lead_problem_opened": {
         "zh": "✅ 已登记问题 #{id}：<code>{code}</code> {name}\n{text}\n➡️ 办理单位：{unit}{told}",
-        "en": "✅ Problem #{id} recorded: <code>{code}</code> {name}\n{text}\n➡️ To act: {unit}{told}",
+        "en": ("✅ Problem #{id} recorded: <code>{code}</code> {name}\n{text}\n"
+               "➡️ To act: {unit}{told}"),
     },
     "lead_assigned": {
         "zh": "✅ 问题 #{id} 已交办给 {unit}。{told}",
@@ -73,7 +74,8 @@ TEXTS = {
     },
     "lead_resolve_not_yours": {
         "zh": "⛔ 问题 #{id} 由“{unit}”办理，只有该单位或领导可以办结。",
-        "en": "⛔ Problem #{id} is for “{unit}” to act on; only that unit or a leader may resolve it.",
+        "en": ("⛔ Problem #{id} is for “{unit}” to act on; only that unit or a leader may "
+               "resolve it."),
     },
     "lead_told_group": {"zh": "已通知该单位工作群。", "en": "Its group chat has been told."},
     "lead_told_members": {

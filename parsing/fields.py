@@ -101,7 +101,7 @@ _PROBLEM_BARE = re.compile(
 _PROBLEM_CLAUSE = re.compile(r"(?P<m>问题|困难|問題|困難)(?=\s+\S)")
 _NEXT_COLON = re.compile(rf"(?P<m>{_NEXT_WORDS})\s*(?:是|为)?\s*(?:[:]|-\s|–|=>)")
 _NEXT_BARE = re.compile(
-    r"(?P<m>下一步|下步|下阶段)(?![:\s]*$)|(?<![a-z])(?P<e>next\s+steps?|next\s+week)(?![a-z:])"
+    r"(?P<m>(?:下周|下步|下一步|下阶段)(?:工作)?(?:计划|安排)(?=[ \t])|下一步|下步|下阶段)(?![:\s]*$)|(?<![a-z])(?P<e>next\s+steps?|next\s+week)(?![a-z:])"
 )
 _RESOLVED_AFTER = re.compile(
     r"\s*(?:已|均已|都已|已经|基本|全部)?\s*(?:解决|落实|化解|消除|协调|办结|处理)|"
@@ -238,12 +238,14 @@ def find_sections(folded: str) -> Sections:
 
 # ---------------------------------------------------------------- progress
 
-_STRONG, _AFTER, _MEDIUM, _PLAIN = 4, 3, 2, 1
+_OVERALL, _STRONG, _AFTER, _MEDIUM, _PLAIN = 5, 4, 3, 2, 1
 
-_POS_STRONG = _alt(
-    "进度 進度 形象进度 总体进度 整体进度 工程进度 实际进度 项目进度 完成率 完工率 进度率 "
-    "progress completion overall"
+# the whole project's figure beats a work package's ("机电安装进度50%，整体进度45%")
+_POS_OVERALL = _alt(
+    "形象进度 总体进度 整体进度 项目进度 总进度 综合进度 整体形象进度 项目整体进度 "
+    "overall overall_progress total_progress project_progress"
 )
+_POS_STRONG = _alt("进度 進度 工程进度 实际进度 完成率 完工率 进度率 progress completion")
 _POS_MEDIUM = _alt(
     "完成 已完成 完成了 达到 达 到 至 为 是 提升至 提高到 提升到 提高至 增至 升至 增加到 增加至 "
     "本周 目前 现 当前 现在 实际 已达 约 左右 "
@@ -273,7 +275,7 @@ _NEG_CLAUSE = _alt(
 )
 _CUE = re.compile(
     r"(?P<neutral>由于|理由|自由|从而|从事|原因|原材料)|"
-    rf"(?P<strong>{_POS_STRONG})|(?P<nclause>{_NEG_CLAUSE})|(?P<reset>{_RESET})|"
+    rf"(?P<overall>{_POS_OVERALL})|(?P<strong>{_POS_STRONG})|(?P<nclause>{_NEG_CLAUSE})|(?P<reset>{_RESET})|"
     rf"(?P<medium>{_POS_MEDIUM})|(?P<nnear>{_NEG_NEAR})"
 )
 _AFTER_POS = re.compile(
@@ -331,9 +333,7 @@ def _bare_subject(folded: str, lo: int, start: int, mentions: list[tuple[int, in
     return not re.search(r"[^\W\d_]", "".join(text))
 
 
-def _score(
-    folded: str, start: int, end: int, floor: int, mentions: list[tuple[int, int]]
-) -> int:
+def _score(folded: str, start: int, end: int, floor: int, mentions: list[tuple[int, int]]) -> int:
     """How surely the number at start..end is the project's progress (0: it is not)."""
     lo = max(clause_start(folded, start, floor), start - 24)
     tokens = list(_CUE.finditer(folded, lo, start))
@@ -347,7 +347,9 @@ def _score(
         return 0
     score = _PLAIN
     for t in tokens:
-        if t.lastgroup == "strong":
+        if t.lastgroup == "overall":
+            score = max(score, _OVERALL)
+        elif t.lastgroup == "strong":
             score = max(score, _STRONG)
         elif t.lastgroup in ("medium", "reset"):
             score = max(score, _MEDIUM)
@@ -438,7 +440,8 @@ _STAGE_RE = re.compile(
     r"|(?P<completed>竣工|投产|投入使用|投入运营|投入运行|交付使用|正式运营|建成投产|建成投用|建成运营|"
     r"全面建成|全部建成|全面完工|整体完工|项目完工|项目建成|通车|运营中|投运"
     r"|(?<![a-z])(?:in\s+operation|into\s+operation|operational|in\s+service|into\s+service|"
-    r"handed\s+over|up\s+and\s+running|went\s+live|now\s+operating|completed\s+construction|"
+    r"handed\s+over(?!\s+to\s+(?:the\s+)?(?:main\s+)?(?:contractor|builder|construction|epc|site))|"
+    r"up\s+and\s+running|went\s+live|now\s+operating|completed\s+construction|"
     r"(?:project|construction)\s+(?:is\s+|has\s+been\s+|was\s+)?(?:now\s+)?(?:fully\s+)?"
     r"(?:completed|complete|finished|done)|fully\s+completed)(?![a-z]))"
     r"|(?P<weak_started>(?<![a-z])(?:started|commenced)(?![a-z]))"
@@ -448,15 +451,17 @@ _STAGE_RE = re.compile(
 _STAGE_RE_PLAIN = _STAGE_RE
 _STAGE_RE = re.compile(
     "(?=["
-    + "".join(sorted(set(re.findall(r"(?:\(\?P<\w+>|\||\(\?:)([\u4e00-\u9fff])", _STAGE_RE.pattern))))
+    + "".join(
+        sorted(set(re.findall(r"(?:\(\?P<\w+>|\||\(\?:)([\u4e00-\u9fff])", _STAGE_RE.pattern)))
+    )
     + "]|(?<![a-z])[a-z])(?:"
     + _STAGE_RE.pattern
     + ")"
 )
 _STAGE_NEG_BEFORE = re.compile(
     r"未|没|不|待|拟|计划|预计|将|即将|准备|争取|力争|确保|要|需|等待|推进|推动|加快|尽快|督促|促|"
-    r"能否|是否|何时|延期|推迟|延迟|暂缓|目标|申请|申报|办理|迎接|具备|筹备|启动|部分|承诺|年内|年底|"
-    r"月底|下月|下周|明年|尽早|有望|可望|"
+    r"能否|是否|何时|延期|推迟|延迟|暂缓|目标|申请|申报|办理|迎接|具备|筹备|启动|部分|承诺|"
+    r"下月|下周|明年|尽早|有望|可望|(?:底|末|日|号|月|年|周|内|节)前|"
     r"(?<![a-z])(?:not|n't|no|never|yet\s+to|pending|awaiting|await|before|until|will|to\s+be|"
     r"expected|expect|plan|planned|planning|plans|scheduled|aim|target|hope|should|could|would|"
     r"may|might|delayed|postponed|once|after|when|if|prior|prepare|preparing|waiting|wait|"
@@ -471,6 +476,12 @@ _STAGE_NEG_AFTER = re.compile(
 )
 _SIGN_OBJECT_SKIP = re.compile(
     r"\s*(?:了)?\s*(?:施工|监理|采购|设备|供货|租赁|劳务|分包|设计|勘察)"
+)
+_SIDE_DEAL = re.compile(
+    r"(?:供应商|承包商|施工方|施工单位|租户|商户|采购|价格|设备|拆迁户|村民|业主|"
+    r"(?<![a-z])(?:tenants?|suppliers?|vendors?|price|pricing|procurement|contractors?|lease|"
+    r"tariff|purchase|compensation|sub-?contract(?:ors?)?|epc|wage|union)(?![a-z]))"
+    r"[^,;。\n]{0,6}$"
 )
 _OTHER_PHASE = re.compile(
     r"[二三四]期|(?<![a-z])phase\s*(?:ii|iii|iv|2|3|4|two|three|four)(?![a-z0-9])"
@@ -509,6 +520,8 @@ def find_stage(folded: str, sections: Sections, mentions: list[tuple[int, int]])
             continue
         if _OTHER_PHASE.search(_blank(folded, floor, start, mentions)):
             continue  # "滨江产业园 一期进度70%，二期在谈": the stage of another phase
+        if kind == "negotiating" and _SIDE_DEAL.search(folded, max(floor, start - 16), start):
+            continue  # "tenant negotiations", "与供应商洽谈": a side deal, not the project's
         if kind.startswith("weak_"):
             prefix = folded[floor:start]
             for a, b in sorted(mentions, reverse=True):
@@ -628,15 +641,10 @@ def find_invested(folded: str, sections: Sections) -> float | None:
             later = [t for t in after if t.lastgroup in ("cue", "neg")]
             if not later or later[0].lastgroup == "neg" or later[0].start() - amount.end > 6:
                 continue
-        else:
-            last = decisive[-1]
-            if last.lastgroup == "neg":
-                continue
-            if last.lastgroup == "cum":
-                if not _cue_reaches(folded, last, amount.start):
-                    continue
-            elif not _cue_reaches(folded, last, amount.start):
-                continue
+        elif decisive[-1].lastgroup == "neg" or not _cue_reaches(
+            folded, decisive[-1], amount.start
+        ):
+            continue
         kinds = {t.lastgroup for t in tokens} | {t.lastgroup for t in after}
         if "cum" in kinds:
             rank = 2

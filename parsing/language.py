@@ -65,7 +65,8 @@ arrived arriving arrive expected expect finalised finalized submitted approved a
 resolved solved fixed issue rising rose increase increased decrease good bad great slow fast
 solar wind farm terminal container cold chain center centre storage battery logistics
 electronics components agricultural processing industrial riverside port airport expansion
-energy station substation percent output per cent pct transformer transformers battery batteries racks rack cooling
+energy station substation percent output per cent pct
+approx approximately roughly around about est estimated weekly monthly daily transformer transformers battery batteries racks rack cooling
 """
 ENGLISH = frozenset(_ENGLISH_WORDS.split())
 

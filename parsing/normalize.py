@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from itertools import compress
 
 _TABLE: dict[int, str] = {}
@@ -99,6 +100,7 @@ def key(text: str) -> str:
 _TRIM_EXTRA = set(",.;:!?~-_*'\"`|/\\=+^、，。；：！？～…—–·•“”‘’「」『』〈〉《》〔〕﹏")
 
 
+@lru_cache(maxsize=4096)
 def _trimmable(ch: str) -> bool:
     if ch.isspace() or ch in _TRIM_EXTRA:
         return True

@@ -84,7 +84,9 @@ def _code_pattern(code: str) -> str | None:
     body = r"[ \t]?[-_.]?[ \t]?".join(re.escape(r) for r in runs)
     start = r"(?<![a-z0-9])" if runs[0][0].isascii() and runs[0][0].isalnum() else ""
     end = r"(?![0-9])" if runs[-1][-1].isdigit() else r"(?![a-z])"
-    return rf"{start}(?:#[ \t]?)?{body}{end}"
+    # a code without digits ("A", "PARK") is an ordinary word unless written "#A"
+    hash_mark = r"(?:#[ \t]?)?" if any(r.isdigit() for r in runs) else r"#[ \t]?"
+    return rf"{start}{hash_mark}{body}{end}"
 
 
 @lru_cache(maxsize=16)
@@ -302,8 +304,10 @@ def _fuzzy_mentions(
 def _resolve(candidates: list[Mention]) -> list[Mention]:
     """Overlapping mentions: the higher priority wins, then the longer (the longest match wins)."""
     chosen: list[Mention] = []
+    taken = bytearray(max((m.end for m in candidates), default=0) + 1)
     for m in sorted(candidates, key=lambda m: (-m.priority, -(m.end - m.start), m.start)):
-        if all(m.end <= c.start or c.end <= m.start for c in chosen):
+        if not any(taken[m.start : m.end]):
+            taken[m.start : m.end] = b"\x01" * (m.end - m.start)
             chosen.append(m)
     chosen.sort(key=lambda m: m.start)
     return chosen

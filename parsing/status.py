@@ -81,7 +81,7 @@ _PREFIX_OK = re.compile(
     r"(?<![a-z])(?:hi|hello|dear|team|all|update|updates|quick|one|note|fyi|re|on|for|the|about|"
     r"and|also|plus|status|weekly|report|progress|project|from|our|ps|sir|madam|boss)(?![a-z]))*"
 )
-_JOINER = re.compile(r"\s*(?:、|和|及|与|以及|跟|同|,|/|&|\+|and|&amp;|plus)\s*")
+_JOINER = re.compile(r"\s*(?:、|和|及|与|以及|跟|同|,|/|&|\+|and|&amp;|plus)?\s*")
 _COLON_AFTER = re.compile(r"[ \t]*:[ \t]*")
 _LINE_STATUS = re.compile(
     r"\d\s*(?:%|percent)|百分之|进度|progress|在谈|签约|开工|在建|竣工|投产|建成|"
@@ -89,7 +89,8 @@ _LINE_STATUS = re.compile(
 )
 _HAS_STATUS = re.compile(
     r"\d\s*(?:%|percent)|百分之|进度|progress|在谈|签约|开工|在建|竣工|投产|建成|正常|"
-    r"signed|construction|operation|negotiat|on\s+track"
+    r"signed|construction|operation|negotiat|on\s+track|started|start|complete|completed|"
+    r"finished|done|no\s+change|delayed|stalled|未开工|无变化"
 )
 _MAX_PREFIX = 40
 _BULLET_ONLY = re.compile(r"[\s\-*•·#>【\[(]*")
@@ -146,8 +147,10 @@ def _segment(folded: str, mentions: list[Mention]) -> tuple[list[_Segment], set[
             colon = _COLON_AFTER.match(folded, m.end, line_end)
             if new_line and (is_code or _LINE_STATUS.search(folded, m.end, line_end)):
                 pass
-            elif is_code and at_clause_start and _HAS_STATUS.search(
-                folded, m.end, clause_end(folded, m.end)
+            elif (
+                is_code
+                and at_clause_start
+                and _HAS_STATUS.search(folded, m.end, clause_end(folded, m.end))
             ):
                 pass  # "P003 37% - issues: crane delivery; P004 still negotiating"
             elif new_line and colon:
@@ -163,6 +166,10 @@ def _segment(folded: str, mentions: list[Mention]) -> tuple[list[_Segment], set[
             and segments
             and previous.start >= segments[-1].start
             and _JOINER.fullmatch(folded[previous.end : m.start])
+            and (  # side by side with only a space between: codes only ("QB-005 QB-006 …")
+                folded[previous.end : m.start].strip()
+                or (previous.priority in (CODE, UNKNOWN) and m.priority in (CODE, UNKNOWN))
+            )
         ):
             if m.code not in segments[-1].codes:
                 segments[-1].codes.append(m.code)
@@ -268,7 +275,9 @@ def parse_message(
     segments, passing = _segment(folded, mentions)
 
     groups = {tuple(s.codes) for s in segments}
-    if len(groups) <= 1 and not (segments and segments[0].codes == [None] and len(segments) > 1):
+    several_unknown = len(segments) > 1 and segments[0].codes == [None]
+    listed = any(seg.section for seg in segments)  # a project's line inside a problems list
+    if len(groups) <= 1 and not several_unknown and not listed:
         if segments:
             codes, unknown = segments[0].codes, segments[0].unknown
         else:

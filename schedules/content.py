@@ -16,12 +16,13 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from reports.ranking import UnitRank
 from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
 from reports.states import items_from_rows
 from reports.summary import (
@@ -38,6 +39,7 @@ from reports.summary import (
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
 from storage.projects import project_states
+from storage.ranks import weekly_ranking
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +166,8 @@ class DigestData:
     """What the digest needs from the database (read in the event loop's thread)."""
 
     items: list[Item]
-    today: object  # date
+    today: date
+    ranking: list[UnitRank]  # with each unit's change since last week (storage.ranks)
     reminded: list[dict]
     problems: list[dict]
     now: datetime
@@ -180,7 +183,9 @@ def digest_data(db: Database, config: Config, now: datetime) -> DigestData:
                                          person_lang(person, config.language))
     for admin in sorted(config.admins):  # BOT_ADMINS, even before they ever wrote to the bot
         recipients.setdefault(admin, (admin, "", config.language))
-    return DigestData(items=items, today=now.date(), reminded=rounds.repeatedly_reminded(db),
+    return DigestData(items=items, today=now.date(),
+                      ranking=weekly_ranking(db, items, now.date()),
+                      reminded=rounds.repeatedly_reminded(db),
                       problems=problems, now=now, recipients=sorted(recipients.values()))
 
 
@@ -225,7 +230,7 @@ def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
     langs = sorted({lang for _, _, lang in data.recipients})
     parts_by_lang: dict[str, list[dict]] = {}
     for lang in langs:
-        pages = leader_summary(data.items, lang, data.today)
+        pages = leader_summary(data.items, lang, data.today, ranking=data.ranking)
         title = t("rem_digest_title", lang)
         if tg_len(title) + 1 + tg_len(pages[0]) <= TG_LIMIT:
             pages[0] = f"{title}\n{pages[0]}"

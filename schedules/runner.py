@@ -29,7 +29,7 @@ from config import Config, Schedule, apply_settings
 from schedules import content
 from schedules.delivery import deliver_round
 from schedules.lease import Lease, lease_for
-from schedules.periods import due_round, latest_occurrence, period_key
+from schedules.periods import due_round, latest_occurrence, next_occurrence, period_key
 from storage import rounds
 from storage.settings import get_settings
 
@@ -137,6 +137,12 @@ class Runner:
                         recovered)
         config = self.config()
         now = datetime.now(config.timezone)
+        for kind in rounds.KINDS:
+            schedule = schedule_of(config, kind)
+            upcoming = next_occurrence(schedule, config.timezone, now)
+            log.info("%s schedule: %s (%s), next at %s; catching up within %d h",
+                     kind, schedule, config.timezone.key,
+                     period_key(upcoming) if upcoming else "never", config.catchup_hours)
         for rnd in rounds.unfinished_rounds(self.db):
             period = datetime.fromisoformat(rnd["period"])
             if late(config, period, now) and not self._claimed_by_others(rnd["id"]):
@@ -281,8 +287,21 @@ async def _tick_job(context) -> None:
         log.exception("the reminder scheduler's tick failed")
 
 
+class _QuietTicks(logging.Filter):
+    """APScheduler logs every run of every job at INFO: not the every-second tick's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or f'"{TICK_JOB} (' not in record.getMessage()
+
+
+TICK_JOB = "rounds"
+
+
 def install_jobs(application, *, interval: float = TICK_SECONDS) -> Runner:
     """Called by bot.py's post_init: recover, then tick every `interval` seconds."""
+    executor_log = logging.getLogger("apscheduler.executors.default")
+    if not any(isinstance(f, _QuietTicks) for f in executor_log.filters):
+        executor_log.addFilter(_QuietTicks())
     runner = Runner(
         application.bot_data["db"], application.bot_data["config"], application.bot,
         spawn=application.create_task, keep_going=lambda: application.running,
@@ -290,7 +309,7 @@ def install_jobs(application, *, interval: float = TICK_SECONDS) -> Runner:
     application.bot_data["rounds_runner"] = runner
     runner.startup()
     application.job_queue.run_repeating(
-        _tick_job, interval=interval, first=0, name="rounds",
+        _tick_job, interval=interval, first=0, name=TICK_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
     return runner

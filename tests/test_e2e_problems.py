@@ -53,8 +53,9 @@ def ledger(running_bot):
 async def test_member_opens_a_problem_and_everyone_sees_what_is_theirs(ledger):
     bot, db = ledger, ledger.db
     [reply] = await bot.send(MEMBER, "/problem QB-001 电力接入方案未批复 <需协调>")
-    assert reply["text"].startswith("✅ 已登记问题 #1：<code>QB-001</code> 科创城卫星互联网产业园一期")
-    assert "电力接入方案未批复 &lt;需协调&gt;" in reply["text"] and f"办理单位：{KCC}" in reply["text"]
+    text = reply["text"]
+    assert text.startswith("✅ 已登记问题 #1：<code>QB-001</code> 科创城卫星互联网产业园一期")
+    assert "电力接入方案未批复 &lt;需协调&gt;" in text and f"办理单位：{KCC}" in text
     [row] = problems_table(db)
     kcc = find_unit(db, KCC)["id"]
     assert (row["status"], row["opened_by"], row["raised_unit_id"], row["acting_unit_id"]) == (
@@ -144,7 +145,8 @@ async def test_resolve_by_the_acting_unit_tells_the_raising_unit(ledger):
         "resolved", GXJ_MEMBER, "已协调供电公司 & 完成接入")
     [notice] = api.messages_to(MEMBER)[before:]
     assert f"问题 #{problem} 已办结" in notice["text"]
-    assert "已协调供电公司 &amp; 完成接入" in notice["text"] and f"User310（{GXJ}）" in notice["text"]
+    assert "已协调供电公司 &amp; 完成接入" in notice["text"]
+    assert f"User310（{GXJ}）" in notice["text"]
     # It is gone from /problems; resolving again changes nothing.
     [listing] = await bot.send(LEADER, "/problems")
     assert "需工信局协调电力" not in listing["text"]

@@ -26,11 +26,16 @@ def today():
     return datetime.now(TZ).date()
 
 
+def plan_dates() -> tuple[str, str]:
+    """Started 100 days ago, due in 100 days: 50 % planned today."""
+    return (today() - timedelta(days=100)).isoformat(), (today() + timedelta(days=100)).isoformat()
+
+
 def ledger_csv() -> bytes:
     """Six projects in four units: QB-001 on track, QB-002 lagging (20 points behind),
     QB-003 at risk (6 behind), QB-004 no plan dates and never updated, QB-005 done,
     QB-006 lagging (no update for 20 days)."""
-    start, end = (today() - timedelta(days=100)).isoformat(), (today() + timedelta(days=100)).isoformat()
+    start, end = plan_dates()
     lines = [
         "编号,项目名称,责任单位,分管领导,阶段,计划开工,计划竣工,总投资（万元）,年度计划投资（万元）,别名",
         f"QB-001,科创城卫星互联网产业园一期,{KCC},张区长,开工,{start},{end},185000,60000,卫星产业园",
@@ -140,8 +145,8 @@ async def test_status_of_one_project(running_bot):
     seed(db)
     for i in range(6):  # seven updates of QB-001 in all: only the last five are shown
         add_update(db, "QB-001", 40 + i, days_ago=30 + i, text=f"旧进展{i}")
-    db["problems"].insert({"project_id": get_project(db, "QB-001")["id"], "text": "电力接入方案未批复",
-                           "status": "open", "opened_by": MEMBER, "created_at":
+    db["problems"].insert({"project_id": get_project(db, "QB-001")["id"], "status": "open",
+                           "text": "电力接入方案未批复", "opened_by": MEMBER, "created_at":
                            (datetime.now(TZ) - timedelta(days=5)).isoformat(timespec="seconds")})
     [reply] = await running_bot.send(LEADER, "/status qb-001")
     text = reply["text"]
@@ -169,7 +174,8 @@ async def test_status_of_one_unit(running_bot):
 async def test_status_unknown_target(running_bot):
     seed(running_bot.db)
     [reply] = await running_bot.send(LEADER, "/status QB-999 <b>")
-    assert reply["text"] == "⛔ 没有编号或名称为“QB-999 &lt;b&gt;”的项目或单位。发送 /status 查看全部。"
+    assert reply["text"] == ("⛔ 没有编号或名称为“QB-999 &lt;b&gt;”的项目或单位。"
+                             "发送 /status 查看全部。")
     [english] = await running_bot.send(LEADER, "/status Nowhere", language_code="en")
     assert english["text"].startswith("⛔ There is no project or unit “Nowhere”")
 
@@ -182,14 +188,15 @@ async def test_lagging_leader_and_member(running_bot):
     assert text.index("QB-002") < text.index("QB-006") < text.index("QB-003")
     assert "QB-001" not in text and "QB-005" not in text
     [mine] = await running_bot.send(MEMBER, "/lagging")
-    assert "QB-002" in mine["text"] and "QB-006" not in mine["text"] and "QB-003" not in mine["text"]
+    assert "QB-002" in mine["text"]
+    assert "QB-006" not in mine["text"] and "QB-003" not in mine["text"]
     [refused] = await running_bot.send(MEMBER, f"/lagging {ZJJ}")
     assert is_one_line_refusal(refused["text"])
 
 
 def many_projects(db, n: int = 160) -> None:
     """`n` lagging projects in two units, with long names: several pages of /lagging."""
-    start, end = (today() - timedelta(days=100)).isoformat(), (today() + timedelta(days=100)).isoformat()
+    start, end = plan_dates()
     lines = ["code,name,unit,planned_start,planned_end"]
     for i in range(n):
         unit = KCC if i % 2 else TZZX

@@ -60,19 +60,20 @@ async def test_chart_for_leader_member_and_other_unit(running_bot):
 async def test_chart_of_many_projects_is_several_pictures(running_bot):
     seed(running_bot.db)
     many_projects(running_bot.db, 100)
-    # The whole portfolio: two pictures, the 80 projects that need attention most.
-    photos = await running_bot.send(LEADER, "/chart", replies=2)
+    # The whole portfolio: one picture, the 40 projects that need attention most.
+    [photo] = await running_bot.send(LEADER, "/chart")
+    assert "（106 个项目）\n图中为最需关注的 40 个；单位挂图：/chart 单位名称" in photo["caption"]
+    size, ink = picture_stats(photo["file_bytes"])
+    assert size[1] <= 2560 and ink > 0.05
+    # One unit's chart: two pictures, all of its 52 projects.
+    photos = await running_bot.send(LEADER, f"/chart {KCC}", replies=2)
     assert [p["method"] for p in photos] == ["sendPhoto"] * 2
-    assert "（106 个项目）\n图中为最需关注的 80 个" in photos[0]["caption"]
-    assert photos[1]["caption"] is None
+    assert photos[0]["caption"].endswith(f"{KCC}（52 个项目）") and photos[1]["caption"] is None
     for photo in photos:
         size, ink = picture_stats(photo["file_bytes"])
         assert size[1] <= 2560 and ink > 0.05
-    # One unit's chart shows all of its 52 projects.
-    photos = await running_bot.send(LEADER, f"/chart {KCC}", replies=2)
-    assert photos[0]["caption"].endswith(f"{KCC}（52 个项目）")
     await running_bot.idle()
-    assert len(running_bot.api.messages_to(LEADER)) == 4
+    assert len(running_bot.api.messages_to(LEADER)) == 3
 
 
 async def test_export_spreadsheet_read_back(running_bot):

@@ -24,7 +24,11 @@ CORPUS = Path(__file__).parent / "corpus"
 ASK, REFUSED = "ask", "refused"
 _COMPLETED = {"completed", "竣工"}
 _HEADERS = {
-    "编号": "code", "项目名称": "name", "责任单位": "unit", "阶段": "stage", "别名": "aliases",
+    "编号": "code",
+    "项目名称": "name",
+    "责任单位": "unit",
+    "阶段": "stage",
+    "别名": "aliases",
 }
 
 
@@ -49,7 +53,9 @@ def load_ledger(path: Path) -> list[ProjectRef]:
 
 
 PROJECTS: tuple[ProjectRef, ...] = tuple(
-    ref for name in ("ledger_zh.csv", "ledger_en.csv", "ledger_p.csv") for ref in load_ledger(CORPUS / name)
+    ref
+    for name in ("ledger_zh.csv", "ledger_en.csv", "ledger_p.csv")
+    for ref in load_ledger(CORPUS / name)
 )
 
 
@@ -95,9 +101,13 @@ def _check_report(report, want: dict, where: str) -> list[str]:
     progress = want.get("progress")
     if progress == REFUSED:
         if report.progress is not None or report.progress_error != "out_of_range":
-            errors.append(f"{where}progress: want refused, got {report.progress} / {report.progress_error}")
+            errors.append(
+                f"{where}progress: want refused, got {report.progress} / {report.progress_error}"
+            )
     elif not _same_number(report.progress, progress) or report.progress_error is not None:
-        errors.append(f"{where}progress: want {progress}, got {report.progress} / {report.progress_error}")
+        errors.append(
+            f"{where}progress: want {progress}, got {report.progress} / {report.progress_error}"
+        )
     if report.stage != want.get("stage"):
         errors.append(f"{where}stage: want {want.get('stage')}, got {report.stage}")
     if not _same_number(report.invested, want.get("invested")):
@@ -106,8 +116,13 @@ def _check_report(report, want: dict, where: str) -> list[str]:
         errors.append(f"{where}problems: want {want.get('problems', [])}, got {report.problems}")
     if "next_steps" in want and report.next_steps != want["next_steps"]:
         errors.append(f"{where}next_steps: want {want['next_steps']!r}, got {report.next_steps!r}")
-    if "unknown_code" in want and (report.unknown_code or "").upper() != want["unknown_code"].upper():
-        errors.append(f"{where}unknown_code: want {want['unknown_code']}, got {report.unknown_code}")
+    if (
+        "unknown_code" in want
+        and (report.unknown_code or "").upper() != want["unknown_code"].upper()
+    ):
+        errors.append(
+            f"{where}unknown_code: want {want['unknown_code']}, got {report.unknown_code}"
+        )
     return errors
 
 

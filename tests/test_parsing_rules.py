@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 
-from parsing import ParsedMessage, ProjectRef, ProjectReport, parse_message
+from parsing import ParsedMessage, ProjectRef, ProjectReport, fields, parse_message
+from parsing.normalize import fold
 
 KC = "科创城管委会"
 ZJ = "区住房和城乡建设局"
@@ -59,13 +62,34 @@ def test_accepts_any_sequence_of_projects() -> None:
 @pytest.mark.parametrize(
     ("text", "want"),
     [
-        ("45%", 45), ("45 %", 45), ("45％", 45), ("进度45", 45), ("进度 45%", 45),
-        ("完成45%", 45), ("百分之四十五", 45), ("百分之六十五", 65), ("百分之百", 100),
-        ("百分之八十五点五", 85.5), ("进度百分之85", 85), ("at 62%", 62), ("65% complete", 65),
-        ("progress 45", 45), ("progress: 45", 45), ("４５％", 45), ("45.5%", 45.5),
-        ("进度：85.5 %", 85.5), ("93 percent complete", 93), ("84 pct", 84), ("进度 八成", 80),
-        ("完成约九成", 90), ("0%", 0), ("100%", 100), ("进度为45%", 45), ("进度达到45%", 45),
-        ("大概50%左右", 50), ("完成率94%", 94),
+        ("45%", 45),
+        ("45 %", 45),
+        ("45％", 45),
+        ("进度45", 45),
+        ("进度 45%", 45),
+        ("完成45%", 45),
+        ("百分之四十五", 45),
+        ("百分之六十五", 65),
+        ("百分之百", 100),
+        ("百分之八十五点五", 85.5),
+        ("进度百分之85", 85),
+        ("at 62%", 62),
+        ("65% complete", 65),
+        ("progress 45", 45),
+        ("progress: 45", 45),
+        ("４５％", 45),
+        ("45.5%", 45.5),
+        ("进度：85.5 %", 85.5),
+        ("93 percent complete", 93),
+        ("84 pct", 84),
+        ("进度 八成", 80),
+        ("完成约九成", 90),
+        ("0%", 0),
+        ("100%", 100),
+        ("进度为45%", 45),
+        ("进度达到45%", 45),
+        ("大概50%左右", 50),
+        ("完成率94%", 94),
     ],
 )
 def test_progress_forms(text: str, want: float) -> None:
@@ -75,8 +99,15 @@ def test_progress_forms(text: str, want: float) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["进度 120%", "人才公寓进度150%", "progress 120%", "进度百分之一百二十", "进度 -5%", "进度 101",
-     "101%"],
+    [
+        "进度 120%",
+        "人才公寓进度150%",
+        "progress 120%",
+        "进度百分之一百二十",
+        "进度 -5%",
+        "进度 101",
+        "101%",
+    ],
 )
 def test_progress_out_of_range_is_refused(text: str) -> None:
     report = one(text, ZJ)
@@ -86,12 +117,33 @@ def test_progress_out_of_range_is_refused(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "2026-11-20 完成验收", "11月20日调试", "11/20 调试", "联系电话 13926012345",
-        "电话：0758-1234567", "完成投资3000万元", "累计完成投资1.2亿元", "invested 35 million yuan",
-        "QB-003 本周无变化", "P001", "进场设备3台，拆迁剩余2户", "同比增长20%", "产值同比增长30%",
-        "cost increase of 20%", "20% of budget spent", "税率13%，利润率8%", "资金到位率90%",
-        "完成年度计划的70%", "占总投资16%", "尾款已支付90%", "进度2026年底前完成", "进度过半",
-        "up 25% yoy", "budget overrun of 20%", "新增就业200人", "进度 90 天", "容积率1.5，绿地率35%",
+        "2026-11-20 完成验收",
+        "11月20日调试",
+        "11/20 调试",
+        "联系电话 13926012345",
+        "电话：0758-1234567",
+        "完成投资3000万元",
+        "累计完成投资1.2亿元",
+        "invested 35 million yuan",
+        "QB-003 本周无变化",
+        "P001",
+        "进场设备3台，拆迁剩余2户",
+        "同比增长20%",
+        "产值同比增长30%",
+        "cost increase of 20%",
+        "20% of budget spent",
+        "税率13%，利润率8%",
+        "资金到位率90%",
+        "完成年度计划的70%",
+        "占总投资16%",
+        "尾款已支付90%",
+        "进度2026年底前完成",
+        "进度过半",
+        "up 25% yoy",
+        "budget overrun of 20%",
+        "新增就业200人",
+        "进度 90 天",
+        "容积率1.5，绿地率35%",
     ],
 )
 def test_numbers_that_are_not_progress(text: str) -> None:
@@ -139,17 +191,31 @@ def test_percent_in_problems_or_next_steps_is_not_progress() -> None:
 @pytest.mark.parametrize(
     ("text", "want"),
     [
-        ("储能项目仍在洽谈中", "negotiating"), ("still negotiating the land price", "negotiating"),
-        ("talks ongoing", "negotiating"), ("项目在谈", "negotiating"),
-        ("已签约", "signed"), ("正式签约", "signed"), ("contract signed", "signed"),
-        ("已于10月15日签订投资协议", "signed"), ("合同已签", "signed"),
-        ("已开工", "started"), ("在建", "started"), ("动工了", "started"), ("桩基施工中", "started"),
-        ("under construction", "started"), ("construction started this week", "started"),
+        ("储能项目仍在洽谈中", "negotiating"),
+        ("still negotiating the land price", "negotiating"),
+        ("talks ongoing", "negotiating"),
+        ("项目在谈", "negotiating"),
+        ("已签约", "signed"),
+        ("正式签约", "signed"),
+        ("contract signed", "signed"),
+        ("已于10月15日签订投资协议", "signed"),
+        ("合同已签", "signed"),
+        ("已开工", "started"),
+        ("在建", "started"),
+        ("动工了", "started"),
+        ("桩基施工中", "started"),
+        ("under construction", "started"),
+        ("construction started this week", "started"),
         ("broke ground today", "started"),
-        ("已竣工", "completed"), ("已投产", "completed"), ("建成投产", "completed"),
-        ("now in operation", "completed"), ("completed and in operation", "completed"),
-        ("QB-003 finished!", "completed"), ("QB-003 已完工", "completed"),
-        ("已签约并开工", "started"), ("已签约未开工", "signed"),
+        ("已竣工", "completed"),
+        ("已投产", "completed"),
+        ("建成投产", "completed"),
+        ("now in operation", "completed"),
+        ("completed and in operation", "completed"),
+        ("QB-003 finished!", "completed"),
+        ("QB-003 已完工", "completed"),
+        ("已签约并开工", "started"),
+        ("已签约未开工", "signed"),
     ],
 )
 def test_stage_words(text: str, want: str) -> None:
@@ -159,12 +225,30 @@ def test_stage_words(text: str, want: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "尚未开工", "还未签约", "计划下月开工", "力争11月底前开工", "延期开工", "开工手续正在办理",
-        "签约仪式定于下周举行", "拟于12月签约", "目标年底前投产", "尚未竣工验收", "准备竣工验收",
-        "签约推迟", "not yet started", "construction has not started", "not yet completed",
-        "contract not signed yet", "signing postponed to January", "65% complete", "91 % done",
-        "commissioning started", "civil works completed, equipment installation 60%",
-        "拆迁尚有2户未签约", "下一步：开工建设", "问题：开工许可证未办",
+        "尚未开工",
+        "还未签约",
+        "计划下月开工",
+        "力争11月底前开工",
+        "延期开工",
+        "开工手续正在办理",
+        "签约仪式定于下周举行",
+        "拟于12月签约",
+        "目标年底前投产",
+        "尚未竣工验收",
+        "准备竣工验收",
+        "签约推迟",
+        "not yet started",
+        "construction has not started",
+        "not yet completed",
+        "contract not signed yet",
+        "signing postponed to January",
+        "65% complete",
+        "91 % done",
+        "commissioning started",
+        "civil works completed, equipment installation 60%",
+        "拆迁尚有2户未签约",
+        "下一步：开工建设",
+        "问题：开工许可证未办",
     ],
 )
 def test_negated_or_future_stage_is_not_set(text: str) -> None:
@@ -211,9 +295,16 @@ def test_investment_in_wan(text: str, want: float) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "本周完成投资2000万元", "计划投资9.6亿元", "总投资12亿元", "协议投资12亿元",
-        "预计投资1.2亿元", "完成产值3000万元", "spent 12,000,000 yuan this week",
-        "total investment 300 million yuan", "invested 5 million dollars", "问题：资金缺口约2亿元",
+        "本周完成投资2000万元",
+        "计划投资9.6亿元",
+        "总投资12亿元",
+        "协议投资12亿元",
+        "预计投资1.2亿元",
+        "完成产值3000万元",
+        "spent 12,000,000 yuan this week",
+        "total investment 300 million yuan",
+        "invested 5 million dollars",
+        "问题：资金缺口约2亿元",
         "下一步：完成投资5000万元",
     ],
 )
@@ -230,8 +321,10 @@ def test_amounts_that_are_not_investment_so_far(text: str) -> None:
         ("问题：土地指标待落实；环评手续尚未启动", ["土地指标待落实", "环评手续尚未启动"]),
         ("存在问题：电力接入方案未批复。下步：推进设备基础施工。", ["电力接入方案未批复"]),
         ("困难:雨季影响工期;材料价格上涨10%;", ["雨季影响工期", "材料价格上涨10%"]),
-        ("问题：1、员工宿舍不足；2、招工难、留人难；3、物流成本高",
-         ["员工宿舍不足", "招工难、留人难", "物流成本高"]),
+        (
+            "问题：1、员工宿舍不足；2、招工难、留人难；3、物流成本高",
+            ["员工宿舍不足", "招工难、留人难", "物流成本高"],
+        ),
         ("存在问题：供电、供气配套未完善。", ["供电、供气配套未完善"]),
         ("困难：\n- 融资难\n- 审批慢\n下一步：对接银行", ["融资难", "审批慢"]),
         ("问题:  ①消防审批慢 ②设计变更多", ["消防审批慢", "设计变更多"]),
@@ -240,14 +333,27 @@ def test_amounts_that_are_not_investment_so_far(text: str) -> None:
         ("主要困难是资金缺口约2亿元", ["资金缺口约2亿元"]),
         ("需协调解决的问题：高压线迁改", ["高压线迁改"]),
         ("进度98% 问题 环评批复还没下来", ["环评批复还没下来"]),
-        ("Problem: grid connection approval still pending. Next: commissioning.",
-         ["grid connection approval still pending"]),
-        ("Blockers: land lease terms; water supply plan", ["land lease terms", "water supply plan"]),
-        ("issues: land lease terms; water supply; power", ["land lease terms", "water supply", "power"]),
-        ("Risks: typhoon season may delay outdoor works", ["typhoon season may delay outdoor works"]),
+        (
+            "Problem: grid connection approval still pending. Next: commissioning.",
+            ["grid connection approval still pending"],
+        ),
+        (
+            "Blockers: land lease terms; water supply plan",
+            ["land lease terms", "water supply plan"],
+        ),
+        (
+            "issues: land lease terms; water supply; power",
+            ["land lease terms", "water supply", "power"],
+        ),
+        (
+            "Risks: typhoon season may delay outdoor works",
+            ["typhoon season may delay outdoor works"],
+        ),
         ("blocker - land title transfer", ["land title transfer"]),
-        ("Problems:\n1. Grid approval pending\n2. Fire inspection not scheduled\nThanks",
-         ["Grid approval pending", "Fire inspection not scheduled"]),
+        (
+            "Problems:\n1. Grid approval pending\n2. Fire inspection not scheduled\nThanks",
+            ["Grid approval pending", "Fire inspection not scheduled"],
+        ),
         ("issue: <script>alert(1)</script>", ["<script>alert(1)</script>"]),
         ("Issues: no access road to site", ["no access road to site"]),
         ("问题：无法按期供电", ["无法按期供电"]),
@@ -260,9 +366,19 @@ def test_problem_items(text: str, want: list[str]) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "问题：无", "问题：暂无", "存在问题：无。", "暂无问题，进度81%", "没有问题", "no issues",
-        "No problems this week", "problems: none", "no blockers", "问题已解决，进度82%",
-        "主要是电的问题还没解决", "There is an issue with nothing", "permit issued",
+        "问题：无",
+        "问题：暂无",
+        "存在问题：无。",
+        "暂无问题，进度81%",
+        "没有问题",
+        "no issues",
+        "No problems this week",
+        "problems: none",
+        "no blockers",
+        "问题已解决，进度82%",
+        "主要是电的问题还没解决",
+        "There is an issue with nothing",
+        "permit issued",
     ],
 )
 def test_no_problems(text: str) -> None:
@@ -306,8 +422,18 @@ def test_sample_with_markup_is_plain_text() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["QB-001 45%", "#qb-001 45%", "qb001 45%", "#QB001 45%", "QB 001 45%", "QB-1 45%",
-     "ＱＢ－００１ 45%", "<b>QB-001</b> 45%", "本周QB-001进度45%", "qb_001 45%"],
+    [
+        "QB-001 45%",
+        "#qb-001 45%",
+        "qb001 45%",
+        "#QB001 45%",
+        "QB 001 45%",
+        "QB-1 45%",
+        "ＱＢ－００１ 45%",
+        "<b>QB-001</b> 45%",
+        "本周QB-001进度45%",
+        "qb_001 45%",
+    ],
 )
 def test_code_forms(text: str) -> None:
     assert one(text, None).project == "QB-001"
@@ -411,22 +537,30 @@ def test_one_project_per_line() -> None:
 
 
 def test_continuation_lines_belong_to_the_project_above() -> None:
-    text = "各位领导：\n污水厂扩建\n进度：100%\n已竣工\n\n人才公寓\n进度：56%\n问题：消防审批慢\n以上"
+    text = (
+        "各位领导：\n污水厂扩建\n进度：100%\n已竣工\n\n人才公寓\n进度：56%\n问题：消防审批慢\n以上"
+    )
     parsed = parse_message(text, LEDGER, ZJ)
     got = [(r.project, r.progress, r.stage, r.problems) for r in parsed.reports]
     assert got == [("QB-005", 100, "completed", []), ("QB-006", 56, None, ["消防审批慢"])]
 
 
 def test_several_projects_in_one_line() -> None:
-    for text in ("污水厂扩建 99%；人才公寓 44%", "污水厂扩建：99%，人才公寓：44%",
-                 "污水厂扩建 进度99% 人才公寓 进度44%"):
+    for text in (
+        "污水厂扩建 99%；人才公寓 44%",
+        "污水厂扩建：99%，人才公寓：44%",
+        "污水厂扩建 进度99% 人才公寓 进度44%",
+    ):
         parsed = parse_message(text, LEDGER, ZJ)
         assert [(r.project, r.progress) for r in parsed.reports] == [("QB-005", 99), ("QB-006", 44)]
 
 
 def test_grouped_projects_share_the_text() -> None:
     parsed = parse_message("QB-005、QB-006 本周均已开工", LEDGER, ZJ)
-    assert [(r.project, r.stage) for r in parsed.reports] == [("QB-005", "started"), ("QB-006", "started")]
+    assert [(r.project, r.stage) for r in parsed.reports] == [
+        ("QB-005", "started"),
+        ("QB-006", "started"),
+    ]
 
 
 def test_project_lines_inside_a_problems_list() -> None:
@@ -434,6 +568,12 @@ def test_project_lines_inside_a_problems_list() -> None:
     parsed = parse_message(text, LEDGER, KC)
     got = [(r.project, r.progress, r.problems) for r in parsed.reports]
     assert got == [("QB-001", 60, ["电力接入"]), ("QB-002", 5, ["规划许可"])]
+
+
+def test_own_project_line_inside_a_problems_list() -> None:
+    report = one("卫星产业园进度60%\n问题：\n卫星产业园：电力接入", KC)
+    assert (report.project, report.progress, report.problems) == ("QB-001", 60, ["电力接入"])
+    assert report.text == "卫星产业园进度60%\n问题：\n卫星产业园：电力接入"
 
 
 def test_same_project_twice_is_one_report() -> None:
@@ -447,9 +587,28 @@ def test_same_project_twice_is_one_report() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "\n\n", "\x00", "\x00" * 50, "😀" * 100, "\u202e\u200f\u200b", "%%%%", "百分之",
-     "进度", "问题：", "下一步：", "QB-", "#", "\ud800", "１" * 4000, "进度" + "9" * 500 + "%",
-     "<" * 1000, "各位领导" * 1000, "问题：" + "；" * 2000],
+    [
+        "",
+        " ",
+        "\n\n",
+        "\x00",
+        "\x00" * 50,
+        "😀" * 100,
+        "\u202e\u200f\u200b",
+        "%%%%",
+        "百分之",
+        "进度",
+        "问题：",
+        "下一步：",
+        "QB-",
+        "#",
+        "\ud800",
+        "１" * 4000,
+        "进度" + "9" * 500 + "%",
+        "<" * 1000,
+        "各位领导" * 1000,
+        "问题：" + "；" * 2000,
+    ],
 )
 def test_strange_text_never_crashes(text: str) -> None:
     parsed = parse_message(text, LEDGER, KC)
@@ -462,8 +621,10 @@ def test_empty_text_has_no_report() -> None:
 
 
 def test_long_message_is_fast() -> None:
-    text = ("QB-001 进度45%，主体结构完成过半。存在问题：电力接入方案未批复；资金到位率60%。"
-            "下步：推进设备基础施工。\n" * 60)[:4000]
+    text = (
+        "QB-001 进度45%，主体结构完成过半。存在问题：电力接入方案未批复；资金到位率60%。"
+        "下步：推进设备基础施工。\n" * 60
+    )[:4000]
     parse_message(text, LEDGER, KC)
     start = time.perf_counter()
     for _ in range(10):
@@ -473,13 +634,54 @@ def test_long_message_is_fast() -> None:
 
 
 def test_large_ledger_is_fast() -> None:
-    big = tuple(
-        ProjectRef(f"XM-{i:03d}", f"第{i}号重点项目厂房工程", f"单位{i % 40}", (f"项目{i}号",))
-        for i in range(500)
-    ) + LEDGER
+    big = (
+        tuple(
+            ProjectRef(f"XM-{i:03d}", f"第{i}号重点项目厂房工程", f"单位{i % 40}", (f"项目{i}号",))
+            for i in range(500)
+        )
+        + LEDGER
+    )
     parse_message("XM-250 进度45%", big, "单位10")
     start = time.perf_counter()
     for _ in range(20):
         parsed = parse_message("第250号重点项目厂房工程 进度45%，问题：无", big, "单位10")
     assert parsed.reports[0].project == "XM-250"
     assert (time.perf_counter() - start) / 20 < 0.02
+
+
+def test_odd_ledgers_do_not_break_the_parser() -> None:
+    odd = (
+        ProjectRef("", "", ""),
+        ProjectRef("A", "园", "u", ("", " ", "x")),
+        ProjectRef("QB-001", "同名项目", "u1"),
+        ProjectRef("QB-002", "同名项目", "u2"),  # the same name twice: the name tells neither
+        ProjectRef("2026-A-01", "Harbour Bridge", "u3"),  # a code that is not letters+digits
+        ProjectRef("qb-003", "Lower-case Code", "u3"),
+    )
+    assert one_of(odd, "同名项目 进度45%").project is None
+    assert one_of(odd, "2026-a-01 45%").project == "2026-A-01"
+    assert one_of(odd, "QB-003 45%").project == "qb-003"
+    assert one_of(odd, "园 45%").project is None
+    assert one_of(odd, "at a speed of 45%").project is None  # code "A" only as "#A"
+    assert one_of(odd, "#A 45%").project == "A"
+
+
+def one_of(ledger: tuple[ProjectRef, ...], text: str) -> ProjectReport:
+    parsed = parse_message(text, ledger, None)
+    assert len(parsed.reports) == 1
+    return parsed.reports[0]
+
+
+def test_fast_stage_pattern_finds_what_the_plain_one_finds() -> None:
+    corpus = Path(__file__).parent / "corpus"
+    texts = [
+        json.loads(line)["text"]
+        for path in corpus.glob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    for text in texts:
+        folded = fold(text)
+        fast = [(m.span(), m.lastgroup) for m in fields._STAGE_RE.finditer(folded)]
+        plain = [(m.span(), m.lastgroup) for m in fields._STAGE_RE_PLAIN.finditer(folded)]
+        assert fast == plain, text

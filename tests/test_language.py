@@ -1,0 +1,163 @@
+"""detect_language: Han makes it Chinese; Latin text is English only when it can be told."""
+
+from __future__ import annotations
+
+import collections
+import json
+from pathlib import Path
+
+import pytest
+
+from parsing import detect_language
+from parsing import language as language_module
+from parsing.language import MIN_LETTERS, langdetect_top, words_of
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def _corpus() -> list[dict]:
+    """(text, lang) of every corpus message; samples.jsonl says "too short: ..." for None."""
+    cases = []
+    for path in [CORPUS / "samples.jsonl", *sorted(CORPUS.glob("messages_*.jsonl"))]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                case = json.loads(line)
+                lang = case.get("lang")
+                cases.append({"text": case["text"], "lang": lang if lang in ("zh", "en") else None})
+    return cases
+
+
+CASES = _corpus()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "QB-001 进度45%",
+        "进度50%",
+        "好",
+        "P001 45% 好",
+        "<b>卫星产业园</b>",
+        "本周正常推进",
+        "ZQ-101 at 62%, 电力未批复",
+        "進度 10%",
+        "𠀀",
+        "QB-001 progress 50%, 电力未批复",
+    ],
+)
+def test_han_is_chinese(text: str) -> None:
+    assert detect_language(text) == "zh"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "P001 45%",
+        "ZQ-101 70%",
+        "ok",
+        "👍",
+        "ZQ-101 done",
+        "progress 45%",
+        "40%",
+        "zq101 - 68%",
+        "ZQ 101 at 92%",
+        "up 3% to 18%",
+        "#ZQ-101 69 %",
+        "\x00\u200b",
+        "https://example.com/x 45%",
+        "<b>ZQ-101</b> 45%",
+        "&amp; 45%",
+    ],
+)
+def test_too_short_to_tell(text: str) -> None:
+    assert detect_language(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ZQ-101 at 62%, battery racks being installed. Problem: grid connection approval still pending.",
+        "storage plant: invested 35 million yuan so far, 65% complete",
+        "Logistics hub construction started this week",
+        "components factory is now in operation, 100%",
+        "Agri park: contract signed. Blockers: land lease terms; water supply plan",
+        "<b>ZQ-101</b> 71% & rising; issue: <script>alert(1)</script>",
+        "no change",
+        "on track",
+        "Same as last week.",
+        "ZQ-101 80% no blockers",
+        "Update from Riverside: all on track",
+        "ＺＱ－１０１ progress is good this week",  # full-width Latin
+    ],
+)
+def test_english(text: str) -> None:
+    assert detect_language(text) == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ZQ-101 avance 85%, sin problemas",  # Spanish
+        "ZQ-101 진행률 85%, 문제 없음",  # Korean
+        "Проект идет по плану, 45%",  # Russian
+        "Le chantier avance bien cette semaine",  # French
+    ],
+)
+def test_other_languages_are_not_guessed(text: str) -> None:
+    assert detect_language(text) is None
+
+
+def test_repeatable() -> None:
+    text = "Fengkai agri park: contract signed"
+    assert len({detect_language(text) for _ in range(20)}) == 1
+    assert len({langdetect_top("grid approval pending") for _ in range(20)}) == 1
+
+
+def test_langdetect_loads_once(monkeypatch) -> None:
+    detect_language("the logistics hub is progressing well this week")
+    assert language_module._factory_ready
+
+    def boom() -> None:
+        raise AssertionError("langdetect profiles loaded twice")
+
+    monkeypatch.setattr("langdetect.detector_factory.init_factory", boom)
+    assert langdetect_top("the logistics hub is progressing well this week") == "en"
+
+
+def test_words_ignore_codes_numbers_markup() -> None:
+    assert words_of("<b>ZQ-101</b> 71% & rising; qb001 P001 https://x.y/z @bot") == ["rising"]
+
+
+def test_threshold_measured_on_the_corpus(capsys) -> None:
+    """langdetect alone on the corpus's Latin messages, by letters left after cleaning.
+
+    This is what MIN_LETTERS and the English-word check are for: langdetect calls short
+    English Polish, Norwegian, Afrikaans... The parser's own answer must be right on them all.
+    """
+    buckets: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    latin = [c for c in CASES if not language_module._HAN.search(c["text"])]
+    for case in latin:
+        letters = sum(len(w) for w in words_of(case["text"]))
+        bucket = (
+            f"<{MIN_LETTERS}"
+            if letters < MIN_LETTERS
+            else "<20"
+            if letters < 20
+            else "<40"
+            if letters < 40
+            else "40+"
+        )
+        row = buckets[bucket]
+        row[0] += 1
+        row[1] += langdetect_top(case["text"]) == (case["lang"] or "?")
+        row[2] += detect_language(case["text"]) == case["lang"]
+    with capsys.disabled():
+        print("\nLatin corpus messages by letters: count, langdetect alone right, parser right")
+        for bucket in (f"<{MIN_LETTERS}", "<20", "<40", "40+"):
+            count, alone, ours = buckets[bucket]
+            print(f"  {bucket:>4}: {count:3d}  langdetect {alone:3d}  detect_language {ours:3d}")
+    total = sum(b[0] for b in buckets.values())
+    ours = sum(b[2] for b in buckets.values())
+    assert ours / total >= 0.97
