@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
-from reports.ranking import UnitRank
+from reports.ranking import UnitRank, rank_units
 from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
 from reports.states import items_from_rows
 from reports.summary import (
@@ -39,7 +39,7 @@ from reports.summary import (
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
 from storage.projects import project_states
-from storage.ranks import weekly_ranking
+from storage.ranks import previous_week, week_ranks, weekly_ranking
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +174,15 @@ class DigestData:
     recipients: list[tuple[int, str, str]]  # (chat id, name, lang)
 
 
-def digest_data(db: Database, config: Config, now: datetime) -> DigestData:
+def digest_data(db: Database, config: Config, now: datetime, *,
+                dry_run: bool = False) -> DigestData:
+    """Read what the digest needs; with `dry_run` nothing is written (not even this week's
+    ranking snapshot)."""
     items = [item for _, item in _assess(db, config, now)]
+    if dry_run:
+        ranking = rank_units(items, week_ranks(db, previous_week(now.date())))
+    else:
+        ranking = weekly_ranking(db, items, now.date())
     problems = rounds.long_open_problems(db, now - timedelta(days=ESCALATE_DAYS))
     recipients: dict[int, tuple[int, str, str]] = {}
     for person in people_with_role(db, "leader", "admin"):
@@ -184,7 +191,7 @@ def digest_data(db: Database, config: Config, now: datetime) -> DigestData:
     for admin in sorted(config.admins):  # BOT_ADMINS, even before they ever wrote to the bot
         recipients.setdefault(admin, (admin, "", config.language))
     return DigestData(items=items, today=now.date(),
-                      ranking=weekly_ranking(db, items, now.date()),
+                      ranking=ranking,
                       reminded=rounds.repeatedly_reminded(db),
                       problems=problems, now=now, recipients=sorted(recipients.values()))
 

@@ -45,6 +45,16 @@ class Lease:
             path = self.directory / f"{self.token}.lock"
             self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.sweep()
+
+    def sweep(self) -> int:
+        """Remove the lock files of dead processes; how many."""
+        removed = 0
+        for path in self.directory.glob("*.lock") if self.directory else ():
+            token = path.name[: -len(".lock")]
+            if token != self.token and not self.is_alive(token):
+                removed += 1
+        return removed
 
     def is_alive(self, token: str) -> bool:
         """Does the process that holds `token` still live? (Never asked about ourselves.)"""

@@ -115,10 +115,17 @@ class Runner:
         self.spawn = spawn or asyncio.ensure_future
         self.keep_going = keep_going
         self.concurrency = concurrency
-        self.lease = lease or lease_for(db)
+        self._lease = lease
         self.pacer = Pacer(rate)
         self.tasks: dict[int, asyncio.Task] = {}
         self._failed_at: dict[int, float] = {}
+
+    @property
+    def lease(self) -> Lease:
+        """This process's lease (taken when first needed: a dry run never takes one)."""
+        if self._lease is None:
+            self._lease = lease_for(self.db)
+        return self._lease
 
     # --- configuration -----------------------------------------------------------------------
 
@@ -209,6 +216,10 @@ class Runner:
                 continue
             if late(config, datetime.fromisoformat(rnd["period"]), current):
                 continue  # an operator's `remind` of an old round; never ours to finish
+            if rnd["status"] == "sending":
+                left = rounds.round_summary(self.db, round_id)
+                if left["pending"] == 0 and left["sending"] > 0:
+                    continue  # the last messages are in flight in another (live) process
             self.start(round_id)
 
     def start(self, round_id: int) -> asyncio.Task:
@@ -226,20 +237,16 @@ class Runner:
                           round_id, RETRY_FAILED_ROUND)
             return None
 
-    async def wait_idle(self) -> None:
-        """Wait for every round task started by this runner (tests, and `remind`)."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks.values()), return_exceptions=True)
-
     # --- one round ---------------------------------------------------------------------------
 
     async def plan(self, kind: str, config: Config, now: datetime, *,
-                   render_chart: bool = True) -> content.Plan:
-        """What the round would send now (database reads here, drawing in a worker thread)."""
+                   dry_run: bool = False) -> content.Plan:
+        """What the round would send now (database reads here, drawing in a worker thread).
+        A dry run writes nothing and draws no chart."""
         if kind == "reminder":
             return content.reminder_plan(self.db, config, now)
-        data = content.digest_data(self.db, config, now)
-        return await asyncio.to_thread(content.digest_plan, data, render_chart=render_chart)
+        data = content.digest_data(self.db, config, now, dry_run=dry_run)
+        return await asyncio.to_thread(content.digest_plan, data, render_chart=not dry_run)
 
     async def run_round(self, round_id: int) -> dict:
         """Plan the round if it is not yet, then send what is pending; its summary."""
@@ -380,7 +387,7 @@ async def remind(runner: Runner, *, dry_run: bool, kinds=rounds.KINDS,
                     for line in describe_payload(d["chat_id"], d["payload"]):
                         out(line)
                 continue
-            plan = await runner.plan(kind, config, now, render_chart=False)
+            plan = await runner.plan(kind, config, now, dry_run=True)
             out(f"{head}; `remind` would send {len(plan.items)} message(s) now:")
             for chat_id, _, payload in plan.items:
                 for line in describe_payload(chat_id, payload):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -280,6 +281,84 @@ async def test_pacer_spaces_sends_overall_and_per_private_chat():
     assert others[-1] < 0.6
 
 
+# --- several messages to one chat, kills, concurrency, an orderly stop ---------------------------
+
+class Killed(BaseException):
+    """Stands for the process dying."""
+
+
+@pytest.mark.parametrize("arrived_before_kill", [True, False])
+async def test_parts_resume_after_a_kill_only_the_part_in_flight_repeats(fresh_db,
+                                                                        arrived_before_kill):
+    from schedules.delivery import deliver_round
+
+    db = fresh_db
+    rid, _ = rounds.open_round(db, "digest", "2024-06-10T10:00:00+08:00")
+    parts = [{"text": f"part {i}"} for i in range(3)]
+    rounds.plan_deliveries(db, rid, [(7, None, {"parts": parts}), (8, None, {"parts": parts})])
+    arrived: list[tuple[int, str]] = []
+
+    async def dying(chat_id, part):
+        if (chat_id, part["text"]) == (7, "part 1"):
+            if arrived_before_kill:
+                arrived.append((chat_id, part["text"]))
+            raise Killed
+        arrived.append((chat_id, part["text"]))
+        return len(arrived)
+
+    with pytest.raises(Killed):
+        await deliver_round(db, rid, dying)
+    assert rounds.list_deliveries(db, rid)[0]["parts_sent"] == 1
+    rounds.recover_in_flight(db)
+
+    async def send(chat_id, part):
+        arrived.append((chat_id, part["text"]))
+        return len(arrived)
+
+    summary = await deliver_round(db, rid, send)
+    assert summary["status"] == "done" and summary["sent"] == 2
+    counts = Counter(arrived)
+    assert counts[(7, "part 0")] == 1 and counts[(7, "part 2")] == 1
+    assert counts[(7, "part 1")] == (2 if arrived_before_kill else 1)
+    assert [text for chat, text in arrived if chat == 8] == ["part 0", "part 1", "part 2"]
+
+
+async def test_concurrent_workers_and_an_orderly_stop(fresh_db):
+    import asyncio
+
+    from schedules.delivery import deliver_round
+
+    db = fresh_db
+    rid, _ = rounds.open_round(db, "reminder", "2024-06-10T09:00:00+08:00")
+    rounds.plan_deliveries(db, rid, [(c, None, {"text": "x"}) for c in range(1, 41)])
+    running, peak, arrived = 0, 0, []
+    stop = False
+
+    async def send(chat_id, payload):
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+        arrived.append(chat_id)
+        return chat_id
+
+    async def stopper():
+        nonlocal stop
+        while len(arrived) < 12:
+            await asyncio.sleep(0.001)
+        stop = True
+
+    _, summary = await asyncio.gather(
+        stopper(), deliver_round(db, rid, send, concurrency=4, keep_going=lambda: not stop))
+    assert peak == 4
+    states = Counter(d["state"] for d in rounds.list_deliveries(db, rid))
+    assert states["sending"] == 0 and states["sent"] == len(arrived) and states["pending"] > 0
+    assert summary["status"] == "sending"
+    summary = await deliver_round(db, rid, send, concurrency=4)
+    assert summary["status"] == "done" and sorted(arrived) == list(range(1, 41))
+
+
 # --- in-flight recovery across processes ------------------------------------------------------
 
 LEASE_SCRIPT = r"""
@@ -397,6 +476,7 @@ def test_remind_dry_run_then_send_once(tmp_path, api):
     assert f"group {GROUP_A}" in dry.stdout and "A <Office> & Co" in dry.stdout
     assert "digest round" in dry.stdout and "[picture: the wall chart]" in dry.stdout
     assert api.sent == [] and statuses(db) == {}
+    assert db.execute("select count(*) from rank_snapshots").fetchone()[0] == 0  # no writes
 
     sent = run_cli(tmp_path, api.api_url)
     assert sent.returncode == 0, sent.stderr
@@ -409,6 +489,8 @@ def test_remind_dry_run_then_send_once(tmp_path, api):
 
     again = run_cli(tmp_path, api.api_url)
     assert again.returncode == 0 and again.stdout.count("already sent") == 2
+    # the processes are gone, and so are their lease files (swept by the next one)
+    assert len(list((tmp_path / "bot.db.senders").glob("*.lock"))) <= 1
     dry = run_cli(tmp_path, api.api_url, "--dry-run", "--only", "digest")
     assert "already sent" in dry.stdout and "reminder" not in dry.stdout
     assert len(api.sent) == len(chats)
