@@ -15,7 +15,7 @@ import io
 import logging
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
@@ -45,6 +45,7 @@ from storage.projects import (
     changed_projects,
     get_project,
     get_project_by_id,
+    iter_project_states,
     project_states,
     prune_changes,
     recent_updates,
@@ -89,9 +90,16 @@ class StateCache:
         thresholds = Thresholds(config.stale_days, config.lag_points)
         if not same_db or key != self.key or changed is None or len(changed) > self.PATCH_MAX:
             self.items = {}  # let the old states go before the new ones are made
-            rows = project_states(db)
-            self.items = dict(zip((r["id"] for r in rows), items_from_rows(rows, now, thresholds),
-                                  strict=True))
+            ids: list[int] = []
+
+            def rows() -> Iterator[dict]:  # one at a time: 20,000 rows need not all be held
+                for row in iter_project_states(db):
+                    ids.append(row["id"])
+                    yield row
+
+            items = items_from_rows(rows(), now, thresholds)
+            self.items = dict(zip(ids, items, strict=True))
+            del items
             self.db, self.key = weakref.ref(db), key
             if seq > 10 * self.PATCH_MAX:
                 prune_changes(db, self.PATCH_MAX)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -71,6 +71,12 @@ def project_states(db: Database, unit_id: int | None = None, code: str | None = 
     latest_update (text), open_problems, milestones (list of {due, progress}), unit_name.
     `unit_id`, `code` and `project_ids` (a few ids) narrow it down.
     """
+    return list(iter_project_states(db, unit_id, code, project_ids))
+
+
+def iter_project_states(db: Database, unit_id: int | None = None, code: str | None = None,
+                        project_ids: Iterable[int] | None = None) -> Iterator[dict]:
+    """`project_states` one row at a time (tens of thousands of rows need not all be held)."""
     where, params = [], []
     if project_ids is not None:
         ids = sorted(set(project_ids))
@@ -99,14 +105,13 @@ def project_states(db: Database, unit_id: int | None = None, code: str | None = 
         {"where " + " and ".join(where) if where else ""}
         order by u.name, p.code
     """
-    rows = list(db.query(sql, params))
     milestones: dict[int, list[dict]] = {}
     for m in db.query("select project_id, due, progress from milestones order by due"):
         milestones.setdefault(m["project_id"], []).append({"due": m["due"], "progress": m["progress"]})
-    for row in rows:
+    for row in db.query(sql, params):
         row["milestones"] = milestones.get(row["id"], [])
         row["aliases"] = json.loads(row["aliases"] or "[]")
-    return rows
+        yield row
 
 
 def recent_updates(db: Database, project_id: int, limit: int = 5) -> list[dict]:
