@@ -21,14 +21,12 @@ from config import Config
 from handlers.access import Caller, app_db, command, command_args, unit_suffix
 from handlers.status import (
     Refusal,
-    answer_view,
+    answer_unit_scoped_view,
     clean_code,
     id_arg,
     moment,
-    own_unit,
     refused_other_unit,
     settings_config,
-    unit_for,
     unknown_unit,
     view,
 )
@@ -71,16 +69,7 @@ def problems_view(db: Database, config: Config, caller: Caller, arg: str) -> lis
 @command("problems")
 async def problems(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Open problems with their age, project and the unit that must act."""
-    text = command_args(update)
-    try:
-        if text:
-            arg = str(unit_for(app_db(context), caller, text)["id"])
-        else:
-            arg = "" if caller.is_leader else str(own_unit(caller))
-    except Refusal as refusal:
-        await update.effective_message.reply_text(str(refusal))
-        return
-    await answer_view(update, context, caller, "q", arg)
+    await answer_unit_scoped_view(update, context, caller, "q")
 
 
 # ---------------------------------------------------------------------------- notices

@@ -356,10 +356,10 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
         t("lead_unknown_target", caller.lang, arg=esc(text[:100])))
 
 
-@command("lagging")
-async def lagging(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """Lagging then at-risk projects, worst first (members: their unit's; leaders: all or
-    one unit's with /lagging <unit>)."""
+async def answer_unit_scoped_view(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                                  caller: Caller, view_key: str) -> None:
+    """Answer a view scoped by an optional unit argument: a leader's default is every unit,
+    a member's is their own (another unit is refused)."""
     text = command_args(update)
     try:
         if text:
@@ -369,7 +369,14 @@ async def lagging(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Ca
     except Refusal as refusal:
         await update.effective_message.reply_text(str(refusal))
         return
-    await answer_view(update, context, caller, "l", arg)
+    await answer_view(update, context, caller, view_key, arg)
+
+
+@command("lagging")
+async def lagging(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Lagging then at-risk projects, worst first (members: their unit's; leaders: all or
+    one unit's with /lagging <unit>)."""
+    await answer_unit_scoped_view(update, context, caller, "l")
 
 
 @command("chart")
