@@ -7,6 +7,7 @@
     python bot.py grant USER_ID admin|leader|member [--unit UNIT]
     python bot.py remind [--dry-run]          send (or preview) the current round now
     python bot.py backup FILE                 a consistent copy of the database
+    python bot.py check                       configuration, database and Bot API: ready?
 
 Every sub-command accepts --db PATH anywhere on its command line.
 """
@@ -57,6 +58,11 @@ def setup_logging(config: Config) -> None:
 
 # --- the Telegram application ---------------------------------------------------------------
 
+# Updates handled at once, and HTTP connections to the Bot API. Eight requests in flight reach
+# Telegram's 30 messages a second at round trips up to 250 ms; more cost CPU for nothing, as
+# httpcore's pool looks at every connection on every request.
+CONCURRENCY = 8
+
 def build_application(config: Config, db, *, rate_limit: bool = True):
     """The python-telegram-bot Application with all handlers, on `db`.
 
@@ -86,8 +92,9 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         base_file_url=config.file_api_url,
         defaults=defaults,
         rate_limiter=AIORateLimiter(max_retries=5) if rate_limit else None,
-        request=HTTPXRequest(connection_pool_size=32, connect_timeout=10, read_timeout=20,
-                             write_timeout=20, pool_timeout=10),
+        request=HTTPXRequest(connection_pool_size=CONCURRENCY, connect_timeout=10,
+                             read_timeout=config.api_timeout, write_timeout=config.api_timeout,
+                             pool_timeout=10),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
         db=db,
     )
@@ -101,11 +108,16 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
             return
         install_jobs(application)
 
+    builder = ApplicationBuilder()
+    if config.webhook_url:  # each update stored before the webhook answers 200
+        from handlers.webhook import InboxQueue
+
+        builder = builder.update_queue(InboxQueue(db))
     application = (
-        ApplicationBuilder()
+        builder
         .bot(bot)
         .application_class(DurableApplication)
-        .concurrent_updates(PerChatUpdateProcessor(16))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENCY))
         .post_init(post_init)
         .build()
     )
@@ -122,8 +134,15 @@ def run_bot(config: Config, db) -> None:
     log.info("starting the bot against %s (database %s)",
              config.api_url.replace(config.token or "\0", "<token>"), config.db_path)
     if config.webhook_url:
+        from handlers.webhook import webhook_path, webhook_secret
+
+        log.info("webhook mode: listening on %s:%s/%s for %s", config.webhook_listen,
+                 config.webhook_port, webhook_path(config.webhook_url), config.webhook_url)
+        # Always a secret: without one, anybody who finds the URL could post updates.
         application.run_webhook(listen=config.webhook_listen, port=config.webhook_port,
-                                webhook_url=config.webhook_url, secret_token=config.webhook_secret,
+                                url_path=webhook_path(config.webhook_url),
+                                webhook_url=config.webhook_url,
+                                secret_token=webhook_secret(config.webhook_secret),
                                 allowed_updates=Update.ALL_TYPES)
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
@@ -168,6 +187,8 @@ def make_parser() -> argparse.ArgumentParser:
     grant.add_argument("--unit", help="the unit of a member")
     backup = sub.add_parser("backup", help="a consistent copy of the database, safe while running")
     backup.add_argument("file")
+    sub.add_parser("check", help="check the configuration, the database and reaching the "
+                   "Bot API, one line each; exit 0 only if all pass")
     remind = sub.add_parser("remind", help="send the current reminder and digest round now "
                             "(exactly once, also while the bot runs)")
     remind.add_argument("--dry-run", action="store_true", help="only show who would get what")
@@ -205,17 +226,30 @@ def cmd_grant(args, config: Config, db) -> int:
 
 
 def cmd_backup(args, config: Config, db) -> int:
+    import contextlib
     import sqlite3
 
     target = Path(args.file)
     if target.exists():
         raise ConfigError(f"{args.file} exists already; choose a new file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    destination = sqlite3.connect(str(target))
+    # Written under a temporary name and renamed when complete: a backup interrupted by a full
+    # disk or a kill never leaves a half-written file under the name a restore would use.
+    partial = target.with_name(target.name + ".part")
     try:
-        db.conn.backup(destination)  # SQLite's online backup: consistent while the bot writes
-    finally:
-        destination.close()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+        destination = sqlite3.connect(str(partial))
+        try:
+            # SQLite's online backup copies all pages in one read transaction: a consistent
+            # snapshot (WAL included) while the bot goes on writing.
+            db.conn.backup(destination)
+        finally:
+            destination.close()
+        partial.replace(target)
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot write the backup {args.file}: {exc}") from exc
     print(f"backup written to {target}")
     return 0
 
@@ -242,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
         db_override, argv = extract_db(argv)
         args = make_parser().parse_args(argv)
         command = args.command or "run"
+        if command == "check":  # before open_db, which would create or migrate the database
+            from config.check import check_cli
+
+            return check_cli(db_override)
         config = load_config()
         if db_override:
             config = config.with_overrides(db_path=db_override)
@@ -252,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_console(config, demo=args.demo, as_user=args.as_user)
         if command == "run" and not config.token:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set (or try: python bot.py console --demo)")
+        if command == "backup" and not Path(config.db_path).exists():
+            # open_db would create it: a mistyped path would give an empty "backup" every night
+            raise StorageError(f"no database at {config.db_path!r} to back up")
         db = open_db(config.db_path)
         if command == "run":
             run_bot(config, db)

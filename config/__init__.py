@@ -99,6 +99,7 @@ class Config:
     webhook_port: int = 8443
     webhook_secret: str | None = None
     invite_days: int = 7
+    api_timeout: int = 20  # seconds to wait for the Bot API's answer to a call
     holidays: frozenset[date] = field(default_factory=frozenset)
 
     @property
@@ -147,6 +148,7 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
         webhook_port=_int(env, "BOT_WEBHOOK_PORT", 8443, minimum=1),
         webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
         invite_days=_int(env, "BOT_INVITE_DAYS", 7, minimum=1),
+        api_timeout=_int(env, "BOT_API_TIMEOUT", 20, minimum=1),
     )
 
 

@@ -1,6 +1,6 @@
 """No update is lost: received updates are stored before they are acknowledged to the Bot API.
 
-`DurableBot.get_updates` writes every update it fetches to the inbox before returning it; the
+`DurableBot` writes every update getUpdates fetches to the inbox before returning it; the
 Updater acknowledges an update only with its *next* getUpdates call, so an update is always
 in the database first. `DurableApplication.process_update` skips updates already processed and
 marks each processed one, and `requeue_pending` feeds what a killed process left unprocessed
@@ -15,25 +15,28 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, BaseUpdateProcessor, ExtBot
+from telegram.ext import Application, BaseUpdateProcessor
 
+from handlers.retry import RetryingBot
 from storage.inbox import inbox_state, mark_processed, pending_updates, store_received
 
 log = logging.getLogger(__name__)
 
 
-class DurableBot(ExtBot):
+class DurableBot(RetryingBot):  # its Bot API calls are retried: handlers/retry.py
     """An ExtBot whose fetched updates are stored in the inbox before anything else."""
 
     def __init__(self, *args, db: Any = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._inbox_db = db  # a leading underscore: PTB freezes public attributes
 
-    async def get_updates(self, *args, **kwargs) -> tuple[Update, ...]:
-        updates = await super().get_updates(*args, **kwargs)
-        if updates and self._inbox_db is not None:
-            store_received(self._inbox_db, [(u.update_id, u.to_dict()) for u in updates])
-        return updates
+    async def _do_post(self, endpoint: str, data: dict, *args, **kwargs) -> Any:
+        result = await super()._do_post(endpoint, data, *args, **kwargs)
+        if endpoint == "getUpdates" and result and self._inbox_db is not None:
+            # The JSON exactly as the Bot API sent it, stored before get_updates returns;
+            # cheaper and more faithful than Update.to_dict() after parsing.
+            store_received(self._inbox_db, [(raw["update_id"], raw) for raw in result])
+        return result
 
 
 class DurableApplication(Application):
@@ -44,10 +47,11 @@ class DurableApplication(Application):
         if not isinstance(update, Update) or db is None:
             await super().process_update(update)
             return
-        if inbox_state(db, update.update_id) in ("done", "failed"):
+        state = inbox_state(db, update.update_id)
+        if state in ("done", "failed"):
             log.debug("update %s already processed; skipped", update.update_id)
             return
-        if inbox_state(db, update.update_id) is None:  # webhook or console: store it first
+        if state is None:  # webhook or console: store it first
             store_received(db, [(update.update_id, update.to_dict())])
         await super().process_update(update)
         mark_processed(db, update.update_id)

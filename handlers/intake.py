@@ -6,6 +6,8 @@ import json
 import logging
 import re
 import unicodedata
+import weakref
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -19,7 +21,13 @@ from parsing.status import ParsedMessage, ProjectRef, parse_message
 from reports.standing import Thresholds
 from reports.states import items_from_rows
 from storage.people import group_unit
-from storage.projects import get_project, get_project_by_id, list_projects, project_states
+from storage.projects import (
+    get_project,
+    get_project_by_id,
+    ledger_version,
+    list_projects,
+    project_states,
+)
 from storage.updates import (
     NewUpdate,
     attach_files,
@@ -51,9 +59,39 @@ def clean_text(text: str | None) -> str:
     return text.strip()[:MAX_TEXT]
 
 
-def project_refs(projects: list[dict]) -> list[ProjectRef]:
-    return [ProjectRef(code=p["code"], name=p["name"], unit=p["unit_name"],
-                       aliases=tuple(_aliases(p)), active=bool(p["active"])) for p in projects]
+def project_refs(projects: list[dict]) -> tuple[ProjectRef, ...]:
+    return tuple(ProjectRef(code=p["code"], name=p["name"], unit=p["unit_name"],
+                            aliases=tuple(_aliases(p)), active=bool(p["active"]))
+                 for p in projects)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The projects status messages are matched against, as of one ledger version.
+
+    Callers share these rows: read them, never change them.
+    """
+
+    version: int
+    projects: list[dict]
+    by_code: dict[str, dict]
+    by_id: dict[int, dict]
+    refs: tuple[ProjectRef, ...]
+
+
+_LEDGERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # database -> Ledger
+
+
+def current_ledger(db) -> Ledger:
+    """The ledger, read again only when a project or unit changed (in any process) since."""
+    version = ledger_version(db)
+    ledger = _LEDGERS.get(db)
+    if ledger is None or ledger.version != version:
+        projects = list_projects(db)
+        ledger = Ledger(version, projects, {p["code"]: p for p in projects},
+                        {p["id"]: p for p in projects}, project_refs(projects))
+        _LEDGERS[db] = ledger
+    return ledger
 
 
 def _aliases(project: dict) -> list[str]:
@@ -91,6 +129,9 @@ def confirmation(context: ContextTypes.DEFAULT_TYPE, stored: list[tuple[NewUpdat
     now = datetime.now(config.timezone)
     thresholds = Thresholds(config.stale_days, config.lag_points)
     blocks = [t("in_corrected_head" if corrected else "in_recorded_head", lang)]
+    rows = project_states(app_db(context), project_ids=[project["id"] for _, project, _ in stored])
+    standings = {row["id"]: item[1].standing
+                 for row, item in zip(rows, items_from_rows(rows, now, thresholds), strict=True)}
     for update, project, previous in stored:
         lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]
         if update.progress is not None:
@@ -114,10 +155,9 @@ def confirmation(context: ContextTypes.DEFAULT_TYPE, stored: list[tuple[NewUpdat
             lines.append(t("in_files", lang, count=len(update.file_ids)))
         if update.progress is None and not update.stage and update.invested is None:
             lines.append(t("in_nothing_parsed", lang))
-        rows = project_states(app_db(context), code=project["code"])
-        if rows:
-            standing = items_from_rows(rows, now, thresholds)[0][1].standing
-            lines.append(t("in_standing", lang, standing=t(f"in_standing_{standing}", lang)))
+        if project["id"] in standings:
+            lines.append(t("in_standing", lang,
+                           standing=t(f"in_standing_{standings[project['id']]}", lang)))
         blocks.append("\n".join(lines))
     text = "\n\n".join(blocks)
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
@@ -152,7 +192,7 @@ def refusal_for(parsed: ParsedMessage, projects: dict[str, dict], caller: Caller
             return t("in_out_of_range", lang, value=esc(out_of_range_value(report.text)))
         if report.project and not caller.can_see_unit(projects[report.project]["unit_id"]):
             project = projects[report.project]
-            return t("in_other_unit", lang, code=esc(project["code"]), unit=esc(project["unit_name"]))
+            return t("in_other_unit", lang, code=esc(project["code"]))
     return None
 
 
@@ -170,9 +210,9 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
         stored = updates_of_message(db, message.chat_id, message.message_id)
         if stored and stored[0]["reply_message_id"]:
             return  # processed and answered before a restart: nothing to do
-    all_projects = list_projects(db)
-    by_code = {p["code"]: p for p in all_projects}
-    parsed = parse_message(text, project_refs(all_projects), scope_unit(update, context, caller))
+    ledger = current_ledger(db)
+    by_code = ledger.by_code
+    parsed = parse_message(text, ledger.refs, scope_unit(update, context, caller))
     if parsed.lang:
         lang = parsed.lang
     refusal = refusal_for(parsed, by_code, caller, lang, text)
@@ -209,7 +249,7 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
                  lang: str, *, edit: bool = False) -> None:
     """Store the updates (idempotently) and send the confirmation."""
     db = app_db(context)
-    projects = [get_project_by_id(db, u.project_id) for u in updates]
+    projects = [current_ledger(db).by_id[u.project_id] for u in updates]
     previous = [latest_progress(db, u.project_id) for u in updates]
     if edit:
         existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
@@ -234,7 +274,8 @@ async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
     """Keep the text and ask, with buttons, which of the unit's projects it is about."""
     db, message = app_db(context), update.effective_message
     unit = scope_unit(update, context, caller)
-    candidates = [p for p in list_projects(db) if p["unit_name"] == unit and p["active"]] if unit else []
+    candidates = ([p for p in current_ledger(db).projects if p["unit_name"] == unit and p["active"]]
+                  if unit else [])
     if unit and not candidates:
         await message.reply_text(t("in_no_projects", lang, unit=esc(unit)))
         return
@@ -349,15 +390,18 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except (ValueError, TypeError):
         pending = project = None
     lang = pending["lang"] if pending else (caller.lang if caller else "zh")
-    if not pending or not project or caller is None:
+    if caller is None:
         await query.answer()
+        return
+    if not pending or not project:  # forged, or its question is gone: say so, store nothing
+        await query.answer(t("lead_cb_expired", caller.lang), show_alert=True)
         return
     if pending["user_id"] != caller.user_id:
         await query.answer(t("in_pick_not_yours", caller.lang), show_alert=True)
         return
     if not caller.can_see_unit(project["unit_id"]):
-        await query.answer(t("in_other_unit", lang, code=project["code"], unit=project["unit_name"]),
-                           show_alert=True)
+        # The id may be forged: name neither the project nor its unit.
+        await query.answer(t("in_pick_other_unit", lang), show_alert=True)
         return
     if not resolve_pending(db, pending["id"]):
         await query.answer(t("in_pick_done", lang))

@@ -36,6 +36,8 @@ def describe_ledger_problem(reason: str, lang: str) -> str:
         return t("ledger_duplicate_code", lang, value=esc(code), other=other)
     if kind in ("bad_date", "bad_number"):
         return t(f"ledger_{kind}", lang, column=esc(column), value=esc(value))
+    if kind == "too_long":
+        return t("ledger_too_long", lang, column=esc(column), limit=value)
     if kind in ("bad_code", "bad_stage", "too_many_rows"):
         return t(f"ledger_{kind}", lang, value=esc(detail))
     return t(f"ledger_{kind}", lang)

@@ -134,8 +134,12 @@ def refused_other_unit(caller: Caller) -> Refusal:
     return Refusal(t("refused_other_unit", caller.lang, unit=esc(caller.unit_name or "—")))
 
 
-def unknown_unit(db: Database, name: str, lang: str) -> Refusal:
-    names = [u["name"] for u in list_units(db)]
+def unknown_unit(db: Database, name: str, lang: str, caller: Caller | None = None) -> Refusal:
+    """`name` is no unit: the answer lists the units, but to a member only their own."""
+    if caller is None or caller.is_leader:
+        names = [u["name"] for u in list_units(db)]
+    else:
+        names = [caller.unit_name] if caller.unit_name else []
     shown = "、".join(names[:UNITS_SHOWN]) + ("…" if len(names) > UNITS_SHOWN else "")
     return Refusal(t("lead_unknown_unit", lang, unit=esc(name[:100]), units=esc(shown or "—")))
 
@@ -151,7 +155,7 @@ def unit_for(db: Database, caller: Caller, name: str) -> dict:
     """The unit called `name`, if the caller may see it."""
     unit = find_unit(db, name)
     if unit is None:
-        raise unknown_unit(db, name, caller.lang)
+        raise unknown_unit(db, name, caller.lang, caller)
     if not caller.can_see_unit(unit["id"]):
         raise refused_other_unit(caller)
     return unit

@@ -41,9 +41,9 @@ TEXTS = {
         "zh": "⛔ 进度必须在 0–100% 之间（您写的是“{value}”）。本条未记录，请更正后重新发送。",
         "en": "⛔ Progress must be between 0 and 100% (you wrote “{value}”). Nothing was recorded; please correct it and send again.",
     },
-    "in_other_unit": {
-        "zh": "⛔ {code} 属于{unit}，不是您的单位，本条未记录。",
-        "en": "⛔ {code} belongs to {unit}, not your unit; nothing was recorded.",
+    "in_other_unit": {  # names no unit: whose it is is not the sender's to know
+        "zh": "⛔ {code} 不是您单位的项目，本条未记录。",
+        "en": "⛔ {code} is not a project of your unit; nothing was recorded.",
     },
     "in_unknown_code": {
         "zh": "⛔ 没有编号为 {code} 的项目，本条未记录。发送 /status 查看项目列表。",
@@ -70,6 +70,10 @@ TEXTS = {
         "en": "📎 Photo attached to the latest update of {code}.",
     },
     "in_pick_done": {"zh": "该条进展已记录。", "en": "That update has already been recorded."},
+    "in_pick_other_unit": {
+        "zh": "⛔ 该项目不是您单位的项目，本条未记录。",
+        "en": "⛔ That project is not one of your unit's; nothing was recorded.",
+    },
     "in_pick_not_yours": {
         "zh": "⛔ 这不是您的消息，不能替他人选择。",
         "en": "⛔ That is not your message; you cannot choose for someone else.",

@@ -281,6 +281,7 @@ class BotAPIServer:
         self._fail_next: dict[str, list[_Fault]] = {}
         self._fail_rate: dict | None = None
         self._rng = random.Random(0)
+        self._failing_chats: dict[int, int] = {}  # chat id -> the status every call gets
 
         self._methods: dict[str, tuple[str, Callable[[dict, dict], object]]] = {}
         for attr in dir(self):
@@ -1063,6 +1064,16 @@ class BotAPIServer:
         with self._lock:
             self._fail_next.clear()
             self._fail_rate = None
+            self._failing_chats.clear()
+
+    def fail_chat(self, chat_id: int, status: int = 500) -> None:
+        """Answer every call about this chat with ``status`` (no effect) until ``clear_faults``."""
+        with self._lock:
+            self._failing_chats[chat_id] = status
+
+    def _chat_fault(self, params: dict) -> _Fault | None:
+        status = self._failing_chats.get(params.get("chat_id"))  # type: ignore[arg-type]
+        return None if status is None else _Fault(status, 1, None, 0.0, False)
 
     def block_chat(self, chat_id: int) -> None:
         """Sends to this chat get 403 (blocked by the user / kicked from the group)."""
@@ -1258,7 +1269,7 @@ class BotAPIServer:
                     raise decode_error
                 if found is None:
                     raise ApiError(404, "Not Found")
-                fault = self._pick_fault(method)
+                fault = self._chat_fault(params) or self._pick_fault(method)
                 if fault is not None:
                     entry: dict = {"method": method, "at": time.monotonic()}
                     if fault.status is not None:

@@ -112,7 +112,8 @@ _NONE_BEFORE = re.compile(
     r"|暂无|没有|无|未发现|暂未发现|没|并无|不存在|不)\s*$"
 )
 _FIELD_LABEL = re.compile(
-    r"^[ \t]*(?:\d{1,2}[.、)]|\(?[一二三四五六七八九十]{1,2}[、.)]|[-*•·]+)?[ \t]*"
+    # possessive: a long run of blanks is not re-split between the two [ \t]* (quadratic)
+    r"^[ \t]*+(?:\d{1,2}[.、)]|\(?[一二三四五六七八九十]{1,2}[、.)]|[-*•·]+)?[ \t]*"
     r"(?:总体进度|形象进度|工程进度|整体进度|项目进度|进度|進度|进展情况|进展|项目进展|"
     r"投资完成(?:情况)?|完成投资|累计完成投资|累计投资|投资|阶段|项目阶段|状态|"
     r"progress|status|stage|investment|invested)\s*[:]",
@@ -151,8 +152,13 @@ class Sections:
         return i < 0 or not (starts[i] <= pos < ends[i])
 
 
+_MAX_BULLET = 40
+
+
 def _is_clause_start(folded: str, pos: int) -> bool:
-    before = folded[clause_start(folded, pos) : pos]
+    before = folded[clause_start(folded, pos) : pos].strip()
+    if len(before) > _MAX_BULLET:
+        return False  # no bullet is that long; and a regex over a 4,000-char clause per marker is slow
     before = re.sub(r"\d{1,2}[.、)]|\(?[一二三四五六七八九十]{1,2}[、.)]|[-*•·#>【\[(]", "", before)
     return not before.strip()
 
@@ -324,13 +330,30 @@ class _Candidate:
     score: int
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_letters_cache: tuple[str, list[tuple[int, int]], list[int]] = ("", [], [])
+
+
+def _letters_outside(folded: str, mentions: list[tuple[int, int]]) -> list[int]:
+    """Where letters are in `folded`, the project mentions left out (the last text's, cached)."""
+    global _letters_cache
+    cached = _letters_cache
+    if (cached[0] is folded or cached[0] == folded) and (
+        cached[1] is mentions or cached[1] == mentions
+    ):
+        return cached[2]
+    blanked = _blank(folded, 0, len(folded), mentions)
+    letters = [m.start() for m in _LETTER.finditer(blanked)]
+    _letters_cache = (folded, mentions, letters)
+    return letters
+
+
 def _bare_subject(folded: str, lo: int, start: int, mentions: list[tuple[int, int]]) -> bool:
     """Nothing but the project's name (and punctuation) between the clause start and `start`."""
-    text = list(folded[lo:start])
-    for a, b in mentions:
-        for i in range(max(a, lo), min(b, start)):
-            text[i - lo] = " "
-    return not re.search(r"[^\W\d_]", "".join(text))
+    # one scan of the text, not one per figure (quadratic on a 4,000-character clause)
+    letters = _letters_outside(folded, mentions)
+    i = bisect_left(letters, lo)
+    return not (i < len(letters) and letters[i] < start)
 
 
 def _score(folded: str, start: int, end: int, floor: int, mentions: list[tuple[int, int]]) -> int:
@@ -408,7 +431,9 @@ def find_progress(
     spans.sort()
     previous_end = 0
     for start, end, value in spans:
-        if usable(start) and not any(c.start < end and start < c.end for c in candidates):
+        # spans come sorted and candidates never overlap, so only the last one can overlap
+        # this span (checking them all was quadratic on "1%1%1%…")
+        if usable(start) and not (candidates and start < candidates[-1].end):
             score = _score(folded, start, end, previous_end, skip)
             if score:
                 candidates.append(_Candidate(start, end, value, score))
@@ -486,6 +511,7 @@ _SIDE_DEAL = re.compile(
 _OTHER_PHASE = re.compile(
     r"[二三四]期|(?<![a-z])phase\s*(?:ii|iii|iv|2|3|4|two|three|four)(?![a-z0-9])"
 )
+_PHASE_HINT = re.compile(r"[二三四]期|phase")  # where an _OTHER_PHASE match can begin
 
 
 def _blank(folded: str, lo: int, hi: int, mentions: list[tuple[int, int]]) -> str:
@@ -507,6 +533,7 @@ _WEAK_PREFIX = re.compile(
 
 def find_stage(folded: str, sections: Sections, mentions: list[tuple[int, int]]) -> str | None:
     best = -1
+    phase_hits: list[int] | None = None
     for m in _STAGE_RE.finditer(folded):
         start, end = m.start(), m.end()
         kind = m.lastgroup or ""
@@ -518,7 +545,14 @@ def find_stage(folded: str, sections: Sections, mentions: list[tuple[int, int]])
             continue
         if _STAGE_NEG_AFTER.match(folded, end):
             continue
-        if _OTHER_PHASE.search(_blank(folded, floor, start, mentions)):
+        if phase_hits is None:  # where another phase could be named: one scan per text
+            phase_hits = [hint.start() for hint in _PHASE_HINT.finditer(folded)]
+        i = bisect_left(phase_hits, floor)
+        if (
+            i < len(phase_hits)
+            and phase_hits[i] < start
+            and _OTHER_PHASE.search(_blank(folded, floor, start, mentions))
+        ):
             continue  # "滨江产业园 一期进度70%，二期在谈": the stage of another phase
         if kind == "negotiating" and _SIDE_DEAL.search(folded, max(floor, start - 16), start):
             continue  # "tenant negotiations", "与供应商洽谈": a side deal, not the project's

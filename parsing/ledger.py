@@ -46,6 +46,10 @@ HEADERS = {
 }
 REQUIRED = ("code", "name", "unit")
 MAX_ROWS = 50_000
+# longest text a cell may hold (aliases: each alias); longer is a bad row, never cut silently
+MAX_LENGTH = {"name": 200, "unit": 100, "leader": 100, "aliases": 200}
+# our CSV export writes '=x for a text =x so no spreadsheet runs it; reading it back undoes that
+_QUOTED_FORMULA = re.compile(r"'(?=[=+\-@\t\r])")
 
 
 class LedgerError(ValueError):
@@ -101,14 +105,19 @@ def _cell(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    return text[1:] if _QUOTED_FORMULA.match(text) else text
+
+
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
 
 def _date(text: str) -> str:
-    text = text.strip().replace("/", "-").replace(".", "-")
-    return date.fromisoformat(
-        text[:10] if re.fullmatch(r"\d{4}-\d{2}-\d{2}( .*)?", text) else text
-    ).isoformat()
+    """YYYY-MM-DD (also with / or . and a time of day after it); nothing else, no junk after it."""
+    found = _DATE.fullmatch(text.strip().replace("/", "-").replace(".", "-", 2))
+    if not found:  # date.fromisoformat would also take "20260101" and week dates "2026-W01-1"
+        raise ValueError(text)
+    return date.fromisoformat(found.group(1)).isoformat()
 
 
 def _number(text: str) -> float:
@@ -138,10 +147,12 @@ def _rows_from_xlsx(data: bytes) -> list[list[object]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise LedgerError("not_xlsx") from exc
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
+    try:  # read-only sheets are parsed lazily: a broken sheet fails only here
+        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    except Exception as exc:
+        raise LedgerError("not_xlsx") from exc
+    finally:
+        workbook.close()
 
 
 def read_ledger(data: bytes, filename: str) -> tuple[list[LedgerRow], list[RowError]]:
@@ -178,8 +189,8 @@ def read_ledger(data: bytes, filename: str) -> tuple[list[LedgerRow], list[RowEr
         row = LedgerRow(
             line=line,
             code=code.upper(),
-            name=values.get("name", "")[:200],
-            unit=values.get("unit", "")[:100],
+            name=values.get("name", ""),
+            unit=values.get("unit", ""),
             leader=values.get("leader") or None,
         )
         stage = values.get("stage", "")
@@ -203,6 +214,10 @@ def read_ledger(data: bytes, filename: str) -> tuple[list[LedgerRow], list[RowEr
                     problems.append(f"bad_number:{key}={values[key][:40]}")
         if values.get("aliases"):
             row.aliases = [a.strip() for a in re.split(r"[;；、]", values["aliases"]) if a.strip()]
+        for key, limit in MAX_LENGTH.items():
+            texts = row.aliases if key == "aliases" else [values.get(key, "")]
+            if any(len(text) > limit for text in texts):
+                problems.append(f"too_long:{key}={limit}")
         if problems:
             errors.extend(RowError(line, problem) for problem in problems)
         else:

@@ -9,8 +9,10 @@ before the send) and records the outcome after it. Telegram's answers:
     ChatMigrated                 the group became a supergroup: send to the new chat id (once)
     Forbidden (403)              blocked: the bot was blocked or removed; never retried
     BadRequest (400)             failed; not retried (the message itself is wrong)
-    NetworkError, TimedOut, 5xx  back to pending, exponential backoff, at most max_attempts
+    NetworkError, 5xx            back to pending, exponential backoff, at most max_attempts
                                  attempts, then failed
+    read timeout, cut off        unknown outcome (handlers.retry.outcome_of): the message may
+                                 have arrived, so it is recorded as sent and not resent
     any other Exception          failed; not retried
 
 BaseException (a kill, Ctrl-C, task cancellation) is not caught: the message in flight stays
@@ -32,6 +34,7 @@ from sqlite_utils import Database
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
+from handlers.retry import Outcome, outcome_of, retries_disabled
 from storage import rounds
 
 log = logging.getLogger(__name__)
@@ -151,11 +154,19 @@ async def _send_waiting(send: Send, chat: _Migrated, payload: dict, where: str) 
     """One message: 429 answers are waited out (not an attempt), a migration followed once."""
     while True:
         try:
-            return await send(chat.chat_id, payload)
+            with retries_disabled():  # retried here, attempts counted in the database
+                return await send(chat.chat_id, payload)
         except RetryAfter as exc:
             wait = retry_after_seconds(exc)
             log.warning("%s: chat %s: flood limit, retrying in %.0f s", where, chat.chat_id, wait)
             await asyncio.sleep(wait)
+        except NetworkError as exc:
+            if outcome_of(exc) is not Outcome.UNKNOWN:
+                raise
+            # Usually Telegram sent it and only its answer was late: resending would repeat it.
+            log.warning("%s: chat %s: %s (%s: %s); recorded as sent, not resent", where,
+                        chat.chat_id, Outcome.UNKNOWN.value, type(exc).__name__, exc)
+            return None
         except ChatMigrated as exc:
             if chat.migrated:
                 raise

@@ -13,10 +13,11 @@ from storage.db import now_iso
 def store_received(db: Database, updates: Iterable[tuple[int, dict]]) -> None:
     """Record received updates (update_id, payload); one already stored is left as it is."""
     now = now_iso()
-    rows = [{"update_id": uid, "received_at": now, "state": "pending",
-             "payload": json.dumps(payload, ensure_ascii=False)} for uid, payload in updates]
-    if rows:
-        db["inbox"].insert_all(rows, ignore=True)
+    rows = [(uid, now, json.dumps(payload, ensure_ascii=False)) for uid, payload in updates]
+    # Plain SQL: this runs for every update, and sqlite-utils' insert_all reads the schema first.
+    with db.atomic():
+        db.conn.executemany("insert or ignore into inbox (update_id, received_at, state, payload) "
+                            "values (?, ?, 'pending', ?)", rows)
 
 
 def inbox_state(db: Database, update_id: int) -> str | None:

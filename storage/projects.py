@@ -50,6 +50,11 @@ def get_project_by_id(db: Database, project_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
+def ledger_version(db: Database) -> int:
+    """A number that changes whenever any project or unit does (kept by triggers, m006)."""
+    return db.execute("select version from ledger_version").fetchone()[0]
+
+
 def list_projects(db: Database, unit_id: int | None = None) -> list[dict]:
     """Projects with their unit name, optionally of one unit, in code order."""
     where, params = ("where p.unit_id = ?", [unit_id]) if unit_id is not None else ("", [])
@@ -106,7 +111,10 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
         order by u.name, p.code
     """
     milestones: dict[int, list[dict]] = {}
-    for m in db.query("select project_id, due, progress from milestones order by due"):
+    scope = (f" where project_id in (select p.id from projects p where {' and '.join(where)})"
+             if where else "")  # one project's confirmation must not read every milestone
+    for m in db.query(f"select project_id, due, progress from milestones{scope} order by due",
+                      params):
         milestones.setdefault(m["project_id"], []).append({"due": m["due"], "progress": m["progress"]})
     for row in db.query(sql, params):
         row["milestones"] = milestones.get(row["id"], [])

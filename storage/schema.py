@@ -299,3 +299,16 @@ def m005_project_changes(db: Database) -> None:
     for event in ("update", "delete"):  # a renamed or removed unit: reload everything
         db.execute(f"create trigger if not exists units_{event}_changes after {event} on units "
                    "begin insert into project_changes (project_id) values (null); end")
+
+
+@migrations()
+def m006_ledger_version(db: Database) -> None:
+    # A counter that moves whenever a project or unit row changes (in any process): the bot
+    # keeps the ledger it matches status messages against in memory while the counter stands.
+    db.execute("create table if not exists ledger_version "
+               "(id integer primary key check (id = 1), version integer not null)")
+    db.execute("insert or ignore into ledger_version (id, version) values (1, 0)")
+    for table in ("projects", "units"):
+        for event in ("insert", "update", "delete"):
+            db.execute(f"create trigger if not exists {table}_{event}_ledger after {event} "
+                       f"on {table} begin update ledger_version set version = version + 1; end")

@@ -56,9 +56,19 @@ def latest_progress(db: Database, project_id: int) -> float | None:
     return rows[0]["progress"] if rows else None
 
 
+def _insert(db: Database, table: str, row: dict) -> int:
+    """Insert one row with plain SQL; the id it got.
+
+    Intake's hot path: sqlite-utils' `Table.insert` re-reads the schema on every call.
+    """
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    return db.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values())).lastrowid
+
+
 def _open_problems(db: Database, update: NewUpdate, update_id: int, now: str) -> int:
     for text in update.problems:
-        db["problems"].insert({
+        _insert(db, "problems", {
             "project_id": update.project_id, "text": text, "status": "open",
             "opened_by": update.author_id, "raised_unit_id": update.unit_id,
             "acting_unit_id": update.unit_id, "update_id": update_id, "created_at": now,
@@ -80,7 +90,7 @@ def store_updates(db: Database, updates: list[NewUpdate]) -> tuple[list[int], bo
             return [row["id"] for row in existing], False
         now, ids = now_iso(), []
         for update in updates:
-            update_id = db["updates"].insert(update.row()).last_pk
+            update_id = _insert(db, "updates", update.row())
             _open_problems(db, update, update_id, now)
             ids.append(update_id)
     return ids, True
@@ -100,7 +110,7 @@ def correct_updates(db: Database, updates: list[NewUpdate]) -> list[int]:
             row = update.row()
             old = existing.pop(update.part, None)
             if old is None:
-                update_id = db["updates"].insert(row).last_pk
+                update_id = _insert(db, "updates", row)
             else:
                 update_id = old["id"]
                 row.update(created_at=old["created_at"], edited_at=now,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -95,9 +97,10 @@ class RunningBot:
                 return
 
 
-@pytest.fixture
-async def running_bot(tmp_path, api):
-    """Start the real bot (bot.build_application) against `api`; yields a RunningBot."""
+@asynccontextmanager
+async def started_bot(tmp_path: Path, api) -> AsyncIterator[RunningBot]:
+    """The real bot (bot.build_application) polling `api`, on `tmp_path`/bot.db; for fixtures
+    of any scope."""
     from bot import build_application
 
     config = make_config(tmp_path, api)
@@ -113,6 +116,13 @@ async def running_bot(tmp_path, api):
             await application.updater.stop()
             await application.stop()
     db.close()
+
+
+@pytest.fixture
+async def running_bot(tmp_path, api):
+    """Start the real bot (bot.build_application) against `api`; yields a RunningBot."""
+    async with started_bot(tmp_path, api) as bot:
+        yield bot
 
 
 def seed_ledger(db, filename: str = "ledger_zh.csv") -> None:

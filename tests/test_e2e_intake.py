@@ -94,7 +94,7 @@ async def test_several_projects_in_one_message(bot):
 
 async def test_member_writing_about_another_unit_is_refused(bot):
     [reply] = await bot.send(TZ, "QB-001 进度90%")
-    assert reply["text"].startswith("⛔ QB-001 属于科创城管委会")
+    assert reply["text"].startswith("⛔ QB-001 不是您单位的项目")
     assert stored(bot.db) == []
 
 
@@ -187,3 +187,22 @@ async def test_markup_and_huge_text_are_echoed_safely(bot):
     [big] = await bot.send(TZ, huge[:4000])
     assert "进度 80%" in big["text"] and len(big["text"]) <= 4096
     assert [r["progress"] for r in stored(bot.db)] == [71, 80]
+
+
+async def test_ledger_changed_by_another_process_is_used_at_once(bot, tmp_path):
+    """The bot keeps the ledger in memory; an import by `bot.py import` (another connection)
+    while it runs must still count for the very next message."""
+    from handlers.ledger import import_bytes
+    from storage import open_db
+
+    [before] = await bot.send(TZ, "新能源基地 进度30%")  # no such alias yet: QB-003 by unit
+    assert "<b>QB-003</b>" in before["text"]
+    other = open_db(tmp_path / "bot.db")  # the bot's file, as a second process would open it
+    header = "编号,项目名称,责任单位,别名\n"
+    reply = import_bytes(other, (header + "QB-009,滨江新能源基地,区投资促进服务中心,江边基地\n")
+                         .encode(), "more.csv", None, "zh")
+    other.close()
+    assert reply.startswith("✅"), reply
+    [after] = await bot.send(TZ, "江边基地 进度12%")
+    assert "<b>QB-009</b>" in after["text"] and "进度 12%" in after["text"]
+    assert [row["code"] for row in stored(bot.db, author_id=TZ)] == ["QB-003", "QB-009"]
