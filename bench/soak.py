@@ -12,7 +12,8 @@ update. BOT_REMINDER_SCHEDULE and BOT_DIGEST_SCHEDULE are set to moments in the 
 BOT_TIMEZONE), so the weekly reminder (to every member of a unit with lagging projects) and
 the leader digest (summary, chart, escalations) are sent while people are talking.
 
-    python bench/soak.py [--minutes 5 | --seconds 60] [--users 50] [--seed 1] [--keep DIR]
+    python bench/soak.py [--minutes 5 | --seconds 60] [--users 50] [--seed 1]
+                         [--think 0.5 3] [--keep DIR]
 
 Prints a table: exchanges, answers, confirmation and /status latency (from queuing the
 message to the bot's answer as recorded by the server: median, 99th percentile), errors
@@ -36,7 +37,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -231,11 +231,12 @@ def plain_prefix(template: str) -> str:
     return re.sub(r"<[^>]+>", "", template).split("{", 1)[0]
 
 
-# What only the rounds send: a reminder's title, the digest's title, chart and escalations.
-ROUND_PREFIXES = tuple(
-    plain_prefix(ROUND_TEXTS[key][lang])
-    for key in ("rem_reminder_title", "rem_digest_title", "rem_esc_title", "rem_chart_caption")
-    for lang in ("zh", "en"))
+# How the rounds' messages begin (nothing else the bot says begins so): the reminder's title;
+# the digest's title, chart caption and escalations.
+ROUND_PREFIXES = {
+    kind: tuple(plain_prefix(ROUND_TEXTS[key][lang]) for key in keys for lang in ("zh", "en"))
+    for kind, keys in (("reminder", ["rem_reminder_title"]),
+                       ("digest", ["rem_digest_title", "rem_chart_caption", "rem_esc_title"]))}
 ERROR_REPLIES = {t("error_generic", lang) for lang in ("zh", "en")}
 RECORDED = tuple(t("in_recorded_head", lang) for lang in ("zh", "en"))
 
@@ -244,8 +245,11 @@ def readable(record: dict) -> str:
     return record.get("plain_text") or record.get("body") or ""
 
 
-def is_round_message(record: dict) -> bool:
-    return readable(record).startswith(ROUND_PREFIXES)
+def round_kind(record: dict) -> str | None:
+    """reminder or digest, when the message is part of a round."""
+    text = readable(record)
+    return next((kind for kind, prefixes in ROUND_PREFIXES.items()
+                 if text.startswith(prefixes)), None)
 
 
 def replied_to(record: dict) -> int | None:
@@ -290,7 +294,7 @@ class Mailboxes:
             self.loop.call_soon_threadsafe(self._route, record)
 
     def _route(self, record: dict) -> None:
-        if is_round_message(record):
+        if round_kind(record):
             self.round_messages.append(record)
         elif record["chat_id"] in self.queues:
             self.queues[record["chat_id"]].put_nowait(record)
@@ -487,7 +491,11 @@ async def soak(workdir: Path, users: int, seconds: float, seed: int,
     bot.start()
     sampler = None
     try:
-        await talk.until_ready(people[0])
+        try:
+            await talk.until_ready(people[0])
+        except TimeoutError:
+            raise SystemExit("error: the bot did not answer within 120 s; the end of its log:\n"
+                             + "\n".join(bot.output().splitlines()[-20:])) from None
         await talk.warm_up(people, writer, rnd)
         await asyncio.sleep(2.0)  # let the last answers' work settle
         rss_start = proc_status_mb(bot.process.pid, "VmRSS")
@@ -555,7 +563,7 @@ def report(result: Result) -> bool:
         "late answers": len(result.late_answers),
         "error replies (⚠️)": outcomes["error reply"],
         "unexpected answers to updates": outcomes["unexpected answer"],
-        "4xx/5xx answers of the server (429 included)": len(result.rejected),
+        f"4xx/5xx answers of the server ({result.flood_429} of them 429)": len(result.rejected),
         "ERROR lines / tracebacks in the bot's log": len(result.log_problems),
         "round messages seen ≠ recorded as sent": abs(len(result.round_messages)
                                                       - delivered_messages),
@@ -566,11 +574,9 @@ def report(result: Result) -> bool:
         r = rounds_by_kind.get(kind)
         if r is None:
             return "not sent (no round opened)"
-        first = [m["at"] for m in result.round_messages
-                 if readable(m).startswith(ROUND_PREFIXES[:2] if kind == "reminder"
-                                           else ROUND_PREFIXES[2:])]
-        when = (f", at +{min(first) - result.soak_started:.0f}…"
-                f"+{max(first) - result.soak_started:.0f} s" if first else "")
+        seen = [m["at"] for m in result.round_messages if round_kind(m) == kind]
+        when = (f", at +{min(seen) - result.soak_started:.0f}…"
+                f"+{max(seen) - result.soak_started:.0f} s" if seen else "")
         return (f"{r['status']}: {r['sent']}/{r['total']} recipients, {r['messages']} messages"
                 f"{when}; {r['failed']} failed, {r['blocked']} blocked")
 
@@ -637,8 +643,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep the database and the bot's log here")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else 60 * (args.minutes or 5)
-    run: Callable[[Path], Result] = lambda workdir: asyncio.run(  # noqa: E731
-        soak(workdir, args.users, seconds, args.seed, tuple(args.think)))
+
+    def run(workdir: Path) -> Result:
+        return asyncio.run(soak(workdir, args.users, seconds, args.seed, tuple(args.think)))
+
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         result = run(args.keep)

@@ -50,7 +50,7 @@ _HARMLESS = frozenset({
 
 # Calls whose failure must not abort the handler that makes them: answering a button tap only
 # stops its spinner (Telegram drops an unanswered one by itself), a chat action is a hint.
-_BEST_EFFORT = frozenset()
+_BEST_EFFORT = frozenset({"answerCallbackQuery", "sendChatAction"})
 
 _retries_off: ContextVar[bool] = ContextVar("bot_api_retries_off", default=False)
 

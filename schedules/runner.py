@@ -17,6 +17,7 @@ sends of dead processes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 import time
@@ -246,7 +247,12 @@ class Runner:
         if kind == "reminder":
             return content.reminder_plan(self.db, config, now)
         data = content.digest_data(self.db, config, now, dry_run=dry_run)
-        return await asyncio.to_thread(content.digest_plan, data, render_chart=not dry_run)
+        # In /chart's one drawing thread: matplotlib keeps a copy of the (big) CJK font per
+        # thread, and asyncio.to_thread would draw each digest in any of the default pool's.
+        from handlers.status import CHART_THREAD
+
+        return await asyncio.get_running_loop().run_in_executor(
+            CHART_THREAD, functools.partial(content.digest_plan, data, render_chart=not dry_run))
 
     async def run_round(self, round_id: int) -> dict:
         """Plan the round if it is not yet, then send what is pending; its summary."""

@@ -33,12 +33,23 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
             db.enable_wal()
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA synchronous = NORMAL")
-        if migrate:
+        newer = unknown_migrations(db)
+        if migrate and not newer:
             migrations.apply(db)
     except (sqlite3.Error, OSError) as exc:
         raise StorageError(f"cannot open database {str(path)!r}: {exc}") from exc
+    if newer:  # its tables may mean what this version does not know: better not touch them
+        db.close()
+        raise StorageError(f"database {str(path)!r} was written by a newer version of the bot "
+                           f"({', '.join(newer)}); upgrade the bot, or restore a backup")
     return db
 
 
 def pending_migrations(db: Database) -> list[str]:
     return [m.name for m in migrations.pending(db)]
+
+
+def unknown_migrations(db: Database) -> list[str]:
+    """Migrations applied by a newer version of the bot than this one."""
+    known = {m.name for m in migrations._migrations}  # sqlite-utils offers no public list
+    return [m.name for m in migrations.applied(db) if m.name not in known]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from storage.db import unknown_migrations
 from storage.schema import migrations
 
 
@@ -64,8 +65,7 @@ def inspect_database(path: str | Path, *, timeout: float = 5.0) -> DatabaseHealt
             applied = [m.name for m in migrations.applied(db)]
             health.applied = len(applied)
             health.pending = [m.name for m in migrations.pending(db)]
-            known = {m.name for m in migrations._migrations}
-            health.unknown = [name for name in applied if name not in known]
+            health.unknown = unknown_migrations(db)
             health.journal_mode = conn.execute("pragma journal_mode").fetchone()[0]
         except sqlite3.DatabaseError as exc:  # a damaged page found while reading the schema
             health.integrity_problems = health.integrity_problems or [str(exc)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import random
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -34,7 +35,7 @@ NOW = datetime(2026, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 PROPERTY = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 FORMULAS = ["=cmd|'/c calc'!A0", '=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)",
-            "=1/0", "'=already quoted"]
+            "=1/0"]
 
 # Cell text as a person (or an attacker) types it: any script, RTL and zero-width marks, emoji
 # with ZWJ, combining marks; no control characters (a spreadsheet cannot hold them), no
@@ -44,7 +45,9 @@ cell_text = st.one_of(
     st.text(_chars, min_size=1, max_size=30),
     st.sampled_from(FORMULAS + ["科创城卫星互联网产业园", "\u202eevil", "👩\u200d🔧 site", "e\u0301",
                                 "<b>bold</b> & co", "'; DROP TABLE projects;--"]),
-).map(str.strip).filter(bool)
+).map(str.strip).filter(bool).filter(
+    # a leading ' before = + - @ is the export's formula guard, read back without it
+    lambda s: not re.match(r"'[=+\-@]", s))
 alias_text = cell_text.map(lambda s: re.sub(r"[;；、]", " ", s).strip()).filter(bool)
 codes = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,31}", fullmatch=True)
 # distinct even case-insensitively (the import matches unit names that way)
@@ -102,10 +105,6 @@ ledgers = st.lists(projects(), min_size=1, max_size=12, unique_by=lambda p: p.co
 # ---------------------------------------------------------------- writing files
 
 
-def stage_word(stage: str, draw) -> str:
-    return draw(st.sampled_from([w for w, s in STAGE_WORDS.items() if s == stage]))
-
-
 @st.composite
 def layouts(draw) -> dict:
     """How a file is written: column order, header language per column, BOM, format."""
@@ -122,10 +121,6 @@ def layouts(draw) -> dict:
             "stages": draw(st.randoms(use_true_random=False))}
 
 
-def number_cell(value: float | None) -> str:
-    return "" if value is None else repr(value)
-
-
 def cells(project: Project, layout: dict) -> dict[str, object]:
     stage = ""
     if project.stage:
@@ -136,8 +131,8 @@ def cells(project: Project, layout: dict) -> dict[str, object]:
         "leader": project.leader or "", "stage": stage,
         "planned_start": project.planned_start.isoformat() if project.planned_start else "",
         "planned_end": project.planned_end.isoformat() if project.planned_end else "",
-        "total_investment": number_cell(project.total_investment),
-        "annual_plan": number_cell(project.annual_plan),
+        "total_investment": "" if project.total_investment is None else project.total_investment,
+        "annual_plan": "" if project.annual_plan is None else project.annual_plan,
         "aliases": "、".join(project.aliases),
     }
 
@@ -151,6 +146,9 @@ def write_table(table: list[dict[str, object]], layout: dict) -> tuple[bytes, st
         sheet = book.active
         for line in [header, *body]:
             sheet.append([None if value == "" else value for value in line])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":
+                    cell.data_type = "s"  # typed text "=…", not a formula (see the xfail below)
         buffer = io.BytesIO()
         book.save(buffer)
         return buffer.getvalue(), "ledger.xlsx"
@@ -215,7 +213,7 @@ def test_a_good_ledger_is_imported_exactly(ledger: list[Project], layout: dict) 
 def test_import_then_export_round_trips(ledger: list[Project], fmt: str, lang: str) -> None:
     db = new_db()
     layout = {"order": list(HEADERS), "headers": {k: k for k in HEADERS}, "bom": False,
-              "format": "csv", "stages": __import__("random").Random(0)}
+              "format": "csv", "stages": random.Random(0)}
     data, filename = write_table([cells(p, layout) for p in ledger], layout)
     assert import_bytes(db, data, filename, None, "en").startswith("✅")
     before = stored(db)
@@ -399,8 +397,20 @@ def test_dates_as_spreadsheets_write_them_are_read(value: str) -> None:
 
 
 def test_a_formula_quoted_by_our_csv_export_reads_back_as_the_text() -> None:
-    data = "code,name,unit,leader\nA1,'=cmd|'/c calc'!A0,'+Unit,'@x\n".encode()
+    data = b"code,name,unit,leader\nA1,'=cmd|'/c calc'!A0,'+Unit,'@x\n"
     [row], errors = read_ledger(data, "l.csv")
     assert errors == [] and (row.name, row.unit, row.leader) == ("=cmd|'/c calc'!A0", "+Unit", "@x")
     [row], _ = read_ledger(b"code,name,unit\nA1,'quoted',u\n", "l.csv")
     assert row.name == "'quoted'", "only the quote our export adds before = + - @ is dropped"
+
+
+@pytest.mark.xfail(strict=True, reason="an .xlsx formula with no cached value reads as an empty "
+                   "cell (openpyxl data_only); in an optional column it is dropped unreported")
+def test_an_uncached_formula_in_an_optional_column_is_reported() -> None:
+    book = Workbook()
+    book.active.append(["code", "name", "unit", "leader"])
+    book.active.append(["A1", "n", "u", "=B2&C2"])  # openpyxl stores the formula, no value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    rows, errors = read_ledger(buffer.getvalue(), "l.xlsx")
+    assert errors or rows[0].leader

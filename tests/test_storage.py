@@ -6,9 +6,9 @@ import pytest
 
 from parsing.ledger import read_ledger
 from storage import open_db
-from storage.db import pending_migrations
+from storage.db import StorageError, pending_migrations
 from storage.people import create_invite, get_or_create_unit, get_person, redeem_invite
-from storage.projects import get_project, import_ledger, project_states
+from storage.projects import get_project, import_ledger, ledger_version, project_states
 from storage.schema import migrations
 
 
@@ -30,6 +30,35 @@ def test_older_database_upgrades_in_place(tmp_path, stop_before):
     upgraded = open_db(path)
     assert pending_migrations(upgraded) == []
     assert [u["name"] for u in upgraded["units"].rows] == ["Old Unit"]
+
+
+def test_database_of_a_newer_version_is_refused_untouched(tmp_path):
+    path = tmp_path / "newer.db"
+    open_db(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
+                 "values ('key_project_bot', 'm999_from_the_future', '2030-01-01')")
+    conn.commit()
+    before = conn.execute("select count(*) from _sqlite_migrations").fetchone()
+    conn.close()
+    with pytest.raises(StorageError, match="newer version of the bot .m999_from_the_future.; "
+                                           "upgrade the bot, or restore a backup"):
+        open_db(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("select count(*) from _sqlite_migrations").fetchone() == before
+    conn.close()
+
+
+def test_ledger_version_moves_with_any_project_or_unit_change(fresh_db):
+    versions = [ledger_version(fresh_db)]
+    rows, _ = read_ledger(b"code,name,unit\nA1,First,Unit A\n", "l.csv")
+    import_ledger(fresh_db, rows, actor_id=1)
+    versions.append(ledger_version(fresh_db))
+    fresh_db.execute("update units set name = 'Unit A2'")
+    versions.append(ledger_version(fresh_db))
+    fresh_db.execute("insert into settings (key, value, updated_at) values ('x', 'y', 'now')")
+    versions.append(ledger_version(fresh_db))  # not the ledger: unchanged
+    assert versions[0] < versions[1] < versions[2] == versions[3]
 
 
 def test_import_updates_by_code_and_keeps_history(fresh_db):
