@@ -19,7 +19,8 @@ that did arrive is a duplicate:
 At most `RETRY_ATTEMPTS` tries, `RETRY_BACKOFF` seconds doubling up to `RETRY_MAX_BACKOFF`
 between them. A call given up is logged (method, chat, attempts, error) and its error raised:
 that one handler fails, the bot carries on with every other chat. Only a button tap's answer
-and a chat action are given up quietly (`_BEST_EFFORT`): the tap's work must still be done. `schedules.delivery` sends
+and a chat action are given up quietly (`_BEST_EFFORT`, also on a 400 such as "query is too
+old"): the tap's work must still be done. `schedules.delivery` sends
 inside `retries_disabled()`: it retries durably itself, counting attempts in the database.
 """
 
@@ -119,6 +120,10 @@ class RetryingBot(ExtBot):
                 return await post(endpoint, data, **timeouts)
             except Exception as error:
                 outcome = outcome_of(error)
+                if outcome is Outcome.FINAL and endpoint in _BEST_EFFORT:
+                    # e.g. "query is too old": a tap replayed after a restart is still recorded
+                    log.info("%s: %s; carrying on", target, _describe(error))
+                    return True
                 if outcome is Outcome.FINAL:
                     raise
                 if not should_retry(endpoint, error):
