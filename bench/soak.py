@@ -554,9 +554,11 @@ def report(result: Result) -> bool:
     round_ok = {kind: (r := rounds_by_kind.get(kind)) is not None and r["status"] == "done"
                 and r["sent"] == r["total"] > 0 for kind in ("reminder", "digest")}
     delivered_messages = sum(r["messages"] for r in result.rounds)
-    round_window = [m["at"] for m in result.round_messages]
+    # From a second before a round's first message to its last, for each round.
+    windows = [(min(seen) - 1.0, max(seen)) for kind in ROUND_PREFIXES
+               if (seen := [m["at"] for m in result.round_messages if round_kind(m) == kind])]
     during_round = [e for e in by_kind.get("update", [])
-                    if round_window and min(round_window) - 1 <= e.queued_at <= max(round_window)]
+                    if any(start <= e.queued_at <= end for start, end in windows)]
     growth = 100 * (result.rss_end / result.rss_start - 1)
     errors = {
         "unanswered (no answer within 30 s)": outcomes["unanswered"],
@@ -580,11 +582,16 @@ def report(result: Result) -> bool:
         return (f"{r['status']}: {r['sent']}/{r['total']} recipients, {r['messages']} messages"
                 f"{when}; {r['failed']} failed, {r['blocked']} blocked")
 
+    def count(kind: str) -> int:
+        return len(by_kind.get(kind, []))
+
+    people = len({e.user_id for e in soak_exchanges})
     rows = [
-        ("duration of the soak", f"{result.duration:.0f} s, {len({e.user_id for e in soak_exchanges})} people"),
-        ("messages sent (soak)", f"{len(soak_exchanges)}: {len(by_kind.get('update', []))} updates, "
-         f"{len(by_kind.get('status', []))} /status, {len(by_kind.get('lagging', []))} /lagging, "
-         f"{len(by_kind.get('chart', []))} /chart"),
+        ("duration of the soak", f"{result.duration:.0f} s, {people} people"),
+        ("messages sent (soak)",
+         f"{len(soak_exchanges)} ({len(soak_exchanges) / result.duration:.1f} a second): "
+         f"{count('update')} updates, {count('status')} /status, {count('lagging')} /lagging, "
+         f"{count('chart')} /chart"),
         ("answers received (soak)", f"{sum(e.answered_at is not None for e in soak_exchanges)}"),
         ("confirmation latency", latency_cell(by_kind.get("update", []))),
         ("… while the rounds were sent", latency_cell(during_round)),

@@ -64,6 +64,9 @@ def register(application: Application) -> None:
         & (filters.TEXT | filters.CAPTION), intake.on_group_reply))
     application.add_handler(MessageHandler(
         private & ~filters.StatusUpdate.ALL, intake.on_other_private))
+    # A command none of the above took ("/nonsense", "/status@OtherBot"): never silence.
+    application.add_handler(MessageHandler(
+        filters.ChatType.PRIVATE & filters.COMMAND, people.unknown_command))
 
     application.add_error_handler(on_error)
 

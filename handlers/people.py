@@ -13,6 +13,7 @@ from handlers.access import (
     app_db,
     command,
     command_args,
+    identify,
     role_label,
     unit_suffix,
 )
@@ -68,6 +69,15 @@ def help_text(caller: Caller) -> str:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Show what this user may do, with examples."""
     await update.effective_message.reply_text(help_text(caller))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command no handler took, in a private chat ("/nonsense", "/status@OtherBot"): say so."""
+    message, caller = update.effective_message, identify(update, context)
+    if message is None or caller is None:
+        return
+    word = (message.text or "").split(maxsplit=1)[0][:64] if message.text else "/"
+    await message.reply_text(t("unknown_command", caller.lang, command=esc(word)))
 
 
 @command("whoami")

@@ -57,6 +57,10 @@ TEXTS = {
         "zh": "⛔ 转发的消息不作为进展记录。请用您自己的话报送进展。",
         "en": "⛔ Forwarded messages are not recorded as updates. Please write the update yourself.",
     },
+    "unknown_command": {
+        "zh": "🤔 没有 {command} 这个命令。发送 /help 查看您可以用的命令。",
+        "en": "🤔 There is no command {command}. Send /help to see the ones you can use.",
+    },
     "in_unsupported": {
         "zh": "🤔 我能识别文字消息，以及带说明文字的照片或文件。",
         "en": "🤔 I understand text messages, and photos or files with a caption.",

@@ -114,7 +114,8 @@ _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)
 
 def _date(text: str) -> str:
     """YYYY-MM-DD (also with / or . and a time of day after it); nothing else, no junk after it."""
-    found = _DATE.fullmatch(text.strip().replace("/", "-").replace(".", "-", 2))
+    text = text.strip()
+    found = _DATE.fullmatch(text[:10].replace("/", "-").replace(".", "-") + text[10:])
     if not found:  # date.fromisoformat would also take "20260101" and week dates "2026-W01-1"
         raise ValueError(text)
     return date.fromisoformat(found.group(1)).isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -147,3 +148,81 @@ def test_any_percentage_in_range_is_read(value: float) -> None:
 def test_any_percentage_above_100_is_refused(value: int) -> None:
     report = parse_message(f"QB-001 进度{value}%", LEDGER, None).reports[0]
     assert report.progress is None and report.progress_error == "out_of_range"
+
+
+# ---------------------------------------------------------------- hostile input
+
+# What a chat can carry besides words: NUL and other controls, bidi marks, zero-width joiners
+# in emoji, lone combining marks, private-use and non-characters, any script.
+HOSTILE = ["\x00", "\x01", "\x1b[31m", "\r", "\u202e", "\u200f", "\u2066", "\u200b", "\u200d",
+           "👩\u200d👩\u200d👧\u200d👦", "\u0301", "\u0301\u0302", "\ufeff", "\uffff", "\U0010fffd",
+           "مرحبا", "שלום", "Привет", "ไทย", "<script>", "&#0;", "'; DROP TABLE projects;--"]
+hostile_messages = st.lists(
+    st.one_of(st.sampled_from(VOCAB + HOSTILE), st.text(st.characters(), max_size=6)),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_messages, UNITS)
+def test_hostile_text(text: str, unit: str | None) -> None:
+    _check(text, unit)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(VOCAB + HOSTILE + ["1%", " ", "问题 ", "竣工"]), min_size=1,
+                max_size=4).map("".join), st.integers(1000, 25_000), UNITS)
+def test_huge_text(piece: str, size: int, unit: str | None) -> None:
+    _check((piece * (size // len(piece) + 1))[:size], unit)
+
+
+# Numbers that are never progress however they are written next to a project's code.
+NOT_PROGRESS = ["2026-{a:02d}-{b:02d}", "{a}月{b}日", "{b}号", "2026年{a}月", "1380013{a:02d}{b:02d}",
+                "0757-8{a:02d}{b:02d}", "{a}万元", "{a}亿元", "完成投资{a}万元", "¥{a}",
+                "{a} million yuan", "{a}元", "QB-{a:03d}", "P{a:03d}", "第{a}周", "{a}天",
+                "{a}号楼", "{a}人", "{a}:{b:02d}", "{a}/{b}/2026", "room {a}", "{a}台", "{a}米"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(NOT_PROGRESS), st.integers(0, 100), st.integers(1, 28),
+       st.sampled_from(["QB-001 ", "QB-001 进度正常，", "QB-001 progress update: ", "卫星产业园 "]))
+def test_dates_phones_amounts_and_codes_are_never_progress(
+        shape: str, a: int, b: int, before: str) -> None:
+    report = parse_message(before + shape.format(a=a, b=b), LEDGER, None).reports[0]
+    assert (report.progress, report.progress_error) == (None, None)
+
+
+SWAP = str.maketrans(string.ascii_letters, string.ascii_letters.swapcase())
+
+
+def _meaning(parsed) -> tuple:
+    """What a parse says, letter case of the cut-out texts aside."""
+    return parsed.lang, parsed.ambiguous, [
+        (r.project, r.progress, r.progress_error, r.stage, r.invested, r.no_problems,
+         [p.lower() for p in r.problems], (r.next_steps or "").lower(),
+         (r.unknown_code or "").lower()) for r in parsed.reports]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages, st.sampled_from(["", " ", "\n", "\t", " \n ", "\u3000", "\n\n"]),
+       st.sampled_from(["", " ", "\n", "\t ", "\u3000"]), st.booleans())
+def test_surrounding_blanks_and_letter_case_change_nothing(
+        text: str, before: str, after: str, swap: bool) -> None:
+    # DESIGN.md: codes and names are found whatever their case ("#p001"), and blanks around a
+    # message are no part of it
+    variant = before + (text.translate(SWAP) if swap else text) + after
+    assert _meaning(parse_message(variant, LEDGER, None)) == _meaning(
+        parse_message(text, LEDGER, None))
+
+
+# Pinned: inputs that took seconds (quadratic) before; each must simply parse.
+@pytest.mark.parametrize("text", [
+    " " * 20_000 + "x",  # _FIELD_LABEL re-split a run of blanks
+    "1%" * 10_000,  # every figure compared with every earlier candidate
+    "问题 " * 5_000,  # each marker re-read its whole clause
+    "竣工" * 10_000,  # each stage word blanked and searched its whole clause
+    "P001 1%" * 2_800,  # each figure re-read its clause for a bare subject
+])
+def test_huge_degenerate_text_parses(text: str) -> None:
+    parsed = parse_message(text, LEDGER, None)
+    assert all(r.progress is None or 0 <= r.progress <= 100 for r in parsed.reports)
