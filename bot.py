@@ -63,15 +63,17 @@ def setup_logging(config: Config) -> None:
 # httpcore's pool looks at every connection on every request.
 CONCURRENCY = 8
 
+
 def build_application(config: Config, db, *, rate_limit: bool = True):
     """The python-telegram-bot Application with all handlers, on `db`.
 
-    `rate_limit=False` drops the AIORateLimiter (Telegram's 30 messages a second); only the
-    benchmarks use it, to measure the bot's own work rather than Telegram's cap.
+    `rate_limit=False` drops the rate limiter (Telegram's 30 messages a second, about one a
+    second in a private chat: handlers.pacing); only the benchmarks use it, to measure the
+    bot's own work rather than Telegram's cap.
     """
     from telegram import LinkPreviewOptions, Update  # noqa: F401  (Update used by run)
     from telegram.constants import ParseMode
-    from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
+    from telegram.ext import ApplicationBuilder, Defaults
     from telegram.request import HTTPXRequest
 
     from handlers import publish_commands, register
@@ -81,6 +83,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         PerChatUpdateProcessor,
         requeue_pending,
     )
+    from handlers.pacing import PacedRateLimiter
 
     if not config.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
@@ -91,7 +94,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         base_url=config.api_url,
         base_file_url=config.file_api_url,
         defaults=defaults,
-        rate_limiter=AIORateLimiter(max_retries=5) if rate_limit else None,
+        rate_limiter=PacedRateLimiter(max_retries=5) if rate_limit else None,
         request=HTTPXRequest(connection_pool_size=CONCURRENCY, connect_timeout=10,
                              read_timeout=config.api_timeout, write_timeout=config.api_timeout,
                              pool_timeout=10),

@@ -77,7 +77,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = 16) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[object, asyncio.Lock] = {}
+        # chat -> (its lock, how many of its updates hold or wait for it). A lock is dropped
+        # only when that count is 0: right after release() the lock looks free while the next
+        # waiter has not taken it yet, and a new lock then would let a third update overtake.
+        self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
 
     @staticmethod
     def _chat_key(update: object) -> object:
@@ -90,13 +93,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._chat_key(update)
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock, users = self._chats.get(key) or (asyncio.Lock(), 0)
+        self._chats[key] = (lock, users + 1)
         try:
             async with lock:
                 await coroutine
         finally:
-            if not lock.locked() and self._locks.get(key) is lock:
-                del self._locks[key]
+            lock, users = self._chats[key]
+            if users == 1:
+                del self._chats[key]
+            else:
+                self._chats[key] = (lock, users - 1)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

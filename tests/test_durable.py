@@ -1,0 +1,52 @@
+"""Updates of one chat are handled one at a time, in order; other chats are not held back."""
+
+import asyncio
+
+from telegram import Update
+
+from handlers.durable import PerChatUpdateProcessor
+
+
+def message_update(update_id: int, chat_id: int) -> Update:
+    return Update.de_json({"update_id": update_id, "message": {
+        "message_id": update_id, "date": 0, "text": "x",
+        "chat": {"id": chat_id, "type": "private"}}}, None)
+
+
+async def test_a_chat_s_updates_never_overlap_even_one_arriving_as_another_ends():
+    """Regression: the chat's lock was dropped as soon as it looked free, so an update arriving
+    just as the first one ended got a new lock and ran beside the second."""
+    processor = PerChatUpdateProcessor(8)
+    log: list[tuple[str, int]] = []
+    late: list[asyncio.Task] = []
+
+    async def handle(number: int) -> None:
+        log.append(("start", number))
+        await asyncio.sleep(0.01)
+        if number == 1:  # the third update arrives right as the first one finishes
+            late.append(asyncio.create_task(
+                processor.do_process_update(message_update(3, 5), handle(3))))
+        log.append(("end", number))
+
+    await asyncio.gather(processor.do_process_update(message_update(1, 5), handle(1)),
+                         processor.do_process_update(message_update(2, 5), handle(2)))
+    await asyncio.gather(*late)
+    assert log == [("start", 1), ("end", 1), ("start", 2), ("end", 2), ("start", 3), ("end", 3)]
+    assert processor._chats == {}  # nothing kept once the chat is quiet
+
+
+async def test_other_chats_run_alongside():
+    processor = PerChatUpdateProcessor(8)
+    running: set[int] = set()
+    overlapped = asyncio.Event()
+
+    async def handle(chat_id: int) -> None:
+        running.add(chat_id)
+        if len(running) == 2:
+            overlapped.set()
+        await asyncio.wait_for(overlapped.wait(), 5)  # each waits until both run at once
+        running.discard(chat_id)
+
+    await asyncio.gather(processor.do_process_update(message_update(1, 5), handle(5)),
+                         processor.do_process_update(message_update(2, 6), handle(6)))
+    assert overlapped.is_set()
