@@ -3,7 +3,8 @@
 Every command handler is wrapped with `@command("name")`, which looks up the caller,
 checks the role table below, answers a one-line refusal when it does not allow the call,
 and otherwise calls the handler with the caller. Data scope (a member sees only their
-unit) is decided by `can_see_unit`.
+unit; in a unit's bound group, whoever asks, only that unit: `in_chat`) is decided by
+`can_see_unit`.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from config import Config
 from i18n import esc, t
-from storage.people import get_person, grant_role, touch_person
+from storage.people import get_person, grant_role, group_unit, touch_person
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +61,24 @@ class Caller:
     unit_name: str | None
     lang: str  # the reply language when the message itself does not decide it
     name: str | None = None
+    # Set by `in_chat` when the answer goes to a unit's bound group: only that unit is shown.
+    chat_unit_id: int | None = None
+    chat_unit_name: str | None = None
 
     @property
     def is_leader(self) -> bool:
         return self.role in LEADERS
 
+    @property
+    def sees_all(self) -> bool:
+        """Every unit at once: leaders and admins, except in a unit's group."""
+        return self.is_leader and self.chat_unit_id is None
+
     def can_see_unit(self, unit_id: int | None) -> bool:
-        """Leaders and admins see everything; a member sees only their own unit."""
+        """Leaders and admins see everything; a member sees only their own unit; and in a
+        unit's group, whoever asks, only that unit is shown."""
+        if self.chat_unit_id is not None and unit_id != self.chat_unit_id:
+            return False
         return self.is_leader or (self.role == "member" and unit_id == self.unit_id)
 
 
@@ -102,6 +115,24 @@ def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | Non
         lang=lang or config.language,
         name=user.full_name,
     )
+
+
+def bound_unit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict | None:
+    """The unit whose bound group this update comes from (None: a private chat or a group
+    bound to no unit)."""
+    chat = update.effective_chat
+    if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return None
+    return group_unit(app_db(context), chat.id)
+
+
+def in_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> Caller:
+    """The caller as far as what may be shown in this chat goes: in a unit's bound group,
+    which all its members read, only that unit, whoever asks (a leader too)."""
+    unit = bound_unit(update, context)
+    if unit is None:
+        return caller
+    return replace(caller, chat_unit_id=unit["id"], chat_unit_name=unit["name"])
 
 
 def role_label(role: str | None, lang: str) -> str:

@@ -11,10 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from handlers.access import Caller, app_db, command, command_args, effective_config, identify
+from handlers.access import (
+    Caller,
+    app_db,
+    bound_unit,
+    command,
+    command_args,
+    effective_config,
+    identify,
+)
 from i18n import esc, t
 from parsing.language import detect_language
 from parsing.status import ParsedMessage, ProjectRef, parse_message
@@ -167,12 +174,8 @@ def confirmation(context: ContextTypes.DEFAULT_TYPE, stored: list[tuple[NewUpdat
 
 def scope_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> str | None:
     """The unit whose projects are meant when none is named: the group's, else the sender's."""
-    chat = update.effective_chat
-    if chat and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
-        unit = group_unit(app_db(context), chat.id)
-        if unit:
-            return unit["name"]
-    return caller.unit_name
+    unit = bound_unit(update, context)
+    return unit["name"] if unit else caller.unit_name
 
 
 def out_of_range_value(text: str) -> str:
@@ -273,6 +276,11 @@ async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
                       text: str, lang: str, file_ids: list[str]) -> None:
     """Keep the text and ask, with buttons, which of the unit's projects it is about."""
     db, message = app_db(context), update.effective_message
+    group = bound_unit(update, context)
+    if group is not None and not caller.can_see_unit(group["id"]):
+        # A member of another unit: the group's projects are not theirs to pick, nor to see.
+        await message.reply_text(t("in_group_other_unit", lang))
+        return
     unit = scope_unit(update, context, caller)
     candidates = ([p for p in current_ledger(db).projects if p["unit_name"] == unit and p["active"]]
                   if unit else [])

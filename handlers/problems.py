@@ -23,12 +23,12 @@ from handlers.status import (
     Refusal,
     answer_unit_scoped_view,
     clean_code,
-    id_arg,
     moment,
     refused_other_unit,
     settings_config,
     unknown_unit,
     view,
+    visible_unit_arg,
 )
 from i18n import esc, t
 from reports.standing import days_since
@@ -54,11 +54,7 @@ _ID = re.compile(r"^[#＃]?(\d{1,9})$")
 @view("q", "problems")
 def problems_view(db: Database, config: Config, caller: Caller, arg: str) -> list[str]:
     """Open problems, oldest first: all (arg "", leaders) or those of one unit."""
-    unit_id = None if arg == "" else id_arg(arg)
-    if unit_id is None and not caller.is_leader:
-        raise Refusal(t("lead_cb_refused", caller.lang))
-    if unit_id is not None and not caller.can_see_unit(unit_id):
-        raise refused_other_unit(caller)
+    unit_id = visible_unit_arg(caller, arg)
     now = datetime.now(config.timezone)
     rows = [OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
                         q["acting_unit_name"], q["project_code"], q["project_name"])

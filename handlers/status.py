@@ -3,7 +3,8 @@
 A long answer is one message with buttons that edit it to the other pages. The button data
 (`pg:<view>:<arg>:<page>`, a few bytes) says how to recompute the page, and every tap is
 checked again against the tapping user's role and unit: the same view functions decide what
-a command and a tap may show. A member sees their own unit only.
+a command and a tap may show. A member sees their own unit only; in a unit's bound group,
+which all its members read, everyone sees that unit only (`handlers.access.in_chat`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from config import Config, apply_settings
-from handlers.access import COMMANDS, Caller, app_db, command, command_args, identify
+from handlers.access import COMMANDS, Caller, app_db, command, command_args, identify, in_chat
 from i18n import esc, t
 from reports.spreadsheet import export_rows, write_xlsx
 from reports.standing import Item, Thresholds, days_since
@@ -131,24 +132,50 @@ def load_items(db: Database, config: Config, now: datetime, unit_id: int | None 
 
 
 def refused_other_unit(caller: Caller) -> Refusal:
+    """Not the caller's to see here. In a unit's group, anyone but that unit's own member is
+    pointed to the private chat, and no unit is named: the group may not read theirs."""
+    if caller.chat_unit_id is not None and (caller.is_leader
+                                            or caller.unit_id != caller.chat_unit_id):
+        return Refusal(t("lead_refused_in_group", caller.lang))
     return Refusal(t("refused_other_unit", caller.lang, unit=esc(caller.unit_name or "—")))
 
 
 def unknown_unit(db: Database, name: str, lang: str, caller: Caller | None = None) -> Refusal:
-    """`name` is no unit: the answer lists the units, but to a member only their own."""
-    if caller is None or caller.is_leader:
+    """`name` is no unit: the answer lists the units, but only the one shown in a unit's
+    group, and to a member only their own."""
+    if caller is None or caller.sees_all:
         names = [u["name"] for u in list_units(db)]
-    else:
-        names = [caller.unit_name] if caller.unit_name else []
+    else:  # only the unit shown here: a unit's group's, or a member's own
+        shown_unit = caller.chat_unit_name or caller.unit_name
+        names = [shown_unit] if shown_unit else []
     shown = "、".join(names[:UNITS_SHOWN]) + ("…" if len(names) > UNITS_SHOWN else "")
     return Refusal(t("lead_unknown_unit", lang, unit=esc(name[:100]), units=esc(shown or "—")))
 
 
-def own_unit(caller: Caller) -> int:
-    """A member's unit id (a member without one is told to ask an admin)."""
-    if caller.unit_id is None:
+def default_unit(caller: Caller) -> int | None:
+    """The unit a view shows when none is named: every unit (None) for a leader outside a
+    unit's group; in a unit's group, that unit; else a member's own (a member without one is
+    told to ask an admin)."""
+    if caller.sees_all:
+        return None
+    unit_id = caller.chat_unit_id if caller.chat_unit_id is not None else caller.unit_id
+    if unit_id is None:
         raise Refusal(t("lead_no_unit", caller.lang))
-    return caller.unit_id
+    if not caller.can_see_unit(unit_id):  # a member of another unit in a unit's group
+        raise refused_other_unit(caller)
+    return unit_id
+
+
+def visible_unit_arg(caller: Caller, arg: str) -> int | None:
+    """The unit a view's button data names ("": every unit), if the caller may see it here."""
+    unit_id = None if arg == "" else id_arg(arg)
+    if unit_id is None and not caller.sees_all:
+        # A leader in a unit's group is pointed to the private chat; others may never.
+        raise refused_other_unit(caller) if caller.is_leader else Refusal(
+            t("lead_cb_refused", caller.lang))
+    if unit_id is not None and not caller.can_see_unit(unit_id):
+        raise refused_other_unit(caller)
+    return unit_id
 
 
 def unit_for(db: Database, caller: Caller, name: str) -> dict:
@@ -195,8 +222,7 @@ def id_arg(arg: str) -> int:
 @view("s", "status")
 def summary_view(db: Database, config: Config, caller: Caller, arg: str) -> list[str]:
     """Leaders: the whole portfolio, with the unit ranking."""
-    if not caller.is_leader:
-        raise Refusal(t("lead_cb_refused", caller.lang))
+    visible_unit_arg(caller, "")  # every unit
     now = datetime.now(config.timezone)
     items = load_items(db, config, now)
     ranking = weekly_ranking(db, items, now.date())
@@ -243,11 +269,7 @@ def project_status_view(db: Database, config: Config, caller: Caller, arg: str) 
 @view("l", "lagging")
 def lagging_view(db: Database, config: Config, caller: Caller, arg: str) -> list[str]:
     """Lagging, then at-risk projects, worst first: all (arg "") or one unit's."""
-    unit_id = None if arg == "" else id_arg(arg)
-    if unit_id is None and not caller.is_leader:
-        raise Refusal(t("lead_cb_refused", caller.lang))
-    if unit_id is not None and not caller.can_see_unit(unit_id):
-        raise refused_other_unit(caller)
+    unit_id = visible_unit_arg(caller, arg)
     now = datetime.now(config.timezone)
     return lagging_list(load_items(db, config, now, unit_id=unit_id), caller.lang)
 
@@ -298,6 +320,8 @@ async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A ◀ or ▶ tap: recompute the page for the tapping user and edit the message to it."""
     query = update.callback_query
     caller = identify(update, context)
+    if caller is not None:
+        caller = in_chat(update, context, caller)  # a tap in a unit's group: that unit only
     lang = caller.lang if caller else context.bot_data["config"].language
     match = _PAGE_DATA.match(query.data or "")
     if query.data == "pg:nop":
@@ -335,18 +359,19 @@ async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @command("status")
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """The summary (leaders) or the caller's unit (members); or one project or unit."""
-    db, text = app_db(context), command_args(update)
+    """The summary (leaders) or the caller's unit (members, and anyone in a unit's group);
+    or one project or unit."""
+    db, text, caller = app_db(context), command_args(update), in_chat(update, context, caller)
     if not text:
-        if caller.is_leader:
-            await answer_view(update, context, caller, "s", "")
-            return
         try:
-            unit_id = own_unit(caller)
+            unit_id = default_unit(caller)
         except Refusal as refusal:
             await update.effective_message.reply_text(str(refusal))
             return
-        await answer_view(update, context, caller, "u", str(unit_id))
+        if unit_id is None:
+            await answer_view(update, context, caller, "s", "")
+        else:
+            await answer_view(update, context, caller, "u", str(unit_id))
         return
     project = get_project(db, clean_code(text))
     if project is not None:
@@ -362,14 +387,15 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
 
 async def answer_unit_scoped_view(update: Update, context: ContextTypes.DEFAULT_TYPE,
                                   caller: Caller, view_key: str) -> None:
-    """Answer a view scoped by an optional unit argument: a leader's default is every unit,
-    a member's is their own (another unit is refused)."""
-    text = command_args(update)
+    """Answer a view scoped by an optional unit argument: by default every unit (leaders) or
+    one (`default_unit`: a member's own, a unit's group's own); another unit is refused."""
+    text, caller = command_args(update), in_chat(update, context, caller)
     try:
         if text:
             arg = str(unit_for(app_db(context), caller, text)["id"])
         else:
-            arg = "" if caller.is_leader else str(own_unit(caller))
+            unit_id = default_unit(caller)
+            arg = "" if unit_id is None else str(unit_id)
     except Refusal as refusal:
         await update.effective_message.reply_text(str(refusal))
         return
@@ -385,14 +411,16 @@ async def lagging(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Ca
 
 @command("chart")
 async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """The wall chart as pictures: all projects (leaders), one unit's (/chart <unit>, members)."""
-    db, text = app_db(context), command_args(update)
+    """The wall chart as pictures: all projects (leaders), one unit's (/chart <unit>, members,
+    a unit's group)."""
+    db, text, caller = app_db(context), command_args(update), in_chat(update, context, caller)
     config = settings_config(db, context.bot_data["config"])
     try:
         if text:
             unit = unit_for(db, caller, text)
         else:
-            unit = None if caller.is_leader else get_unit(db, own_unit(caller))
+            unit_id = default_unit(caller)
+            unit = None if unit_id is None else get_unit(db, unit_id)
     except Refusal as refusal:
         await update.effective_message.reply_text(str(refusal))
         return
@@ -444,11 +472,12 @@ def xlsx_bytes(rows: list[dict], lang: str) -> bytes:
 
 @command("export")
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """The ledger with each project's current standing, as an .xlsx document."""
-    db = app_db(context)
+    """The ledger with each project's current standing, as an .xlsx document (in a unit's
+    group, that unit's projects only)."""
+    db, caller = app_db(context), in_chat(update, context, caller)
     config = settings_config(db, context.bot_data["config"])
     now = datetime.now(config.timezone)
-    items = load_items(db, config, now)
+    items = load_items(db, config, now, unit_id=default_unit(caller))
     if not items:
         await update.effective_message.reply_text(t("lead_export_empty", caller.lang))
         return

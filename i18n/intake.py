@@ -82,6 +82,10 @@ TEXTS = {
         "zh": "⛔ 这不是您的消息，不能替他人选择。",
         "en": "⛔ That is not your message; you cannot choose for someone else.",
     },
+    "in_group_other_unit": {  # names no unit: the group may not read the sender's
+        "zh": "⛔ 您不是本群所属单位的成员，本条未记录。请私聊我报送您单位的进展。",
+        "en": "⛔ You are not a member of this group's unit, so nothing was recorded. Send your unit's updates to me in a private chat.",
+    },
     "in_group_unbound": {
         "zh": "⛔ 本群尚未绑定单位。请管理员在群里发送 /bind 单位名称。",
         "en": "⛔ This group is not bound to a unit yet. An admin can send /bind UNIT here.",

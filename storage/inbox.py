@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from storage.db import now_iso
+from storage.db import now_iso, select
 
 
 def store_received(db: Database, updates: Iterable[tuple[int, dict]]) -> None:
@@ -21,7 +21,7 @@ def store_received(db: Database, updates: Iterable[tuple[int, dict]]) -> None:
 
 
 def inbox_state(db: Database, update_id: int) -> str | None:
-    rows = list(db.query("select state from inbox where update_id = ?", [update_id]))
+    rows = list(select(db, "select state from inbox where update_id = ?", [update_id]))
     return rows[0]["state"] if rows else None
 
 
@@ -33,7 +33,7 @@ def mark_processed(db: Database, update_id: int, error: str | None = None) -> No
 def pending_updates(db: Database) -> list[dict]:
     """Received but never processed (the process died first), oldest first."""
     return [json.loads(row["payload"]) for row in
-            db.query("select payload from inbox where state = 'pending' order by update_id")]
+            select(db, "select payload from inbox where state = 'pending' order by update_id")]
 
 
 def prune_inbox(db: Database, keep_days: int = 30) -> None:

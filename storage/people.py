@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from storage.db import now_iso
+from storage.db import now_iso, select
 
 ROLES = ("admin", "leader", "member")
 
@@ -25,9 +25,9 @@ def record_audit(db: Database, actor_id: int | None, action: str, **detail) -> N
 def find_unit(db: Database, name: str) -> dict | None:
     """A unit by exact name, else by case-insensitive name."""
     name = (name or "").strip()
-    rows = list(db.query("select * from units where name = ?", [name]))
+    rows = list(select(db, "select * from units where name = ?", [name]))
     if not rows:
-        rows = list(db.query("select * from units where lower(name) = lower(?)", [name]))
+        rows = list(select(db, "select * from units where lower(name) = lower(?)", [name]))
     return rows[0] if rows else None
 
 
@@ -41,18 +41,18 @@ def get_or_create_unit(db: Database, name: str) -> int:
 def get_unit(db: Database, unit_id: int | None) -> dict | None:
     if unit_id is None:
         return None
-    rows = list(db.query("select * from units where id = ?", [unit_id]))
+    rows = list(select(db, "select * from units where id = ?", [unit_id]))
     return rows[0] if rows else None
 
 
 def list_units(db: Database) -> list[dict]:
-    return list(db.query("select * from units order by name"))
+    return list(select(db, "select * from units order by name"))
 
 
 # --- people ----------------------------------------------------------------------------------
 
 def get_person(db: Database, user_id: int) -> dict | None:
-    rows = list(db.query(
+    rows = list(select(db,
         "select p.*, u.name as unit_name from people p left join units u on u.id = p.unit_id "
         "where p.user_id = ?", [user_id]))
     return rows[0] if rows else None
@@ -96,13 +96,13 @@ def set_language(db: Database, user_id: int, lang: str) -> bool:
 
 
 def unit_members(db: Database, unit_id: int) -> list[dict]:
-    return list(db.query(
+    return list(select(db,
         "select * from people where unit_id = ? and role = 'member' order by user_id", [unit_id]))
 
 
 def people_with_role(db: Database, *roles: str) -> list[dict]:
     marks = ",".join("?" for _ in roles)
-    return list(db.query(f"select * from people where role in ({marks}) order by user_id", roles))
+    return list(select(db, f"select * from people where role in ({marks}) order by user_id", roles))
 
 
 # --- group chats -----------------------------------------------------------------------------
@@ -115,13 +115,13 @@ def bind_group(db: Database, chat_id: int, unit_id: int, title: str | None, acto
 
 
 def group_unit(db: Database, chat_id: int) -> dict | None:
-    rows = list(db.query(
+    rows = list(select(db,
         "select u.* from groups g join units u on u.id = g.unit_id where g.chat_id = ?", [chat_id]))
     return rows[0] if rows else None
 
 
 def unit_group(db: Database, unit_id: int) -> int | None:
-    rows = list(db.query(
+    rows = list(select(db,
         "select chat_id from groups where unit_id = ? order by bound_at desc limit 1", [unit_id]))
     return rows[0]["chat_id"] if rows else None
 
@@ -145,7 +145,7 @@ def create_invite(db: Database, role: str, unit_id: int | None, actor_id: int, d
 def redeem_invite(db: Database, code: str, user_id: int, name: str | None) -> tuple[str, dict | None]:
     """Use an invite: ('joined', invite) or ('unknown' | 'used' | 'expired', None)."""
     with db.atomic():
-        rows = list(db.query("select * from invites where code = ?", [code]))
+        rows = list(select(db, "select * from invites where code = ?", [code]))
         if not rows:
             return "unknown", None
         invite = rows[0]

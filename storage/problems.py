@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from storage.db import now_iso
+from storage.db import now_iso, select
 from storage.people import record_audit
 
 _SELECT = """
@@ -39,7 +39,7 @@ def open_problem(db: Database, project_id: int, text: str, opened_by: int | None
 def get_problem(db: Database, problem_id: int) -> dict | None:
     """One problem with its project's code, name and unit, and the acting and raising units'
     names. `must_act_unit_id` is the acting unit, or the project's unit when none is set."""
-    rows = list(db.query(_SELECT + " where q.id = ?", [problem_id]))
+    rows = list(select(db, _SELECT + " where q.id = ?", [problem_id]))
     return rows[0] if rows else None
 
 
@@ -51,12 +51,12 @@ def list_open_problems(db: Database, unit_id: int | None = None) -> list[dict]:
         where += (" and (p.unit_id = ? or coalesce(q.acting_unit_id, p.unit_id) = ?"
                   " or q.raised_unit_id = ?)")
         params = [unit_id, unit_id, unit_id]
-    return list(db.query(f"{_SELECT} {where} order by q.created_at, q.id", params))
+    return list(select(db, f"{_SELECT} {where} order by q.created_at, q.id", params))
 
 
 def project_open_problems(db: Database, project_id: int) -> list[dict]:
     """A project's open problems, oldest first."""
-    return list(db.query(
+    return list(select(db,
         f"{_SELECT} where q.status = 'open' and q.project_id = ? order by q.created_at, q.id",
         [project_id]))
 

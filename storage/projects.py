@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from sqlite_utils import Database
 
 from parsing.ledger import LedgerRow
-from storage.db import now_iso
+from storage.db import now_iso, select
 from storage.people import get_or_create_unit, record_audit
 
 LEDGER_FIELDS = ("name", "leader", "stage", "planned_start", "planned_end", "total_investment",
@@ -37,14 +37,14 @@ def import_ledger(db: Database, rows: Iterable[LedgerRow], actor_id: int | None)
 
 
 def get_project(db: Database, code: str) -> dict | None:
-    rows = list(db.query(
+    rows = list(select(db,
         "select p.*, u.name as unit_name from projects p join units u on u.id = p.unit_id "
         "where p.code = ? collate nocase", [code.strip()]))
     return rows[0] if rows else None
 
 
 def get_project_by_id(db: Database, project_id: int) -> dict | None:
-    rows = list(db.query(
+    rows = list(select(db,
         "select p.*, u.name as unit_name from projects p join units u on u.id = p.unit_id "
         "where p.id = ?", [project_id]))
     return rows[0] if rows else None
@@ -58,7 +58,7 @@ def ledger_version(db: Database) -> int:
 def list_projects(db: Database, unit_id: int | None = None) -> list[dict]:
     """Projects with their unit name, optionally of one unit, in code order."""
     where, params = ("where p.unit_id = ?", [unit_id]) if unit_id is not None else ("", [])
-    return list(db.query(
+    return list(select(db,
         "select p.*, u.name as unit_name from projects p join units u on u.id = p.unit_id "
         f"{where} order by p.code", params))
 
@@ -113,10 +113,10 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
     milestones: dict[int, list[dict]] = {}
     scope = (f" where project_id in (select p.id from projects p where {' and '.join(where)})"
              if where else "")  # one project's confirmation must not read every milestone
-    for m in db.query(f"select project_id, due, progress from milestones{scope} order by due",
+    for m in select(db, f"select project_id, due, progress from milestones{scope} order by due",
                       params):
         milestones.setdefault(m["project_id"], []).append({"due": m["due"], "progress": m["progress"]})
-    for row in db.query(sql, params):
+    for row in select(db, sql, params):
         row["milestones"] = milestones.get(row["id"], [])
         row["aliases"] = json.loads(row["aliases"] or "[]")
         yield row
@@ -125,7 +125,7 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
 def recent_updates(db: Database, project_id: int, limit: int = 5) -> list[dict]:
     """A project's latest updates, newest first: created_at, raw_text, author (name, else id),
     files (how many attachments)."""
-    return list(db.query(
+    return list(select(db,
         "select u.created_at, u.raw_text, u.author_id, pe.name as author, "
         "json_array_length(coalesce(u.file_ids, '[]')) as files "
         "from updates u left join people pe on pe.user_id = u.author_id "
@@ -140,14 +140,14 @@ def changed_projects(db: Database, after: int) -> tuple[int, set[int] | None]:
     log no longer reaches back to `after` (it was pruned). Changes are recorded by triggers
     (migration m005), whichever process writes.
     """
-    last = next(db.query("select coalesce(max(seq), 0) as seq from project_changes"))["seq"]
+    last = next(select(db, "select coalesce(max(seq), 0) as seq from project_changes"))["seq"]
     if last == after:
         return last, set()
-    first = next(db.query("select min(seq) as seq from project_changes"))["seq"]
+    first = next(select(db, "select min(seq) as seq from project_changes"))["seq"]
     if first is None or after < first - 1 or after > last:
         return last, None
     ids: set[int] = set()
-    for row in db.query("select project_id from project_changes where seq > ?", [after]):
+    for row in select(db, "select project_id from project_changes where seq > ?", [after]):
         if row["project_id"] is None:
             return last, None
         ids.add(row["project_id"])

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from reports.ranking import UnitRank, rank_units
 from reports.standing import Item
+from storage.db import select
 
 
 def iso_week(day: date) -> str:
@@ -29,20 +30,20 @@ def previous_week(day: date) -> str:
 
 def week_ranks(db: Database, week: str) -> dict[str, int]:
     """{unit name: rank} of a week's snapshot (empty when there is none)."""
-    return {row["name"]: row["rank"] for row in db.query(
+    return {row["name"]: row["rank"] for row in select(db,
         "select u.name, s.rank from rank_snapshots s join units u on u.id = s.unit_id "
         "where s.week = ?", [week])}
 
 
 def store_snapshot(db: Database, week: str, ranking: Iterable[UnitRank]) -> bool:
     """Store `ranking` as the week's snapshot unless the week has one; True if stored."""
-    ids = {row["name"]: row["id"] for row in db.query("select id, name from units")}
+    ids = {row["name"]: row["id"] for row in select(db, "select id, name from units")}
     rows = [{"week": week, "unit_id": ids[r.unit], "rank": r.rank, "score": r.score}
             for r in ranking if r.unit in ids]
     if not rows:
         return False
     with db.atomic():
-        if list(db.query("select 1 from rank_snapshots where week = ? limit 1", [week])):
+        if list(select(db, "select 1 from rank_snapshots where week = ? limit 1", [week])):
             return False
         db["rank_snapshots"].insert_all(rows)
     return True

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from storage.db import now_iso
+from storage.db import now_iso, select
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def _period(period: str | datetime) -> str:
 
 
 def _one(db: Database, sql: str, params) -> dict | None:
-    rows = list(db.query(sql, params))
+    rows = list(select(db, sql, params))
     return rows[0] if rows else None
 
 
@@ -139,7 +139,7 @@ def expire_round(db: Database, round_id: int, reason: str) -> int:
 
 def unfinished_rounds(db: Database) -> list[dict]:
     """Rounds a previous process opened but did not finish (status planned or sending)."""
-    return list(db.query(
+    return list(select(db,
         "select * from rounds where status in ('planned', 'sending') order by id"))
 
 
@@ -205,7 +205,7 @@ def round_summary(db: Database, round_id: int) -> dict:
         raise KeyError(f"no round {round_id}")
     summary = {"round_id": round_id, "kind": rnd["kind"], "period": rnd["period"],
                "status": rnd["status"], "total": 0, **dict.fromkeys(DELIVERY_STATES, 0)}
-    for row in db.query(
+    for row in select(db,
         "select state, count(*) as n from deliveries where round_id = ? group by state",
         [round_id],
     ):
@@ -232,7 +232,7 @@ def get_delivery(db: Database, delivery_id: int) -> dict | None:
 
 def list_deliveries(db: Database, round_id: int) -> list[dict]:
     return [_delivery(r) for r in
-            db.query("select * from deliveries where round_id = ? order by id", [round_id])]
+            select(db, "select * from deliveries where round_id = ? order by id", [round_id])]
 
 
 def claim_next(db: Database, round_id: int, owner: str | None = None) -> dict | None:
@@ -385,7 +385,7 @@ def schedule_since(db: Database, kind: str, signature: str, now: datetime) -> da
 def recent_reminder_rounds(db: Database, n: int = 2) -> list[dict]:
     """The last `n` reminder rounds that were sent (planned ones: sending or done), newest
     first. Missed and holiday rounds are not reminders and do not break the run."""
-    return list(db.query(
+    return list(select(db,
         "select * from rounds where kind = 'reminder' and status in ('sending', 'done') "
         "order by period desc, id desc limit ?", [n]))
 
@@ -405,7 +405,7 @@ def repeatedly_reminded(db: Database) -> list[dict]:
         return []
     newer, older = last_two
     since = _moment(older["created_at"])
-    rows = db.query(
+    rows = select(db,
         "select p.id as project_id, p.code, p.name, p.unit_id, u.name as unit_name, "
         "(select max(created_at) from updates x where x.project_id = p.id) as last_update_at "
         "from reminded_projects a "
@@ -421,7 +421,7 @@ def long_open_problems(db: Database, opened_before: datetime) -> list[dict]:
     """Open problems opened before `opened_before` (aware), oldest first, with the unit that
     must act (the acting unit, else the project's): [{id, text, created_at, project_code,
     project_name, unit_id, unit_name}]."""
-    rows = db.query(
+    rows = select(db,
         "select q.id, q.text, q.created_at, p.code as project_code, p.name as project_name, "
         "coalesce(q.acting_unit_id, p.unit_id) as unit_id, u.name as unit_name "
         "from problems q join projects p on p.id = q.project_id "

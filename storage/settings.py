@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from storage.db import now_iso
+from storage.db import now_iso, select
 from storage.people import record_audit
 
 
 def get_settings(db: Database) -> dict[str, str]:
-    return {row["key"]: row["value"] for row in db.query("select key, value from settings")}
+    return {row["key"]: row["value"] for row in select(db, "select key, value from settings")}
 
 
 def set_setting(db: Database, key: str, value: str | None, actor_id: int | None) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from storage.db import now_iso
+from storage.db import now_iso, select
 
 
 @dataclass
@@ -44,13 +44,13 @@ class NewUpdate:
 
 
 def updates_of_message(db: Database, chat_id: int, message_id: int) -> list[dict]:
-    return list(db.query(
+    return list(select(db,
         "select * from updates where chat_id = ? and message_id = ? order by part",
         [chat_id, message_id]))
 
 
 def latest_progress(db: Database, project_id: int) -> float | None:
-    rows = list(db.query(
+    rows = list(select(db,
         "select progress from updates where project_id = ? and progress is not null "
         "order by created_at desc, id desc limit 1", [project_id]))
     return rows[0]["progress"] if rows else None
@@ -135,14 +135,14 @@ def mark_replied(db: Database, update_ids: list[int], reply_message_id: int) -> 
 
 def last_update_by(db: Database, author_id: int, chat_id: int, since: str) -> dict | None:
     """The author's most recent update in this chat since `since` (to attach a photo to)."""
-    rows = list(db.query(
+    rows = list(select(db,
         "select * from updates where author_id = ? and chat_id = ? and created_at >= ? "
         "order by created_at desc, id desc limit 1", [author_id, chat_id, since]))
     return rows[0] if rows else None
 
 
 def attach_files(db: Database, update_id: int, file_ids: list[str]) -> None:
-    rows = list(db.query("select file_ids from updates where id = ?", [update_id]))
+    rows = list(select(db, "select file_ids from updates where id = ?", [update_id]))
     current = json.loads(rows[0]["file_ids"] or "[]") if rows else []
     merged = current + [f for f in file_ids if f not in current]
     db["updates"].update(update_id, {"file_ids": json.dumps(merged)})
@@ -163,12 +163,12 @@ def set_pending_question(db: Database, pending_id: int, question_message_id: int
 
 
 def get_pending(db: Database, pending_id: int) -> dict | None:
-    rows = list(db.query("select * from pending_intake where id = ?", [pending_id]))
+    rows = list(select(db, "select * from pending_intake where id = ?", [pending_id]))
     return rows[0] if rows else None
 
 
 def pending_for_message(db: Database, chat_id: int, message_id: int) -> dict | None:
-    rows = list(db.query("select * from pending_intake where chat_id = ? and message_id = ? "
+    rows = list(select(db, "select * from pending_intake where chat_id = ? and message_id = ? "
                          "order by id desc limit 1", [chat_id, message_id]))
     return rows[0] if rows else None
 

@@ -98,14 +98,16 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def started_bot(tmp_path: Path, api) -> AsyncIterator[RunningBot]:
+async def started_bot(tmp_path: Path, api, *, rate_limit: bool = True
+                      ) -> AsyncIterator[RunningBot]:
     """The real bot (bot.build_application) polling `api`, on `tmp_path`/bot.db; for fixtures
-    of any scope."""
+    of any scope (`rate_limit=False`: without Telegram's pacing, e.g. 20 messages a minute
+    per group)."""
     from bot import build_application
 
     config = make_config(tmp_path, api)
     db = open_db(config.db_path)
-    application = build_application(config, db)
+    application = build_application(config, db, rate_limit=rate_limit)
     async with application:
         await application.post_init(application)  # run_polling would call it
         await application.updater.start_polling(poll_interval=0.0, timeout=1)

@@ -13,8 +13,9 @@ after every handler returned, so everything the row caused has been sent). It th
 - SILENT: nothing sent at all, and the database unchanged.
 
 And on every row, whoever the caller: nothing a member can see (their private chat, their
-unit's group, their button alerts, the button data they get, the charts drawn for them, the
-files sent to them) names a project or unit of another unit, apart from what they typed.
+unit's group, their button alerts, the button data they get, the files sent to them) names a
+project or unit of another unit, apart from what they typed; and every chart drawn into their
+chat or their unit's group, whoever asked for it, is of their unit only.
 The last test runs a reminder and digest round and checks the same of what units receive.
 """
 
@@ -46,6 +47,8 @@ from tests.conftest import ADMIN, LEADER, SAMPLES, TOKEN, RunningBot, seed_ledge
 UNIT_A, UNIT_B = "科创城管委会", "区投资促进服务中心"  # QB-001 and QB-002; QB-003
 MEMBER_A, MEMBER_B, STRANGER = 101, 102, 999
 GROUP_A, GROUP_B = -100101, -100102
+GROUP_X = -100199  # a group bound to no unit
+GROUPS = {"A": GROUP_A, "X": GROUP_X}
 CALLERS = {"admin": ADMIN, "leader": LEADER, "member_a": MEMBER_A, "member_b": MEMBER_B,
            "unknown": STRANGER}
 UNITS = {"A": UNIT_A, "B": UNIT_B}
@@ -55,9 +58,10 @@ LEDGER = SAMPLES / "ledger_zh.csv"
 OK, NO, SILENT = "allowed", "refused", "silent"
 
 # What is done (see `perform`): a command in the caller's private chat; "text:", "photo:",
-# "document: NAME CAPTION" in the private chat; "group A:" a message in unit A's group,
-# "group A reply:" one replying to the bot there; "tap:" a button's data sent from the caller's
-# own chat (copied or forged), "group A tap:" a tap on the bot's last message in unit A's group;
+# "document: NAME CAPTION" in the private chat; "group A:" a message in unit A's group ("group
+# X:" in a group bound to no unit), "group A reply:" one replying to the bot there; "tap:" a
+# button's data sent from the caller's own chat (copied or forged), "group A tap:" a tap on the
+# bot's last message in unit A's group;
 # "edit: OLD → NEW" the caller sends OLD privately, then edits it to NEW.
 # Placeholders: {p[CODE]} a project's id, {u[A]}/{u[B]} a unit's id, {problem_a} an open
 # problem of QB-001, {new_problem_a}/{new_problem_b} a fresh one (of QB-001/QB-003), {ask} the
@@ -105,6 +109,7 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("document: 验收资料.pdf QB-001 进度54%",  OK, OK, OK, NO, NO,      "QB-001"),
     ("group A: QB-001 进度55%",             SILENT, SILENT, SILENT, SILENT, SILENT, ""),
     ("group A reply: QB-001 进度56%",       OK, OK, OK, NO, SILENT,  "QB-001"),
+    ("group A reply: 今天开了协调会，推进顺利",  OK, OK, OK, NO, SILENT,  "QB-002"),  # asks which
     ("group A: /update QB-001 进度57%",     OK, OK, OK, NO, NO,      "QB-001"),
     ("edit: QB-001 进度58% → QB-002 进度60%", OK, OK, OK, SILENT, SILENT, "QB-002"),
     ("edit: QB-001 进度58% → QB-003 进度60%", OK, OK, NO, SILENT, SILENT, "QB-003"),
@@ -121,6 +126,27 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("tap: pg:l:{u[B]}:0",                 OK, OK, NO, OK, NO,      ""),
     ("tap: pg:q::0",                       OK, OK, NO, NO, NO,      ""),
     ("tap: pg:q:{u[B]}:0",                 OK, OK, NO, OK, NO,      "QB-003"),
+    # In unit A's group, which all its members read, every view is unit A's, whoever asks
+    # (issue #6); in a group bound to no unit a leader sees everything, as in private.
+    ("group A: /status",                   OK, OK, OK, NO, NO,      UNIT_A),
+    ("group A tap: pg:s::0",               NO, NO, NO, NO, NO,      ""),  # allowed ones: below
+    ("group A tap: pg:u:{u[B]}:0",         NO, NO, NO, NO, NO,      ""),
+    ("group A tap: pg:p:{p[QB-003]}:0",    NO, NO, NO, NO, NO,      ""),
+    ("group A tap: pg:l::0",               NO, NO, NO, NO, NO,      ""),
+    ("group A tap: pg:q:{u[B]}:0",         NO, NO, NO, NO, NO,      ""),
+    ("group A: /status QB-001",            OK, OK, OK, NO, NO,      "QB-001"),
+    ("group A: /status QB-003",            NO, NO, NO, NO, NO,      ""),
+    (f"group A: /status {UNIT_B}",         NO, NO, NO, NO, NO,      ""),
+    ("group A: /lagging",                  OK, OK, OK, NO, NO,      ""),
+    (f"group A: /lagging {UNIT_B}",        NO, NO, NO, NO, NO,      ""),
+    ("group A: /lagging 不存在的单位",        NO, NO, NO, NO, NO,      ""),
+    ("group A: /problems",                 OK, OK, OK, NO, NO,      "QB-001"),
+    (f"group A: /problems {UNIT_B}",       NO, NO, NO, NO, NO,      ""),
+    ("group A: /chart",                    OK, OK, OK, NO, NO,      UNIT_A),
+    (f"group A: /chart {UNIT_B}",          NO, NO, NO, NO, NO,      ""),
+    ("group A: /export",                   OK, OK, NO, NO, NO,      "QB-002"),
+    ("group X: /status",                   OK, OK, OK, OK, NO,      ""),
+    ("group X: /export",                   OK, OK, NO, NO, NO,      "QB-003"),
 ]
 
 ROWS = [pytest.param(what, caller, expected, shows, id=f"{what} | {caller}")
@@ -245,7 +271,10 @@ async def world(tmp_path_factory) -> AsyncIterator[World]:
     """The bot on the demo ledger; both groups bound by the admin; everyone has said hello."""
     with BotAPIServer(token=TOKEN, bot_username="KeyProjectBot") as api, \
             pytest.MonkeyPatch.context() as patch:
-        async with started_bot(tmp_path_factory.mktemp("permissions"), api) as bot:
+        # Without pacing: at 20 messages a minute per group, unit A's group rows would wait
+        # minutes (pacing is tested in test_pacing.py and test_e2e_reminders.py).
+        async with started_bot(tmp_path_factory.mktemp("permissions"), api,
+                               rate_limit=False) as bot:
             db = bot.db
             seed_people(db)
             projects = {code: get_project(db, code)["id"] for code in ("QB-001", "QB-003")}
@@ -328,10 +357,11 @@ def perform(world: World, what: str, user_id: int) -> tuple[dict, int, str]:
         name, _, caption = rest.partition(" ")
         data = LEDGER.read_bytes() if name.endswith(".csv") else b"%PDF-1.4 site acceptance"
         return api.queue_message(user_id, caption=caption, document=(name, data)), user_id, rest
-    if kind in ("group A", "group A reply"):
-        reply_to = api.last_message_id(GROUP_A) if kind == "group A reply" else None
-        update = api.queue_message(user_id, rest, chat_id=GROUP_A, reply_to_message_id=reply_to)
-        return update, GROUP_A, rest
+    if kind in ("group A", "group X", "group A reply"):
+        chat_id = GROUPS[kind.split()[1]]
+        reply_to = api.last_message_id(chat_id) if kind.endswith(" reply") else None
+        update = api.queue_message(user_id, rest, chat_id=chat_id, reply_to_message_id=reply_to)
+        return update, chat_id, rest
     if kind in ("tap", "group A tap"):
         chat_id = GROUP_A if kind == "group A tap" else user_id
         update = api.queue_callback(user_id, rest, chat_id=chat_id,
@@ -385,6 +415,10 @@ async def test_permissions_matrix(world: World, what: str, caller: str, expected
             everything = "\n".join(visible_text(r) for r in records)
             assert shows in everything, shown
 
+    drawn = world.charts[charts_before:]  # all sent to the row's chat
+    if "/chart" in what and expected == OK:
+        assert drawn and drawn[0], "no chart drawn"
+
     # Nothing of another unit reaches a member, whoever acted.
     for member, (key, group) in MEMBERS.items():
         unit = UNITS[key]
@@ -397,11 +431,30 @@ async def test_permissions_matrix(world: World, what: str, caller: str, expected
         for record in records:
             if record["chat_id"] in (member, group):
                 assert button_units(db, record) <= {world.units[key]}
-        if member == user_id:
-            drawn = world.charts[charts_before:]
+        if chat_id in (member, group):  # whoever asked, a leader in the group too
             assert all(set(chart) <= {unit} for chart in drawn), drawn
-            if what.startswith("/chart") and expected == OK:
-                assert drawn and drawn[0], "no chart drawn"
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("caller", ["admin", "leader", "member_a"])
+async def test_a_page_tapped_in_unit_a_group_is_unit_a_s(world: World, caller: str) -> None:
+    """The allowed taps in unit A's group, which a MATRIX row cannot show (after the first
+    caller's tap the message already shows that page, so the others' taps change nothing):
+    /status there answers with unit A's view, and a tap to unit A's lagging list edits it."""
+    api, user_id = world.api, CALLERS[caller]
+    [answer] = await world.bot.send(user_id, "/status", chat_id=GROUP_A)
+    since = api.mark()
+    update = api.queue_callback(user_id, f"pg:l:{world.units['A']}:0", chat_id=GROUP_A,
+                                message_id=answer["message_id"])
+    await processed(world, update["update_id"])
+    [edited] = api.sent[since:]
+    assert (edited["method"], edited["message_id"]) == ("editMessageText", answer["message_id"])
+    assert edited["body"] != answer["body"] and not edited["body"].startswith(REFUSAL_TEXTS)
+    for record in (answer, edited):
+        text = visible_text(record)
+        assert not {mark for mark in foreign_marks(UNIT_A) if mark in text}, text
+        assert button_units(world.db, record) <= {world.units["A"]}
+    assert UNIT_A in visible_text(answer)
 
 
 # ---------------------------------------------------------------------------- reminders
