@@ -58,10 +58,11 @@ def setup_logging(config: Config) -> None:
 
 # --- the Telegram application ---------------------------------------------------------------
 
-# Updates handled at once, and HTTP connections to the Bot API. Eight requests in flight reach
-# Telegram's 30 messages a second at round trips up to 250 ms; more cost CPU for nothing, as
-# httpcore's pool looks at every connection on every request.
-CONCURRENCY = 8
+# Updates handled at once, and HTTP connections to the Bot API. Four requests in flight reach
+# Telegram's 30 messages a second at round trips up to 130 ms (a self-hosted Bot API server
+# answers in a few); each one more costs CPU on every request, as httpcore's pool looks at
+# every connection each time (bench/intake.py: 8 cost a third more CPU an update than 4).
+CONCURRENCY = 4
 
 
 def build_application(config: Config, db, *, rate_limit: bool = True):

@@ -312,3 +312,15 @@ def m006_ledger_version(db: Database) -> None:
         for event in ("insert", "update", "delete"):
             db.execute(f"create trigger if not exists {table}_{event}_ledger after {event} "
                        f"on {table} begin update ledger_version set version = version + 1; end")
+
+
+@migrations()
+def m007_state_columns_only(db: Database) -> None:
+    # An update row's change reloads its project's state only when a column that state is made
+    # of changed: noting which message answered it (reply_message_id) must not.
+    db.execute("drop trigger if exists updates_update_changes")
+    db.execute("create trigger updates_update_changes after update of project_id, created_at, "
+               "raw_text, progress, stage, invested on updates begin "
+               "insert into project_changes (project_id) select old.project_id "
+               "where old.project_id is not new.project_id; "
+               "insert into project_changes (project_id) values (new.project_id); end")

@@ -90,3 +90,21 @@ def test_expired_invite_is_refused(fresh_db):
     fresh_db.execute("update invites set expires_at = '2020-01-01T00:00:00+00:00'")
     assert redeem_invite(fresh_db, code, 42, "Ann") == ("expired", None)
     assert get_person(fresh_db, 42) is None
+
+
+def test_only_changes_to_a_project_s_state_mark_it_changed(fresh_db):
+    from storage.projects import changed_projects
+    from storage.updates import NewUpdate, mark_replied, store_updates
+
+    rows, _ = read_ledger(b"code,name,unit\nA1,First,Unit A\n", "l.csv")
+    import_ledger(fresh_db, rows, actor_id=1)
+    project = get_project(fresh_db, "A1")
+    ids, _ = store_updates(fresh_db, [NewUpdate(
+        project_id=project["id"], unit_id=project["unit_id"], author_id=1, chat_id=5,
+        message_id=1, part=0, created_at="2026-11-20T00:00:00+00:00", raw_text="A1 40%",
+        lang="en", progress=40)])
+    seen, _ = changed_projects(fresh_db, 0)
+    mark_replied(fresh_db, ids, 99)  # which message answered it: no change of state
+    assert changed_projects(fresh_db, seen) == (seen, set())
+    fresh_db.execute("update updates set progress = 45 where id = ?", ids)  # an edit: a change
+    assert changed_projects(fresh_db, seen)[1] == {project["id"]}
