@@ -6,8 +6,8 @@ All positions are in the folded text (see `normalize.fold`), which has the origi
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -55,6 +55,7 @@ class _Index:
     bigrams: dict[tuple[str, str], str]  # Latin word pair -> code
     units: dict[str, list[str]] = field(default_factory=dict)  # unit key -> codes
     gram_firsts: frozenset[str] = frozenset()
+    name_heads: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)  # 2 chars
 
 
 def unit_key(unit: str | None) -> str:
@@ -87,6 +88,27 @@ def _code_pattern(code: str) -> str | None:
     # a code without digits ("A", "PARK") is an ordinary word unless written "#A"
     hash_mark = r"(?:#[ \t]?)?" if any(r.isdigit() for r in runs) else r"#[ \t]?"
     return rf"{start}{hash_mark}{body}{end}"
+
+
+_BY_IDENTITY: OrderedDict[int, tuple[tuple[ProjectRef, ...], _Index]] = OrderedDict()
+
+
+def index_for(projects: tuple[ProjectRef, ...]) -> _Index:
+    """`build_index`, found by the tuple's identity first.
+
+    The bot passes the same tuple for every message until the ledger changes; looking it up
+    by value would hash every ProjectRef of it each time, which for thousands of projects
+    costs more than the matching itself.
+    """
+    hit = _BY_IDENTITY.get(id(projects))
+    if hit is not None and hit[0] is projects:
+        _BY_IDENTITY.move_to_end(id(projects))
+        return hit[1]
+    index = build_index(projects)
+    _BY_IDENTITY[id(projects)] = (projects, index)  # kept alive, so the id is not reused
+    if len(_BY_IDENTITY) > 16:
+        _BY_IDENTITY.popitem(last=False)
+    return index
 
 
 @lru_cache(maxsize=16)
@@ -168,7 +190,15 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
         bigrams=bigrams,
         units=dict(units),
         gram_firsts=frozenset(g[0] for g in grams),
+        name_heads=_by_first_two(names),
     )
+
+
+def _by_first_two(names: list[tuple[str, str, bool]]) -> dict[str, list[tuple[str, str, bool]]]:
+    heads: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    for name in names:  # every name key has at least two characters
+        heads[name[0][:2]].append(name)
+    return dict(heads)
 
 
 def _latin_bounds_ok(folded: str, start: int, end: int) -> bool:
@@ -211,14 +241,32 @@ def _code_mentions(folded: str, index: _Index) -> list[Mention]:
 
 def _name_mentions(folded: str, sq: str, pos: list[int], index: _Index) -> list[Mention]:
     found: list[Mention] = []
-    for k, code, latin in index.names:
-        start = sq.find(k)
-        while start != -1:
-            a, b = pos[start], pos[start + len(k) - 1] + 1
-            if not latin or _latin_bounds_ok(folded, a, b):
-                found.append(Mention(a, b, code, NAME))
-            start = sq.find(k, start + 1)
+    for start, (k, code, latin) in _name_hits(sq, index):
+        a, b = pos[start], pos[start + len(k) - 1] + 1
+        if not latin or _latin_bounds_ok(folded, a, b):
+            found.append(Mention(a, b, code, NAME))
     return found
+
+
+def _name_hits(sq: str, index: _Index) -> Iterator[tuple[int, tuple[str, str, bool]]]:
+    """Every (start, name) where a name key occurs in `sq`, overlaps included.
+
+    Searching the text for each name costs a pass per name: fine for a short ledger, slow for
+    thousands of projects; then each position of the text is looked up by its first two
+    characters instead, whichever means less work.
+    """
+    if len(index.names) * 4 < len(sq):
+        for name in index.names:
+            start = sq.find(name[0])
+            while start != -1:
+                yield start, name
+                start = sq.find(name[0], start + 1)
+        return
+    heads = index.name_heads
+    for start in range(len(sq) - 1):
+        for name in heads.get(sq[start : start + 2], ()):
+            if sq.startswith(name[0], start):
+                yield start, name
 
 
 def _partial_mentions(folded: str, sq: str, pos: list[int], index: _Index) -> list[Mention]:
@@ -317,7 +365,7 @@ def find_mentions(
     folded: str, projects: tuple[ProjectRef, ...], sender_unit: str | None
 ) -> list[Mention]:
     """Every project the folded text names, in order of position."""
-    index = build_index(projects)
+    index = index_for(projects)
     sq, pos = squeeze(folded)
     candidates = _code_mentions(folded, index) if _HAS_DIGIT.search(folded) else []
     candidates += _name_mentions(folded, sq, pos, index)
@@ -332,5 +380,5 @@ def find_mentions(
 def unit_active_projects(projects: tuple[ProjectRef, ...], sender_unit: str | None) -> list[str]:
     if not sender_unit:
         return []
-    index = build_index(projects)
+    index = index_for(projects)
     return [c for c in index.units.get(unit_key(sender_unit), []) if index.projects[c].active]

@@ -685,3 +685,19 @@ def test_fast_stage_pattern_finds_what_the_plain_one_finds() -> None:
         fast = [(m.span(), m.lastgroup) for m in fields._STAGE_RE.finditer(folded)]
         plain = [(m.span(), m.lastgroup) for m in fields._STAGE_RE_PLAIN.finditer(folded)]
         assert fast == plain, text
+
+
+@pytest.mark.parametrize("text", [
+    "项目17号工程建设 进度45%",
+    "关于别名17：进度45%，问题：无",
+    "别名1 进度10%\n项目17号工程建设 进度45%",
+    "本周 " + "施工推进中，" * 400 + "项目17号工程建设 进度45%",  # long: the other search
+])
+def test_names_are_found_the_same_in_a_large_ledger(text):
+    """Thousands of projects: names are looked up by their first characters, not searched one
+    by one; the result must be what a ledger of just those projects gives."""
+    large = tuple(ProjectRef(f"QB-{i:04d}", f"项目{i}号工程建设", f"单位{i % 50}", (f"别名{i}",))
+                  for i in range(3000))
+    small = tuple(ref for ref in large if ref.code in ("QB-0001", "QB-0017"))
+    assert parse_message(text, large, None) == parse_message(text, small, None)
+    assert parse_message(text, large, None).reports[-1].project == "QB-0017"
