@@ -127,6 +127,16 @@ async def running_bot(tmp_path, api):
         yield bot
 
 
+def wait_until(condition, timeout: float = 60) -> bool:
+    """Poll `condition` (from a test's own thread) until it holds; False if it never did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def seed_ledger(db, filename: str = "ledger_zh.csv") -> None:
     """Import a sample ledger straight into `db`."""
     from handlers.ledger import import_bytes

@@ -10,14 +10,13 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from storage import open_db
 from storage.db import pending_migrations
-from tests.conftest import seed_ledger
+from tests.conftest import seed_ledger, wait_until
 from tests.test_cli import ROOT, run
 
 WRITER = """
@@ -36,14 +35,6 @@ for n in count(1):
         problems=[f"problem {n}a", f"problem {n}b"])])
 """
 
-
-def wait_until(condition, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def written(path: Path) -> int:

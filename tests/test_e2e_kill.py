@@ -1,12 +1,11 @@
 """No update is lost: a burst of 500 updates, the bot SIGKILLed part-way and restarted."""
 
-import time
 from collections import Counter
 
 from storage import open_db
 from storage.people import grant_role, list_units
 from storage.projects import list_projects
-from tests.conftest import seed_ledger
+from tests.conftest import seed_ledger, wait_until
 
 USERS = 50
 PER_USER = 10
@@ -38,14 +37,6 @@ def replies_by_message(api) -> Counter:
             counts[(record["chat_id"], replied["message_id"])] += 1
     return counts
 
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_burst_with_sigkill_loses_nothing_and_stores_once(tmp_path, api, bot_process):

@@ -8,14 +8,13 @@ the bot themselves (`api.post_update`) to send wrong secrets and duplicates.
 from __future__ import annotations
 
 import socket
-import time
 from collections import Counter
 
 import pytest
 
 from storage import open_db
 from storage.people import find_unit, grant_role
-from tests.conftest import seed_ledger
+from tests.conftest import seed_ledger, wait_until
 
 MEMBER = 301  # member of 科创城管委会
 SECRET = "s3cret-for-the-tests_0123456789"
@@ -33,14 +32,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
-
-def wait_until(condition, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def listening(port: int) -> bool:
