@@ -3,8 +3,8 @@
 Every command handler is wrapped with `@command("name")`, which looks up the caller,
 checks the role table below, answers a one-line refusal when it does not allow the call,
 and otherwise calls the handler with the caller. Data scope (a member sees only their
-unit; in a unit's bound group, whoever asks, only that unit: `in_chat`) is decided by
-`can_see_unit`.
+unit; in a unit's bound group, whoever asks, only that unit: `in_chat`, and for changes
+`in_chat_to_write`) is decided by `can_see_unit`.
 """
 
 from __future__ import annotations
@@ -133,6 +133,19 @@ def in_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) 
     if unit is None:
         return caller
     return replace(caller, chat_unit_id=unit["id"], chat_unit_name=unit["name"])
+
+
+async def in_chat_to_write(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
+                           lang: str | None = None) -> Caller | None:
+    """The caller as far as what may be changed from this chat goes: `in_chat`, so in a unit's
+    bound group only that unit's projects and problems, whoever writes; and a member of
+    another unit not at all (they post in their own group or privately): None, after a
+    one-line refusal that names no unit."""
+    caller = in_chat(update, context, caller)
+    if caller.chat_unit_id is not None and not caller.can_see_unit(caller.chat_unit_id):
+        await update.effective_message.reply_text(t("in_group_other_unit", lang or caller.lang))
+        return None
+    return caller
 
 
 def role_label(role: str | None, lang: str) -> str:

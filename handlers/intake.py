@@ -7,7 +7,7 @@ import logging
 import re
 import unicodedata
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -21,7 +21,10 @@ from handlers.access import (
     command_args,
     effective_config,
     identify,
+    in_chat,
+    in_chat_to_write,
 )
+from handlers.status import refused_other_unit
 from i18n import esc, t
 from parsing.language import detect_language
 from parsing.status import ParsedMessage, ProjectRef, parse_message
@@ -194,8 +197,9 @@ def refusal_for(parsed: ParsedMessage, projects: dict[str, dict], caller: Caller
         if report.progress_error:
             return t("in_out_of_range", lang, value=esc(out_of_range_value(report.text)))
         if report.project and not caller.can_see_unit(projects[report.project]["unit_id"]):
-            project = projects[report.project]
-            return t("in_other_unit", lang, code=esc(project["code"]))
+            if caller.chat_unit_id is not None:  # the whole group reads it: name nothing
+                return str(refused_other_unit(replace(caller, lang=lang)))
+            return t("in_other_unit", lang, code=esc(projects[report.project]["code"]))
     return None
 
 
@@ -205,6 +209,9 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
     db, message = app_db(context), update.effective_message
     text = clean_text(text)
     lang = reply_language(text, caller)
+    caller = await in_chat_to_write(update, context, caller, lang)  # a unit's group: its own
+    if caller is None:
+        return
     file_ids = file_ids or []
     if not text:
         await message.reply_text(t("in_empty", lang))
@@ -276,11 +283,6 @@ async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
                       text: str, lang: str, file_ids: list[str]) -> None:
     """Keep the text and ask, with buttons, which of the unit's projects it is about."""
     db, message = app_db(context), update.effective_message
-    group = bound_unit(update, context)
-    if group is not None and not caller.can_see_unit(group["id"]):
-        # A member of another unit: the group's projects are not theirs to pick, nor to see.
-        await message.reply_text(t("in_group_other_unit", lang))
-        return
     unit = scope_unit(update, context, caller)
     candidates = ([p for p in current_ledger(db).projects if p["unit_name"] == unit and p["active"]]
                   if unit else [])
@@ -401,6 +403,10 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if caller is None:
         await query.answer()
         return
+    caller = in_chat(update, context, caller)  # a tap in a unit's group records its projects only
+    chat = update.effective_chat
+    if chat is not None and pending and pending["chat_id"] != chat.id:
+        pending = None  # a copied button: it is recorded, and scoped, in its question's chat
     if not pending or not project:  # forged, or its question is gone: say so, store nothing
         await query.answer(t("lead_cb_expired", caller.lang), show_alert=True)
         return

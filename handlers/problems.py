@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from config import Config
-from handlers.access import Caller, app_db, command, command_args, unit_suffix
+from handlers.access import Caller, app_db, command, command_args, in_chat_to_write, unit_suffix
 from handlers.status import (
     Refusal,
     answer_unit_scoped_view,
@@ -26,14 +26,14 @@ from handlers.status import (
     moment,
     refused_other_unit,
     settings_config,
-    unknown_unit,
+    unit_for,
     view,
     visible_unit_arg,
 )
 from i18n import esc, t
 from reports.standing import days_since
 from reports.summary import OpenProblem, fmt_date, problems_list
-from storage.people import find_unit, get_person, unit_group, unit_members
+from storage.people import get_person, unit_group, unit_members
 from storage.problems import (
     assign_problem,
     get_problem,
@@ -123,8 +123,10 @@ def _open_problem_or_refusal(db: Database, caller: Caller, problem_id: int) -> d
     problem = get_problem(db, problem_id)
     if problem is None:
         raise Refusal(t("lead_unknown_problem", caller.lang, id=problem_id))
-    if not caller.is_leader and caller.unit_id not in (
-            problem["project_unit_id"], problem["must_act_unit_id"], problem["raised_unit_id"]):
+    # The caller's if one of its units is (as in /problems): its project's, the one that must
+    # act, or the one that raised it; in a unit's group, that unit must be one of them.
+    if not any(caller.can_see_unit(unit_id) for unit_id in (
+            problem["project_unit_id"], problem["must_act_unit_id"], problem["raised_unit_id"])):
         raise refused_other_unit(caller)
     if problem["status"] != "open":
         raise Refusal(t("lead_problem_closed", caller.lang, id=problem_id,
@@ -139,7 +141,9 @@ def _open_problem_or_refusal(db: Database, caller: Caller, problem_id: int) -> d
 @command("problem")
 async def problem(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Open a problem of a project: /problem <code> <text>."""
-    db = app_db(context)
+    db, caller = app_db(context), await in_chat_to_write(update, context, caller)
+    if caller is None:
+        return
     code, _, text = command_args(update).partition(" ")
     code, text = clean_code(code), text.strip()
     if not code or not text:
@@ -178,7 +182,9 @@ async def problem(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Ca
 @command("assign")
 async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Hand a problem to a unit, which is told at once: /assign <problem id> <unit>."""
-    db = app_db(context)
+    db, caller = app_db(context), await in_chat_to_write(update, context, caller)
+    if caller is None:
+        return
     first, _, unit_name = command_args(update).partition(" ")
     problem_id, unit_name = _problem_id(first), unit_name.strip()
     if problem_id is None or not unit_name:
@@ -186,9 +192,7 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
         return
     try:
         found = _open_problem_or_refusal(db, caller, problem_id)
-        unit = find_unit(db, unit_name)
-        if unit is None:
-            raise unknown_unit(db, unit_name, caller.lang)
+        unit = unit_for(db, caller, unit_name)  # in a unit's group, only that unit
     except Refusal as refusal:
         await update.effective_message.reply_text(str(refusal))
         return
@@ -209,7 +213,9 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
 @command("resolve")
 async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Close a problem (leaders, or the unit that must act): /resolve <problem id> [note]."""
-    db = app_db(context)
+    db, caller = app_db(context), await in_chat_to_write(update, context, caller)
+    if caller is None:
+        return
     first, _, note = command_args(update).partition(" ")
     problem_id, note = _problem_id(first), note.strip()
     if problem_id is None:

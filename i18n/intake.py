@@ -83,8 +83,8 @@ TEXTS = {
         "en": "⛔ That is not your message; you cannot choose for someone else.",
     },
     "in_group_other_unit": {  # names no unit: the group may not read the sender's
-        "zh": "⛔ 您不是本群所属单位的成员，本条未记录。请私聊我报送您单位的进展。",
-        "en": "⛔ You are not a member of this group's unit, so nothing was recorded. Send your unit's updates to me in a private chat.",
+        "zh": "⛔ 您不是本群所属单位的成员，本条未记录。请在您单位的群里或私聊我报送您单位的进展和问题。",
+        "en": "⛔ You are not a member of this group's unit, so nothing was recorded. Send your unit's updates and problems in your unit's group or to me in a private chat.",
     },
     "in_group_unbound": {
         "zh": "⛔ 本群尚未绑定单位。请管理员在群里发送 /bind 单位名称。",

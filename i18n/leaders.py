@@ -35,8 +35,8 @@ TEXTS = {
         "en": "⛔ You may not see this.",
     },
     "lead_refused_in_group": {  # names no unit: the group may not read the asker's
-        "zh": "⛔ 本群只显示本群单位的数据（限本单位成员和领导）；其他单位或项目请私聊我查询。",
-        "en": "⛔ This group shows only its own unit's data (to that unit's members and leaders); for other units or projects, ask me in a private chat.",
+        "zh": "⛔ 本群只显示和记录本群单位的数据（限本单位成员和领导）；其他单位或项目请私聊我。",
+        "en": "⛔ This group shows and records only its own unit's data (to that unit's members and leaders); for other units or projects, ask me in a private chat.",
     },
     # the problems ledger
     "lead_problem_usage": {

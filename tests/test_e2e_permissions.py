@@ -14,8 +14,9 @@ after every handler returned, so everything the row caused has been sent). It th
 
 And on every row, whoever the caller: nothing a member can see (their private chat, their
 unit's group, their button alerts, the button data they get, the files sent to them) names a
-project or unit of another unit, apart from what they typed; and every chart drawn into their
-chat or their unit's group, whoever asked for it, is of their unit only.
+project or unit of another unit, apart from what they typed (quoted back to them, never to
+their group); and every chart drawn into their chat or their unit's group, whoever asked for
+it, is of their unit only.
 The last test runs a reminder and digest round and checks the same of what units receive.
 """
 
@@ -145,6 +146,18 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("group A: /chart",                    OK, OK, OK, NO, NO,      UNIT_A),
     (f"group A: /chart {UNIT_B}",          NO, NO, NO, NO, NO,      ""),
     ("group A: /export",                   OK, OK, NO, NO, NO,      "QB-002"),
+    # Writes too are unit A's only there: another unit's project or unit is refused without
+    # naming it, and a member of another unit posts in their own group or privately.
+    ("group A: /update QB-003 进度58%",      NO, NO, NO, NO, NO,      ""),
+    ("group A reply: QB-003 进度59%",       NO, NO, NO, NO, SILENT,  ""),
+    ("group A: /problem QB-001 电力接入方案未批复", OK, OK, OK, NO, NO, "QB-001"),
+    ("group A: /problem QB-003 用地指标未落实",  NO, NO, NO, NO, NO,      ""),
+    (f"group A: /assign {{problem_a}} {UNIT_A}", OK, OK, NO, NO, NO,  UNIT_A),
+    (f"group A: /assign {{problem_a}} {UNIT_B}", NO, NO, NO, NO, NO,  ""),
+    ("group A: /assign {problem_a} 不存在的单位", NO, NO, NO, NO, NO,   ""),
+    (f"group A: /assign {{new_problem_b}} {UNIT_A}", NO, NO, NO, NO, NO, ""),
+    ("group A: /resolve {new_problem_a} 已协调", OK, OK, OK, NO, NO,    ""),
+    ("group A: /resolve {new_problem_b} 已协调", NO, NO, NO, NO, NO,    ""),
     ("group X: /status",                   OK, OK, OK, OK, NO,      ""),
     ("group X: /export",                   OK, OK, NO, NO, NO,      "QB-003"),
 ]
@@ -300,11 +313,11 @@ async def world(tmp_path_factory) -> AsyncIterator[World]:
             yield world
 
 
-async def ask(world: World, chat_id: int) -> dict:
-    """Member A posts an update naming no project (in their chat or unit A's group); the
-    bot's question, whose buttons list unit A's projects."""
+async def ask(world: World, chat_id: int, user_id: int = MEMBER_A) -> dict:
+    """Member A (or `user_id`) posts an update naming no project (in their chat or unit A's
+    group); the bot's question, whose buttons list unit A's projects."""
     reply_to = world.api.last_message_id(chat_id) if chat_id == GROUP_A else None
-    update = world.api.queue_message(MEMBER_A, "今天开了协调会，推进顺利", chat_id=chat_id,
+    update = world.api.queue_message(user_id, "今天开了协调会，推进顺利", chat_id=chat_id,
                                      reply_to_message_id=reply_to)
     await processed(world, update["update_id"])  # the question's id is stored after it is sent
     question = world.api.messages_to(chat_id)[-1]
@@ -422,12 +435,15 @@ async def test_permissions_matrix(world: World, what: str, caller: str, expected
     # Nothing of another unit reaches a member, whoever acted.
     for member, (key, group) in MEMBERS.items():
         unit = UNITS[key]
-        own_words = {m for m in foreign_marks(unit) if m in typed} if member == user_id else set()
-        forbidden = foreign_marks(unit) - own_words
-        seen = [visible_text(r) for r in records if r["chat_id"] in (member, group)]
-        seen += [a["text"] for a in alerts if a["user_id"] == member]
-        leaked = {mark for text in seen for mark in forbidden if mark in text}
-        assert not leaked, f"member of {unit} was shown {leaked}: {seen}"
+        forbidden = foreign_marks(unit)
+        own_words = {m for m in forbidden if m in typed} if member == user_id else set()
+        to_them = [visible_text(r) for r in records if r["chat_id"] == member]
+        to_them += [a["text"] for a in alerts if a["user_id"] == member]
+        to_group = [visible_text(r) for r in records if r["chat_id"] == group]
+        # What they typed may be quoted back to them, never to all of their unit's group.
+        leaked = {mark for text in to_them for mark in forbidden - own_words if mark in text}
+        leaked |= {mark for text in to_group for mark in forbidden if mark in text}
+        assert not leaked, f"member of {unit} was shown {leaked}: {to_them + to_group}"
         for record in records:
             if record["chat_id"] in (member, group):
                 assert button_units(db, record) <= {world.units[key]}
@@ -455,6 +471,27 @@ async def test_a_page_tapped_in_unit_a_group_is_unit_a_s(world: World, caller: s
         assert not {mark for mark in foreign_marks(UNIT_A) if mark in text}, text
         assert button_units(world.db, record) <= {world.units["A"]}
     assert UNIT_A in visible_text(answer)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("tapped_in", ["group A", "private"])
+async def test_a_forged_pick_never_records_unit_b_s_project_in_unit_a_s_group(
+        world: World, tapped_in: str) -> None:
+    """A leader's question in unit A's group lists unit A's projects; its button forged to
+    name unit B's project, tapped there or copied to the leader's private chat, is refused
+    in one line that names nothing of unit B, with nothing stored."""
+    api, db = world.api, world.db
+    question = await ask(world, GROUP_A, LEADER)
+    pending = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1]
+    chat_id = GROUP_A if tapped_in == "group A" else LEADER
+    before, since, answers_before = snapshot(db), api.mark(), len(api.callback_answers)
+    update = api.queue_callback(LEADER, f"pick:{pending}:{world.projects['QB-003']}",
+                                chat_id=chat_id, message_id=api.last_message_id(chat_id))
+    await processed(world, update["update_id"])
+    [alert] = [a["text"] for a in api.callback_answers[answers_before:] if a["text"]]
+    assert alert.startswith(REFUSAL_TEXTS) and not api.sent[since:], alert
+    assert not {mark for mark in foreign_marks(UNIT_A) if mark in alert}, alert
+    assert snapshot(db) == before, "a refused tap changed the database"
 
 
 # ---------------------------------------------------------------------------- reminders
