@@ -113,6 +113,9 @@ def units_list(db) -> str:
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Make a one-time join link: /invite member <unit> or /invite leader."""
     db, config = app_db(context), app_config(context)
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await update.effective_message.reply_text(t("invite_private", caller.lang))
+        return
     role, _, unit_name = command_args(update).partition(" ")
     role, unit_name = role.lower(), unit_name.strip()
     if role not in ("member", "leader") or (role == "member") != bool(unit_name):
@@ -145,9 +148,9 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Calle
             t("usage", caller.lang, usage=t("bind_usage", caller.lang)))
         return
     unit = find_unit(db, unit_name)
-    if unit is None:
+    if unit is None:  # no list of units here: the group's members would read it
         await update.effective_message.reply_text(
-            t("unit_unknown", caller.lang, unit=esc(unit_name), units=units_list(db)))
+            t("unit_unknown_here", caller.lang, unit=esc(unit_name)))
         return
     bind_group(db, chat.id, unit["id"], chat.title, caller.user_id)
     await update.effective_message.reply_text(t("bound", caller.lang, unit=esc(unit["name"])))

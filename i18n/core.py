@@ -64,6 +64,14 @@ TEXTS = {
         "zh": "⛔ 没有名为“{unit}”的单位。现有单位：{units}",
         "en": "⛔ There is no unit called “{unit}”. Units: {units}",
     },
+    "unit_unknown_here": {
+        "zh": "⛔ 没有名为“{unit}”的单位。请核对名称；单位名单只在私聊中显示（/invite member 单位名称）。",
+        "en": "⛔ There is no unit called “{unit}”. Check the name; the list of units is only shown in a private chat (/invite member UNIT).",
+    },
+    "invite_private": {
+        "zh": "⛔ 邀请链接等同钥匙，群里任何人都能用。请在与我的私聊中发送 /invite。",
+        "en": "⛔ An invite link is a key anyone in this group could use. Send /invite in a private chat with me.",
+    },
     "invite_link": {
         "zh": "🔗 {role}{unit}的一次性邀请链接（{days}天内有效，仅可使用一次），请转发给对方：\n{link}",
         "en": "🔗 One-time invite for a {role}{unit} (valid {days} days, works once). Forward it:\n{link}",

@@ -99,6 +99,10 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("/invite leader",                     OK, NO, NO, NO, NO,      "start="),
     (f"/bind {UNIT_A}",                    NO, NO, NO, NO, NO,      ""),  # not in a group
     (f"group A: /bind {UNIT_A}",           OK, NO, NO, NO, NO,      UNIT_A),
+    # an invite link is a key anyone in a group could use; a unit list there would leak
+    (f"group A: /invite member {UNIT_A}",  NO, NO, NO, NO, NO,      ""),
+    ("group A: /invite leader",            NO, NO, NO, NO, NO,      ""),
+    ("group A: /bind 不存在的单位",          NO, NO, NO, NO, NO,      ""),
     ("/import",                            OK, NO, NO, NO, NO,      ".csv"),
     ("document: ledger.csv /import",       OK, NO, NO, NO, NO,      "✅"),
     ("/settings",                          OK, NO, NO, NO, NO,      "stale_days"),
