@@ -132,6 +132,17 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
 
 
 def run_bot(config: Config, db) -> None:
+    from telegram.error import InvalidToken
+
+    try:
+        serve(config, db)
+    except InvalidToken:  # its message and traceback carry the token: say it without them
+        raise ConfigError("the Bot API rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check "
+                          "the token, or run python bot.py check") from None
+
+
+def serve(config: Config, db) -> None:
+    """Long polling, or the webhook when BOT_WEBHOOK_URL is set, until stopped."""
     from telegram import Update
 
     application = build_application(config, db)
@@ -147,9 +158,12 @@ def run_bot(config: Config, db) -> None:
                                 url_path=webhook_path(config.webhook_url),
                                 webhook_url=config.webhook_url,
                                 secret_token=webhook_secret(config.webhook_secret),
-                                allowed_updates=Update.ALL_TYPES)
+                                allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        # bootstrap_retries=-1: a Telegram down at start-up is waited for, not a reason to exit
+        # (a wrong token still is: python-telegram-bot stops retrying on InvalidToken)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+                                bootstrap_retries=-1)
 
 
 # --- the command line ------------------------------------------------------------------------

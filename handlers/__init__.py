@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, Update
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -92,4 +93,10 @@ async def publish_commands(application: Application, default_lang: str) -> None:
     for lang in ("zh", "en", None):
         menu_lang = lang or default_lang
         commands = [BotCommand(name, t(f"cmd_{name}", menu_lang)) for name in COMMANDS]
-        await application.bot.set_my_commands(commands, language_code=lang)
+        try:
+            await application.bot.set_my_commands(commands, language_code=lang)
+        except BadRequest:  # a NetworkError too, but a mistake of ours: it must show
+            raise
+        except NetworkError as error:  # Telegram failing: the menu is a convenience, start anyway
+            log.warning("command menu (%s) not published: %s", lang or "default", error)
+            return

@@ -404,3 +404,33 @@ def wait_sync(condition, bot, what: str, timeout: float = REPLY_TIMEOUT) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.05)
+
+
+def test_the_bot_waits_for_telegram_at_start_up(tmp_path, api, bot_process):
+    """Regression: Telegram failing getMe a few times in a row at start-up made the process
+    exit; now it is waited for (a failing command menu is logged and skipped)."""
+    db = open_db(tmp_path / "bot.db")
+    seed_ledger(db, "ledger_zh.csv")
+    grant_role(db, KC, "member", find_unit(db, UNITS[KC])["id"])
+    db.close()
+    api.fail_next("getMe", 502, count=RETRY_ATTEMPTS + 2)  # more than one round of retries
+    api.fail_next("setMyCommands", 502, count=RETRY_ATTEMPTS)
+    bot = bot_process(BOT_API_TIMEOUT=API_TIMEOUT).start()
+    api.queue_message(KC, "QB-001 进度33%")
+    wait_sync(lambda: any("进度 33%" in (m.get("text") or "") for m in api.messages_to(KC)),
+              bot, "the confirmation after a slow start")
+    bot.stop()
+    assert bot.process.returncode == 0
+    assert "command menu (zh) not published" in bot.output()
+
+
+def test_a_wrong_token_stops_the_bot_with_a_clear_error(tmp_path, api, bot_process):
+    """Waiting for Telegram must not mean waiting forever on a token it refuses; and the
+    refusal must not print the token (python-telegram-bot's InvalidToken message does)."""
+    bot = bot_process(TELEGRAM_BOT_TOKEN="999:WRONG-TOKEN").start()
+    bot.process.wait(60)
+    bot.log.close()
+    assert bot.process.returncode == 2
+    assert ("error: the Bot API rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the "
+            "token, or run python bot.py check") in bot.output()
+    assert "WRONG-TOKEN" not in bot.output()
