@@ -313,7 +313,8 @@ def test_a_ledger_with_bad_rows_changes_nothing_and_names_every_one(
     assert reply.startswith("⛔"), reply
     assert snapshot(db) == before, "a refused import changes nothing"
     assert_valid_html(reply)
-    named = {int(n) for n in re.findall(r"(?:row |第)(\d+)", reply)}
+    # the row a line is about starts it ("row 3: code 0 repeats row 2": row 3 is the bad one)
+    named = {int(n) for n in re.findall(r"^(?:row |第)(\d+)", reply, re.MULTILINE)}
     assert named == {index + 2 for index in bad_rows}, reply  # line 1 is the header
     db.close()
 
@@ -436,3 +437,10 @@ def test_an_uncached_formula_in_an_optional_column_is_reported() -> None:
     book.save(buffer)
     rows, errors = read_ledger(buffer.getvalue(), "l.xlsx")
     assert errors or rows[0].leader
+
+
+def test_a_repeated_code_names_the_repeating_row_only(fresh_db):
+    """Pinned from hypothesis: the reason of a repeated code mentions the first row too."""
+    reply = import_bytes(fresh_db, "编号,项目名称,责任单位\n0,甲,单位\n0,乙,单位\n".encode(),
+                         "l.csv", None, "en")
+    assert reply.splitlines()[1:] == ["row 3: code 0 repeats row 2"]
