@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 from .normalize import fold
 
@@ -114,6 +115,13 @@ def detect_language(text: str) -> str | None:
     """ "zh" | "en" | None (too short or not a language the bot speaks)."""
     if not isinstance(text, str) or not text:
         return None
+    return _detect(text)
+
+
+@lru_cache(maxsize=256)
+def _detect(text: str) -> str | None:
+    # Cached: one message is asked about up to three times on its way (the handler, the
+    # parser), and langdetect takes milliseconds where the quick rules cannot decide.
     if _HAN.search(text):
         return "zh"
     words = words_of(text)

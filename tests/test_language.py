@@ -161,3 +161,20 @@ def test_threshold_measured_on_the_corpus(capsys) -> None:
     total = sum(b[0] for b in buckets.values())
     ours = sum(b[2] for b in buckets.values())
     assert ours / total >= 0.97
+
+
+def test_one_message_costs_one_langdetect_call(monkeypatch) -> None:
+    """The handler and the parser both ask about the same text; langdetect runs once."""
+    import parsing.language as language
+
+    calls: list[str] = []
+    real = language.langdetect_top
+
+    def counted(text: str):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(language, "langdetect_top", counted)
+    text = "Hafenausbau Fortschritt gut voran, Abnahme geplant naechste Woche"
+    answers = {language.detect_language(text) for _ in range(3)}
+    assert answers == {None} and len(calls) == 1
