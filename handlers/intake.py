@@ -16,7 +16,6 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from handlers.access import (
     Caller,
     app_db,
-    bound_unit,
     command,
     command_args,
     effective_config,
@@ -175,10 +174,12 @@ def confirmation(context: ContextTypes.DEFAULT_TYPE, stored: list[tuple[NewUpdat
 
 # --- the core --------------------------------------------------------------------------------
 
-def scope_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> str | None:
-    """The unit whose projects are meant when none is named: the group's, else the sender's."""
-    unit = bound_unit(update, context)
-    return unit["name"] if unit else caller.unit_name
+def scope_unit(caller: Caller) -> str | None:
+    """The unit whose projects are meant when none is named: the group's, else the sender's.
+
+    `caller` comes through `in_chat`, which has already looked up the group's unit.
+    """
+    return caller.chat_unit_name or caller.unit_name
 
 
 def out_of_range_value(text: str) -> str:
@@ -222,7 +223,7 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
             return  # processed and answered before a restart: nothing to do
     ledger = current_ledger(db)
     by_code = ledger.by_code
-    parsed = parse_message(text, ledger.refs, scope_unit(update, context, caller))
+    parsed = parse_message(text, ledger.refs, scope_unit(caller))
     if parsed.lang:
         lang = parsed.lang
     refusal = refusal_for(parsed, by_code, caller, lang, text)
@@ -259,7 +260,8 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
                  lang: str, *, edit: bool = False) -> None:
     """Store the updates (idempotently) and send the confirmation."""
     db = app_db(context)
-    projects = [current_ledger(db).by_id[u.project_id] for u in updates]
+    by_id = current_ledger(db).by_id
+    projects = [by_id[u.project_id] for u in updates]
     previous = [latest_progress(db, u.project_id) for u in updates]
     if edit:
         existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
@@ -283,7 +285,7 @@ async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
                       text: str, lang: str, file_ids: list[str]) -> None:
     """Keep the text and ask, with buttons, which of the unit's projects it is about."""
     db, message = app_db(context), update.effective_message
-    unit = scope_unit(update, context, caller)
+    unit = scope_unit(caller)
     candidates = ([p for p in current_ledger(db).projects if p["unit_name"] == unit and p["active"]]
                   if unit else [])
     if unit and not candidates:
