@@ -33,7 +33,19 @@ def register(application: Application) -> None:
     application.add_handler(
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, intake.on_edit), group=-1)
 
-    # Commands. /import is also recognised as the caption of an attached file.
+    # A file captioned /import is a ledger (before status updates: a caption is not a command).
+    application.add_handler(
+        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?\b"),
+                       ledger.import_command))
+
+    # Status updates in private chats, checked first: they are nearly all the traffic, and no
+    # command can match them. Any text, or a photo/file (with a caption it is an update,
+    # without one it joins the last update).
+    private = filters.ChatType.PRIVATE & ~filters.COMMAND
+    application.add_handler(MessageHandler(
+        private & (filters.TEXT | filters.PHOTO | filters.Document.ALL), intake.on_private_message))
+
+    # Commands.
     application.add_handler(CommandHandler("start", people.start))
     application.add_handler(CommandHandler("help", people.help_command))
     application.add_handler(CommandHandler("whoami", people.whoami))
@@ -48,18 +60,10 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(status_commands.on_page, pattern=r"^pg:"))
     application.add_handler(CommandHandler("import", ledger.import_command))
     application.add_handler(CommandHandler("settings", settings_commands.settings))
-    application.add_handler(
-        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?\b"),
-                       ledger.import_command))
     application.add_handler(CommandHandler("update", intake.update_command))
     application.add_handler(CallbackQueryHandler(intake.on_pick, pattern=r"^pick:"))
 
-    # Everything else that is not a command: status updates. Private chats: any text, or a
-    # photo/file (with a caption it is an update, without one it joins the last update).
-    private = filters.ChatType.PRIVATE & ~filters.COMMAND
-    application.add_handler(MessageHandler(
-        private & (filters.TEXT | filters.PHOTO | filters.Document.ALL), intake.on_private_message))
-    # Groups: only replies to the bot's own messages (bots see little else there).
+    # Status updates in groups: only replies to the bot's own messages (bots see little else).
     application.add_handler(MessageHandler(
         filters.ChatType.GROUPS & filters.REPLY & ~filters.COMMAND
         & (filters.TEXT | filters.CAPTION), intake.on_group_reply))

@@ -100,8 +100,9 @@ def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | Non
     if person is None and user.id in config.admins:
         grant_role(db, user.id, "admin", name=user.full_name)  # BOT_ADMINS are people too
         person = get_person(db, user.id)
-    if person:
-        touch_person(db, user.id, user.full_name, user.username, user.language_code)
+    told = (user.full_name, user.username, user.language_code)
+    if person and (person["name"], person["username"], person["language_code"]) != told:
+        touch_person(db, user.id, *told)  # a write only when Telegram tells something new
     role = person["role"] if person else None
     if user.id in config.admins:
         role = "admin"  # BOT_ADMINS always win

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 import weakref
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from handlers.access import (
@@ -62,10 +62,13 @@ PHOTO_WINDOW = timedelta(hours=1)
 CODE_RE = re.compile(r"#?\b([A-Za-z]{1,6}-?\d{1,6})\b")
 
 
+# The control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) but tab and newline.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def clean_text(text: str | None) -> str:
     """The text as stored: control characters (NUL included) removed, length bounded."""
-    text = "".join(ch for ch in (text or "") if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return text.strip()[:MAX_TEXT]
+    return CONTROL_RE.sub("", text or "").strip()[:MAX_TEXT]
 
 
 def project_refs(projects: list[dict]) -> tuple[ProjectRef, ...]:
@@ -217,10 +220,6 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
     if not text:
         await message.reply_text(t("in_empty", lang))
         return
-    if not edit:
-        stored = updates_of_message(db, message.chat_id, message.message_id)
-        if stored and stored[0]["reply_message_id"]:
-            return  # processed and answered before a restart: nothing to do
     ledger = current_ledger(db)
     by_code = ledger.by_code
     parsed = parse_message(text, ledger.refs, scope_unit(caller))
@@ -240,9 +239,8 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
         await ask_project(update, context, caller, text, lang, file_ids)
         return
     when = message_time(message) if not edit else None
-    updates = []
-    for part, report in enumerate(parsed.reports):
-        project = by_code[report.project]
+    updates, projects = [], [by_code[report.project] for report in parsed.reports]
+    for part, (report, project) in enumerate(zip(parsed.reports, projects, strict=True)):
         updates.append(NewUpdate(
             project_id=project["id"], unit_id=project["unit_id"], author_id=caller.user_id,
             chat_id=message.chat_id, message_id=message.message_id, part=part,
@@ -253,15 +251,13 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
             parsed={"progress": report.progress, "stage": report.stage,
                     "invested": report.invested, "problems": report.problems},
         ))
-    await record(update, context, updates, lang, edit=edit)
+    await record(update, context, updates, projects, lang, edit=edit)
 
 
 async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: list[NewUpdate],
-                 lang: str, *, edit: bool = False) -> None:
-    """Store the updates (idempotently) and send the confirmation."""
+                 projects: list[dict], lang: str, *, edit: bool = False) -> None:
+    """Store the updates (idempotently) and send the confirmation; `projects` are theirs."""
     db = app_db(context)
-    by_id = current_ledger(db).by_id
-    projects = [by_id[u.project_id] for u in updates]
     previous = [latest_progress(db, u.project_id) for u in updates]
     if edit:
         existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
@@ -272,12 +268,18 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
         previous = [None] * len(updates)
         ids = correct_updates(db, updates)
     else:
-        ids, _created = store_updates(db, updates)
+        ids, earlier = store_updates(db, updates)
+        if earlier and earlier[0]["reply_message_id"]:
+            return  # processed and answered before a restart: nothing to do
     text = confirmation(context, list(zip(updates, projects, previous, strict=True)), lang,
                         corrected=edit)
-    sent = await context.bot.send_message(updates[0].chat_id, text,
-                                          reply_to_message_id=updates[0].message_id,
-                                          allow_sending_without_reply=True)
+    # A group talks about many things: the confirmation quotes the message it answers. In a
+    # private chat it follows the message (as Telegram's own default); a correction quotes it.
+    chat = update.effective_chat
+    quote = edit or chat is None or chat.type != ChatType.PRIVATE
+    reply = ({"reply_to_message_id": updates[0].message_id, "allow_sending_without_reply": True}
+             if quote else {})
+    sent = await context.bot.send_message(updates[0].chat_id, text, **reply)
     mark_replied(db, ids, sent.message_id)
 
 
@@ -436,7 +438,7 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         problems=list(report.problems) if report else [],
         file_ids=json.loads(pending["file_ids"] or "[]"),
     )
-    await record(update, context, [new], lang)
+    await record(update, context, [new], [project], lang)
     if pending["question_message_id"]:
         await context.bot.edit_message_reply_markup(pending["chat_id"],
                                                     pending["question_message_id"])

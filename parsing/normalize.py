@@ -92,9 +92,12 @@ def squeeze(folded: str) -> tuple[str, list[int]]:
     return "".join(compress(folded, map(str.isalnum, folded))), keep
 
 
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")  # \w is exactly str.isalnum() plus "_"
+
+
 def key(text: str) -> str:
     """A name's matching key: folded, letters and digits only."""
-    return "".join(c for c in fold(text) if c.isalnum())
+    return _NOT_ALNUM_RE.sub("", fold(text))
 
 
 _TRIM_EXTRA = set(",.;:!?~-_*'\"`|/\\=+^、，。；：！？～…—–·•“”‘’「」『』〈〉《》〔〕﹏")

@@ -76,24 +76,25 @@ def _open_problems(db: Database, update: NewUpdate, update_id: int, now: str) ->
     return len(update.problems)
 
 
-def store_updates(db: Database, updates: list[NewUpdate]) -> tuple[list[int], bool]:
+def store_updates(db: Database, updates: list[NewUpdate]) -> tuple[list[int], list[dict]]:
     """Store a message's updates and the problems they open, in one transaction.
 
-    Returns (update ids, created). A message already stored (processed twice) is left as it
-    was and `created` is False: storing is idempotent by (chat_id, message_id, part).
+    Returns (update ids, the rows stored earlier). A message already stored (processed twice)
+    is left as it was and its rows are returned: storing is idempotent by (chat_id,
+    message_id, part). The rows are empty when the message was stored now.
     """
     if not updates:
-        return [], False
+        return [], []
     with db.atomic():
         existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
         if existing:
-            return [row["id"] for row in existing], False
+            return [row["id"] for row in existing], existing
         now, ids = now_iso(), []
         for update in updates:
             update_id = _insert(db, "updates", update.row())
             _open_problems(db, update, update_id, now)
             ids.append(update_id)
-    return ids, True
+    return ids, []
 
 
 def correct_updates(db: Database, updates: list[NewUpdate]) -> list[int]:

@@ -50,3 +50,19 @@ async def test_other_chats_run_alongside():
     await asyncio.gather(processor.do_process_update(message_update(1, 5), handle(5)),
                          processor.do_process_update(message_update(2, 6), handle(6)))
     assert overlapped.is_set()
+
+
+async def test_a_sent_reply_comes_back_without_the_message_it_quotes(api, fresh_db):
+    """Telegram returns the quoted message inside every reply; the bot never reads it, and
+    parsing it again cost as much as the update itself."""
+    from handlers.durable import DurableBot
+    from tests.conftest import TOKEN
+
+    asked = api.queue_message(7, "QB-001 进度 10%")["message"]
+    bot = DurableBot(TOKEN, base_url=api.api_url, db=fresh_db)
+    async with bot:
+        sent = await bot.send_message(7, "✅", reply_to_message_id=asked["message_id"])
+    assert sent.message_id and sent.text == "✅" and sent.reply_to_message is None
+    # Telegram (here its stand-in) did get the reply, quoting the message.
+    [record] = api.messages_to(7)
+    assert record["message"]["reply_to_message"]["message_id"] == asked["message_id"]

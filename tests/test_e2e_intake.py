@@ -206,3 +206,49 @@ async def test_ledger_changed_by_another_process_is_used_at_once(bot, tmp_path):
     [after] = await bot.send(TZ, "江边基地 进度12%")
     assert "<b>QB-009</b>" in after["text"] and "进度 12%" in after["text"]
     assert [row["code"] for row in stored(bot.db, author_id=TZ)] == ["QB-003", "QB-009"]
+
+
+async def test_confirmation_quotes_the_message_in_groups_and_corrections_only(bot):
+    # A private chat: the confirmation follows the message (Telegram's own default there).
+    queued = bot.api.queue_message(TZ, "QB-003 进度 30%")
+    [confirmed] = await bot.wait_replies(TZ, 0, 1)
+    assert "reply_to_message" not in confirmed["message"]
+    # A correction says which message it corrects.
+    bot.api.queue_edit(TZ, TZ, queued["message"]["message_id"], "QB-003 进度 35%")
+    [corrected] = await bot.wait_replies(TZ, 1, 1)
+    assert corrected["message"]["reply_to_message"]["message_id"] == queued["message"]["message_id"]
+    # A group talks about many things: the confirmation quotes what it answers.
+    group = -100501
+    await bot.send(ADMIN, "/bind 区投资促进服务中心", chat_id=group, chat_type="group")
+    in_group = bot.api.queue_message(TZ, "/update 进度 40%", chat_id=group, chat_type="group")
+    [reply] = await bot.wait_replies(group, 1, 1)
+    assert "进度 40%" in reply["text"]
+    assert reply["message"]["reply_to_message"]["message_id"] == in_group["message"]["message_id"]
+
+
+async def test_a_known_sender_is_written_only_when_telegram_says_something_new(bot):
+    writes: list[str] = []
+    bot.db.conn.set_trace_callback(
+        lambda sql: writes.append(sql) if sql.lstrip().lower().startswith("update people") else None)
+    try:
+        await bot.send(TZ, "QB-003 进度 31%", first_name="Wang", username="wang")
+        await bot.send(TZ, "QB-003 进度 32%", first_name="Wang", username="wang")
+        assert len(writes) == 1  # the first message told the name; the second told nothing new
+        await bot.send(TZ, "QB-003 进度 33%", first_name="Wang", username="wang_2")
+        assert len(writes) == 2
+    finally:
+        bot.db.conn.set_trace_callback(None)
+    person = bot.db.execute("select name, username from people where user_id = ?",
+                            [TZ]).fetchone()
+    assert tuple(person) == ("Wang", "wang_2")
+
+
+def test_clean_text_removes_exactly_the_control_characters_but_tab_and_newline():
+    import unicodedata
+
+    from handlers.intake import clean_text
+
+    control = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cc"]
+    assert clean_text("a" + "".join(control) + "b") == "a\t\nb"
+    others = "".join(chr(c) for c in range(0x20, 0x3000) if unicodedata.category(chr(c)) != "Cc")
+    assert clean_text("a" + others + "b") == ("a" + others + "b")[:4096]

@@ -108,3 +108,22 @@ def test_only_changes_to_a_project_s_state_mark_it_changed(fresh_db):
     assert changed_projects(fresh_db, seen) == (seen, set())
     fresh_db.execute("update updates set progress = 45 where id = ?", ids)  # an edit: a change
     assert changed_projects(fresh_db, seen)[1] == {project["id"]}
+
+
+def test_a_message_stored_twice_is_stored_once_and_its_rows_returned(fresh_db):
+    from storage.updates import NewUpdate, mark_replied, store_updates
+
+    rows, _ = read_ledger(b"code,name,unit\nA1,First,Unit A\n", "l.csv")
+    import_ledger(fresh_db, rows, actor_id=1)
+    project = get_project(fresh_db, "A1")
+    update = NewUpdate(
+        project_id=project["id"], unit_id=project["unit_id"], author_id=1, chat_id=5,
+        message_id=1, part=0, created_at="2026-11-20T00:00:00+00:00", raw_text="A1 40%",
+        lang="en", progress=40, problems=["no power"])
+    ids, earlier = store_updates(fresh_db, [update])
+    assert earlier == []  # stored now
+    mark_replied(fresh_db, ids, 99)
+    again, earlier = store_updates(fresh_db, [update])  # processed again after a restart
+    assert again == ids and [row["reply_message_id"] for row in earlier] == [99]
+    assert fresh_db.execute("select count(*) from updates").fetchone()[0] == 1
+    assert fresh_db.execute("select count(*) from problems").fetchone()[0] == 1
