@@ -252,11 +252,6 @@ def round_kind(record: dict) -> str | None:
                  if text.startswith(prefixes)), None)
 
 
-def replied_to(record: dict) -> int | None:
-    message = record.get("message") or {}
-    return (message.get("reply_to_message") or {}).get("message_id")
-
-
 @dataclass
 class Exchange:
     """One message a person sent and what became of it."""
@@ -317,7 +312,7 @@ class Conversation:
     async def send(self, person: Person, kind: str, text: str, phase: str) -> Exchange:
         self.mailboxes.take_late(person.user_id)
         queued_at = time.monotonic()
-        update = self.server.queue_message(person.user_id, text, language_code=person.lang)
+        self.server.queue_message(person.user_id, text, language_code=person.lang)
         exchange = Exchange(person.user_id, kind, text, phase, queued_at)
         self.exchanges.append(exchange)
         try:
@@ -329,8 +324,8 @@ class Conversation:
         exchange.answered_at, exchange.answer = answer["at"], readable(answer)
         if exchange.answer in ERROR_REPLIES:
             exchange.outcome = "error reply"
-        elif kind == "update" and not (replied_to(answer) == update["message_id"]
-                                       and exchange.answer.startswith(RECORDED)):
+        elif kind == "update" and not exchange.answer.startswith(RECORDED):
+            # the next answer in the chat: a private confirmation follows, not quotes, its message
             exchange.outcome = "unexpected answer"  # refused, or asked which project
         return exchange
 

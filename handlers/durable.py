@@ -11,39 +11,96 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
 from telegram.ext import Application, BaseUpdateProcessor
 
 from handlers.retry import RetryingBot
 from storage.inbox import inbox_state, mark_processed, pending_updates, store_received
+from storage.updates import mark_replied
 
 log = logging.getLogger(__name__)
 
 
+# Text in which Telegram could find a link to preview: a scheme, or a dot inside a word
+# ("example.com", "t.me/…"). Anything else cannot show a preview.
+LINK_LIKE_RE = re.compile(r"://|\w\.\w")
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def preview_options(text: str | None, given: object) -> object:
+    """No link previews, ever; said only where one could appear (the options cost a tenth
+    of a status update's work in python-telegram-bot), unless the caller chose its own."""
+    if isinstance(given, LinkPreviewOptions) or not LINK_LIKE_RE.search(text or ""):
+        return given
+    return NO_PREVIEW
+
+
 class DurableBot(RetryingBot):  # its Bot API calls are retried: handlers/retry.py
-    """An ExtBot whose fetched updates are stored in the inbox before anything else.
+    """The application's ExtBot: fetched updates are stored in the inbox before anything else.
 
     A message it sends comes back without the copy of the message it replies to: Telegram
     returns that whole message again, nothing here reads it, and parsing it cost as much
-    as parsing the incoming update (a fifth of the bot's work per status update).
+    as parsing the incoming update (a fifth of the bot's work per status update). Links in
+    what it sends are never previewed (`preview_options`).
     """
 
     def __init__(self, *args, db: Any = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._inbox_db = db  # a leading underscore: PTB freezes public attributes
+        self._received: dict[int, str] = {}  # update_id -> inbox state when fetched
+
+    def received_state(self, update_id: int) -> str | None:
+        """The inbox state of an update this bot fetched (once; None if not known here)."""
+        return self._received.pop(update_id, None)
+
+    async def send_message(self, chat_id, text, *args, link_preview_options=None, **kwargs):
+        return await super().send_message(
+            chat_id, text, *args, link_preview_options=preview_options(text, link_preview_options),
+            **kwargs)
+
+    async def edit_message_text(self, text, *args, link_preview_options=None, **kwargs):
+        return await super().edit_message_text(
+            text, *args, link_preview_options=preview_options(text, link_preview_options),
+            **kwargs)
 
     async def _do_post(self, endpoint: str, data: dict, *args, **kwargs) -> Any:
         result = await super()._do_post(endpoint, data, *args, **kwargs)
         if endpoint == "getUpdates" and result and self._inbox_db is not None:
             # The JSON exactly as the Bot API sent it, stored before get_updates returns;
             # cheaper and more faithful than Update.to_dict() after parsing.
-            store_received(self._inbox_db, [(raw["update_id"], raw) for raw in result])
+            self._received.update(
+                store_received(self._inbox_db, [(raw["update_id"], raw) for raw in result]))
         elif isinstance(result, dict):
             result.pop("reply_to_message", None)
         return result
+
+
+@dataclass
+class _Processing:
+    """The update being processed, and whether its handler already recorded it done."""
+
+    update_id: int
+    done: bool = False
+
+
+_processing: ContextVar[_Processing | None] = ContextVar("durable_processing", default=None)
+
+
+def mark_answered(db: Any, update_ids: list[int], reply_message_id: int) -> None:
+    """Note the message that answered these stored status updates and, in the same commit,
+    that the update being processed is done (two commits per update were one too many)."""
+    current = _processing.get()
+    with db.atomic():
+        mark_replied(db, update_ids, reply_message_id)
+        if current is not None:
+            mark_processed(db, current.update_id)
+            current.done = True
 
 
 class DurableApplication(Application):
@@ -54,14 +111,23 @@ class DurableApplication(Application):
         if not isinstance(update, Update) or db is None:
             await super().process_update(update)
             return
-        state = inbox_state(db, update.update_id)
+        state = self.bot.received_state(update.update_id) if isinstance(self.bot, DurableBot) \
+            else None
+        if state is None:  # re-queued after a restart, or not fetched by getUpdates
+            state = inbox_state(db, update.update_id)
         if state in ("done", "failed"):
             log.debug("update %s already processed; skipped", update.update_id)
             return
         if state is None:  # webhook or console: store it first
             store_received(db, [(update.update_id, update.to_dict())])
-        await super().process_update(update)
-        mark_processed(db, update.update_id)
+        current = _Processing(update.update_id)
+        token = _processing.set(current)
+        try:
+            await super().process_update(update)
+        finally:
+            _processing.reset(token)
+        if not current.done:
+            mark_processed(db, update.update_id)
 
 
 async def requeue_pending(application: Application) -> int:

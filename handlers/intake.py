@@ -23,6 +23,7 @@ from handlers.access import (
     in_chat,
     in_chat_to_write,
 )
+from handlers.durable import mark_answered
 from handlers.status import refused_other_unit
 from i18n import esc, t
 from parsing.language import detect_language
@@ -44,7 +45,6 @@ from storage.updates import (
     get_pending,
     last_update_by,
     latest_progress,
-    mark_replied,
     pending_for_message,
     resolve_pending,
     save_pending,
@@ -280,7 +280,7 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
     reply = ({"reply_to_message_id": updates[0].message_id, "allow_sending_without_reply": True}
              if quote else {})
     sent = await context.bot.send_message(updates[0].chat_id, text, **reply)
-    mark_replied(db, ids, sent.message_id)
+    mark_answered(db, ids, sent.message_id)  # and the update processed, in one commit
 
 
 async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,

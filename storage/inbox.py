@@ -10,14 +10,22 @@ from sqlite_utils import Database
 from storage.db import now_iso, select
 
 
-def store_received(db: Database, updates: Iterable[tuple[int, dict]]) -> None:
-    """Record received updates (update_id, payload); one already stored is left as it is."""
+def store_received(db: Database, updates: Iterable[tuple[int, dict]]) -> dict[int, str]:
+    """Record received updates (update_id, payload); one already stored is left as it is.
+
+    Returns each update's state: "pending" for the new ones, and what the inbox says of an
+    update received before (Telegram sends again what a killed bot had not acknowledged).
+    """
     now = now_iso()
     rows = [(uid, now, json.dumps(payload, ensure_ascii=False)) for uid, payload in updates]
+    ids = [row[0] for row in rows]
     # Plain SQL: this runs for every update, and sqlite-utils' insert_all reads the schema first.
     with db.atomic():
+        known = dict(db.execute(f"select update_id, state from inbox where update_id in "
+                                f"({','.join('?' for _ in ids)})", ids).fetchall()) if ids else {}
         db.conn.executemany("insert or ignore into inbox (update_id, received_at, state, payload) "
                             "values (?, ?, 'pending', ?)", rows)
+    return {uid: known.get(uid, "pending") for uid in ids}
 
 
 def inbox_state(db: Database, update_id: int) -> str | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -143,6 +145,20 @@ def wait_until(condition, timeout: float = 60) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def confirmations(api) -> Counter:
+    """How many confirmations each (chat, progress reported) received.
+
+    A private confirmation follows its message without quoting it, so tests that count the
+    answers to each message give every message of a chat its own progress.
+    """
+    counts: Counter = Counter()
+    for record in api.sent:
+        confirmed = re.search(r"进度 (\d+)%", record["text"] or "")
+        if record["method"] == "sendMessage" and confirmed:
+            counts[(record["chat_id"], int(confirmed.group(1)))] += 1
+    return counts
 
 
 def seed_ledger(db, filename: str = "ledger_zh.csv") -> None:

@@ -1,6 +1,7 @@
 """Updates of one chat are handled one at a time, in order; other chats are not held back."""
 
 import asyncio
+import json
 
 from telegram import Update
 
@@ -66,3 +67,24 @@ async def test_a_sent_reply_comes_back_without_the_message_it_quotes(api, fresh_
     # Telegram (here its stand-in) did get the reply, quoting the message.
     [record] = api.messages_to(7)
     assert record["message"]["reply_to_message"]["message_id"] == asked["message_id"]
+
+
+async def test_links_are_never_previewed_and_plain_text_carries_no_options(api, fresh_db):
+    from telegram import LinkPreviewOptions
+
+    from handlers.durable import DurableBot
+    from tests.conftest import TOKEN
+
+    bot = DurableBot(TOKEN, base_url=api.api_url, db=fresh_db)
+    async with bot:
+        await bot.send_message(7, "QB-001 进度 45%，下步：见 https://example.com/plan")
+        await bot.send_message(7, "join: t.me/KeyProjectBot?start=abc")
+        await bot.send_message(7, "✅ 已记录 QB-001 进度 45%（较上次 +3）. Next week")
+        await bot.send_message(7, "see example.com", link_preview_options=LinkPreviewOptions(
+            url="https://example.org"))  # the caller's own choice stands
+        edited = await bot.send_message(7, "plain")
+        await bot.edit_message_text("now with a.link", chat_id=7, message_id=edited.message_id)
+    options = [r["params"].get("link_preview_options") for r in api.sent]
+    assert [json.loads(o) if isinstance(o, str) else o for o in options] == [
+        {"is_disabled": True}, {"is_disabled": True}, None, {"url": "https://example.org"},
+        None, {"is_disabled": True}]

@@ -1,11 +1,9 @@
 """No update is lost: a burst of 500 updates, the bot SIGKILLed part-way and restarted."""
 
-from collections import Counter
-
 from storage import open_db
 from storage.people import grant_role, list_units
 from storage.projects import list_projects
-from tests.conftest import seed_ledger, wait_until
+from tests.conftest import confirmations, seed_ledger, wait_until
 
 USERS = 50
 PER_USER = 10
@@ -28,14 +26,6 @@ def seed(db) -> dict[int, str]:
     return codes
 
 
-def replies_by_message(api) -> Counter:
-    """How many confirmations each (chat, message id) received."""
-    counts = Counter()
-    for record in api.sent:
-        replied = (record.get("message") or {}).get("reply_to_message")
-        if record["method"] == "sendMessage" and replied:
-            counts[(record["chat_id"], replied["message_id"])] += 1
-    return counts
 
 
 
@@ -46,25 +36,25 @@ def test_burst_with_sigkill_loses_nothing_and_stores_once(tmp_path, api, bot_pro
     for n in range(PER_USER):
         for user_id, code in codes.items():
             update = api.queue_message(user_id, f"{code} 进度{n * 10 + 5}%，本周推进正常")
-            queued.append((user_id, update["message"]["message_id"]))
+            queued.append((user_id, update["message"]["message_id"], n * 10 + 5))
 
     first = bot_process(BOT_LOG_LEVEL="WARNING").start()
-    assert wait_until(lambda: len(replies_by_message(api)) >= 120, 60), "the bot did not start"
+    assert wait_until(lambda: len(confirmations(api)) >= 120, 60), "the bot did not start"
     first.kill()
-    answered_before_kill = len(replies_by_message(api))
+    answered_before_kill = len(confirmations(api))
     assert answered_before_kill < len(queued), "the kill came too late to prove anything"
 
     second = bot_process(BOT_LOG_LEVEL="WARNING").start()
-    assert wait_until(lambda: len(replies_by_message(api)) >= len(queued), 120), (
-        f"only {len(replies_by_message(api))} of {len(queued)} answered after the restart")
+    assert wait_until(lambda: len(confirmations(api)) >= len(queued), 120), (
+        f"only {len(confirmations(api))} of {len(queued)} answered after the restart")
     second.stop()
 
     rows = list(db.query("select chat_id, message_id, count(*) as n from updates "
                          "group by chat_id, message_id"))
     assert len(rows) == len(queued) and all(r["n"] == 1 for r in rows)
-    assert {(r["chat_id"], r["message_id"]) for r in rows} == set(queued)
-    counts = replies_by_message(api)
-    assert set(counts) == set(queued)
+    assert {(r["chat_id"], r["message_id"]) for r in rows} == {q[:2] for q in queued}
+    counts = confirmations(api)
+    assert set(counts) == {(user_id, progress) for user_id, _, progress in queued}
     repeated = [key for key, n in counts.items() if n > 1]
     # Only a confirmation in flight at the moment of the kill may repeat.
     assert len(repeated) <= 2, repeated

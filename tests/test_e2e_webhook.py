@@ -7,14 +7,14 @@ the bot themselves (`api.post_update`) to send wrong secrets and duplicates.
 
 from __future__ import annotations
 
+import re
 import socket
-from collections import Counter
 
 import pytest
 
 from storage import open_db
 from storage.people import find_unit, grant_role
-from tests.conftest import seed_ledger, wait_until
+from tests.conftest import confirmations, seed_ledger, wait_until
 
 MEMBER = 301  # member of 科创城管委会
 SECRET = "s3cret-for-the-tests_0123456789"
@@ -42,14 +42,11 @@ def listening(port: int) -> bool:
         return False
 
 
-def replies(api) -> Counter:
-    """How many confirmations each (chat, message id) received."""
-    counts: Counter = Counter()
-    for record in api.sent:
-        replied = (record.get("message") or {}).get("reply_to_message")
-        if record["method"] == "sendMessage" and replied:
-            counts[(record["chat_id"], replied["message_id"])] += 1
-    return counts
+def answers(api, update: dict) -> int:
+    """How many confirmations the message of `update` received (each reports its own
+    progress: tests.conftest.confirmations)."""
+    progress = int(re.search(r"进度\s*(\d+)%", update["message"]["text"]).group(1))
+    return confirmations(api)[(update["message"]["chat"]["id"], progress)]
 
 
 def inbox(db, update_id: int) -> list[dict]:
@@ -92,7 +89,7 @@ def test_replies_and_refuses_requests_without_the_secret(api, db, webhook):
     assert api.webhook["secret_token"] == SECRET
 
     update = api.queue_message(MEMBER, "QB-001 进度45%")  # delivered by the stand-in
-    assert wait_until(lambda: replies(api)[(MEMBER, update["message_id"])] == 1), bot.output()
+    assert wait_until(lambda: answers(api, update) == 1), bot.output()
     [reply] = api.messages_to(MEMBER)
     assert reply["text"].startswith("✅ 已记录") and "QB-001" in reply["text"]
 
@@ -115,7 +112,7 @@ def test_without_a_configured_secret_one_is_generated(api, db, webhook):
     assert api.post_update(url, STRANGER_UPDATE) == 403
     assert inbox(db, STRANGER_UPDATE["update_id"]) == []
     update = api.queue_message(MEMBER, "QB-001 进度50%")  # the stand-in sends the secret
-    assert wait_until(lambda: replies(api)[(MEMBER, update["message_id"])] == 1), bot.output()
+    assert wait_until(lambda: answers(api, update) == 1), bot.output()
     bot.stop()
     assert secret not in bot.output()
 
@@ -124,7 +121,7 @@ def test_a_duplicate_post_is_stored_and_answered_once(api, db, webhook):
     start, url = webhook
     bot = start(BOT_WEBHOOK_SECRET=SECRET)
     first = api.queue_message(MEMBER, "QB-001 进度45%")
-    assert wait_until(lambda: replies(api)[(MEMBER, first["message_id"])] == 1), bot.output()
+    assert wait_until(lambda: answers(api, first) == 1), bot.output()
     payload = {k: v for k, v in first.items() if k != "message_id"}
 
     # Telegram re-sends an update whose 200 it missed: once after processing ...
@@ -138,13 +135,13 @@ def test_a_duplicate_post_is_stored_and_answered_once(api, db, webhook):
     assert api.post_update(url, again, secret_token=SECRET) == 200
     # A later message of the same chat is handled after all of those (one chat, in order).
     last = api.queue_message(MEMBER, "QB-001 进度47%")
-    assert wait_until(lambda: replies(api)[(MEMBER, last["message_id"])] == 1), bot.output()
+    assert wait_until(lambda: answers(api, last) == 1), bot.output()
     bot.stop()
 
     for update in (first, second, last):
         assert len(inbox(db, update["update_id"])) == 1
         assert stored_updates(db, update["message_id"]) == 1
-        assert replies(api)[(MEMBER, update["message_id"])] == 1
+        assert answers(api, update) == 1
 
 
 def test_acknowledged_then_killed_is_processed_once_after_restart(api, db, webhook):
@@ -164,15 +161,15 @@ def test_acknowledged_then_killed_is_processed_once_after_restart(api, db, webho
     assert inbox(db, slow["update_id"]) == [{"state": "pending"}]
     first_bot.kill()
     assert stored_updates(db, waiting["message_id"]) == 0
-    assert replies(api)[(MEMBER, slow["message_id"])] == 0
+    assert answers(api, slow) == 0
 
     second_bot = start(BOT_WEBHOOK_SECRET=SECRET)
-    assert wait_until(lambda: replies(api)[(MEMBER, waiting["message_id"])] >= 1), (
+    assert wait_until(lambda: answers(api, waiting) >= 1), (
         second_bot.output())
     second_bot.stop()
 
     for update in (slow, waiting):
         assert inbox(db, update["update_id"]) == [{"state": "done"}]
         assert stored_updates(db, update["message_id"]) == 1
-        assert replies(api)[(MEMBER, update["message_id"])] == 1
+        assert answers(api, update) == 1
     assert [r["progress"] for r in db.query("select progress from updates order by id")] == [45, 55]
