@@ -103,13 +103,13 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
     )
 
     async def post_init(application) -> None:
+        from schedules import install_jobs
+        from schedules.checkpoint import install_checkpoints
+
         await publish_commands(application, config.language)
         await requeue_pending(application)
-        try:
-            from schedules import install_jobs
-        except ImportError:  # reminders not installed in this build
-            return
-        install_jobs(application)
+        install_jobs(application)  # reminders and digests
+        install_checkpoints(application)  # the WAL's fsyncs off the event loop
 
     builder = ApplicationBuilder()
     if config.webhook_url:  # each update stored before the webhook answers 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +17,18 @@ class StorageError(RuntimeError):
     """The database cannot be opened or used; the message is one line for the operator."""
 
 
+_now: tuple[int, str] = (-1, "")  # the last second asked for, as stored
+
+
 def now_iso() -> str:
-    """The current time as stored: ISO 8601 in UTC with its offset."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The current time as stored: ISO 8601 in UTC with its offset, to the second.
+
+    Formatted once a second (each status update asks several times)."""
+    global _now
+    second = int(time.time())
+    if second != _now[0]:
+        _now = (second, datetime.fromtimestamp(second, UTC).isoformat())
+    return _now[1]
 
 
 def select(db: Database, sql: str, params: Sequence | dict = ()) -> Iterator[dict]:
