@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -56,6 +56,8 @@ class _Index:
     units: dict[str, list[str]] = field(default_factory=dict)  # unit key -> codes
     gram_firsts: frozenset[str] = frozenset()
     name_heads: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)  # 2 chars
+    # unit key -> the names a typo may be forgiven in (long enough), in the order of `names`
+    typo_names: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
 
 
 def unit_key(unit: str | None) -> str:
@@ -179,6 +181,11 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
     units: dict[str, list[str]] = defaultdict(list)
     for p in projects:
         units[unit_key(p.unit)].append(p.code)
+    unit_of = {p.code: unit_key(p.unit) for p in projects}
+    typo_names: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    for name in names:
+        if len(name[0]) >= (8 if name[2] else 4):
+            typo_names[unit_of[name[1]]].append(name)
     return _Index(
         projects=by_code,
         code_re=code_re,
@@ -191,6 +198,7 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
         units=dict(units),
         gram_firsts=frozenset(g[0] for g in grams),
         name_heads=_by_first_two(names),
+        typo_names=dict(typo_names),
     )
 
 
@@ -316,14 +324,12 @@ def _within_one_edit(a: str, b: str) -> bool:
 
 
 def _fuzzy_mentions(
-    folded: str, sq: str, pos: list[int], index: _Index, codes: Sequence[str]
+    folded: str, sq: str, pos: list[int], names: list[tuple[str, str, bool]]
 ) -> list[Mention]:
-    """Names of `codes` written with one typo (one character wrong, missing or extra)."""
-    wanted = set(codes)
+    """`names` (a unit's: _Index.typo_names) written with one typo (one character wrong,
+    missing or extra)."""
     found: list[Mention] = []
-    for k, code, latin in index.names:
-        if code not in wanted or len(k) < (8 if latin else 4):
-            continue
+    for k, code, latin in names:
         half = len(k) // 2
         left, right = k[:half], k[half:]
         starts: set[int] = set()
@@ -371,9 +377,9 @@ def find_mentions(
     candidates += _name_mentions(folded, sq, pos, index)
     candidates += _partial_mentions(folded, sq, pos, index)
     if not any(m.priority in (NAME, PARTIAL) for m in candidates) and sender_unit:
-        own = index.units.get(unit_key(sender_unit), [])
-        if len(own) > 1:  # with one project the unit rule already decides
-            candidates += _fuzzy_mentions(folded, sq, pos, index, own)
+        unit = unit_key(sender_unit)
+        if len(index.units.get(unit, [])) > 1:  # with one project the unit rule already decides
+            candidates += _fuzzy_mentions(folded, sq, pos, index.typo_names.get(unit, []))
     return _resolve(candidates)
 
 

@@ -499,6 +499,15 @@ def test_one_typo_in_a_name_of_the_senders_unit(text: str, unit: str, want: str)
     assert one(text, unit).project == want
 
 
+@pytest.mark.parametrize("text", [
+    "QB-001 进度50%\n信创基弟 进度30%",  # a code, then a name with a typo on the next line
+    "qb-001 50%；信創基地 30%",
+])
+def test_a_code_does_not_hide_a_misspelt_second_project(text: str) -> None:
+    parsed = parse_message(text, LEDGER, KC)
+    assert [(r.project, r.progress) for r in parsed.reports] == [("QB-001", 50), ("QB-002", 30)]
+
+
 def test_implicit_single_active_project() -> None:
     assert one("本周进度72%", TZ).project == "QB-003"
     assert one("at 62%", HT).project == "ZQ-101"
