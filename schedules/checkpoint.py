@@ -2,8 +2,8 @@
 
 SQLite does that by itself on the commit that takes the log past 1,000 pages (a checkpoint:
 the pages copied into the database file, and the file synced), inside whichever handler
-committed: every chat waited for that fsync (measured: 60 µs of each status update on
-average, most of it waiting for the disk). While the bot runs, its connection leaves the log
+committed: every chat waited for that fsync (a loop of the bot's two commits per status
+update took 108 µs an update with SQLite's own checkpoints, 45 µs without). While the bot runs, its connection leaves the log
 alone and a job every `CHECKPOINT_SECONDS` checkpoints it in a worker thread, on a connection
 of its own. PASSIVE: it never waits for a reader or a writer, nor makes one wait; what it
 cannot copy yet it copies next time.
