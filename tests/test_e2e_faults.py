@@ -244,7 +244,12 @@ async def test_a_week_through_a_flaky_bot_api(tmp_path, api, bot_process):
           f"{log_count(output, 'gave up')} give-ups, "
           f"{log_count(output, 'flood limit')} reminder 429s waited out")
     assert faults["timeout"] >= 3 and faults[429] >= 2 and faults[500] + faults[502] >= 8
-    assert log_count(output, "retrying in") >= 8
+    # Each 5xx answer to the bot's own calls was retried (a failed getUpdates is simply polled
+    # again by the Updater; how many polls a 5xx hits depends on timing, so count them).
+    server_errors = [f for f in api.faults if f.get("status") in (500, 502, 503)
+                     and f["method"] != "getUpdates"]
+    assert len(server_errors) >= 3
+    assert log_count(output, "retrying in") >= len(server_errors)
     assert "gave up" not in output  # 10% faults never fail one call four times running here
     assert TOKEN not in output
 
