@@ -258,8 +258,7 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
                  projects: list[dict], lang: str, *, edit: bool = False) -> None:
     """Store the updates (idempotently) and send the confirmation; `projects` are theirs."""
     db = app_db(context)
-    previous = [latest_progress(db, u.project_id) for u in updates]
-    if edit:
+    if edit:  # a correction shows no change since the last update
         existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
         if not existing:
             return
@@ -268,6 +267,7 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
         previous = [None] * len(updates)
         ids = correct_updates(db, updates)
     else:
+        previous = [latest_progress(db, u.project_id) for u in updates]
         ids, earlier = store_updates(db, updates)
         if earlier and earlier[0]["reply_message_id"]:
             return  # processed and answered before a restart: nothing to do

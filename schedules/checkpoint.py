@@ -39,8 +39,8 @@ def checkpoint(path: str) -> tuple[int, int, int]:
         conn.close()
 
 
-def install_checkpoints(application, *, interval: float | None = None) -> str | None:
-    """Turn off the bot connection's own checkpoints and checkpoint every `interval` seconds
+def install_checkpoints(application) -> str | None:
+    """Turn off the bot connection's own checkpoints and checkpoint every `CHECKPOINT_SECONDS`
     in a worker thread instead (bot.py's post_init); the database file, or None in memory.
 
     When the bot's connection closes at exit, SQLite checkpoints what is left itself.
@@ -58,8 +58,7 @@ def install_checkpoints(application, *, interval: float | None = None) -> str | 
             log.warning("WAL checkpoint failed: %s", error)
 
     db.execute("PRAGMA wal_autocheckpoint = 0")
-    every = interval or CHECKPOINT_SECONDS
-    application.job_queue.run_repeating(checkpoint_job, interval=every, first=every,
-                                        name=CHECKPOINT_JOB,
+    application.job_queue.run_repeating(checkpoint_job, interval=CHECKPOINT_SECONDS,
+                                        first=CHECKPOINT_SECONDS, name=CHECKPOINT_JOB,
                                         job_kwargs={"max_instances": 1, "coalesce": True})
     return path
