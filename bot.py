@@ -82,6 +82,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         DurableBot,
         PerChatUpdateProcessor,
         requeue_pending,
+        settle_startup_objects,
     )
     from handlers.pacing import PacedRateLimiter
 
@@ -110,6 +111,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         await requeue_pending(application)
         install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
+        settle_startup_objects()
 
     builder = ApplicationBuilder()
     if config.webhook_url:  # each update stored before the webhook answers 200

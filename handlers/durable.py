@@ -10,6 +10,7 @@ back into the queue on start.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 from collections.abc import Awaitable
@@ -104,8 +105,20 @@ def mark_answered(db: Any, update_ids: list[int], reply_message_id: int) -> None
             current.done = True
 
 
+def settle_startup_objects() -> None:
+    """Exempt what start-up built (modules, handlers, compiled patterns, the ledger) from the
+    garbage collector's full passes: they live as long as the bot, and each full pass walked
+    all ~100,000 of them (25 µs an update, measured). `DurableApplication.shutdown` undoes it."""
+    gc.collect()  # what is garbage already must not be kept for good
+    gc.freeze()
+
+
 class DurableApplication(Application):
     """An Application that processes each stored update once and records that it did."""
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        gc.unfreeze()  # a process that starts bots again and again (tests) must not keep them
 
     async def process_update(self, update: object) -> None:
         db = self.bot_data.get("db")

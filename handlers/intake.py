@@ -36,7 +36,7 @@ from storage.projects import (
     get_project_by_id,
     ledger_version,
     list_projects,
-    project_states,
+    state_after_update,
 )
 from storage.updates import (
     NewUpdate,
@@ -44,7 +44,6 @@ from storage.updates import (
     correct_updates,
     get_pending,
     last_update_by,
-    latest_progress,
     pending_for_message,
     resolve_pending,
     save_pending,
@@ -134,17 +133,17 @@ def fmt_number(value: float) -> str:
 
 # --- confirmation ----------------------------------------------------------------------------
 
-def confirmation(context: ContextTypes.DEFAULT_TYPE, stored: list[tuple[NewUpdate, dict, float | None]],
+def confirmation(context: ContextTypes.DEFAULT_TYPE, stored: list[tuple[NewUpdate, dict]],
                  lang: str, corrected: bool = False) -> str:
-    """What was recorded, per project, with its standing after this update."""
+    """What was recorded, per project (`state_after_update`'s row), with its standing now."""
     config = effective_config(context)
     now = datetime.now(config.timezone)
     thresholds = Thresholds(config.stale_days, config.lag_points)
     blocks = [t("in_corrected_head" if corrected else "in_recorded_head", lang)]
-    rows = project_states(app_db(context), project_ids=[project["id"] for _, project, _ in stored])
-    standings = {row["id"]: item[1].standing
-                 for row, item in zip(rows, items_from_rows(rows, now, thresholds), strict=True)}
-    for update, project, previous in stored:
+    states = [row for _, row in stored]
+    standings = [item[1].standing for item in items_from_rows(states, now, thresholds)]
+    for (update, project), standing in zip(stored, standings, strict=True):
+        previous = None if corrected else project["previous_progress"]
         lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]
         if update.progress is not None:
             if previous is None:
@@ -167,9 +166,7 @@ def confirmation(context: ContextTypes.DEFAULT_TYPE, stored: list[tuple[NewUpdat
             lines.append(t("in_files", lang, count=len(update.file_ids)))
         if update.progress is None and not update.stage and update.invested is None:
             lines.append(t("in_nothing_parsed", lang))
-        if project["id"] in standings:
-            lines.append(t("in_standing", lang,
-                           standing=t(f"in_standing_{standings[project['id']]}", lang)))
+        lines.append(t("in_standing", lang, standing=t(f"in_standing_{standing}", lang)))
         blocks.append("\n".join(lines))
     text = "\n\n".join(blocks)
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
@@ -258,21 +255,20 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
                  projects: list[dict], lang: str, *, edit: bool = False) -> None:
     """Store the updates (idempotently) and send the confirmation; `projects` are theirs."""
     db = app_db(context)
-    if edit:  # a correction shows no change since the last update
+    if edit:
         existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
         if not existing:
             return
         for u in updates:
             u.created_at = existing[0]["created_at"]
-        previous = [None] * len(updates)
         ids = correct_updates(db, updates)
     else:
-        previous = [latest_progress(db, u.project_id) for u in updates]
         ids, earlier = store_updates(db, updates)
         if earlier and earlier[0]["reply_message_id"]:
             return  # processed and answered before a restart: nothing to do
-    text = confirmation(context, list(zip(updates, projects, previous, strict=True)), lang,
-                        corrected=edit)
+    states = [state_after_update(db, project, update_id)
+              for project, update_id in zip(projects, ids, strict=True)]
+    text = confirmation(context, list(zip(updates, states, strict=True)), lang, corrected=edit)
     # A group talks about many things: the confirmation quotes the message it answers. In a
     # private chat it follows the message (as Telegram's own default); a correction quotes it.
     chat = update.effective_chat

@@ -68,6 +68,21 @@ def add_milestone(db: Database, project_id: int, due: str, progress: float, titl
                              "title": title})
 
 
+# What follows from a project's updates (of `projects p`): the latest reported value of each.
+_DERIVED = """
+  (select progress from updates where project_id = p.id and progress is not null
+     order by created_at desc, id desc limit 1) as progress,
+  coalesce((select stage from updates where project_id = p.id and stage is not null
+     order by created_at desc, id desc limit 1), p.stage) as current_stage,
+  (select invested from updates where project_id = p.id and invested is not null
+     order by created_at desc, id desc limit 1) as invested,
+  (select max(created_at) from updates where project_id = p.id) as last_update_at,
+  (select raw_text from updates where project_id = p.id
+     order by created_at desc, id desc limit 1) as latest_update,
+  (select count(*) from problems where project_id = p.id and status = 'open') as open_problems
+"""
+
+
 def project_states(db: Database, unit_id: int | None = None, code: str | None = None,
                    project_ids: Iterable[int] | None = None) -> list[dict]:
     """Each project's ledger row plus its state derived from its updates.
@@ -94,25 +109,14 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
         where.append("p.code = ? collate nocase")
         params.append(code)
     sql = f"""
-        select p.*, u.name as unit_name,
-          (select progress from updates where project_id = p.id and progress is not null
-             order by created_at desc, id desc limit 1) as progress,
-          coalesce((select stage from updates where project_id = p.id and stage is not null
-             order by created_at desc, id desc limit 1), p.stage) as current_stage,
-          (select invested from updates where project_id = p.id and invested is not null
-             order by created_at desc, id desc limit 1) as invested,
-          (select max(created_at) from updates where project_id = p.id) as last_update_at,
-          (select raw_text from updates where project_id = p.id
-             order by created_at desc, id desc limit 1) as latest_update,
-          (select count(*) from problems where project_id = p.id and status = 'open')
-             as open_problems
+        select p.*, u.name as unit_name, {_DERIVED}
         from projects p join units u on u.id = p.unit_id
         {"where " + " and ".join(where) if where else ""}
         order by u.name, p.code
     """
     milestones: dict[int, list[dict]] = {}
     scope = (f" where project_id in (select p.id from projects p where {' and '.join(where)})"
-             if where else "")  # one project's confirmation must not read every milestone
+             if where else "")  # a few projects must not read every milestone
     for m in select(db, f"select project_id, due, progress from milestones{scope} order by due",
                       params):
         milestones.setdefault(m["project_id"], []).append({"due": m["due"], "progress": m["progress"]})
@@ -120,6 +124,24 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
         row["milestones"] = milestones.get(row["id"], [])
         row["aliases"] = json.loads(row["aliases"] or "[]")
         yield row
+
+
+def state_after_update(db: Database, project: dict, update_id: int) -> dict:
+    """`project_states`' row of the project a status update was just stored for, built on its
+    ledger row (`project`, as `list_projects` gives it; not read again), plus
+    `previous_progress`: the progress it had before that update (None: none reported)."""
+    row = next(select(db, f"""
+        select {_DERIVED},
+          (select progress from updates where project_id = p.id and progress is not null
+             and id != :update_id order by created_at desc, id desc limit 1) as previous_progress,
+          (select json_group_array(json_object('due', due, 'progress', progress))
+             from (select due, progress from milestones where project_id = p.id order by due))
+             as milestones
+        from projects p where p.id = :project_id
+    """, {"update_id": update_id, "project_id": project["id"]}))
+    aliases = project["aliases"]
+    return {**project, **row, "milestones": json.loads(row["milestones"]),
+            "aliases": json.loads(aliases or "[]") if isinstance(aliases, str) else aliases}
 
 
 def recent_updates(db: Database, project_id: int, limit: int = 5) -> list[dict]:

@@ -49,21 +49,18 @@ def updates_of_message(db: Database, chat_id: int, message_id: int) -> list[dict
         [chat_id, message_id]))
 
 
-def latest_progress(db: Database, project_id: int) -> float | None:
-    rows = list(select(db,
-        "select progress from updates where project_id = ? and progress is not null "
-        "order by created_at desc, id desc limit 1", [project_id]))
-    return rows[0]["progress"] if rows else None
-
-
-def _insert(db: Database, table: str, row: dict) -> int:
+def _insert(db: Database, table: str, row: dict, *, unless_stored: bool = False) -> int | None:
     """Insert one row with plain SQL; the id it got.
 
     Intake's hot path: sqlite-utils' `Table.insert` re-reads the schema on every call.
+    `unless_stored`: a row with the same unique key already there is left as it is (None).
     """
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    return db.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values())).lastrowid
+    conflict = " on conflict do nothing" if unless_stored else ""
+    cursor = db.execute(f"insert into {table} ({columns}) values ({marks}){conflict}",
+                        list(row.values()))
+    return cursor.lastrowid if cursor.rowcount else None
 
 
 def _open_problems(db: Database, update: NewUpdate, update_id: int, now: str) -> int:
@@ -86,12 +83,14 @@ def store_updates(db: Database, updates: list[NewUpdate]) -> tuple[list[int], li
     if not updates:
         return [], []
     with db.atomic():
-        existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
-        if existing:
-            return [row["id"] for row in existing], existing
         now, ids = now_iso(), []
         for update in updates:
-            update_id = _insert(db, "updates", update.row())
+            # A message's parts are stored together: when its first part is there, all are. Asked
+            # of the unique index by the insert itself, one statement less than a look-up first.
+            update_id = _insert(db, "updates", update.row(), unless_stored=update is updates[0])
+            if update_id is None:
+                existing = updates_of_message(db, update.chat_id, update.message_id)
+                return [row["id"] for row in existing], existing
             _open_problems(db, update, update_id, now)
             ids.append(update_id)
     return ids, []

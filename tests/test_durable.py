@@ -88,3 +88,19 @@ async def test_links_are_never_previewed_and_plain_text_carries_no_options(api, 
     assert [json.loads(o) if isinstance(o, str) else o for o in options] == [
         {"is_disabled": True}, {"is_disabled": True}, None, {"url": "https://example.org"},
         None, {"is_disabled": True}]
+
+
+async def test_start_up_objects_are_left_out_of_full_collections_while_the_bot_runs(tmp_path, api):
+    """The bot freezes what start-up built (a full collection walked all of it every time)
+    and lets it go again at shutdown: a process starting bot after bot keeps none of them."""
+    import gc
+
+    from tests.conftest import started_bot
+
+    async with started_bot(tmp_path, api) as running:
+        frozen = gc.get_freeze_count()
+        api.queue_message(7, "hello")
+        await running.idle()
+        assert gc.get_freeze_count() <= frozen  # nothing more is frozen after start-up
+    assert frozen > 10_000  # the modules, handlers, compiled patterns…
+    assert gc.get_freeze_count() == 0

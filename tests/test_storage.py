@@ -111,6 +111,7 @@ def test_only_changes_to_a_project_s_state_mark_it_changed(fresh_db):
 
 
 def test_a_message_stored_twice_is_stored_once_and_its_rows_returned(fresh_db):
+    from storage.projects import changed_projects
     from storage.updates import NewUpdate, mark_replied, store_updates
 
     rows, _ = read_ledger(b"code,name,unit\nA1,First,Unit A\n", "l.csv")
@@ -123,7 +124,57 @@ def test_a_message_stored_twice_is_stored_once_and_its_rows_returned(fresh_db):
     ids, earlier = store_updates(fresh_db, [update])
     assert earlier == []  # stored now
     mark_replied(fresh_db, ids, 99)
+    seen, _ = changed_projects(fresh_db, 0)
     again, earlier = store_updates(fresh_db, [update])  # processed again after a restart
     assert again == ids and [row["reply_message_id"] for row in earlier] == [99]
     assert fresh_db.execute("select count(*) from updates").fetchone()[0] == 1
     assert fresh_db.execute("select count(*) from problems").fetchone()[0] == 1
+    assert changed_projects(fresh_db, seen) == (seen, set())  # nothing new for /status either
+
+
+def test_a_message_of_two_projects_stored_twice_is_stored_once(fresh_db):
+    from storage.updates import NewUpdate, store_updates
+
+    rows, _ = read_ledger(b"code,name,unit\nA1,First,Unit A\nA2,Second,Unit A\n", "l.csv")
+    import_ledger(fresh_db, rows, actor_id=1)
+    parts = [NewUpdate(project_id=get_project(fresh_db, code)["id"], unit_id=None, author_id=1,
+                       chat_id=5, message_id=1, part=part, created_at="2026-11-20T00:00:00+00:00",
+                       raw_text=f"{code} 40%", lang="en", progress=40)
+             for part, code in enumerate(["A1", "A2"])]
+    ids, earlier = store_updates(fresh_db, parts)
+    again, earlier = store_updates(fresh_db, parts)
+    assert again == ids and [row["part"] for row in earlier] == [0, 1]
+    assert fresh_db.execute("select count(*) from updates").fetchone()[0] == 2
+
+
+def test_state_after_update_is_project_states_row_and_the_progress_before(fresh_db):
+    from storage.projects import add_milestone, list_projects, state_after_update
+    from storage.updates import NewUpdate, store_updates
+
+    rows, _ = read_ledger(b"code,name,unit,aliases\nA1,First,Unit A,F1;Un\nA2,Second,Unit A,\n",
+                          "l.csv")
+    import_ledger(fresh_db, rows, actor_id=1)
+    add_milestone(fresh_db, get_project(fresh_db, "A1")["id"], "2026-12-31", 100)
+    add_milestone(fresh_db, get_project(fresh_db, "A1")["id"], "2026-06-30", 50)
+    ledger = {p["code"]: p for p in list_projects(fresh_db)}
+
+    def store(message_id: int, code: str, created_at: str, **fields) -> int:
+        project = ledger[code]
+        return store_updates(fresh_db, [NewUpdate(
+            project_id=project["id"], unit_id=project["unit_id"], author_id=1, chat_id=5,
+            message_id=message_id, part=0, created_at=created_at, raw_text=f"{code} text",
+            lang="en", **fields)])[0][0]
+
+    first = store(1, "A1", "2026-11-01T00:00:00+00:00", progress=30, problems=["no power"])
+    state = state_after_update(fresh_db, ledger["A1"], first)
+    assert state["previous_progress"] is None  # the first progress ever reported
+    store(2, "A2", "2026-11-02T00:00:00+00:00", progress=90)  # another project's: not counted
+    store(3, "A1", "2026-11-03T00:00:00+00:00", stage="started")  # no progress in it
+    latest = store(4, "A1", "2026-11-04T00:00:00+00:00", progress=45, invested=120)
+    state = state_after_update(fresh_db, ledger["A1"], latest)
+    assert state["previous_progress"] == 30
+    expected = project_states(fresh_db, code="A1")[0]
+    assert {key: state[key] for key in expected} == expected
+    assert [m["due"] for m in state["milestones"]] == ["2026-06-30", "2026-12-31"]
+    assert (state["progress"], state["current_stage"], state["invested"], state["open_problems"],
+            state["aliases"]) == (45, "started", 120, 1, ["F1", "Un"])
