@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.ext import Application, BaseUpdateProcessor
 
 from handlers.retry import RetryingBot
@@ -65,6 +66,24 @@ class DurableBot(RetryingBot):  # its Bot API calls are retried: handlers/retry.
         return await super().send_message(
             chat_id, text, *args, link_preview_options=preview_options(text, link_preview_options),
             **kwargs)
+
+    async def send_text(self, chat_id: int, text: str, *, quote: int | None = None) -> int:
+        """Send an HTML text (quoting message `quote` when given); the id of the message sent.
+
+        `send_message` without the Message it builds from Telegram's answer, for callers that
+        keep only the id: building it took 0.1 ms, an eighth of a status update's own work.
+        `_post` is the step every Bot method ends with (its defaults, then retry, rate
+        limiter and `_do_post` below); `do_api_request`, its public twin, warns each time that
+        send_message exists.
+        """
+        params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+        if quote is not None:
+            params["reply_parameters"] = {"message_id": quote, "allow_sending_without_reply": True}
+        preview = preview_options(text, None)
+        if preview is not None:
+            params["link_preview_options"] = preview
+        sent = await self._post("sendMessage", params)
+        return sent["message_id"]
 
     async def edit_message_text(self, text, *args, link_preview_options=None, **kwargs):
         return await super().edit_message_text(

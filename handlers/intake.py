@@ -273,10 +273,9 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
     # private chat it follows the message (as Telegram's own default); a correction quotes it.
     chat = update.effective_chat
     quote = edit or chat is None or chat.type != ChatType.PRIVATE
-    reply = ({"reply_to_message_id": updates[0].message_id, "allow_sending_without_reply": True}
-             if quote else {})
-    sent = await context.bot.send_message(updates[0].chat_id, text, **reply)
-    mark_answered(db, ids, sent.message_id)  # and the update processed, in one commit
+    sent_id = await context.bot.send_text(updates[0].chat_id, text,
+                                          quote=updates[0].message_id if quote else None)
+    mark_answered(db, ids, sent_id)  # and the update processed, in one commit
 
 
 async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,

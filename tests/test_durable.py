@@ -104,3 +104,23 @@ async def test_start_up_objects_are_left_out_of_full_collections_while_the_bot_r
         assert gc.get_freeze_count() <= frozen  # nothing more is frozen after start-up
     assert frozen > 10_000  # the modules, handlers, compiled patterns…
     assert gc.get_freeze_count() == 0
+
+
+async def test_send_text_sends_html_quoting_or_not_and_returns_the_message_id(api, fresh_db):
+    """The confirmation's way out: what send_message would send, without building a Message."""
+    from handlers.durable import DurableBot
+    from tests.conftest import TOKEN
+
+    asked = api.queue_message(7, "QB-001 进度 10%")["message"]
+    bot = DurableBot(TOKEN, base_url=api.api_url, db=fresh_db)
+    async with bot:
+        quoted = await bot.send_text(7, "<b>QB-001</b> 进度 10%", quote=asked["message_id"])
+        plain = await bot.send_text(7, "see https://example.com &amp; <i>more</i>")
+    first, second = api.messages_to(7)
+    assert (first["message"]["message_id"], second["message"]["message_id"]) == (quoted, plain)
+    assert first["message"]["reply_to_message"]["message_id"] == asked["message_id"]
+    assert "reply_to_message" not in second["message"]
+    assert [r["params"]["parse_mode"] for r in api.sent] == ["HTML", "HTML"]
+    options = [r["params"].get("link_preview_options") for r in api.sent]
+    assert [json.loads(o) if isinstance(o, str) else o for o in options] == [
+        None, {"is_disabled": True}]
