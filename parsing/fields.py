@@ -43,6 +43,16 @@ def _alt(words: str) -> str:
     return "|".join(out)
 
 
+def _first_char_gate(*word_lists: str) -> str:
+    """A lookahead for the characters these words (as `_alt` takes them) begin with.
+
+    Put in front of a long alternation it lets the regex skip, at one test per character, the
+    places where no word can begin: Python's `re` otherwise tries every word at every place
+    (16 µs to find the cues before one figure, 2 µs with the gate)."""
+    firsts = {word[0] for words in word_lists for word in words.split()}
+    return "(?=[" + "".join(re.escape(c) for c in sorted(firsts)) + "])"
+
+
 _bounds_cache: tuple[str, list[int], list[int]] = ("", [], [])
 
 
@@ -247,22 +257,26 @@ def find_sections(folded: str) -> Sections:
 _OVERALL, _STRONG, _AFTER, _MEDIUM, _PLAIN = 5, 4, 3, 2, 1
 
 # the whole project's figure beats a work package's ("机电安装进度50%，整体进度45%")
-_POS_OVERALL = _alt(
+_POS_OVERALL_WORDS = (
     "形象进度 总体进度 整体进度 项目进度 总进度 综合进度 整体形象进度 项目整体进度 "
     "overall overall_progress total_progress project_progress"
 )
-_POS_STRONG = _alt("进度 進度 工程进度 实际进度 完成率 完工率 进度率 progress completion")
-_POS_MEDIUM = _alt(
+_POS_OVERALL = _alt(_POS_OVERALL_WORDS)
+_POS_STRONG_WORDS = "进度 進度 工程进度 实际进度 完成率 完工率 进度率 progress completion"
+_POS_STRONG = _alt(_POS_STRONG_WORDS)
+_POS_MEDIUM_WORDS = (
     "完成 已完成 完成了 达到 达 到 至 为 是 提升至 提高到 提升到 提高至 增至 升至 增加到 增加至 "
     "本周 目前 现 当前 现在 实际 已达 约 左右 "
     "at now reached reach reaches currently stands is are complete completed done finished "
     "about around approx approximately nearly almost to -> → =>"
 )
-_RESET = _alt(
+_POS_MEDIUM = _alt(_POS_MEDIUM_WORDS)
+_RESET_WORDS = (
     "本周 目前 现 当前 现在 实际 提升至 提高到 提升到 提高至 增至 升至 增加到 增加至 到 至 为 "
     "now currently to -> → =>"
 )
-_NEG_NEAR = _alt(
+_RESET = _alt(_RESET_WORDS)
+_NEG_NEAR_WORDS = (
     "同比 环比 增长 增加 下降 减少 提高 降低 上涨 上升 增幅 降幅 涨幅 涨 降 占比 占 比例 比重 率 "
     "预算 超支 超预算 节约 税 利率 股 股权 持股 首付 定金 付款 支付 拨付 到位 资金 补贴 奖励 "
     "优惠 返还 减免 投资 产值 营收 收入 利润 毛利 回款 出租 入驻 入住 贷款 融资 合同额 工程款 "
@@ -273,17 +287,23 @@ _NEG_NEAR = _alt(
     "utilisation yoy year-on-year cost costs price prices overrun revenue output investment "
     "behind ahead lagging"
 )
-_NEG_CLAUSE = _alt(
+_NEG_NEAR = _alt(_NEG_NEAR_WORDS)
+_NEG_CLAUSE_WORDS = (
     "上周 上期 上月 上次 去年 上年 同期 计划 计划进度 目标 目标进度 预计 预期 争取 力争 确保 "
     "应完成 应达到 由 从 原计划 原定 年度 年初 "
     "last_week last_month previous previously planned plan target targeted expected expect "
     "forecast will should aim goal from was scheduled"
 )
-_CUE = re.compile(
-    r"(?P<neutral>由于|理由|自由|从而|从事|原因|原材料)|"
+_NEG_CLAUSE = _alt(_NEG_CLAUSE_WORDS)
+_NEUTRAL_WORDS = "由于 理由 自由 从而 从事 原因 原材料"  # 由 and 从 that are not "from"
+_CUE_WORDS = (_NEUTRAL_WORDS, _POS_OVERALL_WORDS, _POS_STRONG_WORDS, _NEG_CLAUSE_WORDS, _RESET_WORDS,
+              _POS_MEDIUM_WORDS, _NEG_NEAR_WORDS)
+_CUE_ALTERNATION = (
+    rf"(?P<neutral>{_alt(_NEUTRAL_WORDS)})|"
     rf"(?P<overall>{_POS_OVERALL})|(?P<strong>{_POS_STRONG})|(?P<nclause>{_NEG_CLAUSE})|(?P<reset>{_RESET})|"
     rf"(?P<medium>{_POS_MEDIUM})|(?P<nnear>{_NEG_NEAR})"
 )
+_CUE = re.compile(_first_char_gate(*_CUE_WORDS) + f"(?:{_CUE_ALTERNATION})")
 _AFTER_POS = re.compile(
     r"\s*(?:of\s+(?:the\s+)?(?:works?|construction|project|civil\s+works|total\s+works)"
     r"|complete|completed|done|finished|through|的工程量|工程量)(?![a-z])"
@@ -608,8 +628,15 @@ class _Amount:
     wan: float
 
 
+# Every amount either pattern below keeps has one of these (a unit of money, 万 or 亿, or a
+# magnitude word): a text with none of them, as most status messages are, has no amount.
+_MONEY_HINT = re.compile(r"[万亿元块¥￥]|rmb|cny|yuan|wan|bn|billion|mln|mn|million|thousand|10k")
+
+
 def _amounts(folded: str) -> list[_Amount]:
     out: list[_Amount] = []
+    if not _MONEY_HINT.search(folded):
+        return out
     for m in ZH_AMOUNT.finditer(folded):
         text = m.group("amount")
         if not text.strip() or not re.search(r"[\d" + "一二两三四五六七八九十百千" + "]", text):

@@ -226,3 +226,55 @@ def test_surrounding_blanks_and_letter_case_change_nothing(
 def test_huge_degenerate_text_parses(text: str) -> None:
     parsed = parse_message(text, LEDGER, None)
     assert all(r.progress is None or 0 <= r.progress <= 100 for r in parsed.reports)
+
+
+# --- shortcuts that must not change what is found -------------------------------------------
+
+def _cue_matches(regex, text: str) -> list[tuple[int, int, str | None]]:
+    return [(m.start(), m.end(), m.lastgroup) for m in regex.finditer(text)]
+
+
+def test_the_cue_gate_lets_every_cue_word_through() -> None:
+    """_CUE tries its long alternation only where one of its words can begin."""
+    import re
+
+    from parsing import fields
+
+    ungated = re.compile(fields._CUE_ALTERNATION)
+    words = [w.replace("_", " ") for words in fields._CUE_WORDS for w in words.split()]
+    for word in words:
+        for text in (word, f"x {word} 50%", f"进度{word}50%", f"{word}{word}"):
+            assert _cue_matches(fields._CUE, text) == _cue_matches(ungated, text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(messages)
+def test_the_cue_gate_finds_what_the_alternation_finds(text: str) -> None:
+    import re
+
+    from parsing import fields
+    from parsing.normalize import fold
+
+    folded = fold(text)
+    assert _cue_matches(fields._CUE, folded) == _cue_matches(
+        re.compile(fields._CUE_ALTERNATION), folded)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(VOCAB + ["万元", "亿", "3000元", "5块", "rmb 5", "¥8", "￥8",
+                                         "5 million", "2bn", "3 mln", "4mn", "10k", "wan",
+                                         "cny 9", "9 yuan", "2 thousand", "5m", "8k", "1b"]),
+                max_size=12).map(" ".join))
+def test_a_text_without_a_money_word_has_no_amount(text: str) -> None:
+    """_amounts skips texts without a money word or magnitude; the two scans find none there."""
+    from parsing import fields
+    from parsing.normalize import fold
+
+    folded = fold(text)
+    if fields._MONEY_HINT.search(folded):
+        return
+    kept = [m for m in fields.ZH_AMOUNT.finditer(folded) if m.group("yuan")
+            or any(c in m.group("amount") for c in "万亿")]
+    kept += [m for m in fields.EN_AMOUNT.finditer(folded) if m.group("pre") or m.group("post")
+             or m.group("mag") not in (None, "m", "b", "k")]
+    assert kept == []
