@@ -143,7 +143,7 @@ def confirmation(context: ContextTypes.DEFAULT_TYPE, stored: list[tuple[NewUpdat
     states = [row for _, row in stored]
     standings = [item[1].standing for item in items_from_rows(states, now, thresholds)]
     for (update, project), standing in zip(stored, standings, strict=True):
-        previous = None if corrected else project["previous_progress"]
+        previous = None if corrected else project["previous_progress"]  # a correction: no change
         lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]
         if update.progress is not None:
             if previous is None:
