@@ -86,11 +86,13 @@ async def _send(bot: Bot, chat_id: int, text: str) -> bool:
 
 
 async def tell_unit(bot: Bot, db: Database, config: Config, unit_id: int,
-                    render: Callable[[str], str], skip_user: int | None, lang: str) -> str:
+                    render: Callable[[str], str], skip_user: int | None, lang: str,
+                    here: int | None = None) -> str:
     """Tell a unit: its bound group, else each member privately (not `skip_user`).
-    What was done, as a sentence in `lang`."""
+    What was done, as a sentence in `lang`. `here`, the chat the command came from: when it
+    is the unit's group, the answer there tells the unit (a second message would repeat it)."""
     group = unit_group(db, unit_id)
-    if group is not None and await _send(bot, group, render(config.language)):
+    if group is not None and (group == here or await _send(bot, group, render(config.language))):
         return t("lead_told_group", lang)
     told = 0
     for person in unit_members(db, unit_id):
@@ -172,7 +174,7 @@ async def problem(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Ca
 
         config = settings_config(db, context.bot_data["config"])
         told = "\n" + await tell_unit(context.bot, db, config, project["unit_id"], render,
-                                      caller.user_id, caller.lang)
+                                      caller.user_id, caller.lang, update.effective_chat.id)
     await update.effective_message.reply_text(t(
         "lead_problem_opened", caller.lang, id=problem_id, code=esc(project["code"]),
         name=_clip(project["name"], 60), text=_clip(text), unit=esc(project["unit_name"]),
@@ -205,7 +207,7 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
 
     config = settings_config(db, context.bot_data["config"])
     told = await tell_unit(context.bot, db, config, unit["id"], render, caller.user_id,
-                           caller.lang)
+                           caller.lang, update.effective_chat.id)
     await update.effective_message.reply_text(
         t("lead_assigned", caller.lang, id=problem_id, unit=esc(unit["name"]), told=told))
 
@@ -246,7 +248,7 @@ async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Ca
     raised_by = found["raised_unit_id"]
     if raised_by is not None and raised_by != caller.unit_id:
         told = await tell_unit(context.bot, db, config, raised_by, render, caller.user_id,
-                               caller.lang)
+                               caller.lang, update.effective_chat.id)
     elif raised_by is None and found["opened_by"] not in (None, caller.user_id):
         opener = get_person(db, found["opened_by"]) or {}
         if await _send(context.bot, found["opened_by"],

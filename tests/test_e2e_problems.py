@@ -119,6 +119,13 @@ async def test_assign_tells_the_unit_group_or_members(ledger):
     assert reply["text"] == f"✅ Problem #{problem} handed to {ZJJ}. Its group chat has been told."
     notice = api.messages_to(ZJJ_GROUP)[-1]
     assert f"交办问题 #{problem}" in notice["text"]
+    # Asked in that group itself, the answer there is what tells it: one message, not two.
+    before = len(api.messages_to(ZJJ_GROUP))
+    [reply] = await bot.send(LEADER, f"/assign {problem} {ZJJ}", chat_id=ZJJ_GROUP,
+                             chat_type="group", language_code="en")
+    assert reply["text"] == f"✅ Problem #{problem} handed to {ZJJ}. Its group chat has been told."
+    await bot.idle()
+    assert len(api.messages_to(ZJJ_GROUP)) == before + 1
     # A unit with nobody to tell.
     [reply] = await bot.send(LEADER, f"/assign {problem} {TZZX}")
     assert "已私信通知 1 人" in reply["text"]  # OTHER_MEMBER
