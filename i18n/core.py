@@ -105,7 +105,7 @@ TEXTS = {
     "ledger_bad_stage": {"zh": "阶段“{value}”无法识别（在谈/签约/开工/竣工）", "en": "stage “{value}” is unknown (negotiating/signed/started/completed)"},
     "ledger_bad_date": {"zh": "{column}“{value}”不是 YYYY-MM-DD 日期", "en": "{column} “{value}” is not a YYYY-MM-DD date"},
     "ledger_end_before_start": {"zh": "计划竣工早于计划开工", "en": "planned end is before planned start"},
-    "ledger_bad_number": {"zh": "{column}“{value}”不是有效的非负数字", "en": "{column} “{value}” is not a valid non-negative number"},
+    "ledger_bad_number": {"zh": "{column}“{value}”不是有效的金额（万元，0 至 1 亿）", "en": "{column} “{value}” is not a valid amount (万元, 0 to 100,000,000)"},
     "ledger_too_long": {"zh": "“{column}”超过 {limit} 个字", "en": "“{column}” is longer than {limit} characters"},
     "ledger_not_utf8": {"zh": "CSV 文件不是 UTF-8 编码", "en": "the CSV file is not UTF-8"},
     "ledger_not_xlsx": {"zh": "不是有效的 .xlsx 文件", "en": "not a valid .xlsx file"},

@@ -121,9 +121,13 @@ def _date(text: str) -> str:
     return date.fromisoformat(found.group(1)).isoformat()
 
 
+# An amount in 万元 above this (a trillion yuan) is a typo or a unit mix-up, not a project.
+MAX_AMOUNT = 100_000_000
+
+
 def _number(text: str) -> float:
     value = float(text.replace(",", "").replace("，", ""))
-    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+    if not 0 <= value <= MAX_AMOUNT:  # NaN fails the comparison too
         raise ValueError(text)
     return value
 

@@ -24,7 +24,7 @@ from openpyxl import Workbook, load_workbook
 
 from handlers.ledger import import_bytes
 from localapi.htmlcheck import parse_html
-from parsing.ledger import HEADERS, MAX_LENGTH, STAGE_WORDS, read_ledger
+from parsing.ledger import HEADERS, MAX_AMOUNT, MAX_LENGTH, STAGE_WORDS, read_ledger
 from reports.spreadsheet import EXPORT_COLUMNS, export_rows, write_csv, write_xlsx
 from reports.standing import Thresholds
 from reports.states import items_from_rows
@@ -54,12 +54,12 @@ codes = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,31}", fullmatch=True)
 # distinct even case-insensitively (the import matches unit names that way)
 UNITS = ["科创城管委会", "=SUM(A1)", "+Unit", "@team", "-dash", "Riverside District Office",
          "قسم التخطيط", "\u202eevil unit"]
-# up to 10^15 万元: far beyond any project, yet an .xlsx (15 digits, like Excel) holds it
+# up to MAX_AMOUNT (10^8 万元, a trillion yuan): beyond any project; more is refused (DEFECTS)
 money = st.one_of(
     st.none(),
-    st.integers(0, 10**9).map(float),
-    st.floats(0, 1e15, allow_nan=False, allow_infinity=False),
-    st.sampled_from([0.0, 1e-300, 0.1, 185000.0, 1e15]),
+    st.integers(0, MAX_AMOUNT).map(float),
+    st.floats(0, MAX_AMOUNT, allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, 1e-300, 0.1, 185000.0, float(MAX_AMOUNT)]),
 )
 dates = st.one_of(st.none(), st.dates(date(1, 1, 1), date(9999, 12, 31)))
 
@@ -281,6 +281,8 @@ DEFECTS = {
     "nan": ("annual_plan", "NaN"),
     "infinite": ("total_investment", "inf"),
     "too_big": ("annual_plan", "1e999"),
+    "absurd": ("total_investment", "1e300"),
+    "over_a_trillion_yuan": ("annual_plan", "100000001"),
     "words": ("total_investment", "lots"),
     "long_name": ("name", "长" * (MAX_LENGTH["name"] + 1)),
     "long_unit": ("unit", "u" * (MAX_LENGTH["unit"] + 1)),
