@@ -32,6 +32,7 @@ from reports.standing import Thresholds
 from reports.states import items_from_rows
 from storage.people import group_unit
 from storage.projects import (
+    aliases_of,
     get_project,
     get_project_by_id,
     ledger_version,
@@ -72,7 +73,7 @@ def clean_text(text: str | None) -> str:
 
 def project_refs(projects: list[dict]) -> tuple[ProjectRef, ...]:
     return tuple(ProjectRef(code=p["code"], name=p["name"], unit=p["unit_name"],
-                            aliases=tuple(_aliases(p)), active=bool(p["active"]))
+                            aliases=tuple(aliases_of(p)), active=bool(p["active"]))
                  for p in projects)
 
 
@@ -103,11 +104,6 @@ def current_ledger(db) -> Ledger:
                         {p["id"]: p for p in projects}, project_refs(projects))
         _LEDGERS[db] = ledger
     return ledger
-
-
-def _aliases(project: dict) -> list[str]:
-    value = project.get("aliases")
-    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 def reply_language(text: str, caller: Caller) -> str:

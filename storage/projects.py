@@ -122,7 +122,7 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
         milestones.setdefault(m["project_id"], []).append({"due": m["due"], "progress": m["progress"]})
     for row in select(db, sql, params):
         row["milestones"] = milestones.get(row["id"], [])
-        row["aliases"] = json.loads(row["aliases"] or "[]")
+        row["aliases"] = aliases_of(row)
         yield row
 
 
@@ -139,9 +139,15 @@ def state_after_update(db: Database, project: dict, update_id: int) -> dict:
              as milestones
         from projects p where p.id = :project_id
     """, {"update_id": update_id, "project_id": project["id"]}))
-    aliases = project["aliases"]
     return {**project, **row, "milestones": json.loads(row["milestones"]),
-            "aliases": json.loads(aliases or "[]") if isinstance(aliases, str) else aliases}
+            "aliases": aliases_of(project)}
+
+
+def aliases_of(project: dict) -> list[str]:
+    """A project row's aliases as a list (stored as JSON text; rows of project_states have
+    them decoded already)."""
+    value = project.get("aliases")
+    return json.loads(value or "[]") if isinstance(value, str) else list(value or [])
 
 
 def recent_updates(db: Database, project_id: int, limit: int = 5) -> list[dict]:
