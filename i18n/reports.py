@@ -1,8 +1,13 @@
 """Texts of the reports: /status, /lagging, /problems, the wall chart and the export.
 
 HTML for Telegram's HTML parse mode (except the `rep_chart_*` and `rep_col_*` texts, which are
-plain: they go into a picture or a spreadsheet). User-supplied values are escaped by the caller.
+plain: they go into a picture or a spreadsheet). User-supplied values are escaped by the caller,
+except in `reason_text`, which escapes the node title it formats in.
 """
+
+from __future__ import annotations
+
+import html
 
 TEXTS = {
     # Standing and stage names.
@@ -161,6 +166,37 @@ TEXTS = {
     },
     "rep_chart_empty": {"zh": "没有项目", "en": "No projects"},
     "rep_chart_cont": {"zh": "（续）", "en": " (cont.)"},
+    # Why a project is lagging or at risk (reports.standing.Reason), formatted by reason_text.
+    "rep_reason_behind": {"zh": "落后计划 {points} 个百分点", "en": "{points} points behind plan"},
+    "rep_reason_ratio": {
+        "zh": "实际进度仅为计划的 {ratio}（落后 {points} 个百分点）",
+        "en": "at {ratio} of planned progress ({points} points behind)",
+    },
+    "rep_reason_past_end": {
+        "zh": "已过计划竣工日期 {date}（{days} 天）",
+        "en": "{days}d past its planned end, {date}",
+    },
+    "rep_reason_node_missed": {
+        "zh": "节点“{title}”（{date} 达到 {target}）未完成，差 {points} 个百分点",
+        "en": "missed node “{title}” ({target} by {date}), {points} points short",
+    },
+    "rep_reason_node_missed_untitled": {
+        "zh": "{date} 节点（{target}）未完成，差 {points} 个百分点",
+        "en": "missed the node due {date} ({target}), {points} points short",
+    },
+    "rep_reason_not_started": {
+        "zh": "计划开工 {date} 已过 {days} 天，仍未开工",
+        "en": "not started {days}d after its planned start, {date}",
+    },
+    "rep_reason_stale": {"zh": "{days} 天未更新", "en": "no update for {days}d"},
+    "rep_reason_forecast_late": {
+        "zh": "按目前进度预计 {date} 完成，比计划晚 {days} 天",
+        "en": "at this pace: done {date}, {days} days after plan",
+    },
+    "rep_reason_stalled": {
+        "zh": "自 {date} 起进度停在 {target}",
+        "en": "progress stuck at {target} since {date}",
+    },
     # Export headers in Chinese (plain text); the English headers are the column keys.
     "rep_col_code": {"zh": "编号", "en": "code"},
     "rep_col_name": {"zh": "项目名称", "en": "name"},
@@ -182,3 +218,37 @@ TEXTS = {
     "rep_col_open_problems": {"zh": "未解决问题数", "en": "open_problems"},
     "rep_col_latest_update": {"zh": "最近更新内容", "en": "latest_update"},
 }
+
+
+def _number(value: float | None) -> str:
+    """43.27 -> '43.3', 10.0 -> '10'."""
+    if value is None:
+        return "—"
+    text = f"{round(value, 1):.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def reason_text(reason, lang: str) -> str:
+    """One reason (a reports.standing.Reason) as a short HTML phrase in `lang` (zh or en).
+
+    E.g. Reason("behind", points=12.5) -> "落后计划 12.5 个百分点" / "12.5 points behind plan";
+    Reason("forecast_late", on=date(2027, 5, 10), days=41) -> "按目前进度预计 2027-05-10
+    完成，比计划晚 41 天" / "at this pace: done 2027-05-10, 41 days after plan".
+    """
+    key = f"rep_reason_{reason.code}"
+    if reason.code == "node_missed" and not reason.title:
+        key = "rep_reason_node_missed_untitled"
+    texts = TEXTS[key]
+    return texts.get(lang, texts["zh"]).format(
+        points=_number(reason.points),
+        ratio="—" if reason.ratio is None else f"{_number(100 * reason.ratio)}%",
+        days=reason.days,
+        date="—" if reason.on is None else reason.on.isoformat(),
+        title=html.escape(reason.title or "", quote=False),
+        target="—" if reason.target is None else f"{_number(reason.target)}%",
+    )
+
+
+def reasons_text(reasons, lang: str) -> str:
+    """Several reasons joined into one line: "；" in Chinese, "; " in English."""
+    return ("；" if lang == "zh" else "; ").join(reason_text(r, lang) for r in reasons)

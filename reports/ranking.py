@@ -2,13 +2,28 @@
 
     score = 100 × (0.5 × S + 0.3 × A + 0.2 × R)
 
-* **S — standing**: the share of the unit's projects that are on track or done;
-* **A — progress against plan**: the mean, over the unit's projects that have a planned
-  progress above 0 today, of min(actual / planned, 1) (a done project counts 1, an unknown
-  actual progress counts 0). When none of the unit's projects has such a plan yet, A is left
-  out and the other two weights are scaled up: score = 100 × (0.5 × S + 0.2 × R) / 0.7;
-* **R — reporting promptness**: the share of the unit's projects that are not stale
-  (done projects are never stale).
+over the unit's **scored projects**: all its projects except those done without ever having
+been updated (finished before anyone reported on them: they say nothing about the unit now).
+A project never updated counts as stale from its creation (reports.standing) and, whatever
+its standing, gives the unit nothing: it counts 0 in S, A and R.
+
+* **S — standing**: the share of scored projects that have been updated and are on track or
+  done;
+* **A — progress against plan**: the mean, over the scored projects that are done or have a
+  planned progress above 0 today, of min(actual / planned, 1) (a done project counts 1, an
+  unknown actual progress or a never-updated project counts 0). When no scored project has
+  such a plan yet, A is left out and the other two weights are scaled up:
+  score = 100 × (0.5 × S + 0.2 × R) / 0.7;
+* **R — reporting promptness**: the share of scored projects that have been updated and are
+  not stale (done projects are never stale).
+
+A unit with no scored project scores 0. So a unit whose projects were never updated scores
+at most 100 × 0.3 × 0 = 0, while a unit whose projects all report weekly and are on track
+has S = R = 1 and scores at least 100 × 0.7 = 70: it always ranks above.
+
+Example: projects a (updated yesterday, on track, plan 50 %, actual 50 %) and b (never
+updated, no plan): S = 1/2, A = 1 (only a has a plan), R = 1/2 →
+100 × (0.25 + 0.3 + 0.1) = 65.
 
 The score is rounded to one decimal. Units are ordered by score (highest first), then by
 fewer lagging projects, then by name; units with equal scores share a rank ("1, 2, 2, 4").
@@ -52,23 +67,36 @@ class UnitRank:
         return self.previous_rank is None
 
 
+def _reported(item: Item) -> bool:
+    return item[0].last_update_at is not None
+
+
+def _scored(items: list[Item]) -> list[Item]:
+    """The projects that count: all but those done without ever being updated."""
+    return [it for it in items if _reported(it) or it[1].standing != DONE]
+
+
 def _attainment(item: Item) -> float | None:
     p, s = item
     if s.standing == DONE:
         return 1.0
     if s.planned is None or s.planned <= 0:
         return None
+    if not _reported(item):
+        return 0.0
     return min(max(p.progress or 0.0, 0.0) / s.planned, 1.0)
 
 
 def unit_score(items: list[Item]) -> tuple[float, float, float | None, float]:
     """(score, S, A, R) for one unit's projects, as in the module docstring."""
-    n = len(items)
+    scored = _scored(items)
+    n = len(scored)
     if n == 0:
         return 0.0, 0.0, None, 0.0
-    good = sum(1 for _, s in items if s.standing in (ON_TRACK, DONE)) / n
-    prompt = sum(1 for _, s in items if not s.is_stale) / n
-    values = [a for a in map(_attainment, items) if a is not None]
+    reported = [it for it in scored if _reported(it)]
+    good = sum(1 for _, s in reported if s.standing in (ON_TRACK, DONE)) / n
+    prompt = sum(1 for _, s in reported if not s.is_stale) / n
+    values = [a for a in map(_attainment, scored) if a is not None]
     attain = sum(values) / len(values) if values else None
     if attain is None:
         score = (W_STANDING * good + W_PROMPT * prompt) / (W_STANDING + W_PROMPT)

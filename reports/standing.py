@@ -1,11 +1,11 @@
-"""The standing of a project: planned progress, how far behind, stale, and the verdict.
+"""The standing of a project: planned progress, how far behind, stale, the verdict and why.
 
-Pure logic on plain values (no database, no Telegram), exactly as DESIGN.md
-"Standing of a project":
+Pure logic on plain values (no database, no Telegram), as DESIGN.md "Standing of a project"
+and docs/method.md:
 
 * **planned progress today** (percent, 0–100, ``None`` when it cannot be known):
-  - with milestones: a piecewise-linear line through the milestones (sorted by due date),
-    starting at ``planned_start`` with 0 % when it is given and earlier than the first
+  - with milestones (nodes): a piecewise-linear line through the milestones (sorted by due
+    date), starting at ``planned_start`` with 0 % when it is given and earlier than the first
     milestone, and ending at ``planned_end`` with 100 % when it is given and later than the
     last milestone. Before the first point the plan is 0 % (when the first point is
     ``planned_start``) or — with no start date — 0 % until the first milestone falls due
@@ -18,31 +18,65 @@ Pure logic on plain values (no database, no Telegram), exactly as DESIGN.md
 * **stale** = no update for *more than* ``stale_days`` whole calendar days, counted in the
   timezone of ``now``; a project never updated counts from its creation. A project that is
   done is never stale (nobody needs to report on it any more);
-* **done**: progress 100 or stage ``completed``;
-  **lagging**: behind ≥ ``lag_points``, or past ``planned_end`` (the day after it) and not
-  done, or stale for more than 2 × ``stale_days``;
-  **at risk**: behind ≥ ``lag_points`` / 2, or stale; **on track** otherwise.
+* **done**: progress 100, or stage ``completed`` with no progress stated (a completed stage
+  does not override a stated progress below 100).
+
+A project that is not done is judged by rules; each rule that fires gives a `Reason` (a
+stable machine ``code`` plus the numbers to render it) and a severity; the verdict is the
+worst severity, **on track** when no rule fires. ``Thresholds.light_rule`` names the rule
+for plan against actual:
+
+============== ========== ======================================================================
+code           severity   fires when
+============== ========== ======================================================================
+behind         lagging    rule "points": behind ≥ ``lag_points``
+behind         at risk    rule "points": behind ≥ ``lag_points`` / 2
+ratio          lagging    rule "ratio": planned > 0 and actual < ``red_ratio`` × planned
+ratio          at risk    rule "ratio": planned > 0 and actual < ``yellow_ratio`` × planned
+past_end       lagging    today is after ``planned_end``
+node_missed    lagging    a milestone's due day has passed and actual < its progress (the
+                          latest such milestone is named)
+not_started    lagging    stage negotiating or signed, or progress unknown or 0, more than
+                          ``start_grace_days`` days after ``planned_start`` (any light rule)
+stale          lagging    no update for more than 2 × ``stale_days``
+stale          at risk    no update for more than ``stale_days``
+forecast_late  at risk    the forecast completion is more than ``forecast_late_days`` after
+                          ``planned_end`` (see reports.forecast)
+stalled        at risk    the forecast says the last three figures are equal
+============== ========== ======================================================================
+
+``Standing.reasons`` lists the codes, worst first (then in the table's order);
+``Standing.why`` holds the `Reason` values with their numbers. A done project has none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from reports.forecast import Forecast
 
 STAGES = ("negotiating", "signed", "started", "completed")
 STANDINGS = ("lagging", "at_risk", "on_track", "done")  # worst first
+LIGHT_RULES = ("points", "ratio")
+REASONS = (
+    "behind", "ratio", "past_end", "node_missed", "not_started", "stale", "forecast_late", "stalled"
+)  # the order reasons are listed in, within one severity
 
 LAGGING = "lagging"
 AT_RISK = "at_risk"
 ON_TRACK = "on_track"
 DONE = "done"
 
+NOT_STARTED_STAGES = ("negotiating", "signed")
+
 
 @dataclass(frozen=True)
 class Milestone:
     due: date
     progress: float  # percent planned to be reached on `due`
+    title: str | None = None  # what the node is, e.g. "主体结构封顶"
 
 
 @dataclass(frozen=True)
@@ -70,8 +104,36 @@ class ProjectState:
 
 @dataclass(frozen=True)
 class Thresholds:
+    """The settings the verdict depends on (see the module docstring)."""
+
     stale_days: int = 7
     lag_points: int = 10
+    light_rule: str = "points"  # "points" | "ratio"
+    red_ratio: float = 0.6
+    yellow_ratio: float = 0.8
+    start_grace_days: int = 90
+    forecast_late_days: int = 30
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a project is lagging or at risk: a stable `code` and the numbers to render it.
+
+    Fields used per code (the others are None):
+    behind: points; ratio: ratio (actual / planned) and points (behind);
+    past_end: on (planned end), days (past it); node_missed: on (due), title, target (the
+    node's progress), points (shortfall = target − actual); not_started: on (planned start),
+    days (since it); stale: days (without update); forecast_late: on (forecast end), days
+    (after the planned end); stalled: on (first of the equal figures), target (the figure).
+    """
+
+    code: str
+    points: float | None = None
+    ratio: float | None = None
+    days: int | None = None
+    on: date | None = None
+    title: str | None = None
+    target: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,13 +144,24 @@ class Standing:
     is_stale: bool
     standing: str  # on_track | at_risk | lagging | done
     past_end: bool = False  # today is after planned_end and the project is not done
+    why: tuple[Reason, ...] = ()  # worst first; empty when on track or done
+    forecast: Forecast | None = field(default=None, compare=False)
 
     @property
     def is_done(self) -> bool:
         return self.standing == DONE
 
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The reason codes, worst first (see the module docstring's table)."""
+        return tuple(r.code for r in self.why)
+
+    def reason(self, code: str) -> Reason | None:
+        return next((r for r in self.why if r.code == code), None)
+
 
 Item = tuple[ProjectState, Standing]
+Finding = tuple[str, Reason]  # (severity, reason)
 
 
 def _days(a: date, b: date) -> int:
@@ -139,13 +212,95 @@ def days_since(then: datetime, now: datetime) -> int:
 
 
 def is_done(p: ProjectState) -> bool:
-    return (p.progress is not None and p.progress >= 100) or p.stage == "completed"
+    """Progress 100, or stage completed with no progress stated (or 100)."""
+    if p.progress is not None:
+        return p.progress >= 100
+    return p.stage == "completed"
+
+
+def _plan_finding(
+    planned: float | None, actual: float, behind: float | None, th: Thresholds
+) -> Finding | None:
+    """Plan against actual by the named light rule."""
+    if planned is None or behind is None:
+        return None
+    if th.light_rule == "ratio":
+        if planned <= 0:
+            return None
+        reason = Reason("ratio", points=behind, ratio=round(actual / planned, 4))
+        if actual < round(th.red_ratio * planned, 6):
+            return LAGGING, reason
+        if actual < round(th.yellow_ratio * planned, 6):
+            return AT_RISK, reason
+        return None
+    if th.light_rule != "points":
+        raise ValueError(f"unknown light rule {th.light_rule!r}")
+    if behind >= th.lag_points:
+        return LAGGING, Reason("behind", points=behind)
+    if behind >= th.lag_points / 2:
+        return AT_RISK, Reason("behind", points=behind)
+    return None
+
+
+def _past_end_finding(p: ProjectState, today: date) -> Finding | None:
+    if p.planned_end is None or today <= p.planned_end:
+        return None
+    return LAGGING, Reason("past_end", on=p.planned_end, days=_days(p.planned_end, today))
+
+
+def _node_finding(p: ProjectState, actual: float, today: date) -> Finding | None:
+    """The latest milestone whose day has passed with its progress not reached."""
+    missed = [m for m in p.milestones if m.due < today and actual < m.progress]
+    if not missed:
+        return None
+    node = max(missed, key=lambda m: m.due)
+    shortfall = round(node.progress - actual, 2)
+    return LAGGING, Reason(
+        "node_missed", on=node.due, title=node.title, target=float(node.progress), points=shortfall
+    )
+
+
+def _start_finding(p: ProjectState, today: date, th: Thresholds) -> Finding | None:
+    if p.planned_start is None or _days(p.planned_start, today) <= th.start_grace_days:
+        return None
+    not_started = p.stage in NOT_STARTED_STAGES or not p.progress  # None or 0: no progress
+    if not not_started:
+        return None
+    return LAGGING, Reason("not_started", on=p.planned_start, days=_days(p.planned_start, today))
+
+
+def _stale_finding(since: int, th: Thresholds) -> Finding | None:
+    if since > 2 * th.stale_days:
+        return LAGGING, Reason("stale", days=since)
+    if since > th.stale_days:
+        return AT_RISK, Reason("stale", days=since)
+    return None
+
+
+def _forecast_finding(p: ProjectState, forecast: Forecast | None, th: Thresholds) -> Finding | None:
+    if forecast is None:
+        return None
+    if forecast.stalled:
+        return AT_RISK, Reason("stalled", on=forecast.since, target=forecast.progress)
+    late = forecast.days_late(p.planned_end)
+    if late is not None and late > th.forecast_late_days:
+        return AT_RISK, Reason("forecast_late", on=forecast.end, days=late)
+    return None
 
 
 def compute_standing(
-    p: ProjectState, today: date, now: datetime, th: Thresholds = Thresholds()
+    p: ProjectState,
+    today: date,
+    now: datetime,
+    th: Thresholds = Thresholds(),
+    forecast: Forecast | None = None,
 ) -> Standing:
-    """The standing of `p` on `today` (the local date for the plan) at `now` (aware)."""
+    """The standing of `p` on `today` (the local date for the plan) at `now` (aware).
+
+    `forecast` is the project's completion forecast (reports.forecast.forecast_completion of
+    its progress history), or None when unknown; it can only add the reasons forecast_late
+    and stalled.
+    """
     planned = planned_progress(p, today)
     actual = float(p.progress) if p.progress is not None else 0.0
     behind = None if planned is None else round(planned - actual, 2)
@@ -153,12 +308,24 @@ def compute_standing(
     done = is_done(p)
     stale = not done and since > th.stale_days
     past_end = not done and p.planned_end is not None and today > p.planned_end
+    findings: list[Finding] = []
+    if not done:
+        candidates = (
+            _plan_finding(planned, actual, behind, th),
+            _past_end_finding(p, today),
+            _node_finding(p, actual, today),
+            _start_finding(p, today, th),
+            _stale_finding(since, th),
+            _forecast_finding(p, forecast, th),
+        )
+        findings = sorted(
+            (f for f in candidates if f is not None),
+            key=lambda f: (STANDINGS.index(f[0]), REASONS.index(f[1].code)),
+        )
     if done:
         verdict = DONE
-    elif (behind is not None and behind >= th.lag_points) or past_end or since > 2 * th.stale_days:
-        verdict = LAGGING
-    elif (behind is not None and behind >= th.lag_points / 2) or stale:
-        verdict = AT_RISK
+    elif findings:
+        verdict = findings[0][0]
     else:
         verdict = ON_TRACK
     return Standing(
@@ -168,14 +335,21 @@ def compute_standing(
         is_stale=stale,
         standing=verdict,
         past_end=past_end,
+        why=tuple(reason for _, reason in findings),
+        forecast=forecast,
     )
 
 
 def assess(
-    projects: Iterable[ProjectState], today: date, now: datetime, th: Thresholds = Thresholds()
+    projects: Iterable[ProjectState],
+    today: date,
+    now: datetime,
+    th: Thresholds = Thresholds(),
+    forecasts: Mapping[str, Forecast | None] | None = None,
 ) -> list[Item]:
-    """Each project paired with its standing."""
-    return [(p, compute_standing(p, today, now, th)) for p in projects]
+    """Each project paired with its standing; `forecasts` maps a project code to its forecast."""
+    forecasts = forecasts or {}
+    return [(p, compute_standing(p, today, now, th, forecasts.get(p.code))) for p in projects]
 
 
 def severity_key(item: Item) -> tuple:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
+from reports.forecast import Forecast, forecast_completion
 from reports.standing import Item, Milestone, ProjectState, Thresholds, assess
 
 
@@ -35,13 +36,34 @@ def state_from_row(row: dict) -> ProjectState:
         invested=row.get("invested"),
         last_update_at=_moment(row.get("last_update_at")),
         created_at=_moment(row["created_at"]),
-        milestones=tuple(Milestone(_date(m["due"]), m["progress"]) for m in row.get("milestones", ())),
+        milestones=tuple(
+            Milestone(_date(m["due"]), m["progress"], m.get("title"))
+            for m in row.get("milestones", ())
+        ),
         open_problems=row.get("open_problems") or 0,
         latest_update=row.get("latest_update"),
         aliases=tuple(row.get("aliases") or ()),
     )
 
 
+def forecast_from_row(row: dict, now: datetime) -> Forecast | None:
+    """The forecast from the row's optional ``progress_history``: [(iso moment, progress)].
+
+    Moments are read in `now`'s timezone, so that each figure counts on its local day.
+    """
+    history = [
+        (_moment(moment).astimezone(now.tzinfo), progress)
+        for moment, progress in row.get("progress_history") or ()
+    ]
+    return forecast_completion(history) if history else None
+
+
 def items_from_rows(rows: Iterable[dict], now: datetime, thresholds: Thresholds) -> list[Item]:
-    """Each project with its standing at `now` (aware, in the bot's timezone)."""
-    return assess((state_from_row(r) for r in rows), now.date(), now, thresholds)
+    """Each project with its standing at `now` (aware, in the bot's timezone).
+
+    A row may carry ``progress_history`` (see `forecast_from_row`); its forecast then feeds
+    the standing (reasons forecast_late and stalled).
+    """
+    rows = list(rows)
+    forecasts = {r["code"]: forecast_from_row(r, now) for r in rows}
+    return assess((state_from_row(r) for r in rows), now.date(), now, thresholds, forecasts)
