@@ -106,14 +106,15 @@ async def test_leader_status_summary_and_weekly_rank_change(running_bot):
     worst = text[text.index("最需关注"):text.index("单位排名")]
     assert worst.index("QB-002") < worst.index("QB-003")
     assert "QB-006" in worst and KCC in worst and "QB-001" not in worst
-    # The ranking: 区工业和信息化局 (its only project on track) first, up one; 科创城 new.
+    # The ranking: 科创城 (new) first; 区工业和信息化局, whose only project was never updated,
+    # scores 0 and comes last, down two.
     ranking = text[text.index("单位排名"):]
-    assert re.search(r"1\. 区工业和信息化局\s+\d+(\.\d)?分 ↑1", ranking), ranking
-    assert re.search(rf"\d\. {KCC}\s+[\d.]+分 新", ranking), ranking
+    assert re.search(rf"1\. {KCC}\s+[\d.]+分 新", ranking), ranking
+    assert re.search(r"4\. 区工业和信息化局\s+0分 ↓2", ranking), ranking
     # This week's snapshot is stored by the first /status, and kept by the next one.
     week = iso_week(today())
     stored = {r["unit_id"]: r["rank"] for r in db["rank_snapshots"].rows_where("week = ?", [week])}
-    assert stored[ids[GXJ]] == 1 and len(stored) == 4
+    assert stored[ids[GXJ]] == 4 and stored[ids[KCC]] == 1 and len(stored) == 4
     db["rank_snapshots"].update((week, ids[GXJ]), {"rank": 3})
     [again] = await running_bot.send(LEADER, "/status")
     assert {r["unit_id"]: r["rank"] for r in db["rank_snapshots"].rows_where(

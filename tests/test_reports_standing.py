@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from reports.forecast import Forecast
 from reports.standing import (
     Milestone,
     ProjectState,
@@ -44,7 +45,8 @@ def standing(**kw):
     today = kw.pop("today", TODAY)
     now = kw.pop("now", NOW)
     th = kw.pop("th", TH)
-    return compute_standing(project(**kw), today, now, th)
+    forecast = kw.pop("forecast", None)
+    return compute_standing(project(**kw), today, now, th, forecast)
 
 
 # ------------------------------------------------------------------ planned progress, straight line
@@ -225,7 +227,9 @@ def test_never_updated_stale_from_creation(age, stale, verdict):
 # ------------------------------------------------------------------ done
 
 
-@pytest.mark.parametrize("kw", [dict(progress=100), dict(stage="completed", progress=40)])
+@pytest.mark.parametrize(
+    "kw", [dict(progress=100), dict(stage="completed", progress=None), dict(stage="completed", progress=100)]
+)
 def test_done_wins_and_is_never_stale(kw):
     s = standing(last_update_at=None, created_at=NOW - timedelta(days=90), **kw, **LINE)
     assert s.standing == "done"
@@ -244,3 +248,226 @@ def test_assess_and_worst_first():
     ]
     items = assess(ps, date(2026, 3, 11), NOW)
     assert [p.code for p, _ in worst_first(items)] == ["B", "C", "F", "E", "A", "D"]
+
+
+@pytest.mark.parametrize("progress", [40, 60, 90, 99.5])
+def test_a_completed_stage_does_not_override_a_stated_progress_below_100(progress):
+    s = standing(stage="completed", progress=progress, today=date(2026, 3, 11), **LINE)
+    assert s.standing != "done" and not s.is_done
+    assert s.behind == 50 - progress
+
+
+def test_completed_stage_with_progress_40_is_lagging_and_says_why():
+    s = standing(stage="completed", progress=40, today=date(2026, 3, 11), **LINE)
+    assert (s.standing, s.reasons, s.reason("behind").points) == ("lagging", ("behind",), 10.0)
+
+
+# ------------------------------------------------------------------ reasons, points rule
+
+
+def test_on_track_and_done_have_no_reasons():
+    assert standing(progress=50, today=date(2026, 3, 11), **LINE).reasons == ()
+    assert standing(progress=100, today=date(2026, 5, 1), **LINE).reasons == ()
+
+
+def test_behind_reason_carries_the_points():
+    lag = standing(progress=40, today=date(2026, 3, 11), **LINE)
+    risk = standing(progress=45, today=date(2026, 3, 11), **LINE)
+    assert lag.reasons == ("behind",) and lag.reason("behind").points == 10.0
+    assert risk.reasons == ("behind",) and risk.reason("behind").points == 5.0
+
+
+def test_past_end_reason_first_then_behind():
+    s = standing(progress=95, today=date(2026, 3, 22), **LINE)
+    assert s.standing == "lagging"
+    assert s.reasons == ("past_end", "behind")  # lagging-level reasons before at-risk ones
+    r = s.reason("past_end")
+    assert (r.on, r.days) == (date(2026, 3, 21), 1)
+
+
+def test_stale_reason_carries_the_days():
+    s = standing(last_update_at=NOW - timedelta(days=9))
+    assert (s.standing, s.reasons, s.reason("stale").days) == ("at_risk", ("stale",), 9)
+    s = standing(last_update_at=None, created_at=NOW - timedelta(days=20))
+    assert (s.standing, s.reasons, s.reason("stale").days) == ("lagging", ("stale",), 20)
+
+
+# ------------------------------------------------------------------ the ratio rule
+
+RATIO = Thresholds(light_rule="ratio")
+
+
+@pytest.mark.parametrize(
+    "progress, verdict, ratio",
+    [
+        (29, "lagging", 0.58),  # below 0.6 × 50 = 30
+        (30, "at_risk", 0.6),  # not below 30, below 0.8 × 50 = 40
+        (39.9, "at_risk", 0.798),
+        (40, "on_track", None),  # 10 points behind: lagging by points, fine by ratio
+        (None, "lagging", 0.0),
+    ],
+)
+def test_ratio_rule(progress, verdict, ratio):
+    s = standing(progress=progress, today=date(2026, 3, 11), th=RATIO, **LINE)
+    assert s.planned == 50 and s.standing == verdict
+    if ratio is None:
+        assert s.reasons == ()
+    else:
+        assert s.reasons == ("ratio",)
+        assert s.reason("ratio").ratio == ratio
+        assert s.reason("ratio").points == round(50 - (progress or 0), 2)
+
+
+@pytest.mark.parametrize("progress, verdict", [(24, "lagging"), (25, "at_risk"), (44, "at_risk"), (45, "on_track")])
+def test_ratio_rule_custom_ratios(progress, verdict):
+    th = Thresholds(light_rule="ratio", red_ratio=0.5, yellow_ratio=0.9)
+    assert standing(progress=progress, today=date(2026, 3, 11), th=th, **LINE).standing == verdict
+
+
+def test_ratio_rule_with_nothing_planned_yet():
+    s = standing(progress=None, today=date(2026, 3, 1), th=RATIO, **LINE)
+    assert (s.planned, s.standing, s.reasons) == (0, "on_track", ())
+
+
+def test_unknown_light_rule_is_an_error():
+    with pytest.raises(ValueError):
+        standing(progress=50, today=date(2026, 3, 11), th=Thresholds(light_rule="colour"), **LINE)
+
+
+# ------------------------------------------------------------------ start grace
+
+# 2025-12-01 → 2027-12-01 is 730 days; on 16 March 2026, 105 days in: plan 14.38 %.
+LONG = dict(planned_start=date(2025, 12, 1), planned_end=date(2027, 12, 1))
+
+
+@pytest.mark.parametrize("stage", ["negotiating", "signed"])
+def test_still_negotiating_after_the_grace_is_lagging(stage):
+    s = standing(stage=stage, progress=10, **LONG)
+    assert s.planned == 14.38 and s.behind == 4.38  # fine by points
+    assert (s.standing, s.reasons) == ("lagging", ("not_started",))
+    r = s.reason("not_started")
+    assert (r.on, r.days) == (date(2025, 12, 1), 105)
+
+
+def test_start_grace_applies_under_the_ratio_rule_too():
+    # 10 < 0.8 × 14.38 = 11.5: at risk by ratio; not started: lagging
+    s = standing(stage="signed", progress=10, th=RATIO, **LONG)
+    assert (s.standing, s.reasons) == ("lagging", ("not_started", "ratio"))
+
+
+def test_started_with_progress_is_not_caught_by_the_grace():
+    assert standing(stage="started", progress=10, **LONG).standing == "on_track"
+
+
+@pytest.mark.parametrize("progress", [None, 0])
+def test_no_progress_after_the_grace_is_lagging(progress):
+    s = standing(stage="started", progress=progress, **LONG)
+    assert s.standing == "lagging"
+    assert s.reasons == ("behind", "not_started")  # 14.38 points behind as well
+
+
+def test_start_grace_boundary():
+    # 90 days after 1 Dec is 1 March: not yet; 2 March: lagging.
+    assert standing(stage="negotiating", progress=10, today=date(2026, 3, 1), **LONG).reasons == ()
+    s = standing(stage="negotiating", progress=10, today=date(2026, 3, 2), **LONG)
+    assert s.reasons == ("not_started",) and s.reason("not_started").days == 91
+    th = Thresholds(start_grace_days=120)
+    assert standing(stage="negotiating", progress=10, th=th, **LONG).standing == "on_track"
+
+
+# ------------------------------------------------------------------ nodes
+
+NODES = dict(
+    planned_start=date(2026, 1, 1),
+    planned_end=date(2026, 12, 31),
+    milestones=(
+        Milestone(date(2026, 3, 10), 30.0, "主体封顶"),
+        Milestone(date(2026, 6, 30), 80.0, "设备安装"),
+    ),
+)
+
+
+def test_a_missed_node_makes_lagging_and_is_named():
+    # 16 March: 6 of the 112 days from 10 March to 30 June: 30 + 50 × 6 / 112 = 32.68
+    s = standing(progress=25, **NODES)
+    assert (s.planned, s.behind) == (32.68, 7.68)  # only at risk by points
+    assert s.standing == "lagging"
+    assert s.reasons == ("node_missed", "behind")
+    r = s.reason("node_missed")
+    assert (r.title, r.on, r.target, r.points) == ("主体封顶", date(2026, 3, 10), 30.0, 5.0)
+
+
+def test_a_reached_node_is_fine():
+    s = standing(progress=30, **NODES)
+    assert (s.standing, s.reasons) == ("on_track", ())
+
+
+def test_a_node_counts_as_missed_from_the_day_after_it():
+    on_the_day = standing(progress=25, today=date(2026, 3, 10), **NODES)
+    assert (on_the_day.planned, on_the_day.standing, on_the_day.reasons) == (30, "at_risk", ("behind",))
+    next_day = standing(progress=25, today=date(2026, 3, 11), **NODES)
+    assert next_day.planned == 30.45 and next_day.standing == "lagging"
+    assert next_day.reasons == ("node_missed", "behind")
+
+
+def test_the_latest_missed_node_is_named():
+    nodes = (Milestone(date(2026, 2, 1), 10.0, "A"), Milestone(date(2026, 3, 1), 20.0, "B"))
+    s = standing(progress=5, planned_start=date(2026, 1, 1), planned_end=date(2026, 12, 31),
+                 milestones=nodes)
+    r = s.reason("node_missed")
+    assert (r.title, r.points) == ("B", 15.0)
+
+
+def test_a_node_without_title():
+    s = standing(progress=25, milestones=(Milestone(date(2026, 3, 10), 30.0),))
+    assert s.reason("node_missed").title is None
+
+
+# ------------------------------------------------------------------ forecast
+
+# 1 Jan → 31 Dec 2026 is 364 days; 16 March is day 74: plan 20.33 %.
+YEAR = dict(planned_start=date(2026, 1, 1), planned_end=date(2026, 12, 31))
+
+
+def forecast(end, stalled=False):
+    return Forecast(end, 0.0 if stalled else 0.2, date(2026, 2, 1), date(2026, 3, 15), 20.0, stalled)
+
+
+def test_forecast_late_puts_an_on_track_project_at_risk():
+    s = standing(progress=20, forecast=forecast(date(2027, 2, 15)), **YEAR)
+    assert (s.planned, s.behind) == (20.33, 0.33)
+    assert (s.standing, s.reasons) == ("at_risk", ("forecast_late",))
+    r = s.reason("forecast_late")
+    assert (r.on, r.days) == (date(2027, 2, 15), 46)
+    assert s.forecast.end == date(2027, 2, 15)
+
+
+def test_forecast_late_boundary():
+    exactly = standing(progress=20, forecast=forecast(date(2027, 1, 30)), **YEAR)  # 30 days late
+    assert (exactly.standing, exactly.reasons) == ("on_track", ())
+    th = Thresholds(forecast_late_days=60)
+    assert standing(progress=20, forecast=forecast(date(2027, 2, 15)), th=th, **YEAR).reasons == ()
+
+
+def test_forecast_on_time_or_unknown():
+    assert standing(progress=20, forecast=forecast(date(2026, 12, 1)), **YEAR).reasons == ()
+    assert standing(progress=20, forecast=forecast(None), **YEAR).reasons == ()
+    assert standing(progress=20, forecast=forecast(date(2027, 6, 1))).reasons == ()  # no end date
+
+
+def test_stalled_is_at_risk():
+    s = standing(progress=20, forecast=forecast(None, stalled=True), **YEAR)
+    assert (s.standing, s.reasons) == ("at_risk", ("stalled",))
+    r = s.reason("stalled")
+    assert (r.on, r.target) == (date(2026, 2, 1), 20.0)
+
+
+def test_a_done_project_ignores_its_forecast():
+    s = standing(progress=100, forecast=forecast(date(2027, 6, 1)), **YEAR)
+    assert (s.standing, s.reasons) == ("done", ())
+
+
+def test_assess_takes_forecasts_by_code():
+    ps = [project(code="A", progress=20, **YEAR), project(code="B", progress=20, **YEAR)]
+    items = assess(ps, TODAY, NOW, TH, forecasts={"A": forecast(date(2027, 3, 1))})
+    assert [s.standing for _, s in items] == ["at_risk", "on_track"]
