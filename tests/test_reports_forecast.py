@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from reports.forecast import Forecast, daily_figures, forecast_completion
+from reports.standing import Thresholds
 
 D = date
 
@@ -84,3 +85,25 @@ def test_done_is_done_on_its_day():
     assert f.end == D(2026, 3, 15) and not f.stalled
     f = forecast_completion([(D(2026, 3, 1), 100), (D(2026, 3, 8), 100), (D(2026, 3, 15), 100)])
     assert f.end == D(2026, 3, 15) and not f.stalled
+
+
+def test_a_row_with_its_progress_history_gets_its_forecast_and_node_titles():
+    from zoneinfo import ZoneInfo
+
+    from reports.states import items_from_rows
+
+    now = datetime(2026, 3, 30, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    row = {
+        "code": "P1", "name": "n", "unit_name": "u", "stage": "started",
+        "planned_start": "2026-01-01", "planned_end": "2026-05-31", "progress": 45,
+        "last_update_at": "2026-03-29T02:00:00+00:00", "created_at": "2026-01-01T00:00:00+00:00",
+        "milestones": [{"due": "2026-05-31", "progress": 100, "title": "竣工"}],
+        # 22:00 UTC on 28 Feb is 1 March in Shanghai: the method's worked example
+        "progress_history": [("2026-02-28T22:00:00+00:00", 30), ("2026-03-29T02:00:00+00:00", 45)],
+    }
+    [(p, s)] = items_from_rows([row], now, Thresholds())
+    assert p.milestones[0].title == "竣工"
+    assert s.forecast.end == D(2026, 7, 10)
+    assert s.reason("forecast_late").days == 40  # 31 May → 10 July
+    [(_, s)] = items_from_rows([{**row, "progress_history": []}], now, Thresholds())
+    assert s.forecast is None

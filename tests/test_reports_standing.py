@@ -3,10 +3,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from i18n.reports import reason_text, reasons_text
 from reports.forecast import Forecast
 from reports.standing import (
+    REASONS,
     Milestone,
     ProjectState,
+    Reason,
     Thresholds,
     assess,
     compute_standing,
@@ -471,3 +474,64 @@ def test_assess_takes_forecasts_by_code():
     ps = [project(code="A", progress=20, **YEAR), project(code="B", progress=20, **YEAR)]
     items = assess(ps, TODAY, NOW, TH, forecasts={"A": forecast(date(2027, 3, 1))})
     assert [s.standing for _, s in items] == ["at_risk", "on_track"]
+
+
+# ------------------------------------------------------------------ reasons in words
+
+
+@pytest.mark.parametrize(
+    "reason, zh, en",
+    [
+        (Reason("behind", points=12.5), "落后计划 12.5 个百分点", "12.5 points behind plan"),
+        (
+            Reason("ratio", points=21.0, ratio=0.58),
+            "实际进度仅为计划的 58%（落后 21 个百分点）",
+            "at 58% of planned progress (21 points behind)",
+        ),
+        (
+            Reason("past_end", on=date(2026, 3, 21), days=1),
+            "已过计划竣工日期 2026-03-21（1 天）",
+            "1d past its planned end, 2026-03-21",
+        ),
+        (
+            Reason("node_missed", on=date(2026, 3, 10), title="主体<封顶>", target=30.0, points=5.0),
+            "节点“主体&lt;封顶&gt;”（2026-03-10 达到 30%）未完成，差 5 个百分点",
+            "missed node “主体&lt;封顶&gt;” (30% by 2026-03-10), 5 points short",
+        ),
+        (
+            Reason("node_missed", on=date(2026, 3, 10), target=30.0, points=5.0),
+            "2026-03-10 节点（30%）未完成，差 5 个百分点",
+            "missed the node due 2026-03-10 (30%), 5 points short",
+        ),
+        (
+            Reason("not_started", on=date(2025, 12, 1), days=105),
+            "计划开工 2025-12-01 已过 105 天，仍未开工",
+            "not started 105d after its planned start, 2025-12-01",
+        ),
+        (Reason("stale", days=9), "9 天未更新", "no update for 9d"),
+        (
+            Reason("forecast_late", on=date(2027, 5, 10), days=41),
+            "按目前进度预计 2027-05-10 完成，比计划晚 41 天",
+            "at this pace: done 2027-05-10, 41 days after plan",
+        ),
+        (
+            Reason("stalled", on=date(2026, 3, 1), target=40.0),
+            "自 2026-03-01 起进度停在 40%",
+            "progress stuck at 40% since 2026-03-01",
+        ),
+    ],
+)
+def test_reason_text(reason, zh, en):
+    assert reason_text(reason, "zh") == zh
+    assert reason_text(reason, "en") == en
+
+
+def test_every_reason_code_has_a_text():
+    for code in REASONS:
+        assert reason_text(Reason(code, points=1, ratio=0.5, days=1, on=TODAY, target=1), "en")
+
+
+def test_reasons_text_joins_a_standings_reasons():
+    s = standing(progress=95, today=date(2026, 3, 22), **LINE)
+    assert reasons_text(s.why, "zh") == "已过计划竣工日期 2026-03-21（1 天）；落后计划 5 个百分点"
+    assert reasons_text(s.why, "en") == "1d past its planned end, 2026-03-21; 5 points behind plan"
