@@ -90,7 +90,8 @@ async def test_status_sees_an_update_written_by_another_process(running_bot, tmp
     project = get_project(running_bot.db, "QB-002")
     other.execute(
         "insert into updates (project_id, unit_id, author_id, chat_id, message_id, part, "
-        "created_at, raw_text, progress) values (?, ?, 1, 1, 999999, 0, ?, 'QB-002 进度50%', 50)",
+        "created_at, raw_text, progress, stage) "
+        "values (?, ?, 1, 1, 999999, 0, ?, 'QB-002 已开工，进度50%', 50, 'started')",
         [project["id"], find_unit(running_bot.db, project["unit_name"])["id"],
          datetime.now(TZ).isoformat(timespec="seconds")])
     other.commit()
