@@ -221,7 +221,7 @@ TEXTS = {
 
 
 def _number(value: float | None) -> str:
-    """43.27 -> '43.3', 10.0 -> '10'."""
+    """43.27 -> '43.3', 10.0 -> '10' (reports.summary.fmt_num imports i18n, so not reused)."""
     if value is None:
         return "—"
     text = f"{round(value, 1):.1f}".rstrip("0").rstrip(".")
