@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         args = make_parser().parse_args(argv)
         command = args.command or "run"
         if command == "check":  # before open_db, which would create or migrate the database
-            from config.check import check_cli
+            from services.check import check_cli
 
             return check_cli(db_override)
         config = load_config()
