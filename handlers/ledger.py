@@ -1,4 +1,4 @@
-"""The ledger: /import with a file attached, /export as a spreadsheet."""
+"""/import with a ledger file attached: services.ledger imports it; this module words the outcome."""
 
 from __future__ import annotations
 
