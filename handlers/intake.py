@@ -26,8 +26,8 @@ from services.intake import (
     attach_to_recent,
     build_updates,
     clean_text,
-    pending_files,
-    picked_reports,
+    pick_refusal,
+    picked_updates,
     projects_to_ask,
     read_status,
     record_status,
@@ -228,27 +228,15 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     caller = in_chat(update, context, caller)  # a tap in a unit's group records its projects only
     chat = update.effective_chat
-    if chat is not None and pending and pending["chat_id"] != chat.id:
-        pending = None  # a copied button: it is recorded, and scoped, in its question's chat
-    if not pending or not project:  # forged, or its question is gone: say so, store nothing
-        await query.answer(t("lead_cb_expired", caller.lang), show_alert=True)
-        return
-    if pending["user_id"] != caller.user_id:
-        await query.answer(t("in_pick_not_yours", caller.lang), show_alert=True)
-        return
-    if not caller.can_see_unit(project["unit_id"]):
-        # The id may be forged: name neither the project nor its unit.
-        await query.answer(t("in_pick_other_unit", lang), show_alert=True)
+    refusal = pick_refusal(pending, project, caller, chat.id if chat else None, lang)
+    if refusal:
+        await query.answer(refusal, show_alert=True)
         return
     if not resolve_pending(db, pending["id"]):
         await query.answer(t("in_pick_done", lang))
         return
     await query.answer()
-    text = pending["text"]
-    updates = build_updates(picked_reports(text, project), [project], author_id=caller.user_id,
-                            chat_id=pending["chat_id"], message_id=pending["message_id"],
-                            created_at=pending["created_at"], text=text, lang=lang,
-                            file_ids=pending_files(pending))
+    updates = picked_updates(pending, project, caller.user_id)
     await record(update, context, updates, [project], lang)
     if pending["question_message_id"]:
         await context.bot.edit_message_reply_markup(pending["chat_id"],

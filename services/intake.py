@@ -179,14 +179,6 @@ def projects_to_ask(db: Database, caller: Caller) -> tuple[str | None, list[dict
     return unit, [p for p in ledger_index(db).projects if p["unit_name"] == unit and p["active"]]
 
 
-def picked_reports(text: str, project: dict) -> list[ProjectReport]:
-    """A kept message read again once its project was picked from the buttons."""
-    parsed = parse_message(text, project_refs([project]), project["unit_name"]) if text else None
-    if parsed and parsed.reports:
-        return parsed.reports[:1]
-    return [ProjectReport(project=project["code"], text=text)]
-
-
 def build_updates(reports: Sequence[ProjectReport], projects: Sequence[dict], *, author_id: int,
                   chat_id: int, message_id: int, created_at: str, text: str, lang: str,
                   file_ids: list[str]) -> list[NewUpdate]:
@@ -206,8 +198,35 @@ def build_updates(reports: Sequence[ProjectReport], projects: Sequence[dict], *,
     ]
 
 
-def pending_files(pending: dict) -> list[str]:
-    return json.loads(pending["file_ids"] or "[]")
+# --- a project picked from the buttons ------------------------------------------------------
+
+def pick_refusal(pending: dict | None, project: dict | None, caller: Caller, chat_id: int | None,
+                 lang: str) -> str | None:
+    """Why a tap on a project button (`pick:<pending>:<project>`) records nothing, or None.
+
+    `caller` is scoped to the chat tapped in; `pending` and `project` are None when the button
+    named none (forged, or its question is gone)."""
+    if chat_id is not None and pending and pending["chat_id"] != chat_id:
+        pending = None  # a copied button: it is recorded, and scoped, in its question's chat
+    if not pending or not project:
+        return t("lead_cb_expired", caller.lang)
+    if pending["user_id"] != caller.user_id:
+        return t("in_pick_not_yours", caller.lang)
+    if not caller.can_see_unit(project["unit_id"]):
+        return t("in_pick_other_unit", lang)  # the id may be forged: name neither project nor unit
+    return None
+
+
+def picked_updates(pending: dict, project: dict, author_id: int) -> list[NewUpdate]:
+    """The kept message (`save_pending`'s row) read again for the project picked."""
+    text = pending["text"]
+    parsed = parse_message(text, project_refs([project]), project["unit_name"]) if text else None
+    reports = parsed.reports[:1] if parsed and parsed.reports else [
+        ProjectReport(project=project["code"], text=text)]
+    return build_updates(reports, [project], author_id=author_id, chat_id=pending["chat_id"],
+                         message_id=pending["message_id"], created_at=pending["created_at"],
+                         text=text, lang=pending["lang"],
+                         file_ids=json.loads(pending["file_ids"] or "[]"))
 
 
 # --- storing and confirming ------------------------------------------------------------------

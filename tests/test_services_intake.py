@@ -13,7 +13,8 @@ from services.intake import (
     attach_to_recent,
     build_updates,
     ledger_index,
-    picked_reports,
+    pick_refusal,
+    picked_updates,
     projects_to_ask,
     read_status,
     record_status,
@@ -21,7 +22,7 @@ from services.intake import (
 )
 from storage.people import find_unit
 from storage.projects import get_project
-from storage.updates import mark_replied, updates_of_message
+from storage.updates import get_pending, mark_replied, save_pending, updates_of_message
 from tests.conftest import seed_ledger
 
 KC, TZ, HT = 301, 302, 303
@@ -132,15 +133,27 @@ def test_one_update_per_project_with_the_files_on_the_first(db):
 
 def test_a_picked_project_is_built_the_same_way(db):
     project = get_project(db, "QB-002")
-    [update] = build_updates(picked_reports("进度 30%，问题：资金未到位", project), [project],
-                             author_id=KC, chat_id=KC, message_id=11, created_at=now_iso(),
-                             text="进度 30%，问题：资金未到位", lang="zh", file_ids=["f"])
+    kept = get_pending(db, save_pending(db, KC, KC, 11, "进度 30%，问题：资金未到位", "zh", ["f"]))
+    [update] = picked_updates(kept, project, KC)
     assert (update.project_id, update.progress, update.file_ids) == (project["id"], 30, ["f"])
+    assert (update.message_id, update.created_at, update.lang) == (11, kept["created_at"], "zh")
     assert update.parsed["problems"] == ["资金未到位"]
-    [photo_only] = build_updates(picked_reports("", project), [project], author_id=KC,
-                                 chat_id=KC, message_id=12, created_at=now_iso(), text="",
-                                 lang="zh", file_ids=["f"])
+    photo = get_pending(db, save_pending(db, KC, KC, 12, "", "zh", ["f"]))
+    [photo_only] = picked_updates(photo, project, KC)
     assert photo_only.progress is None and photo_only.raw_text == "" and photo_only.file_ids == ["f"]
+
+
+def test_who_may_pick_a_project(db):
+    kc, tz = member(db, KC, "科创城管委会"), member(db, TZ, "区投资促进服务中心")
+    mine, other = get_project(db, "QB-002"), get_project(db, "QB-003")
+    kept = get_pending(db, save_pending(db, KC, KC, 11, "进度 30%", "zh", []))
+    assert pick_refusal(kept, mine, kc, KC, "zh") is None
+    expired = pick_refusal(None, mine, kc, KC, "zh")
+    assert expired and pick_refusal(kept, None, kc, KC, "zh") == expired
+    assert pick_refusal(kept, mine, kc, 4242, "zh") == expired  # a button copied elsewhere
+    assert pick_refusal(kept, mine, tz, KC, "zh") not in (None, expired)  # not the sender's
+    refusal = pick_refusal(kept, other, kc, KC, "zh")
+    assert refusal and "QB-003" not in refusal and "区投资" not in refusal
 
 
 def test_recording_confirms_and_is_idempotent(db, base):
