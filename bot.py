@@ -216,16 +216,44 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def cmd_import(args, config: Config, db) -> int:
-    from handlers.ledger import import_bytes
+    from handlers.ledger import import_reply
+    from services.ledger import import_file
 
     path = Path(args.file)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read {args.file}: {exc.strerror}") from exc
-    reply = import_bytes(db, data, path.name, None, "en")
-    print(_plain(reply))
-    return 0 if reply.startswith("✅") else 1
+    result = import_file(db, data, path.name, None)
+    print(_plain(import_reply(result, "en")))
+    return 0 if result.ok else 1
+
+
+def cmd_export(args, config: Config, db) -> int:
+    """The ledger with current standing. CSV goes to stdout without -o; xlsx needs -o; the
+    format comes from the file's suffix when --format is not given."""
+    from services.ledger import FORMATS, export_ledger
+
+    fmt, output = args.format, args.output
+    if fmt is None and output:
+        fmt = Path(output).suffix.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise ConfigError(f"cannot tell the format of {output!r} from its name; "
+                              "add --format csv or --format xlsx")
+    fmt = fmt or "csv"
+    if fmt == "xlsx" and not output:
+        raise ConfigError("xlsx is not written to the terminal; give a file: -o ledger.xlsx")
+    result = export_ledger(db, config, fmt)
+    if not output:
+        sys.stdout.buffer.write(result.data)
+        sys.stdout.buffer.flush()
+        return 0
+    try:
+        Path(output).write_bytes(result.data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    print(f"{len(result.rows)} projects written to {output}")
+    return 0
 
 
 def cmd_grant(args, config: Config, db) -> int:
@@ -286,7 +314,8 @@ def cmd_remind(args, config: Config, db) -> int:
     return remind_cli(config, db, build_application, dry_run=args.dry_run, only=args.only)
 
 
-COMMANDS = {"import": cmd_import, "grant": cmd_grant, "backup": cmd_backup, "remind": cmd_remind}
+COMMANDS = {"import": cmd_import, "export": cmd_export, "grant": cmd_grant, "backup": cmd_backup,
+            "remind": cmd_remind}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         args = make_parser().parse_args(argv)
         command = args.command or "run"
         if command == "check":  # before open_db, which would create or migrate the database
-            from config.check import check_cli
+            from services.check import check_cli
 
             return check_cli(db_override)
         config = load_config()
@@ -316,10 +345,6 @@ def main(argv: list[str] | None = None) -> int:
         if command == "run":
             run_bot(config, db)
             return 0
-        if command == "export":
-            from handlers.ledger import export_cli
-
-            return export_cli(args, config, db)
         return COMMANDS[command](args, config, db)
     except (ConfigError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)

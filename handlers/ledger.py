@@ -1,4 +1,4 @@
-"""The ledger: /import with a file attached, /export as a spreadsheet."""
+"""/import with a ledger file attached: services.ledger imports it; this module words the outcome."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from telegram.ext import ContextTypes
 
 from handlers.access import Caller, app_db, command
 from i18n import esc, t
-from parsing.ledger import HEADERS, LedgerError, RowError, read_ledger
-from storage.projects import import_ledger
+from parsing.ledger import HEADERS
+from services.ledger import ImportResult, import_file
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_ERRORS_SHOWN = 30
@@ -43,8 +43,14 @@ def describe_ledger_problem(reason: str, lang: str) -> str:
     return t(f"ledger_{kind}", lang)
 
 
-def import_report(errors: list[RowError], lang: str) -> str:
-    """Every bad row by number and reason (the first MAX_ERRORS_SHOWN, then a count)."""
+def import_reply(result: ImportResult, lang: str) -> str:
+    """The answer to an import: what was stored, or every bad row by number and reason (the
+    first MAX_ERRORS_SHOWN, then a count)."""
+    if result.ok:
+        return t("import_done", lang, created=result.created, updated=result.updated)
+    if result.problem:
+        return t("import_failed", lang, errors=describe_ledger_problem(result.problem, lang))
+    errors = result.bad_rows
     lines = [t("import_row_error", lang, line=e.line, reason=describe_ledger_problem(e.reason, lang))
              for e in errors[:MAX_ERRORS_SHOWN]]
     if len(errors) > MAX_ERRORS_SHOWN:
@@ -53,15 +59,8 @@ def import_report(errors: list[RowError], lang: str) -> str:
 
 
 def import_bytes(db, data: bytes, filename: str, actor_id: int | None, lang: str) -> str:
-    """Validate and import a ledger file; the reply text. Changes nothing unless all rows are good."""
-    try:
-        rows, errors = read_ledger(data, filename)
-    except LedgerError as exc:
-        return t("import_failed", lang, errors=describe_ledger_problem(str(exc), lang))
-    if errors:
-        return import_report(errors, lang)
-    counts = import_ledger(db, rows, actor_id)
-    return t("import_done", lang, **counts)
+    """Import a ledger file (services.ledger.import_file) and word the outcome."""
+    return import_reply(import_file(db, data, filename, actor_id), lang)
 
 
 @command("import")
@@ -79,44 +78,6 @@ async def import_command(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
     buffer = io.BytesIO()
     file = await document.get_file()
     await file.download_to_memory(buffer)
-    reply = import_bytes(app_db(context), buffer.getvalue(), document.file_name or "", caller.user_id,
-                         caller.lang)
-    await message.reply_text(reply)
-
-
-def export_cli(args, config, db) -> int:
-    """`python bot.py export [--format csv|xlsx] [-o FILE]`: the ledger with current standing.
-
-    CSV goes to stdout without -o; xlsx needs -o; the format comes from the file's suffix when
-    --format is not given. Headers in English, as the import reads them.
-    """
-    import sys
-    from datetime import datetime
-    from pathlib import Path
-
-    from config import ConfigError
-    from handlers.status import load_items, settings_config
-    from reports.spreadsheet import export_rows, write_csv, write_xlsx
-
-    fmt, output = args.format, args.output
-    if fmt is None and output:
-        fmt = Path(output).suffix.lower().lstrip(".")
-        if fmt not in ("csv", "xlsx"):
-            raise ConfigError(f"cannot tell the format of {output!r} from its name; "
-                              "add --format csv or --format xlsx")
-    fmt = fmt or "csv"
-    if fmt == "xlsx" and not output:
-        raise ConfigError("xlsx is not written to the terminal; give a file: -o ledger.xlsx")
-    config = settings_config(db, config)
-    now = datetime.now(config.timezone)
-    rows = export_rows(load_items(db, config, now), now)
-    if not output:
-        write_csv(rows, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-        return 0
-    try:
-        (write_xlsx if fmt == "xlsx" else write_csv)(rows, output)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    print(f"{len(rows)} projects written to {output}")
-    return 0
+    result = import_file(app_db(context), buffer.getvalue(), document.file_name or "",
+                         caller.user_id)
+    await message.reply_text(import_reply(result, caller.lang))

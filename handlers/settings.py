@@ -1,52 +1,21 @@
 """/settings: show and change schedules, thresholds, timezone and holidays (admins only).
 
-Values are checked with config.SETTING_KEYS' parsers and stored in their canonical form
-(storage.settings); a bad key or value is answered with the reason and stores nothing. The
-scheduler reads the settings on every tick, so a change is in force at once, no restart.
+The values are checked, stored and applied by services.settings; this module renders them.
+The scheduler reads the settings on every tick, so a change is in force at once, no restart.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from config import SETTING_KEYS, Config, ConfigError, Schedule, apply_settings
+from config import SETTING_KEYS, Config
 from handlers.access import Caller, app_config, app_db, command, command_args
 from i18n import esc, t
 from schedules.periods import next_occurrence
-from storage.settings import get_settings, set_setting
-
-log = logging.getLogger(__name__)
-
-EXAMPLES = {
-    "reminder_schedule": "mon 09:00",
-    "digest_schedule": "mon 10:00",
-    "timezone": "Asia/Shanghai",
-    "stale_days": "7",
-    "lag_points": "10",
-    "catchup_hours": "24",
-    "language": "zh",
-    "holidays": "2025-10-01,2025-10-02",
-}
-RESET_WORDS = ("default", "reset", "none", "-")
-
-
-def format_value(value: object) -> str:
-    """A setting's value as it is shown and stored."""
-    if isinstance(value, Schedule):
-        return str(value)
-    if isinstance(value, frozenset | set):
-        return ",".join(sorted(d.isoformat() for d in value))
-    if hasattr(value, "key"):  # ZoneInfo
-        return value.key
-    return str(value)
-
-
-def current_value(config: Config, key: str) -> str:
-    return format_value(getattr(config, SETTING_KEYS[key][0]))
+from services.settings import SettingChange, SettingsView, save_setting, settings_view
 
 
 def _when(moment: datetime | None, lang: str, holidays: frozenset[date]) -> str:
@@ -70,42 +39,37 @@ def next_rounds(config: Config, lang: str, now: datetime | None = None) -> str:
                           lang, config.holidays))
 
 
-def show_settings(config: Config, stored: dict[str, str], lang: str) -> str:
+def show_settings(view: SettingsView, lang: str) -> str:
     lines = [t("rem_settings_title", lang)]
     for key in SETTING_KEYS:
-        value = current_value(config, key) or t("rem_settings_never", lang)
-        lines.append(t("rem_settings_line", lang, key=key, value=esc(value),
-                       source=t("rem_settings_here", lang) if key in stored else ""))
-    lines += ["", next_rounds(config, lang), "", t("rem_settings_help", lang)]
+        lines.append(t("rem_settings_line", lang, key=key,
+                       value=esc(view.values[key] or t("rem_settings_never", lang)),
+                       source=t("rem_settings_here", lang) if key in view.stored else ""))
+    lines += ["", next_rounds(view.config, lang), "", t("rem_settings_help", lang)]
     return "\n".join(lines)
+
+
+def describe_change(change: SettingChange, lang: str) -> str:
+    """The answer to `/settings key value`."""
+    if change.outcome == "bad_key":
+        return t("rem_settings_bad_key", lang, key=esc(change.key),
+                 keys=", ".join(f"<code>{k}</code>" for k in SETTING_KEYS))
+    if change.outcome == "no_value":
+        return t("rem_settings_no_value", lang, key=change.key, example=esc(change.example))
+    if change.outcome == "bad_value":
+        return t("rem_settings_bad_value", lang, key=change.key, error=esc(change.error),
+                 example=esc(change.example))
+    if change.outcome == "reset":
+        said = t("rem_settings_reset", lang, key=change.key, value=esc(change.value or "—"))
+    else:
+        said = t("rem_settings_saved", lang, key=change.key, value=esc(change.value))
+    return "\n".join([said, next_rounds(change.config, lang)])
 
 
 def change_setting(db, base: Config, args: str, actor_id: int, lang: str) -> str:
     """Apply `/settings key value` and return the answer; nothing is stored on a bad input."""
     key, _, value = args.strip().partition(" ")
-    key, value = key.strip().lower(), value.strip()
-    if key not in SETTING_KEYS:
-        return t("rem_settings_bad_key", lang, key=esc(key),
-                 keys=", ".join(f"<code>{k}</code>" for k in SETTING_KEYS))
-    if not value:
-        return t("rem_settings_no_value", lang, key=key, example=esc(EXAMPLES[key]))
-    if value.lower() in RESET_WORDS:
-        set_setting(db, key, None, actor_id)
-        config = apply_settings(base, get_settings(db))
-        log.info("setting %s reset to the environment by %s", key, actor_id)
-        return "\n".join([t("rem_settings_reset", lang, key=key,
-                             value=esc(current_value(config, key) or "—")),
-                          next_rounds(config, lang)])
-    try:
-        canonical = format_value(SETTING_KEYS[key][1](value))
-    except ConfigError as exc:
-        return t("rem_settings_bad_value", lang, key=key, error=esc(str(exc)),
-                 example=esc(EXAMPLES[key]))
-    set_setting(db, key, canonical, actor_id)
-    log.info("setting %s = %s by %s", key, canonical, actor_id)
-    config = apply_settings(base, get_settings(db))
-    return "\n".join([t("rem_settings_saved", lang, key=key, value=esc(canonical)),
-                      next_rounds(config, lang)])
+    return describe_change(save_setting(db, base, key, value, actor_id), lang)
 
 
 @command("settings")
@@ -113,8 +77,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
     db, base = app_db(context), app_config(context)
     args = command_args(update)
     if not args:
-        stored = get_settings(db)
-        answer = show_settings(apply_settings(base, stored), stored, caller.lang)
+        answer = show_settings(settings_view(db, base), caller.lang)
     else:
         answer = change_setting(db, base, args, caller.user_id, caller.lang)
     await update.effective_message.reply_text(answer)

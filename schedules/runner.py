@@ -26,13 +26,13 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from config import Config, Schedule, apply_settings
+from config import Config, Schedule
 from schedules import content
 from schedules.delivery import deliver_round
 from schedules.lease import Lease, lease_for
 from schedules.periods import due_round, latest_occurrence, next_occurrence, period_key
+from services.settings import effective_config
 from storage import rounds
-from storage.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class Runner:
 
     def config(self) -> Config:
         """The configuration with /settings applied, read afresh."""
-        return apply_settings(self.base_config, get_settings(self.db))
+        return effective_config(self.db, self.base_config)
 
     # --- start-up and ticks ------------------------------------------------------------------
 

@@ -163,11 +163,11 @@ def confirmations(api) -> Counter:
 
 def seed_ledger(db, filename: str = "ledger_zh.csv") -> None:
     """Import a sample ledger straight into `db`."""
-    from handlers.ledger import import_bytes
+    from services.ledger import import_file
 
     path = SAMPLES / filename
-    reply = import_bytes(db, path.read_bytes(), path.name, None, "en")
-    assert reply.startswith("✅"), reply
+    result = import_file(db, path.read_bytes(), path.name, None)
+    assert result.ok, result
 
 
 class BotProcess:

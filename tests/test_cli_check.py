@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from config.check import check_bot_api, check_database
+from services.check import check_bot_api, check_database
 from storage import open_db
 from storage.schema import migrations
 from tests.conftest import TOKEN, make_config, seed_ledger

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from handlers.intake import MAX_TEXT, clean_text
 from i18n import CATALOGUE
+from services.intake import MAX_TEXT, clean_text
 from storage import open_db
 from storage.people import bind_group, find_unit, grant_role
 from tests.conftest import ADMIN, LEADER, RunningBot, make_config, seed_ledger

@@ -246,7 +246,7 @@ async def test_a_known_sender_is_written_only_when_telegram_says_something_new(b
 def test_clean_text_removes_exactly_the_control_characters_but_tab_and_newline():
     import unicodedata
 
-    from handlers.intake import clean_text
+    from services.intake import clean_text
 
     control = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cc"]
     assert clean_text("a" + "".join(control) + "b") == "a\t\nb"

@@ -1,0 +1,314 @@
+"""Status intake: a unit head's message read against the ledger, checked, stored and confirmed.
+
+The handler gives the caller (already scoped to the chat: services.callers.Caller) and the
+message's text; these functions say what to answer, and store what may be stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from config import Config
+from i18n import esc, t
+from parsing.language import detect_language
+from parsing.status import ProjectRef, ProjectReport, parse_message
+from reports.standing import Thresholds
+from reports.states import items_from_rows
+from services.callers import Caller
+from services.settings import effective_config
+from storage.projects import (
+    aliases_of,
+    get_project_by_id,
+    ledger_version,
+    list_projects,
+    state_after_update,
+)
+from storage.updates import (
+    NewUpdate,
+    attach_files,
+    correct_updates,
+    last_update_by,
+    store_updates,
+    updates_of_message,
+)
+
+MAX_TEXT = 4096
+PHOTO_WINDOW = timedelta(hours=1)  # a photo without a caption joins an update this recent
+
+# The control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) but tab and newline.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str | None) -> str:
+    """The text as stored: control characters (NUL included) removed, length bounded."""
+    return CONTROL_RE.sub("", text or "").strip()[:MAX_TEXT]
+
+
+def reply_language(text: str, caller: Caller) -> str:
+    return detect_language(text) or caller.lang
+
+
+# --- the ledger the messages are read against ------------------------------------------------
+
+def project_refs(projects: list[dict]) -> tuple[ProjectRef, ...]:
+    return tuple(ProjectRef(code=p["code"], name=p["name"], unit=p["unit_name"],
+                            aliases=tuple(aliases_of(p)), active=bool(p["active"]))
+                 for p in projects)
+
+
+@dataclass(frozen=True)
+class LedgerIndex:
+    """The projects status messages are matched against, as of one ledger version.
+
+    Callers share these rows: read them, never change them.
+    """
+
+    version: int
+    projects: list[dict]
+    by_code: dict[str, dict]
+    refs: tuple[ProjectRef, ...]
+
+
+@functools.lru_cache(maxsize=4)
+def _index_at(db: Database, version: int) -> LedgerIndex:
+    projects = list_projects(db)
+    return LedgerIndex(version, projects, {p["code"]: p for p in projects}, project_refs(projects))
+
+
+def ledger_index(db: Database) -> LedgerIndex:
+    """The ledger, read again only when a project or unit changed (in any process) since."""
+    return _index_at(db, ledger_version(db))
+
+
+# --- refusal rules ---------------------------------------------------------------------------
+
+def sender_refusal(caller: Caller, lang: str, *, forwarded: bool) -> str | None:
+    """Why a private message from this sender is no status update at all, or None."""
+    if caller.role is None:
+        return t("in_not_registered", lang)
+    if forwarded:  # someone else's words: not the sender's report
+        return t("in_forwarded", lang)
+    return None
+
+
+def scope_unit(caller: Caller) -> str | None:
+    """The unit whose projects are meant when none is named: the group's, else the sender's."""
+    return caller.chat_unit_name or caller.unit_name
+
+
+def out_of_range_value(text: str) -> str:
+    """The figure the sender wrote as progress: a percentage, else a number over 100."""
+    percent = re.search(r"-?\d+(?:\.\d+)?\s*[%％]", text)
+    if percent:
+        return percent.group(0)
+    big = [n for n in re.findall(r"\d+(?:\.\d+)?", text) if float(n) > 100]
+    return big[0] if big else text[:20]
+
+
+def other_unit_refusal(caller: Caller, project: dict, lang: str) -> str:
+    """The caller wrote about a project that is not theirs to change here. In a unit's group,
+    which the whole unit reads, no project or unit is named: anyone but that unit's own member
+    is pointed to the private chat."""
+    if caller.chat_unit_id is None:
+        return t("in_other_unit", lang, code=esc(project["code"]))
+    if caller.is_leader or caller.unit_id != caller.chat_unit_id:
+        return t("lead_refused_in_group", lang)
+    return t("refused_other_unit", lang, unit=esc(caller.unit_name or "—"))
+
+
+def report_refusal(reports: Sequence[ProjectReport], by_code: dict[str, dict], caller: Caller,
+                   lang: str) -> str | None:
+    """Why these reports must not be stored, or None: a progress outside 0–100, a project of
+    another unit, or (when no project could be told) a code that names no project."""
+    for report in reports:
+        if report.progress_error:
+            return t("in_out_of_range", lang, value=esc(out_of_range_value(report.text)))
+        if report.project and not caller.can_see_unit(by_code[report.project]["unit_id"]):
+            return other_unit_refusal(caller, by_code[report.project], lang)
+    unknown = next((r.unknown_code for r in reports if r.project is None and r.unknown_code), None)
+    if unknown:
+        return t("in_unknown_code", lang, code=esc(unknown.upper()))
+    return None
+
+
+# --- reading a message -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reading:
+    """A status message read: refused (with the answer), about projects, or to be asked about."""
+
+    lang: str  # the reply language: the message's own, else the caller's
+    refusal: str | None = None
+    reports: list[ProjectReport] = field(default_factory=list)
+    projects: list[dict] = field(default_factory=list)  # each report's project
+
+    @property
+    def ask_project(self) -> bool:
+        """Which project it is about could not be told: ask (buttons of the unit's projects)."""
+        return self.refusal is None and not self.reports
+
+
+def read_status(db: Database, caller: Caller, text: str, lang: str) -> Reading:
+    """Parse and check `text` (already `clean_text`) from `caller`, scoped to the chat."""
+    if not text:
+        return Reading(lang, t("in_empty", lang))
+    index = ledger_index(db)
+    parsed = parse_message(text, index.refs, scope_unit(caller))
+    lang = parsed.lang or lang
+    refusal = report_refusal(parsed.reports, index.by_code, caller, lang)
+    if refusal:
+        return Reading(lang, refusal)
+    if parsed.ambiguous or not parsed.reports:
+        return Reading(lang)
+    return Reading(lang, reports=parsed.reports,
+                   projects=[index.by_code[r.project] for r in parsed.reports])
+
+
+def projects_to_ask(db: Database, caller: Caller) -> tuple[str | None, list[dict]]:
+    """The unit meant, and its active projects: the buttons of "which project is it?"."""
+    unit = scope_unit(caller)
+    if not unit:
+        return None, []
+    return unit, [p for p in ledger_index(db).projects if p["unit_name"] == unit and p["active"]]
+
+
+def build_updates(reports: Sequence[ProjectReport], projects: Sequence[dict], *, author_id: int,
+                  chat_id: int, message_id: int, created_at: str, text: str, lang: str,
+                  file_ids: list[str]) -> list[NewUpdate]:
+    """One stored update per project the message reports on; the files go with the first."""
+    return [
+        NewUpdate(
+            project_id=project["id"], unit_id=project["unit_id"], author_id=author_id,
+            chat_id=chat_id, message_id=message_id, part=part, created_at=created_at,
+            raw_text=report.text or text, lang=lang,
+            progress=report.progress, stage=report.stage, invested=report.invested,
+            next_steps=report.next_steps, problems=list(report.problems),
+            file_ids=file_ids if part == 0 else [],
+            parsed={"progress": report.progress, "stage": report.stage,
+                    "invested": report.invested, "problems": report.problems},
+        )
+        for part, (report, project) in enumerate(zip(reports, projects, strict=True))
+    ]
+
+
+# --- a project picked from the buttons ------------------------------------------------------
+
+def pick_refusal(pending: dict | None, project: dict | None, caller: Caller, chat_id: int | None,
+                 lang: str) -> str | None:
+    """Why a tap on a project button (`pick:<pending>:<project>`) records nothing, or None.
+
+    `caller` is scoped to the chat tapped in; `pending` and `project` are None when the button
+    named none (forged, or its question is gone)."""
+    if chat_id is not None and pending and pending["chat_id"] != chat_id:
+        pending = None  # a copied button: it is recorded, and scoped, in its question's chat
+    if not pending or not project:
+        return t("lead_cb_expired", caller.lang)
+    if pending["user_id"] != caller.user_id:
+        return t("in_pick_not_yours", caller.lang)
+    if not caller.can_see_unit(project["unit_id"]):
+        return t("in_pick_other_unit", lang)  # the id may be forged: name neither project nor unit
+    return None
+
+
+def picked_updates(pending: dict, project: dict, author_id: int) -> list[NewUpdate]:
+    """The kept message (`save_pending`'s row) read again for the project picked."""
+    text = pending["text"]
+    parsed = parse_message(text, project_refs([project]), project["unit_name"]) if text else None
+    reports = parsed.reports[:1] if parsed and parsed.reports else [
+        ProjectReport(project=project["code"], text=text)]
+    return build_updates(reports, [project], author_id=author_id, chat_id=pending["chat_id"],
+                         message_id=pending["message_id"], created_at=pending["created_at"],
+                         text=text, lang=pending["lang"],
+                         file_ids=json.loads(pending["file_ids"] or "[]"))
+
+
+# --- storing and confirming ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Recorded:
+    """Updates stored: their ids (to note the reply against) and the confirmation to send."""
+
+    ids: list[int]
+    confirmation: str
+
+
+def record_status(db: Database, base: Config, updates: list[NewUpdate], projects: list[dict],
+                  lang: str, *, edit: bool = False) -> Recorded | None:
+    """Store the updates (idempotently; an edit corrects the ones its message created) and word
+    the confirmation. None: nothing to answer (an edit of no update, or answered before)."""
+    if edit:
+        existing = updates_of_message(db, updates[0].chat_id, updates[0].message_id)
+        if not existing:
+            return None
+        for u in updates:
+            u.created_at = existing[0]["created_at"]
+        ids = correct_updates(db, updates)
+    else:
+        ids, earlier = store_updates(db, updates)
+        if earlier and earlier[0]["reply_message_id"]:
+            return None  # processed and answered before a restart: nothing to do
+    states = [state_after_update(db, project, update_id)
+              for project, update_id in zip(projects, ids, strict=True)]
+    text = confirmation(effective_config(db, base), list(zip(updates, states, strict=True)), lang,
+                        corrected=edit)
+    return Recorded(ids, text)
+
+
+def attach_to_recent(db: Database, caller: Caller, chat_id: int, files: list[str]) -> str | None:
+    """Files without a caption join the sender's update of the past hour: its project's code,
+    or None when there is none."""
+    since = (datetime.now(UTC) - PHOTO_WINDOW).isoformat(timespec="seconds")
+    last = last_update_by(db, caller.user_id, chat_id, since)
+    if not last:
+        return None
+    attach_files(db, last["id"], files)
+    return get_project_by_id(db, last["project_id"])["code"]
+
+
+def fmt_number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str,
+                 corrected: bool = False) -> str:
+    """What was recorded, per project (`state_after_update`'s row), with its standing now."""
+    now = datetime.now(config.timezone)
+    thresholds = Thresholds(config.stale_days, config.lag_points)
+    blocks = [t("in_corrected_head" if corrected else "in_recorded_head", lang)]
+    states = [row for _, row in stored]
+    standings = [item[1].standing for item in items_from_rows(states, now, thresholds)]
+    for (update, project), standing in zip(stored, standings, strict=True):
+        previous = None if corrected else project["previous_progress"]  # a correction: no change
+        lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]
+        if update.progress is not None:
+            if previous is None:
+                change = t("in_change_first", lang)
+            else:
+                delta = update.progress - previous
+                change = t("in_change", lang, sign="+" if delta >= 0 else "−",
+                           delta=fmt_number(abs(delta)))
+            lines.append(t("in_progress", lang, progress=fmt_number(update.progress), change=change))
+        if update.stage:
+            lines.append(t("in_stage", lang, stage=t(f"in_stage_{update.stage}", lang)))
+        if update.invested is not None:
+            lines.append(t("in_invested", lang, amount=fmt_number(update.invested)))
+        if update.problems:
+            items = "；".join(esc(p[:200]) for p in update.problems[:10])
+            lines.append(t("in_problems", lang, count=len(update.problems), items=items))
+        if update.next_steps:
+            lines.append(t("in_next", lang, text=esc(update.next_steps[:300])))
+        if update.file_ids:
+            lines.append(t("in_files", lang, count=len(update.file_ids)))
+        if update.progress is None and not update.stage and update.invested is None:
+            lines.append(t("in_nothing_parsed", lang))
+        lines.append(t("in_standing", lang, standing=t(f"in_standing_{standing}", lang)))
+        blocks.append("\n".join(lines))
+    text = "\n\n".join(blocks)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"

@@ -1,0 +1,108 @@
+"""/settings: the one place where stored settings are applied over the environment's
+configuration, and where a new value is checked and saved.
+
+Values are checked with config.SETTING_KEYS' parsers and stored in their canonical form
+(storage.settings); a bad key or value stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from config import SETTING_KEYS, Config, ConfigError, Schedule, apply_settings
+from storage.settings import get_settings, set_setting
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = {
+    "reminder_schedule": "mon 09:00",
+    "digest_schedule": "mon 10:00",
+    "timezone": "Asia/Shanghai",
+    "stale_days": "7",
+    "lag_points": "10",
+    "catchup_hours": "24",
+    "language": "zh",
+    "holidays": "2025-10-01,2025-10-02",
+}
+RESET_WORDS = ("default", "reset", "none", "-")
+
+
+def effective_config(db: Database, base: Config) -> Config:
+    """The configuration in force: `base` (the environment's) with /settings values applied."""
+    return apply_settings(base, get_settings(db))
+
+
+def format_value(value: object) -> str:
+    """A setting's value as it is shown and stored."""
+    if isinstance(value, Schedule):
+        return str(value)
+    if isinstance(value, frozenset | set):
+        return ",".join(sorted(d.isoformat() for d in value))
+    if hasattr(value, "key"):  # ZoneInfo
+        return value.key
+    return str(value)
+
+
+def current_value(config: Config, key: str) -> str:
+    return format_value(getattr(config, SETTING_KEYS[key][0]))
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    """Every setting's value in force, and which of them were set in chat."""
+
+    config: Config
+    values: dict[str, str]  # key -> value as shown ("" when it is off)
+    stored: frozenset[str]  # the keys set with /settings (the rest come from the environment)
+
+
+def settings_view(db: Database, base: Config) -> SettingsView:
+    stored = get_settings(db)
+    config = apply_settings(base, stored)
+    return SettingsView(config, {key: current_value(config, key) for key in SETTING_KEYS},
+                        frozenset(stored))
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """The outcome of `/settings key value`.
+
+    outcome: "saved" | "reset" (back to the environment's value) | "bad_key" | "no_value" |
+    "bad_value"; only "saved" and "reset" stored anything, and only they carry `config`.
+    """
+
+    outcome: str
+    key: str
+    value: str = ""  # the canonical value saved, or the value in force after a reset
+    error: str = ""  # why a value was refused
+    example: str = ""  # a good value for this key
+    config: Config | None = None  # the configuration in force afterwards
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in ("saved", "reset")
+
+
+def save_setting(db: Database, base: Config, key: str, value: str,
+                   actor_id: int | None) -> SettingChange:
+    """Check and store one setting (a reset word removes it); nothing is stored on a bad input."""
+    key, value = key.strip().lower(), value.strip()
+    if key not in SETTING_KEYS:
+        return SettingChange("bad_key", key)
+    if not value:
+        return SettingChange("no_value", key, example=EXAMPLES[key])
+    if value.lower() in RESET_WORDS:
+        set_setting(db, key, None, actor_id)
+        log.info("setting %s reset to the environment by %s", key, actor_id)
+        config = effective_config(db, base)
+        return SettingChange("reset", key, current_value(config, key), config=config)
+    try:
+        canonical = format_value(SETTING_KEYS[key][1](value))
+    except ConfigError as exc:
+        return SettingChange("bad_value", key, error=str(exc), example=EXAMPLES[key])
+    set_setting(db, key, canonical, actor_id)
+    log.info("setting %s = %s by %s", key, canonical, actor_id)
+    return SettingChange("saved", key, canonical, config=effective_config(db, base))
