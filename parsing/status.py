@@ -31,7 +31,7 @@ from .fields import (
 )
 from .language import detect_language
 from .normalize import fold
-from .projects import CODE, UNKNOWN, Mention, find_mentions, unit_active_projects
+from .projects import CODE, FUZZY, UNKNOWN, Mention, find_mentions, unit_active_projects
 
 __all__ = ["ParsedMessage", "ProjectRef", "ProjectReport", "parse_message"]
 
@@ -63,6 +63,11 @@ class ProjectReport:
     next_steps: str | None = None
     unknown_code: str | None = None  # a code-shaped word naming no project in the ledger
     no_problems: bool = False  # the text says there are none ("问题：无", "no issues")
+    # a name written with one typo: the project is not chosen (project is None) and these are
+    # the near matches to offer when the bot asks
+    candidates: tuple[str, ...] = ()
+    # figures of work packages, not of the whole project ("厂房建设 90%", "HVAC 45%")
+    parts: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -212,7 +217,8 @@ def _report(
     text: str, folded: str, code: str | None, spans: list[tuple[int, int]]
 ) -> ProjectReport:
     sections = find_sections(folded)
-    progress, error = find_progress(folded, sections, spans)
+    parts: list[tuple[str, float]] = []
+    progress, error = find_progress(folded, sections, spans, parts)
     problems = find_problems(text, folded, sections)
     return ProjectReport(
         project=code,
@@ -224,6 +230,7 @@ def _report(
         problems=problems,
         next_steps=find_next_steps(text, folded, sections),
         no_problems=sections.said_none and not problems,
+        parts=parts,
     )
 
 
@@ -260,6 +267,12 @@ def _single_project(
     return [None], None
 
 
+def _near_only(mentions: list[Mention], passing: set[int]) -> set[str]:
+    """Projects named only with a typo (no exact name, part of a name or code of theirs)."""
+    sure = {m.code for m in mentions if m.priority != FUZZY and id(m) not in passing}
+    return {m.code for m in mentions if m.priority == FUZZY and m.code not in sure} - {None}
+
+
 def parse_message(
     text: str, projects: Sequence[ProjectRef], sender_unit: str | None
 ) -> ParsedMessage:
@@ -283,10 +296,13 @@ def parse_message(
         else:
             codes, unknown = _single_project(mentions, passing, refs, sender_unit)
         spans = [(m.start, m.end) for m in mentions]
+        near = _near_only(mentions, passing)
         reports = []
         for code in codes:
             report = _report(text, folded, code, spans)
             report.unknown_code = unknown if code is None else None
+            if code in near:  # "污水厂扩键": a near match is asked, not chosen
+                report.project, report.candidates = None, (code,)
             reports.append(report)
         return ParsedMessage(lang, reports, any(r.project is None for r in reports))
 
