@@ -88,7 +88,7 @@ def clause_end(folded: str, pos: int) -> int:
 _SENTENCE_SEP = re.compile(r"[。!?\n;]|\.(?=\s|$)")
 _FUTURE = re.compile(
     r"预计|预期|争取|力争|拟|定于|定在|(?<!即)将(?!军)|即将|有望|可望|确保|希望|目标|"
-    r"计划(?=[^,;。\n]{0,8}?(?:完成|实现|开工|竣工|投产|建成|进行|开始|投入|达到|签约|启动|于|在))|"
+    r"(?<!年度)(?<!按)(?<!原)(?<!投资)(?<!工作)计划(?!投资|总投资|新增投资|的|进度|开工项目|内|[:])|"
     r"(?<![a-z])(?:expected|expects?|scheduled|aims?|aiming|plans?\s+to|planned|planning|will|"
     r"target(?:ed|s)?|projected|set\s+to|slated|hopes?|hoping|goal|anticipated|could|would|"
     r"if|once|should|intends?\s+to)(?![a-z])"
@@ -481,13 +481,12 @@ def _part_before(folded: str, start: int, mentions: list[tuple[int, int]]) -> st
                 break
             run = stripped
         return run if sum(is_han(c) for c in run) >= 2 else None
-    words = re.findall(r"[a-z0-9]+", before)[-4:]
-    rest = [w for w in words if w not in _EN_FILLER and (len(w) >= 2 or w.isdigit())]
-    if not any(w.isalpha() for w in rest):
+    words = re.findall(r"[a-z0-9]+", before.rsplit(":", 1)[-1])[-4:]
+    named = [i for i, w in enumerate(words) if w not in _EN_FILLER and len(w) >= 2 and w.isalpha()]
+    if not named or words[-1] in ("complete", "completed", "done", "of"):
         return None
-    if rest and words and words[-1] not in ("complete", "completed", "done", "of"):
-        return " ".join(rest)
-    return None
+    last = max(i for i, w in enumerate(words) if w not in _EN_FILLER)
+    return " ".join(words[named[0] : last + 1])
 
 
 def _score(folded: str, start: int, end: int, floor: int, mentions: list[tuple[int, int]]) -> int:
@@ -848,10 +847,11 @@ def find_invested(folded: str, sections: Sections) -> float | None:
         floor = max(clause_start(folded, amount.start), previous_end, amount.start - 30)
         previous_end = amount.end
         tokens = list(_INV_TOKENS.finditer(folded, floor, amount.start))
+        # a bracket after the amount holds a sub-amount: "1.2亿元（其中本周完成1500万元）"
+        after_end = min(clause_end(folded, amount.end), amount.end + 24)
+        bracket = folded.find("(", amount.end, after_end)
         after = list(
-            _INV_TOKENS.finditer(
-                folded, amount.end, min(clause_end(folded, amount.end), amount.end + 24)
-            )
+            _INV_TOKENS.finditer(folded, amount.end, after_end if bracket < 0 else bracket)
         )
         decisive = [t for t in tokens if t.lastgroup in ("cue", "neg", "cum")]
         if not decisive:

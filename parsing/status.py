@@ -32,21 +32,11 @@ from .fields import (
 from .language import detect_language
 from .normalize import fold
 from .projects import CODE, FUZZY, UNKNOWN, Mention, find_mentions, unit_active_projects
+from .refs import ProjectRef
 
 __all__ = ["ParsedMessage", "ProjectRef", "ProjectReport", "parse_message"]
 
 MAX_CHARS = 20_000  # Telegram allows 4,096; anything longer is cut, not refused
-
-
-@dataclass(frozen=True)
-class ProjectRef:
-    """What the parser knows of a project (handlers build these from the DB)."""
-
-    code: str  # e.g. "QB-001", "ZQ-101", "P001"
-    name: str
-    unit: str  # responsible unit name
-    aliases: tuple[str, ...] = ()
-    active: bool = True  # stage not completed
 
 
 @dataclass
