@@ -456,7 +456,7 @@ _ZH_FILLER = re.compile(
     r"(?:形象进度|整体进度|总体进度|工程进度|实际进度|项目进度|总进度|进度|完成率|已经完成|已完成|完成了|"
     r"完成|已达到|达到|已达|达|约|为|是|至|到|了|已经|已|目前|当前|现在|现|本周|本月|本期|本旬|累计|"
     r"总工程量|工程量|总体|整体|工程|建设|施工|进展|项目|基本|全部|左右|大约|大概|近|超过|截至|截止|的|共|"
-    r"提升|提高|增至|升至|增加|由|从|一期|月底|月|日|号|周|年|今年)$"
+    r"提升|提高|增至|升至|增加|由|从|月底|月|日|号|周|年|今年)$"
 )
 _EN_FILLER_WORDS = (
     "is are was at now about around approx approximately currently overall the project construction "
@@ -539,6 +539,7 @@ def find_progress(
     sections: Sections,
     skip: list[tuple[int, int]],
     parts: list[tuple[str, float]] | None = None,
+    first_phase: bool = False,
 ) -> tuple[float | None, str | None]:
     """The project's progress (or "out_of_range"); figures of its work packages alone are not
     it, and are added to `parts` as (what, figure) when given."""
@@ -548,7 +549,7 @@ def find_progress(
         return sections.in_status(pos) and not any(a <= pos < b for a, b in skip)
 
     spans: list[tuple[int, int, float]] = []
-    found_parts: list[tuple[str, float, _Candidate]] = []
+    found_parts: list[tuple[str, float, _Candidate | None]] = []
     for m in _PCT.finditer(folded):
         value = parse_number(m.group("num"))
         if value is not None:
@@ -577,17 +578,21 @@ def find_progress(
         if usable(start) and not (candidates and start < candidates[-1].end):
             score = _score(folded, start, end, previous_end, skip)
             part = _part_before(folded, start, skip) if 0 < score < _OVERALL else None
+            if part and first_phase and _FIRST_PHASE.fullmatch(part):
+                part = None  # "滨江产业园 一期进度70%" where 滨江产业园 is the first phase
             if part:
-                found_parts.append((part, tidy(value), _Candidate(start, end, value, score)))
-                if _OTHER_PHASE.search(part):
-                    found_parts.append(found_parts[-1])  # another phase's figure: never the project's
+                # another phase's figure, or one the text calls a part, is never the project's
+                never = _OTHER_PHASE.search(part) or _FIRST_PHASE.search(part) or "部分" in part
+                alone = None if never else _Candidate(start, end, value, score)
+                found_parts.append((part, tidy(value), alone))
             elif score:
                 candidates.append(_Candidate(start, end, value, score))
         previous_end = max(previous_end, end)
     if parts is not None:
         parts.extend((part, value) for part, value, _c in found_parts)
-    if not candidates and len(found_parts) == 1:
-        candidates = [found_parts[0][2]]  # "piling 30% done": one part's figure is all there is
+    alone = found_parts[0][2] if len(found_parts) == 1 else None
+    if not candidates and alone:
+        candidates = [alone]  # "piling 30% done": one part's figure is all there is
     if not candidates:
         return None, None  # several parts and nothing of the whole: not one of them
     best = max(candidates, key=lambda c: (c.score, -c.start))
@@ -674,6 +679,7 @@ _SIDE_DEAL = re.compile(
 _OTHER_PHASE = re.compile(
     r"[二三四]期|(?<![a-z])phase\s*(?:ii|iii|iv|2|3|4|two|three|four)(?![a-z0-9])"
 )
+_FIRST_PHASE = re.compile(r"一期|(?<![a-z])phase\s*(?:1|i|one)(?![a-z0-9])")
 _PHASE_HINT = re.compile(r"[二三四]期|phase")  # where an _OTHER_PHASE match can begin
 
 

@@ -54,6 +54,8 @@ class _Index:
     name_heads: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)  # 2 chars
     # unit key -> the names a typo may be forgiven in (long enough), in the order of `names`
     typo_names: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
+    # projects that are a first phase: named so, or with a "… 二期 / Phase II" project beside them
+    first_phases: frozenset[str] = frozenset()
 
 
 def unit_key(unit: str | None) -> str:
@@ -209,7 +211,25 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
         gram_firsts=frozenset(g[0] for g in grams),
         name_heads=_by_first_two(names),
         typo_names=dict(typo_names),
+        first_phases=_first_phases(projects),
     )
+
+
+_FIRST_PHASE_NAME = re.compile(r"一期|(?<![a-z])phase\s*(?:1|i|one)(?![a-z0-9])")
+_SECOND_PHASE_TAIL = re.compile(r"(?:二期|phase(?:ii|2|two))$")
+
+
+def _first_phases(projects: tuple[ProjectRef, ...]) -> frozenset[str]:
+    firsts = {p.code for p in projects if _FIRST_PHASE_NAME.search(fold(p.name))}
+    keys = [key(p.name) for p in projects]
+    seconds = {_SECOND_PHASE_TAIL.sub("", k) for k in keys if _SECOND_PHASE_TAIL.search(k)}
+    firsts |= {p.code for p, k in zip(projects, keys, strict=True) if k in seconds}
+    return frozenset(firsts)
+
+
+def is_first_phase(projects: tuple[ProjectRef, ...], code: str | None) -> bool:
+    """Whether the project is the first phase of something ("一期进度70%" is its own figure)."""
+    return code is not None and code in index_for(projects).first_phases
 
 
 def _by_first_two(names: list[tuple[str, str, bool]]) -> dict[str, list[tuple[str, str, bool]]]:

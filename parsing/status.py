@@ -31,7 +31,15 @@ from .fields import (
 )
 from .language import detect_language
 from .normalize import fold
-from .projects import CODE, FUZZY, UNKNOWN, Mention, find_mentions, unit_active_projects
+from .projects import (
+    CODE,
+    FUZZY,
+    UNKNOWN,
+    Mention,
+    find_mentions,
+    is_first_phase,
+    unit_active_projects,
+)
 from .refs import ProjectRef
 
 __all__ = ["ParsedMessage", "ProjectRef", "ProjectReport", "parse_message"]
@@ -204,11 +212,16 @@ def _segment(folded: str, mentions: list[Mention]) -> tuple[list[_Segment], set[
 
 
 def _report(
-    text: str, folded: str, code: str | None, spans: list[tuple[int, int]]
+    text: str,
+    folded: str,
+    code: str | None,
+    spans: list[tuple[int, int]],
+    refs: tuple[ProjectRef, ...] = (),
 ) -> ProjectReport:
     sections = find_sections(folded)
     parts: list[tuple[str, float]] = []
-    progress, error = find_progress(folded, sections, spans, parts)
+    first_phase = is_first_phase(refs, code)
+    progress, error = find_progress(folded, sections, spans, parts, first_phase)
     problems = find_problems(text, folded, sections)
     return ProjectReport(
         project=code,
@@ -289,7 +302,7 @@ def parse_message(
         near = _near_only(mentions, passing)
         reports = []
         for code in codes:
-            report = _report(text, folded, code, spans)
+            report = _report(text, folded, code, spans, refs)
             report.unknown_code = unknown if code is None else None
             if code in near:  # "污水厂扩键": a near match is asked, not chosen
                 report.project, report.candidates = None, (code,)
@@ -315,7 +328,7 @@ def parse_message(
         sub_text = "\n".join(_parse_piece(text, s) for s in parts[code])
         sub_fold = fold(sub_text)
         sub_mentions = find_mentions(sub_fold, refs, sender_unit)
-        report = _report(sub_text, sub_fold, code, [(m.start, m.end) for m in sub_mentions])
+        report = _report(sub_text, sub_fold, code, [(m.start, m.end) for m in sub_mentions], refs)
         report.text = shown.strip()
         reports.append(report)
     for seg in unknown_parts:

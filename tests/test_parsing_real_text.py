@@ -146,6 +146,23 @@ def test_the_whole_projects_figure_beats_its_parts() -> None:
     assert report.progress == 45 and report.parts == [("机电安装", 50)]
 
 
+def test_a_first_phases_figure_is_the_projects_only_when_the_project_is_that_phase() -> None:
+    # 滨江产业园's second phase is a project of its own (P006), so 滨江产业园 is phase one
+    assert one("滨江产业园 一期进度70%，二期在谈", "滨江街道办").progress == 70
+    assert one("人才公寓 二期仍在洽谈，一期进度50%", ZJ).progress is None
+    assert one("Storage plant: negotiating phase 2; phase 1 at 50%.", HT).progress is None
+
+
+def test_a_figure_the_text_calls_a_part_is_not_the_projects() -> None:
+    report = one("汽车零部件项目 土建部分施工进展已完成95%左右")
+    assert report.progress is None and report.parts == [("土建部分", 95)]
+
+
+def test_one_work_packages_figure_alone_is_kept_and_named() -> None:
+    report = one("Storage plant construction has started, piling 30% done", HT)
+    assert report.progress == 30 and report.parts == [("piling", 30)]
+
+
 def test_another_phases_figure_is_never_the_projects() -> None:
     assert one("人才公寓 二期主体建设已经完成70%", ZJ).progress is None
     assert one("Storage plant: phase 2 dredging 30%.", HT).progress is None
