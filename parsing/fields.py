@@ -54,11 +54,12 @@ def _first_char_gate(*word_lists: str) -> str:
     return "(?=[" + "".join(re.escape(c) for c in sorted(firsts)) + "])"
 
 
-@lru_cache(maxsize=8)
-def _bounds(folded: str) -> tuple[list[int], list[int]]:
-    """Where clause separators start and end in `folded` (asked once per figure and mention)."""
+@lru_cache(maxsize=16)
+def _bounds(folded: str, separator: re.Pattern[str] = _CLAUSE_SEP) -> tuple[list[int], list[int]]:
+    """Where separators (of clauses, or sentences) start and end in `folded` (asked once per
+    figure and mention)."""
     starts, ends = [], []
-    for m in _CLAUSE_SEP.finditer(folded):
+    for m in separator.finditer(folded):
         starts.append(m.start())
         ends.append(m.end())
     return starts, ends
@@ -100,18 +101,9 @@ _FACT_AGAIN = re.compile(
 
 
 def _sentence_start(folded: str, pos: int) -> int:
-    starts, ends = _sentences(folded)
+    _starts, ends = _bounds(folded, _SENTENCE_SEP)
     i = bisect_right(ends, pos) - 1
     return ends[i] if i >= 0 else 0
-
-
-@lru_cache(maxsize=8)
-def _sentences(folded: str) -> tuple[list[int], list[int]]:
-    starts, ends = [], []
-    for m in _SENTENCE_SEP.finditer(folded):
-        starts.append(m.start())
-        ends.append(m.end())
-    return starts, ends
 
 
 def in_future(folded: str, pos: int) -> bool:
