@@ -109,12 +109,8 @@ def _sentence_start(folded: str, pos: int) -> int:
 def in_future(folded: str, pos: int) -> bool:
     """Whether `pos` is in a clause that tells a plan, an aim, an expectation or a condition."""
     lo = _sentence_start(folded, pos)
-    last = None
-    for last in _FUTURE.finditer(folded, lo, pos):  # noqa: B007 - the last one is wanted
-        pass
-    if last is None:
-        return False
-    return _FACT_AGAIN.search(folded, last.end(), pos) is None
+    markers = list(_FUTURE.finditer(folded, lo, pos))
+    return bool(markers) and _FACT_AGAIN.search(folded, markers[-1].end(), pos) is None
 
 
 # ---------------------------------------------------------------- sections
@@ -156,8 +152,8 @@ _OTHER_HEADING = re.compile(
     r"^[ \t]*(?P<h>[一二三四五六七八九十]{1,2}、)",
     re.M,
 )
-# a sentence in a problems list that is a plan or a fact again, not a problem ("希望下个月完成
-#设备安装", "90% of construction complete", "进度66%"): the list ends before it
+# a sentence in a problems list that is a plan or a fact again, not a problem
+# ("希望下个月完成设备安装", "90% of construction complete", "进度66%"): the list ends before it
 _NOT_A_PROBLEM = re.compile(
     r"^(?:希望|计划|下月|下周|下一步|下步|拟|争取|力争|预计|准备|"
     r"(?:we\s+)?(?:hope|plan|will|intend|aim|expect)s?\s+to(?![a-z])|we\s+(?:hope|plan|will|aim|intend|expect)(?![a-z])|"
