@@ -3,7 +3,15 @@
 Pure code: no Telegram, no database. See `status.parse_message` and `language.detect_language`.
 """
 
-from .language import detect_language
-from .status import ParsedMessage, ProjectRef, ProjectReport, parse_message
+from .language import detect_language, preload
+from .refs import ProjectRef
+from .status import ParsedMessage, ProjectReport, parse_message
 
-__all__ = ["ParsedMessage", "ProjectRef", "ProjectReport", "detect_language", "parse_message"]
+__all__ = [
+    "ParsedMessage",
+    "ProjectRef",
+    "ProjectReport",
+    "detect_language",
+    "parse_message",
+    "preload",
+]

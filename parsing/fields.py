@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .normalize import trim
+from .normalize import is_han, trim
 from .numbers import (
     EN_AMOUNT,
     ZH_AMOUNT,
@@ -53,20 +54,14 @@ def _first_char_gate(*word_lists: str) -> str:
     return "(?=[" + "".join(re.escape(c) for c in sorted(firsts)) + "])"
 
 
-_bounds_cache: tuple[str, list[int], list[int]] = ("", [], [])
-
-
-def _bounds(folded: str) -> tuple[list[int], list[int]]:
-    """Where clause separators start and end in `folded` (the last text's, cached)."""
-    global _bounds_cache
-    cached = _bounds_cache
-    if cached[0] is folded or cached[0] == folded:
-        return cached[1], cached[2]
+@lru_cache(maxsize=16)
+def _bounds(folded: str, separator: re.Pattern[str] = _CLAUSE_SEP) -> tuple[list[int], list[int]]:
+    """Where separators (of clauses, or sentences) start and end in `folded` (asked once per
+    figure and mention)."""
     starts, ends = [], []
-    for m in _CLAUSE_SEP.finditer(folded):
+    for m in separator.finditer(folded):
         starts.append(m.start())
         ends.append(m.end())
-    _bounds_cache = (folded, starts, ends)
     return starts, ends
 
 
@@ -86,10 +81,43 @@ def clause_end(folded: str, pos: int) -> int:
     return starts[i] if i < len(starts) else len(folded)
 
 
+# ---------------------------------------------------------------- future, plan, aim, condition
+
+# a sentence that begins to tell what is planned or hoped keeps telling it clause after clause
+# ("预计10月底完成主体施工，12月投入运营"; "expected to finish in June, in operation by
+# August") until a clause states a fact again ("…，目前已开工", "…; currently 64%")
+_SENTENCE_SEP = re.compile(r"[。!?\n;]|\.(?=\s|$)")
+_FUTURE = re.compile(
+    r"预计|预期|争取|力争|拟|定于|定在|(?<!即)将(?!军)|即将|有望|可望|确保|希望|目标|"
+    r"(?<!年度)(?<!按)(?<!原)(?<!投资)(?<!工作)计划(?!投资|总投资|新增投资|的|进度|开工项目|内|[:])|"
+    r"(?<![a-z])(?:expected|expects?|scheduled|aims?|aiming|plans?\s+to|planned|planning|will|"
+    r"target(?:ed|s)?|projected|set\s+to|slated|hopes?|hoping|goal|anticipated|could|would|"
+    r"if|once|should|intends?\s+to)(?![a-z])"
+)
+_FACT_AGAIN = re.compile(
+    r"已|目前|当前|现已|现在|实际|截至|截止|"
+    r"(?<![a-z])(?:currently|so\s+far|to\s+date|at\s+present|right\s+now|as\s+of)(?![a-z])"
+)
+
+
+def _sentence_start(folded: str, pos: int) -> int:
+    _starts, ends = _bounds(folded, _SENTENCE_SEP)
+    i = bisect_right(ends, pos) - 1
+    return ends[i] if i >= 0 else 0
+
+
+def in_future(folded: str, pos: int) -> bool:
+    """Whether `pos` is in a clause that tells a plan, an aim, an expectation or a condition."""
+    lo = _sentence_start(folded, pos)
+    markers = list(_FUTURE.finditer(folded, lo, pos))
+    return bool(markers) and _FACT_AGAIN.search(folded, markers[-1].end(), pos) is None
+
+
 # ---------------------------------------------------------------- sections
 
 _PROBLEM_WORDS = (
-    r"存在的?问题(?:和困难|及困难)?|存在的?困难(?:和问题)?|主要问题|主要困难|困难和问题|问题和困难|"
+    r"存在的?(?:主要)?问题(?:[和与及]困难)?|存在的?(?:主要)?困难(?:[和与及]问题)?|主要问题|主要困难|"
+    r"困难[和与及]问题|问题[和与及]困难|"
     r"困难问题|问题困难|需(?:要)?协调(?:解决)?的?(?:问题|事项)|需(?:要)?协调|需解决的?问题|"
     r"请求协调(?:事项)?|卡点|堵点|难点|瓶颈|风险点?|问题|困难|問題|困難|"
     r"(?<![a-z])(?:problems?|issues?|blockers?|risks?|concerns?|challenges?|difficult(?:y|ies)"
@@ -109,6 +137,30 @@ _PROBLEM_BARE = re.compile(
     r"(?P<m>存在的?问题|存在的?困难|主要问题是|主要困难是|问题是|困难是|难点是|问题为|困难为)(?![:])"
 )
 _PROBLEM_CLAUSE = re.compile(r"(?P<m>问题|困难|問題|困難)(?=\s+\S)")
+_HEADING_NUMBER = r"(?:[一二三四五六七八九十]{1,2}[、.]|\(?[一二三四五六七八九十]{1,2}\)|\d{1,2}[.、)]|#+)?"
+# a heading alone on its line, without a colon: "二、存在主要问题", "三、下一步工作计划"
+_PROBLEM_HEADING = re.compile(
+    rf"^[ \t]*{_HEADING_NUMBER}[ \t]*(?P<m>(?:{_PROBLEM_WORDS})(?:与建议|及建议)?)[ \t]*$", re.M
+)
+_NEXT_HEADING = re.compile(
+    rf"^[ \t]*{_HEADING_NUMBER}[ \t]*(?P<m>{_NEXT_WORDS})[ \t]*$", re.M
+)
+# any other heading ends a problems or next-steps section: "建议措施：", "三、其他事项"
+_OTHER_HEADING = re.compile(
+    r"(?P<m>建议措施|意见建议|工作建议|建议|保障措施|工作措施|措施|备注|推进情况|总体进展|进展情况|"
+    r"项目概况|基本情况|(?<![a-z])(?:recommendations?|notes?|background|summary)(?![a-z]))\s*[:]|"
+    r"^[ \t]*(?P<h>[一二三四五六七八九十]{1,2}、)",
+    re.M,
+)
+# a sentence in a problems list that is a plan or a fact again, not a problem
+# ("希望下个月完成设备安装", "90% of construction complete", "进度66%"): the list ends before it
+_NOT_A_PROBLEM = re.compile(
+    r"^(?:希望|计划|下月|下周|下一步|下步|拟|争取|力争|预计|准备|"
+    r"(?:we\s+)?(?:hope|plan|will|intend|aim|expect)s?\s+to(?![a-z])|we\s+(?:hope|plan|will|aim|intend|expect)(?![a-z])|"
+    r"next\s+(?:week|month|steps?)(?![a-z])|"
+    r"(?:(?:overall\s+)?(?:进度|形象进度|整体进度|总体进度|工程进度|progress)\s*(?:为|达到|达|:|at|is)?\s*)?"
+    r"\d+(?:\.\d+)?\s*%)"
+)
 _NEXT_COLON = re.compile(rf"(?P<m>{_NEXT_WORDS})\s*(?:是|为)?\s*(?:[:]|-\s|–|=>)")
 _NEXT_BARE = re.compile(
     r"(?P<m>(?:下周|下步|下一步|下阶段)(?:工作)?(?:计划|安排)(?=[ \t])|下一步|下步|下阶段)(?![:\s]*$)|(?<![a-z])(?P<e>next\s+steps?|next\s+week)(?![a-z:])"
@@ -173,18 +225,10 @@ def _is_clause_start(folded: str, pos: int) -> bool:
     return not before.strip()
 
 
-_markers_cache: tuple[str, list[tuple[int, int, str]]] = ("", [])
-
-
+@lru_cache(maxsize=8)
 def find_markers(folded: str) -> list[tuple[int, int, str]]:
     """(marker start, content start, kind) for every problems / next-steps / field marker."""
-    global _markers_cache
-    cached = _markers_cache
-    if cached[0] is folded or (cached[0] == folded and folded):
-        return cached[1]
-    found = _find_markers(folded)
-    _markers_cache = (folded, found)
-    return found
+    return _find_markers(folded)
 
 
 def _find_markers(folded: str) -> list[tuple[int, int, str]]:
@@ -199,6 +243,10 @@ def _find_markers(folded: str) -> list[tuple[int, int, str]]:
 
     for m in _FIELD_LABEL.finditer(folded):
         add(m.start(), m.end(), "field")
+    for m in _PROBLEM_HEADING.finditer(folded):
+        add(m.start("m"), m.end(), "problem")
+    for m in _NEXT_HEADING.finditer(folded):
+        add(m.start("m"), m.end(), "next")
     for m in _STATUS_LINE.finditer(folded):
         add(m.start(), m.start() + 1, "field")
     for m in _NEXT_COLON.finditer(folded):
@@ -228,8 +276,27 @@ def _find_markers(folded: str) -> list[tuple[int, int, str]]:
             if _RESOLVED_AFTER.match(folded, m.end("m")):
                 continue
             add(start, m.end(), "problem")
+    for m in _OTHER_HEADING.finditer(folded):
+        start = m.start("m") if m.group("m") else m.start("h")
+        add(start, m.end(), "field")
     found.sort()
     return found
+
+
+def _problems_end(folded: str, start: int, end: int) -> int:
+    """Where a problems list ends: before its first item that is a plan or a fact again."""
+    first = True
+    for a, b in _pieces(folded, start, end):
+        item = folded[a:b]
+        lead = _LEADING_NUMBERING.match(item)
+        item = item[lead.end() :] if lead else item
+        item = item.strip()
+        if not item or _ITEM_SEP.fullmatch(item):
+            continue
+        if not first and _NOT_A_PROBLEM.match(item):
+            return a
+        first = False
+    return end
 
 
 def find_sections(folded: str) -> Sections:
@@ -246,7 +313,7 @@ def find_sections(folded: str) -> Sections:
             if none:  # "问题：无，进度50%": what follows "无" is status again
                 sections.said_none = True
                 continue
-            sections.problems.append((content, end))
+            sections.problems.append((content, _problems_end(folded, content, end)))
         else:
             sections.next_steps.append((content, end))
     return sections
@@ -324,7 +391,7 @@ _SUPERSEDED = re.compile(
     r"上升到|上升至|增加到|增加至)\s*(?:约|about)?\s*\d"
 )
 _PCT = re.compile(
-    r"(?<![\d.,])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:%|(?<![a-z])(?:percent|per\s?cent|pct)(?![a-z]))"
+    r"(?<![\d.])(?<!\d,)(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:%|(?<![a-z])(?:percent|per\s?cent|pct)(?![a-z]))"
 )
 _CN_PCT = re.compile(
     rf"百分之(?P<num>[{''.join('零〇一二两三四五六七八九十百点')}]+|\d+(?:\.\d+)?)"
@@ -351,34 +418,70 @@ class _Candidate:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
-_letters_cache: tuple[str, list[tuple[int, int]], list[int]] = ("", [], [])
-
-
-def _letters_outside(folded: str, mentions: list[tuple[int, int]]) -> list[int]:
-    """Where letters are in `folded`, the project mentions left out (the last text's, cached)."""
-    global _letters_cache
-    cached = _letters_cache
-    if (cached[0] is folded or cached[0] == folded) and (
-        cached[1] is mentions or cached[1] == mentions
-    ):
-        return cached[2]
-    blanked = _blank(folded, 0, len(folded), mentions)
-    letters = [m.start() for m in _LETTER.finditer(blanked)]
-    _letters_cache = (folded, mentions, letters)
-    return letters
+@lru_cache(maxsize=8)
+def _letters_outside(folded: str, mentions: tuple[tuple[int, int], ...]) -> list[int]:
+    """Where letters are in `folded`, the project mentions left out (asked once per figure)."""
+    blanked = _blank(folded, 0, len(folded), list(mentions))
+    return [m.start() for m in _LETTER.finditer(blanked)]
 
 
 def _bare_subject(folded: str, lo: int, start: int, mentions: list[tuple[int, int]]) -> bool:
     """Nothing but the project's name (and punctuation) between the clause start and `start`."""
     # one scan of the text, not one per figure (quadratic on a 4,000-character clause)
-    letters = _letters_outside(folded, mentions)
+    letters = _letters_outside(folded, tuple(mentions))
     i = bisect_left(letters, lo)
     return not (i < len(letters) and letters[i] < start)
+
+
+# a rate of something else: "投资完成率44%", "开工率73%", "automation rate reached 85%"
+_OTHER_RATE = re.compile(
+    r"(?:投资完成|开工|竣工|投产|到位|自动化|合格|利用|转化|出租|入驻|入住|就业|增长|达产|履约|开、复工|复工)率|"
+    r"(?<![a-z])(?:automation|occupancy|utili[sz]ation|employment|growth|defect|vacancy|interest|"
+    r"tax|pass|absorption|investment|spend(?:ing)?)\s+rate(?![a-z])"
+)
+# what may stand between a clause's start and the project's own figure ("本周进度", "is at")
+_ZH_FILLER = re.compile(
+    r"(?:形象进度|整体进度|总体进度|工程进度|实际进度|项目进度|总进度|进度|完成率|已经完成|已完成|完成了|"
+    r"完成|已达到|达到|已达|达|约|为|是|至|到|了|已经|已|目前|当前|现在|现|本周|本月|本期|本旬|累计|"
+    r"总工程量|工程量|总体|整体|工程|建设|施工|进展|项目|基本|全部|左右|大约|大概|近|超过|截至|截止|的|共|"
+    r"提升|提高|增至|升至|增加|由|从|月底|月|日|号|周|年|今年)$"
+)
+_EN_FILLER_WORDS = (
+    "is are was at now about around approx approximately currently overall the project construction "
+    "work works progress complete completed done it we re our are has have been reached reaches "
+    "of and nearly almost just over to date so far still total site stands sits up roughly "
+    "already this week month today status update percent from went slipped stuck vs avance "
+    "weekly quick both"
+)
+_EN_FILLER = frozenset(_EN_FILLER_WORDS.split())
+
+
+def _part_before(folded: str, start: int, mentions: list[tuple[int, int]]) -> str | None:
+    """The work package a figure is about, when the words right before it name one
+    ("厂房建设已完成90%", "structural steel erection 72% complete"), else None."""
+    lo = clause_start(folded, start)
+    before = _blank(folded, max(lo, start - 30), start, mentions)
+    run = re.split(r"[\W\d_]+", before.rstrip())[-1] if before.strip() else ""
+    if run and any(is_han(c) for c in run):
+        while run:
+            stripped = _ZH_FILLER.sub("", run)
+            if stripped == run:
+                break
+            run = stripped
+        return run if sum(is_han(c) for c in run) >= 2 else None
+    words = re.findall(r"[a-z0-9]+", before.rsplit(":", 1)[-1])[-4:]
+    named = [i for i, w in enumerate(words) if w not in _EN_FILLER and len(w) >= 2 and w.isalpha()]
+    if not named or words[-1] in ("complete", "completed", "done", "of"):
+        return None
+    last = max(i for i, w in enumerate(words) if w not in _EN_FILLER)
+    return " ".join(words[named[0] : last + 1])
 
 
 def _score(folded: str, start: int, end: int, floor: int, mentions: list[tuple[int, int]]) -> int:
     """How surely the number at start..end is the project's progress (0: it is not)."""
     lo = max(clause_start(folded, start, floor), start - 24)
+    if _OTHER_RATE.search(folded, lo, start) or in_future(folded, start):
+        return 0
     tokens = list(_CUE.finditer(folded, lo, start))
     after = folded[end : clause_end(folded, end)][:28]
     if _AFTER_NEG.match(after) or _AFTER_NEG_NEAR.match(after) or _SUPERSEDED.match(folded, end):
@@ -420,14 +523,21 @@ def _signed(folded: str, start: int, value: float) -> float:
 
 
 def find_progress(
-    folded: str, sections: Sections, skip: list[tuple[int, int]]
+    folded: str,
+    sections: Sections,
+    skip: list[tuple[int, int]],
+    parts: list[tuple[str, float]] | None = None,
+    first_phase: bool = False,
 ) -> tuple[float | None, str | None]:
+    """The project's progress (or "out_of_range"); figures of its work packages alone are not
+    it, and are added to `parts` as (what, figure) when given."""
     candidates: list[_Candidate] = []
 
     def usable(pos: int) -> bool:
         return sections.in_status(pos) and not any(a <= pos < b for a, b in skip)
 
     spans: list[tuple[int, int, float]] = []
+    found_parts: list[tuple[str, float, _Candidate | None]] = []
     for m in _PCT.finditer(folded):
         value = parse_number(m.group("num"))
         if value is not None:
@@ -455,11 +565,24 @@ def find_progress(
         # this span (checking them all was quadratic on "1%1%1%…")
         if usable(start) and not (candidates and start < candidates[-1].end):
             score = _score(folded, start, end, previous_end, skip)
-            if score:
+            part = _part_before(folded, start, skip) if 0 < score < _OVERALL else None
+            if part and first_phase and _FIRST_PHASE.fullmatch(part):
+                part = None  # "滨江产业园 一期进度70%" where 滨江产业园 is the first phase
+            if part:
+                # another phase's figure, or one the text calls a part, is never the project's
+                never = _OTHER_PHASE.search(part) or _FIRST_PHASE.search(part) or "部分" in part
+                alone = None if never else _Candidate(start, end, value, score)
+                found_parts.append((part, tidy(value), alone))
+            elif score:
                 candidates.append(_Candidate(start, end, value, score))
         previous_end = max(previous_end, end)
+    if parts is not None:
+        parts.extend((part, value) for part, value, _c in found_parts)
+    alone = found_parts[0][2] if len(found_parts) == 1 else None
+    if not candidates and alone:
+        candidates = [alone]  # "piling 30% done": one part's figure is all there is
     if not candidates:
-        return None, None
+        return None, None  # several parts and nothing of the whole: not one of them
     best = max(candidates, key=lambda c: (c.score, -c.start))
     if not 0 <= best.value <= 100:
         return None, "out_of_range"
@@ -487,9 +610,12 @@ _STAGE_RE = re.compile(
     r"|(?<![a-z])(?:in\s+operation|into\s+operation|operational|in\s+service|into\s+service|"
     r"handed\s+over(?!\s+to\s+(?:the\s+)?(?:main\s+)?(?:contractor|builder|construction|epc|site))|"
     r"up\s+and\s+running|went\s+live|now\s+operating|completed\s+construction|"
+    r"(?:reached|achieved|attained)\s+substantial\s+completion|substantially\s+completed?|"
+    r"put\s+into\s+(?:use|operation|service)|opened\s+to\s+(?:the\s+public|traffic)|"
     r"(?:project|construction)\s+(?:is\s+|has\s+been\s+|was\s+)?(?:now\s+)?(?:fully\s+)?"
     r"(?:completed|complete|finished|done)|fully\s+completed)(?![a-z]))"
     r"|(?P<weak_started>(?<![a-z])(?:started|commenced)(?![a-z]))"
+    r"|(?P<begun>(?<![a-z])(?:has|have)\s+(?:now\s+)?(?:begun|commenced|started)(?![a-z]))"
     r"|(?P<weak_completed>建成|完工|已完成|已完工|(?<![a-z])(?:completed|complete|finished|done)(?![a-z]))"
 )
 # a cheap first-character test ahead of the long alternation: 5x faster on long texts
@@ -517,7 +643,17 @@ _STAGE_NEG_AFTER = re.compile(
     r"仪式定|仪式将|计划|率|预计|验收前|目标|推迟|延期|延迟|暂停|取消|受阻|搁置|未果|失败|"
     r"(?:was\s+|has\s+been\s+|is\s+)?(?:postponed|delayed|cancell?ed|suspended|on\s+hold)|"
     r"(?:permits?|approvals?|licen[cs]es?|date|schedule|plan|soon|later|next|off|by\s+next|"
-    r"yet)(?![a-z]))"
+    r"yet)(?![a-z])|"
+    r"\d+\s*(?:个|项|栋|座|台|家|条|处|幢)|"  # 已开工3个: a count of other things
+    r"[^,;。\n]{0,3}?(?:[二三四]期|(?<![a-z])phase\s*(?:ii|iii|iv|2|3|4|two|three)(?![a-z0-9]))|"
+    r"on\s+(?:all\s+|the\s+)?[a-z]+)"
+)
+# a work package before the stage word is what reached it, not the project
+_PART_SUBJECT = re.compile(
+    r"\d+\s*(?:号|栋|#|幢)|[a-z]\d*\s*(?:区|栋|座|号|幢)|厂房|车间|楼|宿舍|食堂|线路|管网|桩基|基础|"
+    r"地下室|主体|标段|单体|机房|泵房|仓库|生产线|首条|部分|"
+    r"(?<![a-z])(?:phase\s*(?:\d|i+)|block|building\s+[a-z0-9]|tower|berths?|units?|earthworks|"
+    r"foundations?|steel|roof(?:ing)?|wing|section|lot|line|warehouse)(?![a-z])"
 )
 _SIGN_OBJECT_SKIP = re.compile(
     r"\s*(?:了)?\s*(?:施工|监理|采购|设备|供货|租赁|劳务|分包|设计|勘察)"
@@ -531,6 +667,7 @@ _SIDE_DEAL = re.compile(
 _OTHER_PHASE = re.compile(
     r"[二三四]期|(?<![a-z])phase\s*(?:ii|iii|iv|2|3|4|two|three|four)(?![a-z0-9])"
 )
+_FIRST_PHASE = re.compile(r"一期|(?<![a-z])phase\s*(?:1|i|one)(?![a-z0-9])")
 _PHASE_HINT = re.compile(r"[二三四]期|phase")  # where an _OTHER_PHASE match can begin
 
 
@@ -543,6 +680,7 @@ def _blank(folded: str, lo: int, hi: int, mentions: list[tuple[int, int]]) -> st
     return "".join(text)
 
 
+_PART_FIGURE_BEFORE = re.compile(r"(?<![\d.])(?!100)\d{1,2}(?:\.\d+)?\s*%\s*(?:of\s+(?:the\s+)?)?$")
 _WEAK_TAIL_OK = re.compile(r"\s*(?:了|啦|and\s+(?:in\s+operation|handed\s+over))")
 _WEAK_PREFIX = re.compile(
     r"^(?:\s|已|已经|均|均已|全部|基本|项目|正式|顺利|终于|于|本周|今日|今天|\d+|月|日|号|"
@@ -565,6 +703,16 @@ def find_stage(folded: str, sections: Sections, mentions: list[tuple[int, int]])
             continue
         if _STAGE_NEG_AFTER.match(folded, end):
             continue
+        if in_future(folded, start):
+            continue
+        if "completed" in kind and _PART_FIGURE_BEFORE.search(folded, floor, start):
+            continue  # "90% of construction complete" is progress
+        if "completed" in kind and _PART_SUBJECT.search(_blank(folded, floor, start, mentions)):
+            continue  # "2号楼已全部竣工", "phase 1 berths have been completed": a part's end
+        if kind == "begun":
+            if not re.search(r"construction|works?|building|excavation", folded[floor:start]):
+                continue  # "talks have begun" is not construction
+            kind = "started"
         if phase_hits is None:  # where another phase could be named: one scan per text
             phase_hits = [hint.start() for hint in _PHASE_HINT.finditer(folded)]
         i = bisect_left(phase_hits, floor)
@@ -603,13 +751,15 @@ def find_stage(folded: str, sections: Sections, mentions: list[tuple[int, int]])
 # ---------------------------------------------------------------- investment
 
 _INV_TOKENS = re.compile(
-    r"(?P<neg>总投资|计划投资|年度计划投资|年度计划|年度投资计划|投资计划|拟投资|预计投资|协议投资|"
+    r"(?P<neg>年度计划完成投资|计划完成投资|计划新增投资|新增投资计划|计划新增|拟完成投资|预计完成投资|"
+    r"总投资|计划投资|年度计划投资|年度计划|年度投资计划|投资计划|拟投资|预计投资|协议投资|"
     r"签约投资|意向投资|估算|概算|需投资|需要投资|计划总投资|项目总投资|产值|营收|收入|税收|税|利润|"
     r"缺口|资金缺口|贷款|融资|补贴|到位资金|合同额|合同金额|工程款|总额|授信|奖励|注册资本|总资产|"
     r"(?<![a-z])(?:total\s+investment|planned\s+investment|investment\s+plan|budget|budgeted|"
     r"total\s+budget|contract\s+value|loan|loans|subsidy|revenue|output|registered\s+capital|"
     r"annual\s+plan|plans?\s+to\s+invest|will\s+invest|to\s+be\s+invested|shortfall|gap)(?![a-z]))"
-    r"|(?P<cum>累计|累积|截至目前|截止目前|截至|截止|至今|已累计|总计|合计|共计|"
+    r"|(?P<annual>年度|本年度|今年|本年|年内|(?<![a-z])(?:this\s+year|annual|ytd|year-to-date)(?![a-z]))"
+    r"|(?P<cum>开累|自开工以来|累计|累积|截至目前|截止目前|截至|截止|至今|已累计|总计|合计|共计|"
     r"(?<![a-z])(?:so\s+far|to\s+date|cumulative(?:ly)?|in\s+total|total\s+invested|overall)(?![a-z]))"
     r"|(?P<period>本周|本月|上周|当月|当周|本季度|本旬|这周|这个月|"
     r"(?<![a-z])(?:this\s+week|this\s+month|last\s+week|weekly|monthly|this\s+quarter)(?![a-z]))"
@@ -691,10 +841,11 @@ def find_invested(folded: str, sections: Sections) -> float | None:
         floor = max(clause_start(folded, amount.start), previous_end, amount.start - 30)
         previous_end = amount.end
         tokens = list(_INV_TOKENS.finditer(folded, floor, amount.start))
+        # a bracket after the amount holds a sub-amount: "1.2亿元（其中本周完成1500万元）"
+        after_end = min(clause_end(folded, amount.end), amount.end + 24)
+        bracket = folded.find("(", amount.end, after_end)
         after = list(
-            _INV_TOKENS.finditer(
-                folded, amount.end, min(clause_end(folded, amount.end), amount.end + 24)
-            )
+            _INV_TOKENS.finditer(folded, amount.end, after_end if bracket < 0 else bracket)
         )
         decisive = [t for t in tokens if t.lastgroup in ("cue", "neg", "cum")]
         if not decisive:
@@ -707,7 +858,9 @@ def find_invested(folded: str, sections: Sections) -> float | None:
         ):
             continue
         kinds = {t.lastgroup for t in tokens} | {t.lastgroup for t in after}
-        if "cum" in kinds:
+        if "cum" in kinds and not kinds & {"annual", "period"}:
+            rank = 3  # "开累完成投资" beats "年度累计完成投资"
+        elif "cum" in kinds:
             rank = 2
         elif "period" in kinds:
             continue

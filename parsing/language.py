@@ -91,6 +91,12 @@ def _load_langdetect() -> None:
         _factory_ready = True
 
 
+def preload() -> None:
+    """Load now what detecting a language would load on first use (langdetect's profiles,
+    0.6-1 s), so that a caller can do it at start-up instead of on the first message."""
+    _load_langdetect()
+
+
 def langdetect_top(text: str) -> str | None:
     """langdetect's own answer for `text` (seeded), or None when it fails."""
     try:

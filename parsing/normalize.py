@@ -6,7 +6,9 @@
 - control and invisible formatting characters (NUL, `\\r`, zero-width, bidi marks) become a space,
   `\\n` is kept and the Unicode line/paragraph separators become `\\n`;
 - dashes and minus signs become `-`, other percent signs `%`;
-- letters are lower-cased (where that keeps the length).
+- letters are lower-cased (where that keeps the length);
+- traditional Chinese characters become simplified (OpenCC's t2s), so `開累完成投資` reads like
+  `开累完成投资` and a name written in either script matches the other.
 
 Matching is done on the folded text; what is returned to callers is cut from the original.
 """
@@ -17,6 +19,8 @@ import re
 import unicodedata
 from functools import lru_cache
 from itertools import compress
+
+import opencc
 
 _TABLE: dict[int, str] = {}
 for _cp in range(0xFF01, 0xFF5F):  # full-width ASCII
@@ -67,9 +71,30 @@ def _fold_char(m: re.Match[str]) -> str:
     return _TABLE[ord(m.group())]
 
 
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_T2S = opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=4096)
+def _simplified_char(ch: str) -> str:
+    out = _T2S.convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def simplified(text: str) -> str:
+    """`text` in simplified characters, with the same length (a phrase OpenCC would rewrite
+    to another length is converted character by character instead)."""
+    if not _HAN_RE.search(text):
+        return text
+    out = _T2S.convert(text)
+    if len(out) == len(text):
+        return out
+    return "".join(_simplified_char(c) if is_han(c) else c for c in text)
+
+
 def fold(text: str) -> str:
     """`text` folded for matching, with the same length as `text` (see the module doc)."""
-    folded = _FOLD_RE.sub(_fold_char, text)
+    folded = simplified(_FOLD_RE.sub(_fold_char, text))
     lowered = folded.lower()
     if len(lowered) == len(folded):
         return lowered

@@ -9,13 +9,9 @@ import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from .normalize import fold, is_han, key, squeeze
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .status import ProjectRef
+from .refs import ProjectRef
 
 # priorities when mentions overlap (higher wins, then longer)
 CODE, NAME, PARTIAL, FUZZY, UNKNOWN = 5, 4, 3, 2, 1
@@ -58,6 +54,8 @@ class _Index:
     name_heads: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)  # 2 chars
     # unit key -> the names a typo may be forgiven in (long enough), in the order of `names`
     typo_names: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
+    # projects that are a first phase: named so, or with a "… 二期 / Phase II" project beside them
+    first_phases: frozenset[str] = frozenset()
 
 
 def unit_key(unit: str | None) -> str:
@@ -92,28 +90,42 @@ def _code_pattern(code: str) -> str | None:
     return rf"{start}{hash_mark}{body}{end}"
 
 
-_BY_IDENTITY: OrderedDict[int, tuple[tuple[ProjectRef, ...], _Index]] = OrderedDict()
+class _IndexCache:
+    """The index of the last few ledgers, found by the tuple's identity.
+
+    The bot passes the same tuple for every message until the ledger changes; an lru_cache
+    would hash every ProjectRef of it for each message, which for thousands of projects costs
+    more than the matching itself. The tuples are kept alive, so an id is never reused; an
+    equal ledger in another tuple is found by comparison.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[int, tuple[tuple[ProjectRef, ...], _Index]] = OrderedDict()
+
+    def get(self, projects: tuple[ProjectRef, ...]) -> _Index:
+        hit = self._entries.get(id(projects))
+        if hit is not None and hit[0] is projects:
+            self._entries.move_to_end(id(projects))
+            return hit[1]
+        for kept, index in self._entries.values():  # an equal ledger in a new tuple
+            if kept == projects:
+                return index
+        index = build_index(projects)
+        self._entries[id(projects)] = (projects, index)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return index
+
+
+_INDEXES = _IndexCache(16)
 
 
 def index_for(projects: tuple[ProjectRef, ...]) -> _Index:
-    """`build_index`, found by the tuple's identity first.
-
-    The bot passes the same tuple for every message until the ledger changes; looking it up
-    by value would hash every ProjectRef of it each time, which for thousands of projects
-    costs more than the matching itself.
-    """
-    hit = _BY_IDENTITY.get(id(projects))
-    if hit is not None and hit[0] is projects:
-        _BY_IDENTITY.move_to_end(id(projects))
-        return hit[1]
-    index = build_index(projects)
-    _BY_IDENTITY[id(projects)] = (projects, index)  # kept alive, so the id is not reused
-    if len(_BY_IDENTITY) > 16:
-        _BY_IDENTITY.popitem(last=False)
-    return index
+    """`build_index` of these projects, built once per ledger tuple."""
+    return _INDEXES.get(projects)
 
 
-@lru_cache(maxsize=16)
 def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
     by_code = {p.code: p for p in projects}
     code_lookup: dict[str, str] = {}
@@ -199,7 +211,25 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
         gram_firsts=frozenset(g[0] for g in grams),
         name_heads=_by_first_two(names),
         typo_names=dict(typo_names),
+        first_phases=_first_phases(projects),
     )
+
+
+_FIRST_PHASE_NAME = re.compile(r"一期|(?<![a-z])phase\s*(?:1|i|one)(?![a-z0-9])")
+_SECOND_PHASE_TAIL = re.compile(r"(?:二期|phase(?:ii|2|two))$")
+
+
+def _first_phases(projects: tuple[ProjectRef, ...]) -> frozenset[str]:
+    firsts = {p.code for p in projects if _FIRST_PHASE_NAME.search(fold(p.name))}
+    keys = [key(p.name) for p in projects]
+    seconds = {_SECOND_PHASE_TAIL.sub("", k) for k in keys if _SECOND_PHASE_TAIL.search(k)}
+    firsts |= {p.code for p, k in zip(projects, keys, strict=True) if k in seconds}
+    return frozenset(firsts)
+
+
+def is_first_phase(projects: tuple[ProjectRef, ...], code: str | None) -> bool:
+    """Whether the project is the first phase of something ("一期进度70%" is its own figure)."""
+    return code is not None and code in index_for(projects).first_phases
 
 
 def _by_first_two(names: list[tuple[str, str, bool]]) -> dict[str, list[tuple[str, str, bool]]]:
@@ -380,7 +410,30 @@ def find_mentions(
         unit = unit_key(sender_unit)
         if len(index.units.get(unit, [])) > 1:  # with one project the unit rule already decides
             candidates += _fuzzy_mentions(folded, sq, pos, index.typo_names.get(unit, []))
-    return _resolve(candidates)
+    return _resolve(_joined(candidates, folded, index))
+
+
+def _joined(candidates: list[Mention], folded: str, index: _Index) -> list[Mention]:
+    """Two overlapping names of different projects, where the text they cover together is in
+    one project's name ("industrial park" + "park phase ii" in "Riverside Industrial Park
+    Phase II"): that project's mention covers both, so the longest match wins."""
+    names = [m for m in candidates if m.priority in (NAME, PARTIAL)]
+    out = list(candidates)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if a.code == b.code or not (a.start < b.end and b.start < a.end):
+                continue
+            joined = key(folded[min(a.start, b.start) : max(a.end, b.end)])
+            owners = [m for m in (a, b) if m.code and _name_holds(index, m.code, joined)]
+            if len(owners) == 1:
+                m = owners[0]
+                out.append(Mention(min(a.start, b.start), max(a.end, b.end), m.code, m.priority))
+    return out
+
+
+def _name_holds(index: _Index, code: str, joined: str) -> bool:
+    ref = index.projects[code]
+    return any(joined in key(text) for text in (ref.name, *ref.aliases))
 
 
 def unit_active_projects(projects: tuple[ProjectRef, ...], sender_unit: str | None) -> list[str]:

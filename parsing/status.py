@@ -31,22 +31,20 @@ from .fields import (
 )
 from .language import detect_language
 from .normalize import fold
-from .projects import CODE, UNKNOWN, Mention, find_mentions, unit_active_projects
+from .projects import (
+    CODE,
+    FUZZY,
+    UNKNOWN,
+    Mention,
+    find_mentions,
+    is_first_phase,
+    unit_active_projects,
+)
+from .refs import ProjectRef
 
 __all__ = ["ParsedMessage", "ProjectRef", "ProjectReport", "parse_message"]
 
 MAX_CHARS = 20_000  # Telegram allows 4,096; anything longer is cut, not refused
-
-
-@dataclass(frozen=True)
-class ProjectRef:
-    """What the parser knows of a project (handlers build these from the DB)."""
-
-    code: str  # e.g. "QB-001", "ZQ-101", "P001"
-    name: str
-    unit: str  # responsible unit name
-    aliases: tuple[str, ...] = ()
-    active: bool = True  # stage not completed
 
 
 @dataclass
@@ -63,6 +61,11 @@ class ProjectReport:
     next_steps: str | None = None
     unknown_code: str | None = None  # a code-shaped word naming no project in the ledger
     no_problems: bool = False  # the text says there are none ("问题：无", "no issues")
+    # a name written with one typo: the project is not chosen (project is None) and these are
+    # the near matches to offer when the bot asks
+    candidates: tuple[str, ...] = ()
+    # figures of work packages, not of the whole project ("厂房建设 90%", "HVAC 45%")
+    parts: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -209,10 +212,16 @@ def _segment(folded: str, mentions: list[Mention]) -> tuple[list[_Segment], set[
 
 
 def _report(
-    text: str, folded: str, code: str | None, spans: list[tuple[int, int]]
+    text: str,
+    folded: str,
+    code: str | None,
+    spans: list[tuple[int, int]],
+    refs: tuple[ProjectRef, ...] = (),
 ) -> ProjectReport:
     sections = find_sections(folded)
-    progress, error = find_progress(folded, sections, spans)
+    parts: list[tuple[str, float]] = []
+    first_phase = is_first_phase(refs, code)
+    progress, error = find_progress(folded, sections, spans, parts, first_phase)
     problems = find_problems(text, folded, sections)
     return ProjectReport(
         project=code,
@@ -224,6 +233,7 @@ def _report(
         problems=problems,
         next_steps=find_next_steps(text, folded, sections),
         no_problems=sections.said_none and not problems,
+        parts=parts,
     )
 
 
@@ -260,6 +270,12 @@ def _single_project(
     return [None], None
 
 
+def _near_only(mentions: list[Mention], passing: set[int]) -> set[str]:
+    """Projects named only with a typo (no exact name, part of a name or code of theirs)."""
+    sure = {m.code for m in mentions if m.priority != FUZZY and id(m) not in passing}
+    return {m.code for m in mentions if m.priority == FUZZY and m.code not in sure} - {None}
+
+
 def parse_message(
     text: str, projects: Sequence[ProjectRef], sender_unit: str | None
 ) -> ParsedMessage:
@@ -283,10 +299,13 @@ def parse_message(
         else:
             codes, unknown = _single_project(mentions, passing, refs, sender_unit)
         spans = [(m.start, m.end) for m in mentions]
+        near = _near_only(mentions, passing)
         reports = []
         for code in codes:
-            report = _report(text, folded, code, spans)
+            report = _report(text, folded, code, spans, refs)
             report.unknown_code = unknown if code is None else None
+            if code in near:  # "污水厂扩键": a near match is asked, not chosen
+                report.project, report.candidates = None, (code,)
             reports.append(report)
         return ParsedMessage(lang, reports, any(r.project is None for r in reports))
 
@@ -309,7 +328,7 @@ def parse_message(
         sub_text = "\n".join(_parse_piece(text, s) for s in parts[code])
         sub_fold = fold(sub_text)
         sub_mentions = find_mentions(sub_fold, refs, sender_unit)
-        report = _report(sub_text, sub_fold, code, [(m.start, m.end) for m in sub_mentions])
+        report = _report(sub_text, sub_fold, code, [(m.start, m.end) for m in sub_mentions], refs)
         report.text = shown.strip()
         reports.append(report)
     for seg in unknown_parts:

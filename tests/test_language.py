@@ -178,3 +178,15 @@ def test_one_message_costs_one_langdetect_call(monkeypatch) -> None:
     text = "Hafenausbau Fortschritt gut voran, Abnahme geplant naechste Woche"
     answers = {language.detect_language(text) for _ in range(3)}
     assert answers == {None} and len(calls) == 1
+
+
+def test_preload_loads_the_language_profiles_once() -> None:
+    import time
+
+    from parsing import detect_language, preload
+
+    preload()
+    start = time.perf_counter()
+    preload()
+    assert time.perf_counter() - start < 0.05
+    assert detect_language("The storage plant is at 66% now, grid connection pending") == "en"

@@ -12,8 +12,10 @@ The project list is the union of the three ledgers in tests/corpus/.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -75,19 +77,24 @@ def _norm_case(case: dict) -> dict:
     return out
 
 
+def load_file(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        lines = [json.loads(line) for line in f if line.strip()]
+    if path.name == "samples.jsonl":
+        lines = [{"id": f"sample-{i:02d}", **line} for i, line in enumerate(lines, 1)]
+    return [_norm_case(line) for line in lines]
+
+
 def load_corpus() -> list[dict]:
-    cases = []
-    with (CORPUS / "samples.jsonl").open(encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if line.strip():
-                cases.append({"id": f"sample-{i:02d}", **_norm_case(json.loads(line))})
+    cases = load_file(CORPUS / "samples.jsonl")
     for path in sorted(CORPUS.glob("messages_*.jsonl")):
-        with path.open(encoding="utf-8") as f:
-            cases.extend(_norm_case(json.loads(line)) for line in f if line.strip())
+        cases.extend(load_file(path))
     return cases
 
 
 CASES = load_corpus()
+# written blind from public text; scored on its own (see README.md)
+BLIND = load_file(CORPUS / "blind_public.jsonl")
 
 
 def _same_number(a: float | None, b: float | None) -> bool:
@@ -166,6 +173,7 @@ def test_corpus_message(case: dict) -> None:
 def test_corpus_size_and_ids() -> None:
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids)), "duplicate corpus ids"
+    assert not set(ids) & {c["id"] for c in BLIND}
     assert len(CASES) >= 300
     langs = {c["lang"] for c in CASES}
     assert {"zh", "en", None} <= langs
@@ -191,3 +199,69 @@ def test_corpus_accuracy(capsys) -> None:
         )
     assert fully / n >= 0.95
     assert lang_right / n >= 0.97
+
+
+FIELDS = ("project", "progress", "stage", "invested", "problems", "lang")
+_FIELD_OF = {"projects": "project", "reports": "project", "next_steps": "problems", "unknown_code": "project"}
+
+
+_ERROR_FIELD = re.compile(r"\b(lang|projects?|reports|progress|stage|invested|problems|next_steps|unknown_code):")
+
+
+def wrong_fields(case: dict, parsed: ParsedMessage) -> set[str]:
+    """The fields a parse got wrong, by name (see FIELDS)."""
+    wrong = set()
+    for error in check(case, parsed):
+        name = _ERROR_FIELD.search(error).group(1)
+        wrong.add(_FIELD_OF.get(name, name))
+    return wrong
+
+
+def score(cases: list[dict]) -> dict[str, dict[str, float]]:
+    """Share right per field and fully right, for all messages and by expected language."""
+    groups: dict[str, list[set[str]]] = {"all": [], "zh": [], "en": []}
+    for case in cases:
+        wrong = wrong_fields(case, parse_message(case["text"], PROJECTS, case["sender_unit"]))
+        groups["all"].append(wrong)
+        if case["lang"] in ("zh", "en"):
+            groups[case["lang"]].append(wrong)
+    out = {}
+    for name, rows in groups.items():
+        if rows:
+            out[name] = {f: sum(f not in w for w in rows) / len(rows) for f in FIELDS}
+            out[name]["fully"] = sum(not w for w in rows) / len(rows)
+            out[name]["n"] = len(rows)
+    return out
+
+
+def score_lines(title: str, cases: list[dict]) -> str:
+    lines = [f"{title}: {len(cases)} messages"]
+    for name, s in score(cases).items():
+        fields = " ".join(f"{f} {s[f]:.0%}" for f in FIELDS)
+        lines.append(f"  {name:>3} ({s['n']:>3}): fully right {s['fully']:.1%}; {fields}")
+    return "\n".join(lines)
+
+
+def test_corpus_scores_by_file(capsys) -> None:
+    """Per file: fully right and per field, for zh and en; each file keeps its floor."""
+    files = {"samples.jsonl": load_file(CORPUS / "samples.jsonl")}
+    files.update({p.name: load_file(p) for p in sorted(CORPUS.glob("messages_*.jsonl"))})
+    files["blind_public.jsonl"] = BLIND
+    with capsys.disabled():
+        print()
+        for name, cases in files.items():
+            print(score_lines(name, cases))
+
+
+def test_blind_public_batch_is_frozen() -> None:
+    """The blind batch's expectations are the ones hashed before the parser saw them."""
+    path = CORPUS / "blind_public.jsonl"
+    want = (CORPUS / "blind_public.sha256").read_text().split()[0]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == want
+
+
+def test_blind_public_batch_accuracy() -> None:
+    """Text no one here wrote: 95% fully right, each language at least 93%."""
+    scores = score(BLIND)
+    assert scores["all"]["fully"] >= 0.95
+    assert scores["zh"]["fully"] >= 0.93 and scores["en"]["fully"] >= 0.93

@@ -278,3 +278,81 @@ def test_a_text_without_a_money_word_has_no_amount(text: str) -> None:
     kept += [m for m in fields.EN_AMOUNT.finditer(folded) if m.group("pre") or m.group("post")
              or m.group("mag") not in (None, "m", "b", "k")]
     assert kept == []
+
+
+# ---------------------------------------------------------------- real-text rules
+
+ZH_FUTURE = ["预计", "计划", "争取", "力争", "拟", "定于", "将", "有望", "确保"]
+EN_FUTURE = ["is expected to", "is scheduled to", "aims to", "plans to", "will", "targets to"]
+ZH_WHEN = ["", "10月底", "下月", "年内", "6月18日", "三季度"]
+ZH_OTHER_CLAUSE = ["", "完成主体施工，", "设备进场，", "完成调试，"]
+ZH_STAGE = ["开工", "竣工", "投产", "建成投运", "签约", "全面建成", "投入使用", "完成80%", "达到90%"]
+EN_STAGE = ["start construction", "be completed", "be put into operation", "reach 90%",
+            "be in operation", "sign the agreement"]
+EN_THEN = ["", "finish the roof in May, ", "finish the foundations by June and "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(ZH_FUTURE), st.sampled_from(ZH_WHEN), st.sampled_from(ZH_OTHER_CLAUSE),
+       st.sampled_from(ZH_WHEN), st.sampled_from(ZH_STAGE))
+def test_a_sentence_led_by_a_future_marker_never_sets_stage_or_progress(
+    marker: str, when: str, clause: str, when2: str, stage: str
+) -> None:
+    # the marker leads; the stage may sit in a later clause of the same sentence
+    report = parse_message(f"卫星产业园 {marker}{when}{clause}{when2}{stage}", LEDGER, None).reports[0]
+    assert (report.stage, report.progress) == (None, None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(EN_FUTURE), st.sampled_from(EN_THEN), st.sampled_from(EN_STAGE))
+def test_an_english_plan_never_sets_stage_or_progress(marker: str, then: str, stage: str) -> None:
+    text = f"Storage plant {marker} {then}{stage} by December."
+    report = parse_message(text, LEDGER, None).reports[0]
+    assert (report.stage, report.progress) == (None, None)
+
+
+_WIDTHS = [(",", "，"), (";", "；"), (":", "："), ("(", "（"), (")", "）"), ("!", "！"), ("%", "％")]
+BEFORE_FIGURE = ["已竣工验收", "完成", "进度", "已开工", "主体封顶", "本周"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(BEFORE_FIGURE), st.sampled_from([",", ";", ":", " ", ", ", "，", "；", "："]),
+       st.integers(0, 100), st.sampled_from(["", "。", ",正在调试", "，正在调试", "!"]),
+       st.lists(st.booleans(), min_size=len(_WIDTHS), max_size=len(_WIDTHS)))
+def test_punctuation_width_around_a_figure_changes_nothing(
+    before: str, sep: str, value: int, after: str, wide: list[bool]
+) -> None:
+    narrow = f"卫星产业园 {before}{sep}{value}%{after}"
+    text = narrow
+    for (half, full), swap in zip(_WIDTHS, wide, strict=True):
+        if swap:
+            text = text.replace(half, full)
+    a = parse_message(narrow, LEDGER, None).reports[0]
+    b = parse_message(text, LEDGER, None).reports[0]
+    assert (a.progress, a.stage) == (b.progress, b.stage)
+    assert a.progress == value
+
+
+_S2T = None
+
+
+def _traditional(text: str) -> str:
+    global _S2T  # noqa: PLW0603 - one converter for the test module
+    if _S2T is None:
+        import opencc
+
+        _S2T = opencc.OpenCC("s2t")
+    return _S2T.convert(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages, UNITS)
+def test_traditional_characters_read_like_simplified(text: str, unit: str | None) -> None:
+    traditional = _traditional(text)
+    if len(traditional) != len(text):
+        return
+    a = parse_message(text, LEDGER, unit)
+    b = parse_message(traditional, LEDGER, unit)
+    assert [(r.project, r.progress, r.stage, r.invested, len(r.problems)) for r in a.reports] == [
+        (r.project, r.progress, r.stage, r.invested, len(r.problems)) for r in b.reports
+    ]

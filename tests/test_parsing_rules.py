@@ -492,11 +492,20 @@ def test_name_of_another_units_project_is_reported() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "unit", "want"),
-    [("人材公寓 进度46%", ZJ, "QB-006"), ("信創基地 进度12%", KC, "QB-002")],
+    ("text", "unit", "near"),
+    [("人材公寓 进度46%", ZJ, "QB-006"), ("污水厂扩键 进度82%", ZJ, "QB-005")],
 )
-def test_one_typo_in_a_name_of_the_senders_unit(text: str, unit: str, want: str) -> None:
-    assert one(text, unit).project == want
+def test_one_typo_in_a_name_of_the_senders_unit_is_asked(text: str, unit: str, near: str) -> None:
+    parsed = parse_message(text, LEDGER, unit)
+    report = parsed.reports[0]
+    assert parsed.ambiguous and report.project is None
+    assert report.candidates == (near,)
+    assert report.progress is not None
+
+
+def test_a_name_in_traditional_characters_is_the_name() -> None:
+    assert one("信創基地 进度12%", KC).project == "QB-002"
+    assert one("科創城人才公寓 進度35%", ZJ).project == "QB-006"
 
 
 @pytest.mark.parametrize("text", [
