@@ -1,8 +1,8 @@
 """/settings: show and change schedules, thresholds, timezone and holidays (admins only).
 
 Values are checked with config.SETTING_KEYS' parsers and stored in their canonical form
-(storage.settings); a bad key or value is answered with the reason and stores nothing. The
-scheduler reads the settings on every tick, so a change is in force at once, no restart.
+(storage.settings); a bad key or value is answered with the reason and stores nothing. A change
+of a schedule or the timezone reschedules the round jobs at once, no restart.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from config import SETTING_KEYS, Config, ConfigError, Schedule, apply_settings
 from handlers.access import Caller, app_config, app_db, command, command_args
 from i18n import esc, t
+from schedules import reschedule
 from schedules.periods import next_occurrence
 from storage.settings import get_settings, set_setting
 
@@ -117,4 +118,5 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
         answer = show_settings(apply_settings(base, stored), stored, caller.lang)
     else:
         answer = change_setting(db, base, args, caller.user_id, caller.lang)
+        reschedule(context.application)  # a schedule or the timezone may have changed
     await update.effective_message.reply_text(answer)
