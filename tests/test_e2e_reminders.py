@@ -166,6 +166,26 @@ async def test_round_missed_while_down_is_caught_up_on_start(tmp_path, api):
         await asyncio.sleep(2)
     assert sorted(r["chat_id"] for r in sends(api)) == sorted([GROUP_A, B1, B2])
     assert [(r["kind"], r["status"]) for r in round_rows(db)] == [("reminder", "done")]
+    async with bot_running(tmp_path, api, **env):  # started again: no second round
+        await asyncio.sleep(2)
+    assert len(sends(api)) == 3 and len(round_rows(db)) == 1
+
+
+async def test_round_on_a_holiday_is_skipped_when_its_moment_comes(tmp_path, api):
+    from storage.settings import set_setting
+
+    db = open_db(tmp_path / "bot.db")
+    make_world(db)
+    at = ahead(2)
+    set_setting(db, "holidays", at.date().isoformat(), ADMIN)
+    env = {"BOT_TIMEZONE": "America/New_York", "BOT_REMINDER_SCHEDULE": schedule_at(at),
+           "BOT_DIGEST_SCHEDULE": schedule_at(at - timedelta(hours=1))}
+    async with bot_running(tmp_path, api, **env):
+        await wait_until(lambda: round_rows(db), 10, "the holiday's round recorded")
+        await asyncio.sleep(1)
+    assert sends(api) == []
+    assert [(r["kind"], r["status"], r["period"]) for r in round_rows(db)] == [
+        ("reminder", "skipped", at.isoformat())]
 
 
 async def test_round_older_than_catchup_is_recorded_missed_not_sent(tmp_path, api):
