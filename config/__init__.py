@@ -30,6 +30,11 @@ class Schedule:
         fmt = "%H:%M:%S" if self.at.second else "%H:%M"
         return f"{days} {self.at.strftime(fmt)}"
 
+    def cron_fields(self) -> dict[str, str | int]:
+        """The schedule as APScheduler CronTrigger fields (an empty day list never fires)."""
+        return {"day_of_week": ",".join(DAY_NAMES[d] for d in self.days),
+                "hour": self.at.hour, "minute": self.at.minute, "second": self.at.second}
+
 
 def parse_schedule(text: str) -> Schedule:
     """Parse `mon 09:00`, `mon,thu 09:00:30`, `daily 18:00`."""
@@ -93,6 +98,7 @@ class Config:
     stale_days: int = 7
     lag_points: int = 10
     catchup_hours: int = 24
+    inbox_days: int = 30  # handled updates' raw JSON is kept this long
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -142,6 +148,7 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
         stale_days=_int(env, "BOT_STALE_DAYS", 7, minimum=1),
         lag_points=_int(env, "BOT_LAG_POINTS", 10, minimum=1),
         catchup_hours=_int(env, "BOT_CATCHUP_HOURS", 24),
+        inbox_days=_int(env, "BOT_INBOX_DAYS", 30, minimum=1),
         log_level=log_level,
         webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
         webhook_listen=env.get("BOT_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",

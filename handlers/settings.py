@@ -1,7 +1,7 @@
 """/settings: show and change schedules, thresholds, timezone and holidays (admins only).
 
 The values are checked, stored and applied by services.settings; this module renders them.
-The scheduler reads the settings on every tick, so a change is in force at once, no restart.
+A change of a schedule or the timezone reschedules the round jobs at once, no restart.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from config import SETTING_KEYS, Config
 from handlers.access import Caller, app_config, app_db, command, command_args
 from i18n import esc, t
+from schedules import reschedule
 from schedules.periods import next_occurrence
 from services.settings import SettingChange, SettingsView, save_setting, settings_view
 
@@ -80,4 +81,5 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
         answer = show_settings(settings_view(db, base), caller.lang)
     else:
         answer = change_setting(db, base, args, caller.user_id, caller.lang)
+        reschedule(context.application)  # a schedule or the timezone may have changed
     await update.effective_message.reply_text(answer)

@@ -7,11 +7,16 @@ update took 108 µs an update with SQLite's own checkpoints, 45 µs without). Wh
 alone and a job every `CHECKPOINT_SECONDS` checkpoints it in a worker thread, on a connection
 of its own. PASSIVE: it never waits for a reader or a writer, nor makes one wait; what it
 cannot copy yet it copies next time.
+
+The job runs on an executor of its own, "routine", whose logger is kept at WARNING:
+APScheduler logs two INFO lines for every run of a job, which for this one would be two
+lines every 2 s. The job itself logs what it did at DEBUG, and a failure as a warning.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 
@@ -19,6 +24,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 2.0
 CHECKPOINT_JOB = "wal-checkpoint"
+ROUTINE_EXECUTOR = "routine"
 
 
 def database_file(db) -> str | None:
@@ -39,6 +45,17 @@ def checkpoint(path: str) -> tuple[int, int, int]:
         conn.close()
 
 
+def routine_executor(job_queue) -> str:
+    """The alias of the job queue's executor for frequent routine jobs, whose runs APScheduler
+    does not log at INFO (its logger is apscheduler.executors.<alias>)."""
+    from apscheduler.executors.asyncio import AsyncIOExecutor
+
+    logging.getLogger(f"apscheduler.executors.{ROUTINE_EXECUTOR}").setLevel(logging.WARNING)
+    with contextlib.suppress(ValueError):  # it was added already
+        job_queue.scheduler.add_executor(AsyncIOExecutor(), alias=ROUTINE_EXECUTOR)
+    return ROUTINE_EXECUTOR
+
+
 def install_checkpoints(application) -> str | None:
     """Turn off the bot connection's own checkpoints and checkpoint every `CHECKPOINT_SECONDS`
     in a worker thread instead (bot.py's post_init); the database file, or None in memory.
@@ -53,12 +70,16 @@ def install_checkpoints(application) -> str | None:
     async def checkpoint_job(context) -> None:
         """Fold the log into the database file, off the event loop."""
         try:
-            await asyncio.to_thread(checkpoint, path)
+            busy, logged, copied = await asyncio.to_thread(checkpoint, path)
+            log.debug("WAL checkpoint: %d of %d frame(s) copied%s", copied, logged,
+                      " (busy)" if busy else "")
         except sqlite3.Error as error:  # e.g. the disk is full: SQLite keeps the log, try again
             log.warning("WAL checkpoint failed: %s", error)
 
     db.execute("PRAGMA wal_autocheckpoint = 0")
     application.job_queue.run_repeating(checkpoint_job, interval=CHECKPOINT_SECONDS,
                                         first=CHECKPOINT_SECONDS, name=CHECKPOINT_JOB,
-                                        job_kwargs={"max_instances": 1, "coalesce": True})
+                                        job_kwargs={"max_instances": 1, "coalesce": True,
+                                                    "executor": routine_executor(
+                                                        application.job_queue)})
     return path

@@ -1,18 +1,22 @@
-"""When a reminder or digest round is due: pure functions over a Schedule and a timezone.
+"""When a reminder or digest round is due: a schedule's moments come from APScheduler's
+CronTrigger, in the configured timezone.
 
-A schedule's moments are wall-clock times in the configured timezone. Comparisons are made
-in UTC (aware datetimes sharing one tzinfo compare by wall clock, which is wrong across a
-DST change). A wall-clock time that does not exist (the spring-forward gap) is taken with
-the offset in force before the gap, so `02:30` on Europe/Berlin's spring-forward day is
-03:30 CEST; an ambiguous one (fall-back) is its first occurrence. Period keys are the
-occurrence as ISO 8601 with the offset actually in force, e.g. `2024-03-31T03:30:00+02:00`.
+Comparisons are made in UTC (aware datetimes sharing one tzinfo compare by wall clock, which
+is wrong across a DST change). A wall-clock time that does not exist (the spring-forward gap) is the instant CronTrigger
+gives, 02:30 read with the offset before the gap, so `02:30` on Europe/Berlin's
+spring-forward day is 03:30 CEST; an ambiguous one (fall-back), which CronTrigger fires
+twice, counts once: its first occurrence. Period keys are the occurrence as ISO 8601 with the
+offset actually in force, e.g. `2024-03-31T03:30:00+02:00`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
 
 from config import Schedule
 
@@ -25,40 +29,63 @@ def _require_aware(now: datetime) -> None:
         raise ValueError("now must be timezone-aware")
 
 
-def occurrence_on(schedule: Schedule, tz: ZoneInfo, day: date) -> datetime:
-    """The scheduled moment on local date `day` (whether or not `day` is a scheduled day)."""
-    wall = datetime.combine(day, schedule.at, tzinfo=tz)
-    # Round-trip through UTC so a non-existent wall time gets the offset actually in force.
-    return wall.astimezone(UTC).astimezone(tz)
+class ScheduleTrigger(CronTrigger):
+    """A CronTrigger that steps from instant to instant: CronTrigger 3.x fires an ambiguous
+    wall time (fall-back) twice and, given its second run, returns it again; here it fires
+    once, and every moment carries the offset actually in force."""
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        start = now.astimezone(UTC)
+        if previous_fire_time is not None:
+            start = min(start, previous_fire_time.astimezone(UTC) + timedelta(microseconds=1))
+        while True:
+            fire = super().get_next_fire_time(None, start)
+            if fire is None:
+                return None
+            moment = fire.astimezone(UTC).astimezone(self.timezone)
+            if moment.fold == 0 or moment.replace(fold=0).utcoffset() == moment.utcoffset():
+                return moment
+            start = moment.astimezone(UTC) + timedelta(seconds=1)  # the repeated hour's run
 
 
-def _candidates(schedule: Schedule, tz: ZoneInfo, now: datetime, step: int):
-    today = now.astimezone(tz).date()
-    for n in range(LOOKBACK.days + 2):
-        day = today + timedelta(days=n * step)
-        if day.weekday() in schedule.days:
-            yield occurrence_on(schedule, tz, day)
+def trigger_for(schedule: Schedule, tz: ZoneInfo) -> ScheduleTrigger | None:
+    """The trigger firing at the schedule's moments (None for a schedule with no days)."""
+    if not schedule.days:
+        return None
+    return ScheduleTrigger(timezone=tz, **schedule.cron_fields())
+
+
+def _moments(trigger: ScheduleTrigger, start: datetime) -> Iterator[datetime]:
+    """The trigger's moments from `start` on (inclusive)."""
+    fire = trigger.get_next_fire_time(None, start)
+    while fire is not None:
+        yield fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
 
 
 def latest_occurrence(schedule: Schedule, tz: ZoneInfo, now: datetime) -> datetime | None:
     """The most recent scheduled moment at or before `now`, if within the last 8 days."""
     _require_aware(now)
-    now_utc = now.astimezone(UTC)
-    for occ in _candidates(schedule, tz, now, -1):
-        occ_utc = occ.astimezone(UTC)
-        if occ_utc <= now_utc:
-            return occ if now_utc - occ_utc <= LOOKBACK else None
-    return None
+    trigger = trigger_for(schedule, tz)
+    if trigger is None:
+        return None
+    latest, now_utc = None, now.astimezone(UTC)
+    for moment in _moments(trigger, now_utc - LOOKBACK):
+        if moment.astimezone(UTC) > now_utc:
+            break
+        latest = moment
+    return latest
 
 
 def next_occurrence(schedule: Schedule, tz: ZoneInfo, now: datetime) -> datetime | None:
     """The first scheduled moment strictly after `now` (None only for a schedule with no days)."""
     _require_aware(now)
+    trigger = trigger_for(schedule, tz)
+    if trigger is None:
+        return None
     now_utc = now.astimezone(UTC)
-    for occ in _candidates(schedule, tz, now, 1):
-        if occ.astimezone(UTC) > now_utc:
-            return occ
-    return None
+    return next(m for m in _moments(trigger, now_utc + timedelta(microseconds=1))
+                if m.astimezone(UTC) > now_utc)
 
 
 def period_key(period: datetime) -> str:
@@ -85,7 +112,6 @@ def due_round(
         return None
     if occ.date() in holidays:
         return occ, "holiday"
-    age = now.astimezone(UTC) - occ.astimezone(UTC)
-    if age <= timedelta(hours=catchup_hours):
+    if now.astimezone(UTC) - occ.astimezone(UTC) <= timedelta(hours=catchup_hours):
         return occ, "send"
     return occ, "missed"

@@ -1,17 +1,19 @@
-"""Running the rounds: the scheduler's tick, planning, sending, start-up recovery, `remind`.
+"""Running the rounds: their JobQueue jobs, planning, sending, start-up recovery, `remind`.
 
-One JobQueue job ticks every TICK_SECONDS. Each tick reads the settings afresh (so /settings
-changes apply at once), asks schedules.periods.due_round what the latest occurrence of each
-schedule calls for, records it (storage.rounds.open_round: a round exists once per kind and
-period, whichever process or tick gets there first), and starts a task for every unfinished
-round: plan it (the content is computed once and stored with each delivery), then deliver it
-(schedules.delivery). A bot that was down at the scheduled time does the same on its first
-tick, which is the catch-up. An occurrence from before the schedule came into force (a new
-bot, a changed schedule or timezone) is not sent.
+Each kind of round (reminder, digest) is one JobQueue job on a CronTrigger of its schedule
+(schedules.periods.trigger_for); /settings calls `reschedule` when it changes a schedule or
+the timezone. When a job fires, the runner reads the settings afresh, asks
+schedules.periods.due_round what the latest occurrence calls for, records it
+(storage.rounds.open_round: a round exists once per kind and period, whichever process gets
+there first), and starts a task for every unfinished round: plan it (the content is computed
+once and stored with each delivery), then deliver it (schedules.delivery). At start-up the
+same is done once: the catch-up of an occurrence missed while the bot was down (within
+BOT_CATCHUP_HOURS). An occurrence from before the schedule came into force (a new bot, a
+changed schedule or timezone) is not sent.
 
 Several processes may send at once (the bot and `bot.py remind`): deliveries are claimed in
 the database by a process lease (schedules.lease), and a process only recovers in-flight
-sends of dead processes.
+sends of dead processes: at start-up, and whenever a round is about to be run.
 """
 
 from __future__ import annotations
@@ -30,14 +32,19 @@ from config import Config, Schedule
 from schedules import content
 from schedules.delivery import deliver_round
 from schedules.lease import Lease, lease_for
-from schedules.periods import due_round, latest_occurrence, next_occurrence, period_key
+from schedules.periods import (
+    due_round,
+    latest_occurrence,
+    next_occurrence,
+    period_key,
+    trigger_for,
+)
 from services.settings import effective_config
 from storage import rounds
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 1.0
-# A round is on time this long after its moment even with BOT_CATCHUP_HOURS=0 (a busy tick).
+# A round is on time this long after its moment even with BOT_CATCHUP_HOURS=0 (a busy loop).
 GRACE = timedelta(minutes=2)
 CONCURRENCY = 8  # deliveries in flight at once; the pacer keeps the rate
 # Messages a second a round sends, evenly spaced: under Telegram's ~30 (the Application's
@@ -111,15 +118,16 @@ class Runner:
         concurrency: int = CONCURRENCY,
         rate: float = ROUND_RATE,
         lease: Lease | None = None,
+        retry_later: Callable[[int], object] | None = None,
     ) -> None:
         self.db, self.base_config, self.bot = db, config, bot
         self.spawn = spawn or asyncio.ensure_future
         self.keep_going = keep_going
         self.concurrency = concurrency
         self._lease = lease
+        self.retry_later = retry_later  # (round_id): run that round again RETRY_FAILED_ROUND on
         self.pacer = Pacer(rate)
         self.tasks: dict[int, asyncio.Task] = {}
-        self._failed_at: dict[int, float] = {}
 
     @property
     def lease(self) -> Lease:
@@ -134,7 +142,7 @@ class Runner:
         """The configuration with /settings applied, read afresh."""
         return effective_config(self.db, self.base_config)
 
-    # --- start-up and ticks ------------------------------------------------------------------
+    # --- start-up and scheduled runs ---------------------------------------------------------
 
     def startup(self) -> None:
         """Before any sending: recover the in-flight sends of dead processes, and give up what
@@ -160,18 +168,25 @@ class Runner:
                             "(%d message(s) not sent)", rnd["kind"], rnd["period"], given_up)
 
     def _claimed_by_others(self, round_id: int) -> bool:
-        owners = [r[0] for r in self.db.execute(
-            "select distinct claimed_by from deliveries where round_id = ? and state = 'sending'",
-            [round_id]).fetchall()]
-        return any(o and o != self.lease.token and self.lease.is_alive(o) for o in owners)
+        return any(owner != self.lease.token and self.lease.is_alive(owner)
+                   for owner in rounds.claimers(self.db, round_id))
 
-    def due(self, now: datetime | None = None) -> list[int]:
+    def note_schedules(self, now: datetime | None = None) -> None:
+        """Record since when each schedule (with its timezone) is in force: a changed one
+        sends from its next moment on, not one already past."""
+        config = self.config()
+        now = now or datetime.now(config.timezone)
+        for kind in rounds.KINDS:
+            rounds.schedule_since(self.db, kind, f"{schedule_of(config, kind)} "
+                                  f"{config.timezone.key}", now)
+
+    def due(self, now: datetime | None = None, kinds=rounds.KINDS) -> list[int]:
         """Record the rounds the schedules call for at `now`; the ids of rounds opened."""
         config = self.config()
         tz = config.timezone
         now = (now or datetime.now(tz)).astimezone(tz)
         opened = []
-        for kind in rounds.KINDS:
+        for kind in kinds:
             schedule = schedule_of(config, kind)
             since = rounds.schedule_since(self.db, kind, f"{schedule} {tz.key}", now)
             found = due_round(schedule, tz, now, config.catchup_hours, config.holidays)
@@ -200,22 +215,24 @@ class Runner:
                 log.info("%s round %s falls on a holiday: skipped", kind, key)
         return opened
 
-    async def tick(self, now: datetime | None = None) -> None:
-        """One scheduler tick: recover dead senders' messages, open due rounds, start tasks."""
+    async def run_due(self, kinds=rounds.KINDS) -> None:
+        """A scheduled moment (or the start-up catch-up): recover dead senders' messages, open
+        the rounds due now, and run every unfinished round."""
         if self.keep_going is not None and not self.keep_going():
             return
         rounds.recover_in_flight(self.db, is_alive=self.lease.is_alive)
-        self.due(now)
+        self.due(kinds=kinds)
+        self.resume()
+
+    def resume(self) -> None:
+        """Start a task for each unfinished round this process should send."""
         config = self.config()
-        current = (now or datetime.now(config.timezone)).astimezone(config.timezone)
+        now = datetime.now(config.timezone)
         for rnd in rounds.unfinished_rounds(self.db):
             round_id = rnd["id"]
             if round_id in self.tasks:
                 continue
-            failed_at = self._failed_at.get(round_id)
-            if failed_at is not None and time.monotonic() - failed_at < RETRY_FAILED_ROUND:
-                continue
-            if late(config, datetime.fromisoformat(rnd["period"]), current):
+            if late(config, datetime.fromisoformat(rnd["period"]), now):
                 continue  # an operator's `remind` of an old round; never ours to finish
             if rnd["status"] == "sending":
                 left = rounds.round_summary(self.db, round_id)
@@ -233,9 +250,10 @@ class Runner:
         try:
             return await self.run_round(round_id)
         except Exception:
-            self._failed_at[round_id] = time.monotonic()
             log.exception("round %s could not be planned or sent; retrying in %.0f s",
                           round_id, RETRY_FAILED_ROUND)
+            if self.retry_later is not None:
+                self.retry_later(round_id)
             return None
 
     # --- one round ---------------------------------------------------------------------------
@@ -292,39 +310,79 @@ class Runner:
 
 # --- the bot ---------------------------------------------------------------------------------
 
-async def _tick_job(context) -> None:
-    runner: Runner = context.bot_data["rounds_runner"]
+ROUND_JOB = "{kind} round"  # one job per kind of round
+
+
+def _runner(context) -> Runner:
+    return context.bot_data["rounds_runner"]
+
+
+async def _round_job(context) -> None:
+    """A schedule's moment: its round (job.data is the kind)."""
     try:
-        await runner.tick()
-    except Exception:  # the next tick tries again; the bot carries on
-        log.exception("the reminder scheduler's tick failed")
+        await _runner(context).run_due(kinds=(context.job.data,))
+    except Exception:  # the round stays in the ledger; the next run or start-up picks it up
+        log.exception("the %s round could not be started", context.job.data)
 
 
-class _QuietTicks(logging.Filter):
-    """APScheduler logs every run of every job at INFO: not the every-second tick's."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.INFO or f'"{TICK_JOB} (' not in record.getMessage()
-
-
-TICK_JOB = "rounds"
+async def _catch_up_job(context) -> None:
+    """Once at start-up: what was due while the bot was down, and rounds left unfinished."""
+    try:
+        await _runner(context).run_due()
+    except Exception:
+        log.exception("the start-up catch-up of rounds failed")
 
 
-def install_jobs(application, *, interval: float = TICK_SECONDS) -> Runner:
-    """Called by bot.py's post_init: recover, then tick every `interval` seconds."""
-    executor_log = logging.getLogger("apscheduler.executors.default")
-    if not any(isinstance(f, _QuietTicks) for f in executor_log.filters):
-        executor_log.addFilter(_QuietTicks())
+async def _retry_job(context) -> None:
+    runner = _runner(context)
+    if context.job.data not in runner.tasks:
+        runner.start(context.job.data)
+
+
+def reschedule(application) -> None:
+    """Put each kind's job on the trigger of its schedule, with /settings applied: at
+    start-up, and whenever /settings changes a schedule or the timezone."""
+    runner = application.bot_data.get("rounds_runner")
+    if runner is None:  # no scheduler in this process (a test's bare Application)
+        return
+    config = runner.config()
+    runner.note_schedules()
+    for kind in rounds.KINDS:
+        name = ROUND_JOB.format(kind=kind)
+        trigger = trigger_for(schedule_of(config, kind), config.timezone)
+        jobs = application.job_queue.get_jobs_by_name(name)
+        for job in jobs[1:] if trigger else jobs:
+            job.schedule_removal()
+        if trigger is None:
+            continue
+        if jobs:
+            jobs[0].job.reschedule(trigger)
+        else:
+            # Never skipped as a misfire, however busy the loop: due_round decides lateness.
+            application.job_queue.run_custom(
+                _round_job, name=name, data=kind,
+                job_kwargs={"trigger": trigger, "misfire_grace_time": None, "coalesce": True,
+                            "max_instances": 1})
+        next_at = next_occurrence(schedule_of(config, kind), config.timezone,
+                                  datetime.now(config.timezone))
+        log.debug("%s job on %s (%s): next at %s", kind, schedule_of(config, kind),
+                  config.timezone.key, period_key(next_at) if next_at else "never")
+
+
+def install_jobs(application) -> Runner:
+    """Called by bot.py's post_init: recover, schedule each kind's job, catch up at once."""
+    job_queue = application.job_queue
     runner = Runner(
         application.bot_data["db"], application.bot_data["config"], application.bot,
         spawn=application.create_task, keep_going=lambda: application.running,
+        retry_later=lambda round_id: job_queue.run_once(
+            _retry_job, RETRY_FAILED_ROUND, data=round_id, name=f"round {round_id} retry"),
     )
     application.bot_data["rounds_runner"] = runner
     runner.startup()
-    application.job_queue.run_repeating(
-        _tick_job, interval=interval, first=0, name=TICK_JOB,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-    )
+    reschedule(application)
+    job_queue.run_once(_catch_up_job, 0, name="rounds catch-up",
+                       job_kwargs={"misfire_grace_time": None})
     return runner
 
 

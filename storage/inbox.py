@@ -44,7 +44,9 @@ def pending_updates(db: Database) -> list[dict]:
             select(db, "select payload from inbox where state = 'pending' order by update_id")]
 
 
-def prune_inbox(db: Database, keep_days: int = 30) -> None:
-    """Forget processed updates older than `keep_days` (the message ids stay in `updates`)."""
-    db.execute("delete from inbox where state != 'pending' and received_at < "
-               "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', ?)", [f"-{keep_days} days"])
+def prune_inbox(db: Database, keep_days: int = 30) -> int:
+    """Forget handled updates (done or failed) received more than `keep_days` ago; one still
+    pending is never forgotten (the message ids stay in `updates`). How many were removed."""
+    cursor = db.execute("delete from inbox where state != 'pending' and received_at < "
+                        "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', ?)", [f"-{keep_days} days"])
+    return cursor.rowcount

@@ -301,6 +301,13 @@ def mark_blocked(db: Database, delivery_id: int, error: str = "") -> bool:
     return cursor.rowcount == 1
 
 
+def claimers(db: Database, round_id: int) -> list[str]:
+    """The lease tokens of the processes with a delivery of the round in flight."""
+    return [row[0] for row in db.execute(
+        "select distinct claimed_by from deliveries where round_id = ? and state = 'sending' "
+        "and claimed_by is not null", [round_id]).fetchall()]
+
+
 def recover_in_flight(db: Database, is_alive: Callable[[str], bool] | None = None) -> int:
     """Deliveries left `sending` by a killed process -> pending.
 

@@ -62,3 +62,27 @@ async def test_a_failing_checkpoint_is_logged_and_the_bot_carries_on(running_bot
     assert "WAL checkpoint failed: disk I/O error" in caplog.text
     [reply] = await running_bot.send(1, "/whoami")
     assert reply["text"]
+
+
+async def test_the_checkpoint_job_runs_without_info_lines(running_bot, caplog):
+    import logging
+    from datetime import UTC, datetime
+
+    caplog.set_level(logging.DEBUG)
+    [job] = running_bot.application.job_queue.get_jobs_by_name(CHECKPOINT_JOB)
+
+    def runs() -> int:
+        return sum(r.name == "schedules.checkpoint" and "WAL checkpoint" in r.getMessage()
+                   for r in caplog.records)
+
+    for n in range(1, 4):  # three runs, each fired by the scheduler
+        job.job.modify(next_run_time=datetime.now(UTC))
+        for _ in range(200):
+            if runs() >= n:
+                break
+            await asyncio.sleep(0.02)
+    assert runs() >= 3
+    loud = [r for r in caplog.records if r.levelno >= logging.INFO
+            and (r.name in ("apscheduler.executors.routine", "schedules.checkpoint")
+                 or CHECKPOINT_JOB in r.getMessage())]
+    assert loud == [], [r.getMessage() for r in loud]

@@ -101,7 +101,7 @@ async def test_round_sent_on_time_once_and_group_reply_is_an_update(tmp_path, ap
         lateness = time.time() - (time.monotonic() - first) - reminder_at.timestamp()
         assert -0.5 < lateness < 3, lateness
         await api.wait_for_count_async(6, lambda r: r["chat_id"] in (ADMIN, LEADER), timeout=20)
-        await asyncio.sleep(3)  # more ticks: nothing is sent twice
+        await asyncio.sleep(3)  # the jobs' next moments are a week away: nothing is sent twice
         counts = Counter(r["chat_id"] for r in sends(api))
         assert counts == {GROUP_A: 1, B1: 1, B2: 1, ADMIN: 3, LEADER: 3}
         assert api.flood_429_count == 0  # three messages to one leader are paced, not refused
@@ -120,16 +120,32 @@ async def test_round_sent_on_time_once_and_group_reply_is_an_update(tmp_path, ap
         assert [u["progress"] for u in stored] == [35]
 
 
+def next_run(application, kind: str) -> datetime:
+    [job] = application.job_queue.get_jobs_by_name(f"{kind} round")
+    return job.next_t
+
+
 async def test_settings_change_applies_without_restart(running_bot):
     make_world(running_bot.db)
-    install_jobs(running_bot.application)
-    await asyncio.sleep(1.2)  # a few ticks under the default schedule: nothing is due
+    await asyncio.sleep(1.2)  # under the default schedule (mon 09:00) nothing is due
     assert sends(running_bot.api, GROUP_A) == []
+    before = next_run(running_bot.application, "reminder")
     at = ahead(3, ZoneInfo("Asia/Shanghai"))
     [answer] = await running_bot.send(ADMIN, f"/settings reminder_schedule {schedule_at(at)}")
     assert "已保存" in answer["text"]
+    assert next_run(running_bot.application, "reminder") == at != before  # rescheduled
     await running_bot.api.wait_for_count_async(1, lambda r: r["chat_id"] == GROUP_A, timeout=15)
     assert round_rows(running_bot.db, "reminder")[0]["period"] == at.isoformat()
+
+
+async def test_timezone_change_reschedules_both_jobs(running_bot):
+    app = running_bot.application
+    assert next_run(app, "digest").utcoffset() == timedelta(hours=8)  # Asia/Shanghai
+    [answer] = await running_bot.send(ADMIN, "/settings timezone America/New_York")
+    assert "已保存" in answer["text"]
+    for kind, clock in (("reminder", (0, 9, 0, 0)), ("digest", (0, 10, 0, 0))):
+        moment = next_run(app, kind).astimezone(NY)
+        assert (moment.weekday(), moment.hour, moment.minute, moment.second) == clock
 
 
 # --- catch-up and missed rounds ----------------------------------------------------------------
@@ -150,6 +166,26 @@ async def test_round_missed_while_down_is_caught_up_on_start(tmp_path, api):
         await asyncio.sleep(2)
     assert sorted(r["chat_id"] for r in sends(api)) == sorted([GROUP_A, B1, B2])
     assert [(r["kind"], r["status"]) for r in round_rows(db)] == [("reminder", "done")]
+    async with bot_running(tmp_path, api, **env):  # started again: no second round
+        await asyncio.sleep(2)
+    assert len(sends(api)) == 3 and len(round_rows(db)) == 1
+
+
+async def test_round_on_a_holiday_is_skipped_when_its_moment_comes(tmp_path, api):
+    from storage.settings import set_setting
+
+    db = open_db(tmp_path / "bot.db")
+    make_world(db)
+    at = ahead(2)
+    set_setting(db, "holidays", at.date().isoformat(), ADMIN)
+    env = {"BOT_TIMEZONE": "America/New_York", "BOT_REMINDER_SCHEDULE": schedule_at(at),
+           "BOT_DIGEST_SCHEDULE": schedule_at(at - timedelta(hours=1))}
+    async with bot_running(tmp_path, api, **env):
+        await wait_until(lambda: round_rows(db), 10, "the holiday's round recorded")
+        await asyncio.sleep(1)
+    assert sends(api) == []
+    assert [(r["kind"], r["status"], r["period"]) for r in round_rows(db)] == [
+        ("reminder", "skipped", at.isoformat())]
 
 
 async def test_round_older_than_catchup_is_recorded_missed_not_sent(tmp_path, api):

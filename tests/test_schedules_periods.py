@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import Schedule, parse_schedule
-from schedules.periods import due_round, latest_occurrence, next_occurrence, period_key
+from schedules.periods import (
+    due_round,
+    latest_occurrence,
+    next_occurrence,
+    period_key,
+    trigger_for,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -86,6 +92,18 @@ def test_berlin_fall_back_ambiguous_time_is_the_first():
     s = parse_schedule("sun 02:30")  # 2024-10-27 02:30 happens twice
     occ = latest_occurrence(s, BERLIN, datetime(2024, 10, 27, 3, 0, tzinfo=UTC))
     assert period_key(occ) == "2024-10-27T02:30:00+02:00"
+
+
+def test_the_job_trigger_fires_an_ambiguous_time_once_and_moves_on():
+    trigger = trigger_for(parse_schedule("sun 02:30"), BERLIN)
+    first = trigger.get_next_fire_time(None, datetime(2024, 10, 26, tzinfo=UTC))
+    assert period_key(first) == "2024-10-27T02:30:00+02:00"
+    # as APScheduler asks once the job ran, also from well after the repeated hour
+    for now in (first + timedelta(seconds=1), datetime(2024, 10, 27, 5, 0, tzinfo=UTC)):
+        assert period_key(trigger.get_next_fire_time(first, now)) == "2024-11-03T02:30:00+01:00"
+    gap = trigger_for(parse_schedule("sun 02:30"), BERLIN).get_next_fire_time(
+        None, datetime(2024, 3, 30, tzinfo=UTC))
+    assert period_key(gap) == "2024-03-31T03:30:00+02:00"  # the spring-forward gap
 
 
 def test_catchup_exactly_at_the_limit_and_holidays():
