@@ -12,21 +12,22 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from config import Config
-from i18n import esc, t
+from i18n import t
+from services.caller import LEADERS, Caller
+from services.caller import unit_suffix as unit_suffix  # where the handlers take it from
 from storage.people import get_person, grant_role, group_unit, touch_person
 
 log = logging.getLogger(__name__)
 
 EVERYONE = frozenset({"admin", "leader", "member", None})
 STAFF = frozenset({"admin", "leader", "member"})
-LEADERS = frozenset({"admin", "leader"})
 ADMINS = frozenset({"admin"})
 
 # command -> roles allowed to call it. Order is the order of the menu and of /help.
@@ -49,37 +50,6 @@ COMMANDS: dict[str, frozenset] = {
     "import": ADMINS,
     "settings": ADMINS,
 }
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The person behind an update, as far as permissions and language are concerned."""
-
-    user_id: int
-    role: str | None  # admin | leader | member | None (unknown)
-    unit_id: int | None
-    unit_name: str | None
-    lang: str  # the reply language when the message itself does not decide it
-    name: str | None = None
-    # Set by `in_chat` when the answer goes to a unit's bound group: only that unit is shown.
-    chat_unit_id: int | None = None
-    chat_unit_name: str | None = None
-
-    @property
-    def is_leader(self) -> bool:
-        return self.role in LEADERS
-
-    @property
-    def sees_all(self) -> bool:
-        """Every unit at once: leaders and admins, except in a unit's group."""
-        return self.is_leader and self.chat_unit_id is None
-
-    def can_see_unit(self, unit_id: int | None) -> bool:
-        """Leaders and admins see everything; a member sees only their own unit; and in a
-        unit's group, whoever asks, only that unit is shown."""
-        if self.chat_unit_id is not None and unit_id != self.chat_unit_id:
-            return False
-        return self.is_leader or (self.role == "member" and unit_id == self.unit_id)
 
 
 def app_config(context: ContextTypes.DEFAULT_TYPE) -> Config:
@@ -151,10 +121,6 @@ async def in_chat_to_write(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 
 def role_label(role: str | None, lang: str) -> str:
     return t(f"role_{role or 'none'}", lang)
-
-
-def unit_suffix(unit_name: str | None, lang: str) -> str:
-    return t("unit_suffix", lang, unit=esc(unit_name)) if unit_name else ""
 
 
 def allowed_commands(role: str | None) -> list[str]:

@@ -16,7 +16,8 @@ from storage.problems import (
     resolve_problem,
 )
 from storage.projects import get_project, project_states
-from storage.ranks import iso_week, previous_week, store_snapshot, week_ranks, weekly_ranking
+from services.views import weekly_ranking
+from storage.ranks import iso_week, previous_week, store_snapshot, week_ranks
 from tests.conftest import seed_ledger
 
 

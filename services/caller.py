@@ -1,0 +1,45 @@
+"""Who is asking, as the use cases need it: plain data, built by handlers.access.identify."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from i18n import esc, t
+
+LEADERS = frozenset({"admin", "leader"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person behind an update, as far as permissions and language are concerned."""
+
+    user_id: int
+    role: str | None  # admin | leader | member | None (unknown)
+    unit_id: int | None
+    unit_name: str | None
+    lang: str  # the reply language when the message itself does not decide it
+    name: str | None = None
+    # Set by `in_chat` when the answer goes to a unit's bound group: only that unit is shown.
+    chat_unit_id: int | None = None
+    chat_unit_name: str | None = None
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role in LEADERS
+
+    @property
+    def sees_all(self) -> bool:
+        """Every unit at once: leaders and admins, except in a unit's group."""
+        return self.is_leader and self.chat_unit_id is None
+
+    def can_see_unit(self, unit_id: int | None) -> bool:
+        """Leaders and admins see everything; a member sees only their own unit; and in a
+        unit's group, whoever asks, only that unit is shown."""
+        if self.chat_unit_id is not None and unit_id != self.chat_unit_id:
+            return False
+        return self.is_leader or (self.role == "member" and unit_id == self.unit_id)
+
+
+def unit_suffix(unit_name: str | None, lang: str) -> str:
+    """A unit named after a person's name: （科创城管委会）; nothing without a unit."""
+    return t("unit_suffix", lang, unit=esc(unit_name)) if unit_name else ""
