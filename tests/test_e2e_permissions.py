@@ -35,10 +35,10 @@ from string import Formatter
 import pytest
 import pytest_asyncio
 
-from services import views as view_services
 from i18n import CATALOGUE, LANGUAGES, t
 from localapi import BotAPIServer
 from schedules.runner import remind
+from services import views as view_services
 from storage.inbox import inbox_state
 from storage.people import bind_group, find_unit, grant_role
 from storage.problems import open_problem
