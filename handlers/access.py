@@ -4,7 +4,8 @@ Every command handler is wrapped with `@command("name")`, which looks up the cal
 checks the role table below, answers a one-line refusal when it does not allow the call,
 and otherwise calls the handler with the caller. Data scope (a member sees only their
 unit; in a unit's bound group, whoever asks, only that unit: `in_chat`, and for changes
-`in_chat_to_write`) is decided by `can_see_unit`.
+`in_chat_to_write`) is decided by `Caller.can_see_unit` (services/caller.py: plain data,
+which the use cases in services/ take).
 """
 
 from __future__ import annotations
