@@ -85,6 +85,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         settle_startup_objects,
     )
     from handlers.pacing import PacedRateLimiter
+    from services.views import Views
 
     if not config.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
@@ -128,6 +129,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
     )
     application.bot_data["config"] = config
     application.bot_data["db"] = db
+    application.bot_data["views"] = Views(db)  # keeps the state cache for every view
     register(application)
     return application
 

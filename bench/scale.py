@@ -8,7 +8,7 @@ The real bot runs as a separate process (`python bot.py run`) polling the local 
   last answer recorded by the server) against the round trip of a bare echo command
   (/whoami) in the same run. "first" is the first call, when the bot reads every project's
   state; the median of --repeat more calls follows (the bot re-reads only the projects that
-  changed, see handlers.status.StateCache); "/status (after a new update)" writes an update
+  changed, see services.views.StateCache); "/status (after a new update)" writes an update
   from another connection before each call;
 * 20,000 projects (same units and updates): the bot process's peak memory (VmHWM) after it
   has answered every command.

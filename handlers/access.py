@@ -4,7 +4,8 @@ Every command handler is wrapped with `@command("name")`, which looks up the cal
 checks the role table below, answers a one-line refusal when it does not allow the call,
 and otherwise calls the handler with the caller. Data scope (a member sees only their
 unit; in a unit's bound group, whoever asks, only that unit: `in_chat`, and for changes
-`in_chat_to_write`) is decided by `can_see_unit`.
+`in_chat_to_write`) is decided by `Caller.can_see_unit` (services/caller.py: plain data,
+which the use cases in services/ take).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from config import Config
-from i18n import esc, t
-from services.callers import LEADERS, Caller
+from i18n import t
+from services.caller import LEADERS, Caller
+from services.caller import unit_suffix as unit_suffix  # where the handlers take it from
 from services.settings import effective_config as config_in_force
 from storage.people import get_person, grant_role, group_unit, touch_person
 
@@ -121,10 +123,6 @@ async def in_chat_to_write(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 
 def role_label(role: str | None, lang: str) -> str:
     return t(f"role_{role or 'none'}", lang)
-
-
-def unit_suffix(unit_name: str | None, lang: str) -> str:
-    return t("unit_suffix", lang, unit=esc(unit_name)) if unit_name else ""
 
 
 def allowed_commands(role: str | None) -> list[str]:

@@ -36,10 +36,11 @@ from reports.summary import (
     paginate,
     tg_len,
 )
+from services.views import weekly_ranking
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
 from storage.projects import project_states
-from storage.ranks import previous_week, week_ranks, weekly_ranking
+from storage.ranks import previous_week, week_ranks
 
 log = logging.getLogger(__name__)
 

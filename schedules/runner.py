@@ -267,7 +267,7 @@ class Runner:
         data = content.digest_data(self.db, config, now, dry_run=dry_run)
         # In /chart's one drawing thread: matplotlib keeps a copy of the (big) CJK font per
         # thread, and asyncio.to_thread would draw each digest in any of the default pool's.
-        from handlers.status import CHART_THREAD
+        from services.views import CHART_THREAD
 
         return await asyncio.get_running_loop().run_in_executor(
             CHART_THREAD, functools.partial(content.digest_plan, data, render_chart=not dry_run))

@@ -1,6 +1,6 @@
 """Status intake: a unit head's message read against the ledger, checked, stored and confirmed.
 
-The handler gives the caller (already scoped to the chat: services.callers.Caller) and the
+The handler gives the caller (already scoped to the chat: services.caller.Caller) and the
 message's text; these functions say what to answer, and store what may be stored.
 """
 
@@ -21,7 +21,7 @@ from parsing.language import detect_language
 from parsing.status import ProjectRef, ProjectReport, parse_message
 from reports.standing import Thresholds
 from reports.states import items_from_rows
-from services.callers import Caller
+from services.caller import Caller
 from services.settings import effective_config
 from storage.projects import (
     aliases_of,

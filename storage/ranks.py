@@ -1,21 +1,28 @@
 """Weekly snapshots of the unit ranking, for "rank change since last week".
 
-The first ranking computed in an ISO week (by /status or the leader digest) is stored as
-that week's snapshot (`rank_snapshots`: week, unit_id, rank, score); later rankings of the
-same week leave it as it is. A ranking's change compares with the previous ISO week's
-snapshot; a unit missing from it is new.
+The first ranking computed in an ISO week (by /status or the leader digest, through
+services.views.weekly_ranking) is stored as that week's snapshot (`rank_snapshots`: week,
+unit_id, rank, score); later rankings of the same week leave it as it is. A ranking's change
+compares with the previous ISO week's snapshot; a unit missing from it is new.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Protocol
 
 from sqlite_utils import Database
 
-from reports.ranking import UnitRank, rank_units
-from reports.standing import Item
 from storage.db import select
+
+
+class RankRow(Protocol):
+    """A unit's place in a ranking (reports.ranking.UnitRank is one)."""
+
+    unit: str  # the unit's name
+    rank: int
+    score: float
 
 
 def iso_week(day: date) -> str:
@@ -35,7 +42,7 @@ def week_ranks(db: Database, week: str) -> dict[str, int]:
         "where s.week = ?", [week])}
 
 
-def store_snapshot(db: Database, week: str, ranking: Iterable[UnitRank]) -> bool:
+def store_snapshot(db: Database, week: str, ranking: Iterable[RankRow]) -> bool:
     """Store `ranking` as the week's snapshot unless the week has one; True if stored."""
     ids = {row["name"]: row["id"] for row in select(db, "select id, name from units")}
     rows = [{"week": week, "unit_id": ids[r.unit], "rank": r.rank, "score": r.score}
@@ -48,10 +55,3 @@ def store_snapshot(db: Database, week: str, ranking: Iterable[UnitRank]) -> bool
         db["rank_snapshots"].insert_all(rows)
     return True
 
-
-def weekly_ranking(db: Database, items: Sequence[Item], today: date) -> list[UnitRank]:
-    """The unit ranking of `items` (all projects) with each unit's change since last week;
-    stores this week's snapshot when it is the first ranking of the week."""
-    ranking = rank_units(items, week_ranks(db, previous_week(today)))
-    store_snapshot(db, iso_week(today), ranking)
-    return ranking

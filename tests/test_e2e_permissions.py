@@ -35,10 +35,10 @@ from string import Formatter
 import pytest
 import pytest_asyncio
 
-from handlers import status as status_handlers
 from i18n import CATALOGUE, LANGUAGES, t
 from localapi import BotAPIServer
 from schedules.runner import remind
+from services import views as view_services
 from storage.inbox import inbox_state
 from storage.people import bind_group, find_unit, grant_role
 from storage.problems import open_problem
@@ -301,13 +301,13 @@ async def world(tmp_path_factory) -> AsyncIterator[World]:
             open_problem(db, projects["QB-003"], "用地指标未落实", MEMBER_B, units["B"], None)
             world = World(bot, projects, units, problem_a)
 
-            draw = status_handlers.draw_chart
+            draw = view_services.draw_chart
 
             def spy(items, *args):  # runs in the chart thread
                 world.charts.append(tuple(p.unit for p, _ in items))
                 return draw(items, *args)
 
-            patch.setattr(status_handlers, "draw_chart", spy)
+            patch.setattr(view_services, "draw_chart", spy)
             for chat_id, unit in ((GROUP_A, UNIT_A), (GROUP_B, UNIT_B)):
                 [bound] = await bot.send(ADMIN, f"/bind {unit}", chat_id=chat_id)
                 assert bound["text"].startswith("✅"), bound["text"]

@@ -1,4 +1,4 @@
-"""The in-memory project states (handlers.status.StateCache) always equal a fresh computation,
+"""The in-memory project states (services.views.StateCache) always equal a fresh computation,
 whoever changes the database: this process, another connection, an import, a unit rename."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from config import load_config
 from handlers.ledger import import_bytes
-from handlers.status import StateCache
 from reports.standing import Thresholds
 from reports.states import items_from_rows
+from services.views import StateCache
 from storage.people import find_unit
 from storage.problems import open_problem, resolve_problem
 from storage.projects import add_milestone, changed_projects, get_project, project_states

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from reports.standing import Thresholds
 from reports.states import items_from_rows
+from services.views import weekly_ranking
 from storage.people import find_unit
 from storage.problems import (
     assign_problem,
@@ -16,7 +17,7 @@ from storage.problems import (
     resolve_problem,
 )
 from storage.projects import get_project, project_states
-from storage.ranks import iso_week, previous_week, store_snapshot, week_ranks, weekly_ranking
+from storage.ranks import iso_week, previous_week, store_snapshot, week_ranks
 from tests.conftest import seed_ledger
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from config import load_config
-from services.callers import Caller
+from services.caller import Caller
 from services.intake import (
     attach_to_recent,
     build_updates,

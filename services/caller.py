@@ -1,8 +1,10 @@
-"""The person behind a request, as far as permissions, unit scope and language go."""
+"""Who is asking, as the use cases need it: plain data, built by handlers.access.identify."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from i18n import esc, t
 
 LEADERS = frozenset({"admin", "leader"})
 
@@ -17,7 +19,7 @@ class Caller:
     unit_name: str | None
     lang: str  # the reply language when the message itself does not decide it
     name: str | None = None
-    # Set when the answer goes to a unit's bound group: only that unit is shown.
+    # Set by `in_chat` when the answer goes to a unit's bound group: only that unit is shown.
     chat_unit_id: int | None = None
     chat_unit_name: str | None = None
 
@@ -36,3 +38,8 @@ class Caller:
         if self.chat_unit_id is not None and unit_id != self.chat_unit_id:
             return False
         return self.is_leader or (self.role == "member" and unit_id == self.unit_id)
+
+
+def unit_suffix(unit_name: str | None, lang: str) -> str:
+    """A unit named after a person's name: （科创城管委会）; nothing without a unit."""
+    return t("unit_suffix", lang, unit=esc(unit_name)) if unit_name else ""

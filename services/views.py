@@ -1,0 +1,442 @@
+"""What leaders see, without Telegram: /status, /lagging, /chart, /export and their pages.
+
+`Views` is the application's one view service: it owns the cache of project standings and
+builds every answer as pages of HTML text (or a chart's pictures, an export's rows). A view
+is named by a short key and an argument (`VIEWS`), so a ◀ ▶ tap can recompute any page; every
+view checks the caller again, so a command and a tap may show the same things. A member sees
+their own unit only; in a unit's bound group, everyone sees that unit only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import io
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlite_utils import Database
+
+from config import Config
+from i18n import esc, t
+from reports.ranking import UnitRank, rank_units
+from reports.spreadsheet import export_rows, write_xlsx
+from reports.standing import Item, Thresholds, days_since
+from reports.states import items_from_rows
+from reports.summary import (
+    OpenProblem,
+    UpdateRow,
+    lagging_list,
+    leader_summary,
+    project_view,
+    unit_view,
+)
+from services.caller import Caller
+from storage.people import find_unit, get_unit, list_units
+from storage.problems import project_open_problems
+from storage.projects import (
+    changed_projects,
+    get_project,
+    get_project_by_id,
+    iter_project_states,
+    project_states,
+    prune_changes,
+    recent_updates,
+)
+from storage.ranks import iso_week, previous_week, store_snapshot, week_ranks
+
+log = logging.getLogger(__name__)
+
+UNITS_SHOWN = 30  # units listed in an "unknown unit" answer
+
+# One thread draws every chart (/chart and the leader digest): matplotlib keeps a font cache
+# per thread (the CJK font is big), so a pool of threads would hold several copies.
+CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
+# A picture of 40 projects takes about 0.7 s to draw (the CJK text, mostly): the whole
+# portfolio is one picture of the 40 projects that need attention most, a unit up to two.
+# Everything is in /export.
+PER_PICTURE = 40
+CHART_PICTURES = 1
+UNIT_PICTURES = 2
+
+
+class Refusal(Exception):
+    """A one-line answer given instead of the data: not allowed, or not found."""
+
+
+# ---------------------------------------------------------------------------- standings
+
+
+class StateCache:
+    """Every project's standing, kept between commands and paging taps: on each use only the
+    projects changed since (storage.projects.changed_projects) are read again. A standing
+    depends on the data, the day and the thresholds; a new day or new settings reload all."""
+
+    PATCH_MAX = 500  # more changed projects than this: reload them all
+
+    def __init__(self) -> None:
+        self.db: Database | None = None  # the database the states are of
+        self.key: tuple | None = None
+        self.seq = 0
+        self.items: dict[int, Item] = {}  # project id -> (state, standing), in ledger order
+        self.reloaded = False  # the last load read every project again
+
+    def invalidate(self) -> None:
+        """Forget everything: the next load reads every project again."""
+        self.db, self.key, self.seq, self.items = None, None, 0, {}
+
+    def load(self, db: Database, config: Config, now: datetime) -> list[Item]:
+        key = (now.date(), str(now.tzinfo), config.stale_days, config.lag_points)
+        same_db = self.db is db
+        seq, changed = changed_projects(db, self.seq if same_db else 0)
+        thresholds = Thresholds(config.stale_days, config.lag_points)
+        self.reloaded = (not same_db or key != self.key or changed is None
+                         or len(changed) > self.PATCH_MAX)
+        if self.reloaded:
+            self.items = {}  # let the old states go before the new ones are made
+            ids: list[int] = []
+
+            def rows() -> Iterator[dict]:  # one at a time: 20,000 rows need not all be held
+                for row in iter_project_states(db):
+                    ids.append(row["id"])
+                    yield row
+
+            items = items_from_rows(rows(), now, thresholds)
+            self.items = dict(zip(ids, items, strict=True))
+            del items
+            self.db, self.key = db, key
+        elif changed:
+            self._patch(db, changed, now, thresholds)
+        self.seq = seq
+        return list(self.items.values())
+
+    def _patch(self, db: Database, changed: set[int], now: datetime,
+               thresholds: Thresholds) -> None:
+        rows = project_states(db, project_ids=changed)
+        fresh = dict(zip((r["id"] for r in rows), items_from_rows(rows, now, thresholds),
+                         strict=True))
+        for project_id in changed - fresh.keys():
+            self.items.pop(project_id, None)  # deleted
+        added = fresh.keys() - self.items.keys()
+        self.items.update(fresh)
+        if added:
+            self.items = dict(sorted(self.items.items(),
+                                     key=lambda kv: (kv[1][0].unit, kv[1][0].code)))
+
+    def trim_change_log(self, db: Database) -> None:
+        """After a full reload, forget most of a long change log: a cache no further behind
+        than PATCH_MAX changes still patches, one further behind reloads all anyway."""
+        if self.reloaded and self.db is db and self.seq > 10 * self.PATCH_MAX:
+            prune_changes(db, self.PATCH_MAX)
+        self.reloaded = False
+
+
+def project_items(db: Database, config: Config, now: datetime, unit_id: int | None = None,
+                  code: str | None = None) -> list[Item]:
+    """The projects (all, one unit's, or one) with their standing at `now`, read afresh."""
+    rows = project_states(db, unit_id=unit_id, code=code)
+    return items_from_rows(rows, now, Thresholds(config.stale_days, config.lag_points))
+
+
+def weekly_ranking(db: Database, items: Sequence[Item], today: date) -> list[UnitRank]:
+    """The unit ranking of `items` (all projects) with each unit's change since last week;
+    stores this week's snapshot when it is the first ranking of the week."""
+    ranking = rank_units(items, week_ranks(db, previous_week(today)))
+    store_snapshot(db, iso_week(today), ranking)
+    return ranking
+
+
+# ---------------------------------------------------------------------------- scope
+
+
+def refused_other_unit(caller: Caller) -> Refusal:
+    """Not the caller's to see here. In a unit's group, anyone but that unit's own member is
+    pointed to the private chat, and no unit is named: the group may not read theirs."""
+    if caller.chat_unit_id is not None and (caller.is_leader
+                                            or caller.unit_id != caller.chat_unit_id):
+        return Refusal(t("lead_refused_in_group", caller.lang))
+    return Refusal(t("refused_other_unit", caller.lang, unit=esc(caller.unit_name or "—")))
+
+
+def unknown_unit(db: Database, name: str, lang: str, caller: Caller | None = None) -> Refusal:
+    """`name` is no unit: the answer lists the units, but only the one shown in a unit's
+    group, and to a member only their own."""
+    if caller is None or caller.sees_all:
+        names = [u["name"] for u in list_units(db)]
+    else:  # only the unit shown here: a unit's group's, or a member's own
+        shown_unit = caller.chat_unit_name or caller.unit_name
+        names = [shown_unit] if shown_unit else []
+    shown = "、".join(names[:UNITS_SHOWN]) + ("…" if len(names) > UNITS_SHOWN else "")
+    return Refusal(t("lead_unknown_unit", lang, unit=esc(name[:100]), units=esc(shown or "—")))
+
+
+def default_unit(caller: Caller) -> int | None:
+    """The unit a view shows when none is named: every unit (None) for a leader outside a
+    unit's group; in a unit's group, that unit; else a member's own (a member without one is
+    told to ask an admin)."""
+    if caller.sees_all:
+        return None
+    unit_id = caller.chat_unit_id if caller.chat_unit_id is not None else caller.unit_id
+    if unit_id is None:
+        raise Refusal(t("lead_no_unit", caller.lang))
+    if not caller.can_see_unit(unit_id):  # a member of another unit in a unit's group
+        raise refused_other_unit(caller)
+    return unit_id
+
+
+def visible_unit_arg(caller: Caller, arg: str) -> int | None:
+    """The unit a view's argument names ("": every unit), if the caller may see it here."""
+    unit_id = None if arg == "" else id_arg(arg)
+    if unit_id is None and not caller.sees_all:
+        # A leader in a unit's group is pointed to the private chat; others may never.
+        raise refused_other_unit(caller) if caller.is_leader else Refusal(
+            t("lead_cb_refused", caller.lang))
+    if unit_id is not None and not caller.can_see_unit(unit_id):
+        raise refused_other_unit(caller)
+    return unit_id
+
+
+def unit_for(db: Database, caller: Caller, name: str) -> dict:
+    """The unit called `name`, if the caller may see it."""
+    unit = find_unit(db, name)
+    if unit is None:
+        raise unknown_unit(db, name, caller.lang, caller)
+    if not caller.can_see_unit(unit["id"]):
+        raise refused_other_unit(caller)
+    return unit
+
+
+def unit_scope(db: Database, caller: Caller, text: str) -> str:
+    """The argument of a view scoped by an optional unit name: by default every unit
+    (leaders, "") or one (`default_unit`); a unit the caller may not see is refused."""
+    if text:
+        return str(unit_for(db, caller, text)["id"])
+    unit_id = default_unit(caller)
+    return "" if unit_id is None else str(unit_id)
+
+
+def moment(value: str) -> datetime:
+    """A stored ISO 8601 time as an aware datetime (UTC when it has no offset)."""
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def clean_code(text: str) -> str:
+    return text.strip().lstrip("#＃").strip()
+
+
+def id_arg(arg: str) -> int:
+    if not arg.isdigit():
+        raise Refusal("")
+    return int(arg)
+
+
+# ---------------------------------------------------------------------------- views
+
+# A view: (views, config, caller, arg) -> pages. `arg` is what a page tap's data keeps.
+View = Callable[["Views", Config, Caller, str], list[str]]
+
+
+@dataclass(frozen=True)
+class ViewEntry:
+    command: str  # the command whose roles apply to its pages
+    build: View
+
+
+VIEWS: dict[str, ViewEntry] = {}  # short name -> view
+
+
+def view(name: str, command_name: str) -> Callable[[View], View]:
+    def register(func: View) -> View:
+        VIEWS[name] = ViewEntry(command_name, func)
+        return func
+
+    return register
+
+
+@view("s", "status")
+def summary_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
+    """Leaders: the whole portfolio, with the unit ranking."""
+    visible_unit_arg(caller, "")  # every unit
+    now = datetime.now(config.timezone)
+    items = views.items(config, now)
+    ranking = weekly_ranking(views.db, items, now.date())
+    return leader_summary(items, caller.lang, now.date(), ranking=ranking)
+
+
+@view("u", "status")
+def unit_status_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
+    """One unit's projects, worst first, with its rank among all units."""
+    unit = get_unit(views.db, id_arg(arg))
+    if unit is None:
+        raise Refusal(t("lead_cb_expired", caller.lang))
+    if not caller.can_see_unit(unit["id"]):
+        raise refused_other_unit(caller)
+    now = datetime.now(config.timezone)
+    items = views.items(config, now)  # all of them: the rank is among all units
+    ranking = weekly_ranking(views.db, items, now.date())
+    return unit_view(unit["name"], items, caller.lang, ranking=ranking)
+
+
+@view("p", "status")
+def project_status_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
+    """One project: plan against actual, the last five updates, open problems."""
+    db = views.db
+    project = get_project_by_id(db, id_arg(arg))
+    if project is None:
+        raise Refusal(t("lead_cb_expired", caller.lang))
+    if not caller.can_see_unit(project["unit_id"]):
+        raise refused_other_unit(caller)
+    now = datetime.now(config.timezone)
+    found = project_items(db, config, now, code=project["code"])
+    if not found:
+        raise Refusal(t("lead_cb_expired", caller.lang))
+    p, s = found[0]
+    updates = [UpdateRow(moment(u["created_at"]), u["author"] or str(u["author_id"] or ""),
+                         u["raw_text"], u["files"] or 0)
+               for u in recent_updates(db, project["id"], 5)]
+    problems = [OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
+                            q["acting_unit_name"])
+                for q in project_open_problems(db, project["id"])]
+    return project_view(p, s, caller.lang, updates, problems, today=now.date(),
+                        tz=config.timezone)
+
+
+@view("l", "lagging")
+def lagging_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
+    """Lagging, then at-risk projects, worst first: all (arg "") or one unit's."""
+    unit_id = visible_unit_arg(caller, arg)
+    now = datetime.now(config.timezone)
+    return lagging_list(views.items(config, now, unit_id=unit_id), caller.lang)
+
+
+# ---------------------------------------------------------------------------- files
+
+
+@dataclass
+class ChartPlan:
+    """A wall chart about to be drawn: its projects, caption and how many pictures at most."""
+
+    items: list[Item]
+    lang: str
+    today: date
+    caption: str
+    pictures: int
+
+    def filename(self, index: int) -> str:
+        return f"wall-chart-{self.today.isoformat()}-{index + 1}.png"
+
+
+def draw_chart(items: list[Item], lang: str, today: date, pictures: int) -> list[bytes]:
+    """The wall chart's PNG pictures (matplotlib is imported on the first chart)."""
+    from reports.chart import render_wall_chart
+
+    try:
+        return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
+                                 max_pictures=pictures)
+    finally:
+        gc.collect()  # figures are reference cycles: free their pixel buffers now
+
+
+async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
+    """The plan's pictures, drawn in the one chart thread (the event loop carries on)."""
+    return await asyncio.get_running_loop().run_in_executor(
+        CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures)
+
+
+@dataclass
+class Export:
+    """The ledger with each project's standing at `now`, as spreadsheet rows."""
+
+    rows: list[dict]
+    lang: str
+    day: str
+
+    @property
+    def filename(self) -> str:
+        return f"key-projects-{self.day}.xlsx"
+
+    @property
+    def caption(self) -> str:
+        return t("lead_export_caption", self.lang, n=len(self.rows), date=self.day)
+
+    def xlsx(self) -> bytes:
+        buffer = io.BytesIO()
+        write_xlsx(self.rows, buffer, lang=self.lang)
+        return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------- the service
+
+
+class Views:
+    """What leaders see, for one database: the application keeps one (its state cache lives
+    as long as it does)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.states = StateCache()
+
+    def items(self, config: Config, now: datetime, unit_id: int | None = None,
+              code: str | None = None) -> list[Item]:
+        """The projects (all, one unit's, or one) with their standing at `now`; all of them
+        come from the cache."""
+        if unit_id is None and code is None:
+            return self.states.load(self.db, config, now)
+        return project_items(self.db, config, now, unit_id=unit_id, code=code)
+
+    def pages(self, config: Config, caller: Caller, name: str, arg: str) -> list[str]:
+        """The pages of view `name` for `arg`, as `caller` may see them (else Refusal)."""
+        try:
+            return VIEWS[name].build(self, config, caller, arg)
+        finally:
+            self.states.trim_change_log(self.db)
+
+    def status_target(self, caller: Caller, text: str) -> tuple[str, str]:
+        """The view /status <text> shows: the summary or the caller's unit without text,
+        else the project or unit named (Refusal when `text` is neither)."""
+        if not text:
+            unit_id = default_unit(caller)
+            return ("s", "") if unit_id is None else ("u", str(unit_id))
+        project = get_project(self.db, clean_code(text))
+        if project is not None:
+            return "p", str(project["id"])
+        unit = find_unit(self.db, text)
+        if unit is not None:
+            return "u", str(unit["id"])
+        raise Refusal(t("lead_unknown_target", caller.lang, arg=esc(text[:100])))
+
+    def unit_scope(self, caller: Caller, text: str) -> str:
+        return unit_scope(self.db, caller, text)
+
+    def chart(self, config: Config, caller: Caller, text: str) -> ChartPlan:
+        """The wall chart of every project (leaders), or of one unit (/chart <unit>, members,
+        a unit's group)."""
+        if text:
+            unit = unit_for(self.db, caller, text)
+        else:
+            unit_id = default_unit(caller)
+            unit = None if unit_id is None else get_unit(self.db, unit_id)
+        now = datetime.now(config.timezone)
+        items = self.items(config, now, unit_id=unit["id"] if unit else None)
+        count, most = len(items), CHART_PICTURES if unit is None else UNIT_PICTURES
+        scope = esc(unit["name"]) if unit else t("lead_scope_all", caller.lang)
+        caption = t("lead_chart_caption", caller.lang, date=now.date().isoformat(),
+                    scope=scope, n=count)
+        if count > PER_PICTURE * most:
+            caption += t("lead_chart_shown", caller.lang, shown=PER_PICTURE * most)
+        self.states.trim_change_log(self.db)
+        return ChartPlan(items, caller.lang, now.date(), caption, most)
+
+    def export(self, config: Config, caller: Caller) -> Export:
+        """The ledger with each project's current standing (in a unit's group, that unit's
+        projects only); Refusal when there is nothing to export."""
+        now = datetime.now(config.timezone)
+        items = self.items(config, now, unit_id=default_unit(caller))
+        self.states.trim_change_log(self.db)
+        if not items:
+            raise Refusal(t("lead_export_empty", caller.lang))
+        return Export(export_rows(items, now), caller.lang, now.date().isoformat())
