@@ -20,29 +20,13 @@ import contextlib
 import logging
 import sqlite3
 
+from storage.db import checkpoint_wal, database_file, leave_checkpoints_to_others
+
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 2.0
 CHECKPOINT_JOB = "wal-checkpoint"
 ROUTINE_EXECUTOR = "routine"
-
-
-def database_file(db) -> str | None:
-    """The file of `db`'s main database (None in memory)."""
-    for _seq, name, file in db.execute("PRAGMA database_list").fetchall():
-        if name == "main":
-            return file or None
-    return None
-
-
-def checkpoint(path: str) -> tuple[int, int, int]:
-    """Checkpoint the database file at `path` on a connection of its own (any thread):
-    (1 if it could not finish, frames in the log, frames now in the database file)."""
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    try:
-        return tuple(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
-    finally:
-        conn.close()
 
 
 def routine_executor(job_queue) -> str:
@@ -70,13 +54,13 @@ def install_checkpoints(application) -> str | None:
     async def checkpoint_job(context) -> None:
         """Fold the log into the database file, off the event loop."""
         try:
-            busy, logged, copied = await asyncio.to_thread(checkpoint, path)
+            busy, logged, copied = await asyncio.to_thread(checkpoint_wal, path)
             log.debug("WAL checkpoint: %d of %d frame(s) copied%s", copied, logged,
                       " (busy)" if busy else "")
         except sqlite3.Error as error:  # e.g. the disk is full: SQLite keeps the log, try again
             log.warning("WAL checkpoint failed: %s", error)
 
-    db.execute("PRAGMA wal_autocheckpoint = 0")
+    leave_checkpoints_to_others(db)
     application.job_queue.run_repeating(checkpoint_job, interval=CHECKPOINT_SECONDS,
                                         first=CHECKPOINT_SECONDS, name=CHECKPOINT_JOB,
                                         job_kwargs={"max_instances": 1, "coalesce": True,

@@ -20,16 +20,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from storage.db import database_file
+
 log = logging.getLogger(__name__)
 
 _leases: dict[str, Lease] = {}
-
-
-def _db_file(db: Database) -> str | None:
-    for _, name, filename in db.execute("pragma database_list").fetchall():
-        if name == "main" and filename:
-            return filename
-    return None
 
 
 class Lease:
@@ -88,7 +83,7 @@ class Lease:
 
 def lease_for(db: Database) -> Lease:
     """This process's lease for `db`'s file (one per file per process)."""
-    db_file = _db_file(db)
+    db_file = database_file(db)
     key = db_file or f"memory:{id(db)}"
     lease = _leases.get(key)
     if lease is None:

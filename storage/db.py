@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -17,18 +18,9 @@ class StorageError(RuntimeError):
     """The database cannot be opened or used; the message is one line for the operator."""
 
 
-_now: tuple[int, str] = (-1, "")  # the last second asked for, as stored
-
-
 def now_iso() -> str:
-    """The current time as stored: ISO 8601 in UTC with its offset, to the second.
-
-    Formatted once a second (each status update asks several times)."""
-    global _now
-    second = int(time.time())
-    if second != _now[0]:
-        _now = (second, datetime.fromtimestamp(second, UTC).isoformat())
-    return _now[1]
+    """The current time as stored: ISO 8601 in UTC with its offset, to the second."""
+    return datetime.fromtimestamp(int(time.time()), UTC).isoformat()
 
 
 def select(db: Database, sql: str, params: Sequence | dict = ()) -> Iterator[dict]:
@@ -72,7 +64,35 @@ def pending_migrations(db: Database) -> list[str]:
     return [m.name for m in migrations.pending(db)]
 
 
+@functools.cache
+def known_migrations() -> frozenset[str]:
+    """Every migration this version has: all of them are pending on an empty database."""
+    return frozenset(m.name for m in migrations.pending(Database(memory=True)))
+
+
 def unknown_migrations(db: Database) -> list[str]:
     """Migrations applied by a newer version of the bot than this one."""
-    known = {m.name for m in migrations._migrations}  # sqlite-utils offers no public list
-    return [m.name for m in migrations.applied(db) if m.name not in known]
+    return [m.name for m in migrations.applied(db) if m.name not in known_migrations()]
+
+
+def database_file(db: Database) -> str | None:
+    """The file of `db`'s main database (None in memory)."""
+    for _seq, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return file or None
+    return None
+
+
+def checkpoint_wal(path: str) -> tuple[int, int, int]:
+    """Checkpoint the database file at `path` on a connection of its own (any thread),
+    PASSIVE: (1 if it could not finish, frames in the log, frames now in the database file)."""
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        return tuple(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+    finally:
+        conn.close()
+
+
+def leave_checkpoints_to_others(db: Database) -> None:
+    """This connection's commits no longer checkpoint the write-ahead log themselves."""
+    db.execute("PRAGMA wal_autocheckpoint = 0")

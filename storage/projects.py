@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlite_utils import Database
 
-from parsing.ledger import LedgerRow
 from storage.db import now_iso, select
 from storage.people import get_or_create_unit, record_audit
 
@@ -15,8 +15,9 @@ LEDGER_FIELDS = ("name", "leader", "stage", "planned_start", "planned_end", "tot
                  "annual_plan")
 
 
-def import_ledger(db: Database, rows: Iterable[LedgerRow], actor_id: int | None) -> dict[str, int]:
-    """Create or update projects by code in one transaction; history is kept."""
+def import_ledger(db: Database, rows: Iterable[Any], actor_id: int | None) -> dict[str, int]:
+    """Create or update projects by code in one transaction; history is kept. `rows` have the
+    attributes of parsing.ledger.LedgerRow (code, unit, aliases and LEDGER_FIELDS)."""
     created = updated = 0
     now = now_iso()
     with db.atomic():

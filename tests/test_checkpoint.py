@@ -3,7 +3,9 @@
 import asyncio
 import os
 
-from schedules.checkpoint import CHECKPOINT_JOB, checkpoint, database_file
+from schedules.checkpoint import CHECKPOINT_JOB
+from storage.db import checkpoint_wal as checkpoint
+from storage.db import database_file
 from storage.people import find_unit, grant_role
 from tests.conftest import seed_ledger
 
@@ -55,7 +57,7 @@ async def test_a_failing_checkpoint_is_logged_and_the_bot_carries_on(running_bot
     def broken(path):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(module, "checkpoint", broken)
+    monkeypatch.setattr(module, "checkpoint_wal", broken)
     [job] = running_bot.application.job_queue.get_jobs_by_name(CHECKPOINT_JOB)
     await job.run(running_bot.application)
     await asyncio.sleep(0)
