@@ -23,7 +23,6 @@ from handlers.access import (
     in_chat,
     in_chat_to_write,
 )
-from handlers.durable import mark_answered
 from handlers.status import refused_other_unit
 from i18n import esc, t
 from parsing.language import detect_language
@@ -53,6 +52,7 @@ from storage.updates import (
     update_pending_text,
     updates_of_message,
 )
+from transport.intake import mark_answered
 
 log = logging.getLogger(__name__)
 
