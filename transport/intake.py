@@ -14,15 +14,17 @@ import functools
 import gc
 import logging
 import re
+import warnings
 from collections.abc import Awaitable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import LinkPreviewOptions, ReplyParameters, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest, HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from storage.inbox import inbox_state, mark_processed, pending_updates, store_received
 from storage.updates import mark_replied
@@ -90,6 +92,10 @@ class DurableBot(BestEffortBot):
         # Leading underscores: PTB freezes public attributes.
         self._inbox = get_updates_request if isinstance(get_updates_request, InboxRequest) else None
         self._settings = dict(kwargs, token=token, request=request)
+        # do_api_request is the public way to an answer as Telegram sent it (send_text); it warns
+        # each time that sendMessage has a Bot method, which builds the Message send_text avoids.
+        warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'",
+                                category=PTBUserWarning)
 
     def received_state(self, update_id: int) -> str | None:
         """The inbox state of an update this bot fetched (once; None if not known here)."""
@@ -110,13 +116,19 @@ class DurableBot(BestEffortBot):
             **kwargs)
 
     async def send_text(self, chat_id: int, text: str, *, quote: int | None = None) -> int:
-        """Send an HTML text (quoting message `quote` when given); the id of the message sent."""
-        reply = None
+        """Send an HTML text (quoting message `quote` when given); the id of the message sent.
+
+        `send_message` without the Message it builds from Telegram's answer, for callers that
+        keep only the id (building it took 0.1 ms, an eighth of a status update's own work).
+        """
+        params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
         if quote is not None:
-            reply = ReplyParameters(message_id=quote, allow_sending_without_reply=True)
-        sent = await self.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                       reply_parameters=reply)
-        return sent.message_id
+            params["reply_parameters"] = {"message_id": quote, "allow_sending_without_reply": True}
+        preview = preview_options(text, None)
+        if preview is not None:
+            params["link_preview_options"] = preview
+        sent = await self.do_api_request("sendMessage", api_kwargs=params)
+        return sent["message_id"]
 
     async def edit_message_text(self, text, *args, link_preview_options=None, **kwargs):
         return await super().edit_message_text(
