@@ -53,7 +53,10 @@ def setup_logging(config: Config) -> None:
     # httpx logs every request URL, and the URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
+    # APScheduler logs every job run at INFO; the rounds log what they did themselves.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING if config.log_level != "DEBUG"
+                                                  else logging.DEBUG,
+                                                  logging.getLevelName(config.log_level)))
 
 
 # --- the Telegram application ---------------------------------------------------------------
@@ -69,7 +72,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
     """The python-telegram-bot Application with all handlers, on `db`.
 
     `rate_limit=False` drops the rate limiter (Telegram's 30 messages a second, about one a
-    second in a private chat: handlers.pacing); only the benchmarks use it, to measure the
+    second in a private chat: transport.pacing); only the benchmarks use it, to measure the
     bot's own work rather than Telegram's cap.
     """
     from telegram.constants import ParseMode
@@ -77,15 +80,17 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
     from telegram.request import HTTPXRequest
 
     from handlers import publish_commands, register
-    from handlers.durable import (
+    from services.views import Views
+    from transport.intake import (
         DurableApplication,
         DurableBot,
+        InboxRequest,
         PerChatUpdateProcessor,
         requeue_pending,
         settle_startup_objects,
     )
-    from handlers.pacing import PacedRateLimiter
-    from services.views import Views
+    from transport.pacing import PacedRateLimiter
+    from transport.retry import RetryingRequest
 
     if not config.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
@@ -97,10 +102,10 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         base_file_url=config.file_api_url,
         defaults=defaults,
         rate_limiter=PacedRateLimiter(max_retries=5) if rate_limit else None,
-        request=HTTPXRequest(connection_pool_size=CONCURRENCY, connect_timeout=10,
-                             read_timeout=config.api_timeout, write_timeout=config.api_timeout,
-                             pool_timeout=10),
-        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
+        request=RetryingRequest(HTTPXRequest(
+            connection_pool_size=CONCURRENCY, connect_timeout=10, read_timeout=config.api_timeout,
+            write_timeout=config.api_timeout, pool_timeout=10)),
+        get_updates_request=InboxRequest(db, connection_pool_size=2, read_timeout=40),
         db=db,
     )
 
@@ -116,7 +121,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
 
     builder = ApplicationBuilder()
     if config.webhook_url:  # each update stored before the webhook answers 200
-        from handlers.webhook import InboxQueue
+        from transport.webhook import InboxQueue
 
         builder = builder.update_queue(InboxQueue(db))
     application = (
@@ -152,7 +157,7 @@ def serve(config: Config, db) -> None:
     log.info("starting the bot against %s (database %s)",
              config.api_url.replace(config.token or "\0", "<token>"), config.db_path)
     if config.webhook_url:
-        from handlers.webhook import webhook_path, webhook_secret
+        from transport.webhook import webhook_path, webhook_secret
 
         log.info("webhook mode: listening on %s:%s/%s for %s", config.webhook_listen,
                  config.webhook_port, webhook_path(config.webhook_url), config.webhook_url)
@@ -337,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "console":
             from console import run_console
 
-            return run_console(config, demo=args.demo, as_user=args.as_user)
+            return run_console(config, build_application, demo=args.demo, as_user=args.as_user)
         if command == "run" and not config.token:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set (or try: python bot.py console --demo)")
         if command == "backup" and not Path(config.db_path).exists():

@@ -149,7 +149,7 @@ class Bot:
 def round_trip(server: BotAPIServer, text: str, answers: int = 1, timeout: float = 60) -> float:
     """Seconds from queuing `text` from the leader to the bot's `answers`-th message to them."""
     # Telegram allows about one message a second into a chat, and the bot keeps to that
-    # (handlers/pacing.py): asking faster than a person would measure the pacing, not the bot.
+    # (transport/pacing.py): asking faster than a person would measure the pacing, not the bot.
     time.sleep(PACE)
     since = len(server.sent)
     started = time.monotonic()

@@ -193,10 +193,10 @@ class Console:
                      + "   (/tap N)")
 
 
-def run_console(config: Config, demo: bool = False, as_user: int | None = None,
-                stdin=None, out=sys.stdout) -> int:
-    """Start the stand-in and the bot, then read lines until /quit or end of input."""
-    from bot import build_application
+def run_console(config: Config, build_application, demo: bool = False,
+                as_user: int | None = None, stdin=None, out=sys.stdout) -> int:
+    """Start the stand-in and the bot (`build_application(config, db)`, bot.py's), then read
+    lines until /quit or end of input."""
     from localapi import BotAPIServer
     from storage import open_db
 

@@ -20,8 +20,8 @@ from handlers import problems as problem_commands
 from handlers import settings as settings_commands
 from handlers import status as status_commands
 from handlers.access import COMMANDS, identify
-from handlers.retry import Outcome, outcome_of
 from i18n import t
+from transport.retry import Outcome, outcome_of
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error and tell the user something went wrong; the bot carries on."""
     log.error("error while handling an update: %r", context.error, exc_info=context.error)
     if outcome_of(context.error) is not Outcome.FINAL:
-        # Telegram failed (handlers/retry.py gave up, or a send timed out): the work is done and
+        # Telegram failed (transport/retry.py gave up, or a send timed out): the work is done and
         # its answer lost or perhaps delivered; an apology would be wrong or fail the same way.
         return
     if isinstance(update, Update) and update.effective_message and update.effective_user:

@@ -19,7 +19,6 @@ from handlers.access import (
     in_chat,
     in_chat_to_write,
 )
-from handlers.durable import mark_answered
 from i18n import esc, t
 from services.intake import (
     Recorded,
@@ -46,6 +45,7 @@ from storage.updates import (
     update_pending_text,
     updates_of_message,
 )
+from transport.intake import mark_answered
 
 log = logging.getLogger(__name__)
 

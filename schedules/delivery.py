@@ -11,14 +11,15 @@ before the send) and records the outcome after it. Telegram's answers:
     BadRequest (400)             failed; not retried (the message itself is wrong)
     NetworkError, 5xx            back to pending, exponential backoff, at most max_attempts
                                  attempts, then failed
-    read timeout, cut off        unknown outcome (handlers.retry.outcome_of): the message may
+    read timeout, cut off        unknown outcome (transport.retry.outcome_of): the message may
                                  have arrived, so it is recorded as sent and not resent
     any other Exception          failed; not retried
 
 BaseException (a kill, Ctrl-C, task cancellation) is not caught: the message in flight stays
 `sending` and storage.rounds.recover_in_flight resends it at the next start. Every failure is
-logged with the round, the chat id and the error. Flood limits per chat are left to the
-Application's AIORateLimiter; this module only honours 429 answers.
+logged with the round, the chat id and the error. This is the only retry of a round's sends:
+`send` must try each message once (transport.intake.single_attempt). Flood limits are left to
+the bot's rate limiter (transport.pacing); this module only honours 429 answers.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from sqlite_utils import Database
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from handlers.retry import Outcome, outcome_of, retries_disabled
 from storage import rounds
+from storage.db import database_file
+from transport.retry import Outcome, outcome_of
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,7 @@ _locks: weakref.WeakValueDictionary[tuple[str, int], asyncio.Lock] = (
 
 
 def _db_key(db: Database) -> str:
-    for _, name, filename in db.execute("pragma database_list").fetchall():
-        if name == "main" and filename:
-            return filename
-    return f"memory:{id(db)}"
+    return database_file(db) or f"memory:{id(db)}"
 
 
 def _lock_for(db: Database, round_id: int) -> asyncio.Lock:
@@ -154,8 +153,7 @@ async def _send_waiting(send: Send, chat: _Migrated, payload: dict, where: str) 
     """One message: 429 answers are waited out (not an attempt), a migration followed once."""
     while True:
         try:
-            with retries_disabled():  # retried here, attempts counted in the database
-                return await send(chat.chat_id, payload)
+            return await send(chat.chat_id, payload)
         except RetryAfter as exc:
             wait = retry_after_seconds(exc)
             log.warning("%s: chat %s: flood limit, retrying in %.0f s", where, chat.chat_id, wait)

@@ -22,7 +22,6 @@ import asyncio
 import functools
 import logging
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -41,17 +40,13 @@ from schedules.periods import (
 )
 from services.settings import effective_config
 from storage import rounds
+from transport.intake import single_attempt
 
 log = logging.getLogger(__name__)
 
 # A round is on time this long after its moment even with BOT_CATCHUP_HOURS=0 (a busy loop).
 GRACE = timedelta(minutes=2)
-CONCURRENCY = 8  # deliveries in flight at once; the pacer keeps the rate
-# Messages a second a round sends, evenly spaced: under Telegram's ~30 (the Application's
-# AIORateLimiter, which lets a burst of 30 through at once, stays the outer limit), leaving
-# room for the bot's answers to people while a round is being sent.
-ROUND_RATE = 28.0
-PRIVATE_INTERVAL = 1.0  # seconds between two messages to one private chat
+CONCURRENCY = 8  # deliveries in flight at once; the bot's rate limiter keeps the pace
 RETRY_FAILED_ROUND = 60.0  # seconds before a round whose planning failed is tried again
 
 
@@ -62,46 +57,6 @@ def schedule_of(config: Config, kind: str) -> Schedule:
 def late(config: Config, period: datetime, now: datetime) -> bool:
     """Is `period` too old to be sent now (older than BOT_CATCHUP_HOURS, and the grace)?"""
     return now - period > max(timedelta(hours=config.catchup_hours), GRACE)
-
-
-class Pacer:
-    """Evenly spaced sends: at most `rate` a second overall, and one a second to each private
-    chat (Telegram's limits; the Application's AIORateLimiter paces groups to 20 a minute but
-    lets private chats and a first burst of 30 through unpaced)."""
-
-    def __init__(self, rate: float = ROUND_RATE, interval: float = PRIVATE_INTERVAL) -> None:
-        self.gap = 1.0 / rate if rate > 0 else 0.0
-        self.interval = interval
-        self._next_any = 0.0
-        self._last: dict[int, float] = {}  # private chat -> when its last message went
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    async def _overall(self) -> float:
-        now = time.monotonic()
-        start = max(now, self._next_any)
-        self._next_any = start + self.gap
-        if start > now:
-            await asyncio.sleep(start - now)
-        return start
-
-    async def wait(self, chat_id: int) -> None:
-        if chat_id <= 0 or self.interval <= 0:
-            await self._overall()
-            return
-        if len(self._locks) > 10_000:
-            horizon = time.monotonic() - self.interval
-            for chat in [c for c, lock in self._locks.items()
-                         if not lock.locked() and self._last.get(c, 0.0) < horizon]:
-                self._locks.pop(chat, None)
-                self._last.pop(chat, None)
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        async with lock:  # one chat's messages in turn, without holding up other chats
-            last = self._last.get(chat_id)
-            if last is not None:
-                delay = last + self.interval - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            self._last[chat_id] = await self._overall()
 
 
 class Runner:
@@ -116,7 +71,6 @@ class Runner:
         spawn: Callable[[Awaitable], asyncio.Task] | None = None,
         keep_going: Callable[[], bool] | None = None,
         concurrency: int = CONCURRENCY,
-        rate: float = ROUND_RATE,
         lease: Lease | None = None,
         retry_later: Callable[[int], object] | None = None,
     ) -> None:
@@ -126,7 +80,6 @@ class Runner:
         self.concurrency = concurrency
         self._lease = lease
         self.retry_later = retry_later  # (round_id): run that round again RETRY_FAILED_ROUND on
-        self.pacer = Pacer(rate)
         self.tasks: dict[int, asyncio.Task] = {}
 
     @property
@@ -290,19 +243,20 @@ class Runner:
             owner=self.lease.token, keep_going=self.keep_going)
 
     def sender(self, round_id: int):
-        """The send callback of schedules.delivery for this round, through the bot."""
+        """The send callback of schedules.delivery for this round, through the bot (its rate
+        limiter paces the round; delivery does the retrying, so each message is tried once)."""
+        bot = single_attempt(self.bot)
 
         async def send(chat_id: int, part: dict) -> int:
-            await self.pacer.wait(chat_id)
             if "photo" in part:
                 idx = part["photo"]
                 data, file_id = rounds.round_file(self.db, round_id, idx)
-                message = await self.bot.send_photo(chat_id, photo=file_id or data,
+                message = await bot.send_photo(chat_id, photo=file_id or data,
                                                     caption=part.get("caption"))
                 if file_id is None and message.photo:
                     rounds.set_round_file_id(self.db, round_id, idx, message.photo[-1].file_id)
             else:
-                message = await self.bot.send_message(chat_id, part["text"])
+                message = await bot.send_message(chat_id, part["text"])
             return message.message_id
 
         return send

@@ -5,7 +5,7 @@ import json
 
 from telegram import Update
 
-from handlers.durable import PerChatUpdateProcessor
+from transport.intake import PerChatUpdateProcessor
 
 
 def message_update(update_id: int, chat_id: int) -> Update:
@@ -56,8 +56,8 @@ async def test_other_chats_run_alongside():
 async def test_a_sent_reply_comes_back_without_the_message_it_quotes(api, fresh_db):
     """Telegram returns the quoted message inside every reply; the bot never reads it, and
     parsing it again cost as much as the update itself."""
-    from handlers.durable import DurableBot
     from tests.conftest import TOKEN
+    from transport.intake import DurableBot
 
     asked = api.queue_message(7, "QB-001 进度 10%")["message"]
     bot = DurableBot(TOKEN, base_url=api.api_url, db=fresh_db)
@@ -72,8 +72,8 @@ async def test_a_sent_reply_comes_back_without_the_message_it_quotes(api, fresh_
 async def test_links_are_never_previewed_and_plain_text_carries_no_options(api, fresh_db):
     from telegram import LinkPreviewOptions
 
-    from handlers.durable import DurableBot
     from tests.conftest import TOKEN
+    from transport.intake import DurableBot
 
     bot = DurableBot(TOKEN, base_url=api.api_url, db=fresh_db)
     async with bot:
@@ -108,8 +108,8 @@ async def test_start_up_objects_are_left_out_of_full_collections_while_the_bot_r
 
 async def test_send_text_sends_html_quoting_or_not_and_returns_the_message_id(api, fresh_db):
     """The confirmation's way out: what send_message would send, without building a Message."""
-    from handlers.durable import DurableBot
     from tests.conftest import TOKEN
+    from transport.intake import DurableBot
 
     asked = api.queue_message(7, "QB-001 进度 10%")["message"]
     bot = DurableBot(TOKEN, base_url=api.api_url, db=fresh_db)

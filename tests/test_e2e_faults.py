@@ -7,7 +7,7 @@ duplicate. A compressed week of traffic (ledger imports, invitations, status upd
 units in Chinese and English, a project picked with a button, an edit, a refusal, a group,
 leaders' reports, a reminder round and a digest) then has to end with every update stored
 exactly once, each answer delivered exactly once, each reminder exactly once, the process still
-running and the database intact. See handlers/retry.py for what is retried and why.
+running and the database intact. See transport/retry.py for what is retried and why.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from config import DAY_NAMES
-from handlers.retry import RETRY_ATTEMPTS, Outcome, backoff_delay, outcome_of, should_retry
 from storage import open_db, rounds
 from storage.people import find_unit, grant_role
 from tests.conftest import ADMIN, LEADER, SAMPLES, TOKEN, seed_ledger
 from tests.test_reminders import B1, B2, GROUP_A, make_world
+from transport.retry import RETRY_ATTEMPTS, Outcome, backoff_delay, outcome_of, should_retry
 
 API_TIMEOUT = 1  # seconds the bot waits for an answer (BOT_API_TIMEOUT) ...
 LATE_ANSWER = 1.5  # ... and how late an injected timeout answers: after the bot gave up waiting

@@ -3,7 +3,7 @@
 
 One real bot (bot.build_application) polls the local Bot API server for the whole module, on
 the demo ledger (console/demo/ledger_zh.csv). Each row of MATRIX does one thing as one caller
-and waits until the bot has recorded that update as processed (its inbox, handlers/durable.py:
+and waits until the bot has recorded that update as processed (its inbox, transport/intake.py:
 after every handler returned, so everything the row caused has been sent). It then checks:
 
 - OK: answered, not refused (and, where the table says, the answer shows that text);
@@ -392,7 +392,7 @@ def perform(world: World, what: str, user_id: int) -> tuple[dict, int, str]:
 
 async def processed(world: World, update_id: int, timeout: float = 60) -> None:
     """Wait until the bot has finished handling the update: it records that in its inbox
-    after every handler returned (handlers.durable), so all it sent for it is sent."""
+    after every handler returned (transport.intake), so all it sent for it is sent."""
     deadline = time.monotonic() + timeout
     while inbox_state(world.db, update_id) not in ("done", "failed"):
         assert time.monotonic() < deadline, f"update {update_id} was never processed"

@@ -6,8 +6,8 @@ import pytest
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 
-from handlers.pacing import PacedRateLimiter
 from tests.conftest import TOKEN
+from transport.pacing import PacedRateLimiter
 
 
 async def burst(api, limiter) -> None:

@@ -255,19 +255,25 @@ def test_startup_gives_up_rounds_older_than_catchup(fresh_db, tmp_path):
 
 # --- pacing ----------------------------------------------------------------------------------
 
-async def test_pacer_spaces_sends_overall_and_per_private_chat():
+async def test_the_rate_limiter_spaces_sends_overall_and_per_private_chat():
+    """Rounds are paced by the bot's own rate limiter (transport.pacing), like every send."""
     import asyncio
     import time
 
-    from schedules.runner import Pacer
+    from transport.pacing import PacedRateLimiter
 
-    pacer = Pacer(rate=50, interval=0.3)
+    # 100 a second overall, evenly spaced; one message every 0.3 s to one private chat
+    limiter = PacedRateLimiter(overall_max_rate=1, overall_time_period=0.01,
+                               private_burst=1, private_period=0.3)
     stamps: dict[int, list[float]] = {}
     start = time.monotonic()
 
-    async def send(chat_id):
-        await pacer.wait(chat_id)
+    async def sent(chat_id):
         stamps.setdefault(chat_id, []).append(time.monotonic() - start)
+
+    async def send(chat_id):
+        await limiter.process_request(sent, (chat_id,), {}, "sendMessage",
+                                      {"chat_id": chat_id}, None)
 
     # one private chat gets 3 messages; 20 other chats (groups and people) one each
     await asyncio.gather(*(send(c) for c in [7, 7, 7, *range(-20, -10), *range(100, 110)]))
@@ -275,7 +281,7 @@ async def test_pacer_spaces_sends_overall_and_per_private_chat():
     assert seven[1] - seven[0] >= 0.29 and seven[2] - seven[1] >= 0.29
     everything = sorted(t for ts in stamps.values() for t in ts)
     gaps = [b - a for a, b in zip(everything, everything[1:], strict=False)]
-    assert min(gaps) >= 0.015  # 50 a second: 20 ms apart (a little timer slack)
+    assert min(gaps) >= 0.0075  # 100 a second: 10 ms apart (a little timer slack)
     # the others were not held up behind chat 7's second and third message
     others = sorted(t for c, ts in stamps.items() if c != 7 for t in ts)
     assert others[-1] < 0.6

@@ -1,8 +1,8 @@
 """No update is lost: received updates are stored before they are acknowledged to the Bot API.
 
-`DurableBot` writes every update getUpdates fetches to the inbox before returning it; the
-Updater acknowledges an update only with its *next* getUpdates call, so an update is always
-in the database first. `DurableApplication.process_update` skips updates already processed and
+`DurableBot` writes every update getUpdates fetches to the inbox before returning it
+(`InboxRequest`); the Updater acknowledges an update only with its *next* getUpdates call, so
+an update is always in the database first. `DurableApplication.process_update` skips updates already processed and
 marks each processed one, and `requeue_pending` feeds what a killed process left unprocessed
 back into the queue on start.
 """
@@ -10,9 +10,11 @@ back into the queue on start.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import re
+import warnings
 from collections.abc import Awaitable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -21,10 +23,12 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseUpdateProcessor
+from telegram.request import BaseRequest, HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
-from handlers.retry import RetryingBot
 from storage.inbox import inbox_state, mark_processed, pending_updates, store_received
 from storage.updates import mark_replied
+from transport.retry import BestEffortBot, RetryingRequest
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +48,67 @@ def preview_options(text: str | None, given: object) -> object:
     return NO_PREVIEW
 
 
-class DurableBot(RetryingBot):  # its Bot API calls are retried: handlers/retry.py
-    """The application's ExtBot: fetched updates are stored in the inbox before anything else.
+class InboxRequest(HTTPXRequest):
+    """The getUpdates request: each fetched batch is stored in the inbox before the Bot API's
+    answer is parsed into Updates (and so before the Updater can acknowledge any of them).
 
-    A message it sends comes back without the copy of the message it replies to: Telegram
-    returns that whole message again, nothing here reads it, and parsing it cost as much
-    as parsing the incoming update (5% of the bot's time per status update, under cProfile).
-    Links in what it sends are never previewed (`preview_options`).
+    The JSON is stored exactly as the Bot API sent it: cheaper and more faithful than
+    Update.to_dict() after parsing.
     """
 
-    def __init__(self, *args, db: Any = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._inbox_db = db  # a leading underscore: PTB freezes public attributes
+    def __init__(self, db: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._db = db
         self._received: dict[int, str] = {}  # update_id -> inbox state when fetched
 
     def received_state(self, update_id: int) -> str | None:
-        """The inbox state of an update this bot fetched (once; None if not known here)."""
+        """The inbox state of an update fetched here (once; None if not known here)."""
         return self._received.pop(update_id, None)
+
+    def parse_json_payload(self, payload: bytes) -> dict:
+        data = super().parse_json_payload(payload)
+        updates = data.get("result")
+        if data.get("ok") and isinstance(updates, list) and updates:
+            self._received.update(
+                store_received(self._db, [(raw["update_id"], raw) for raw in updates]))
+        return data
+
+
+class DurableBot(BestEffortBot):
+    """The application's ExtBot: fetched updates are stored in the inbox before anything else.
+
+    Its calls go through `RetryingRequest` (transport/retry.py), getUpdates through an
+    `InboxRequest` when it is given a database. Links in what it sends are never previewed
+    (`preview_options`).
+    """
+
+    def __init__(self, token: str, *, db: Any = None, request: BaseRequest | None = None,
+                 get_updates_request: BaseRequest | None = None, **kwargs: Any) -> None:
+        request = request or RetryingRequest()
+        if get_updates_request is None and db is not None:
+            get_updates_request = InboxRequest(db)
+        super().__init__(token, request=request, get_updates_request=get_updates_request,
+                         **kwargs)
+        # Leading underscores: PTB freezes public attributes.
+        self._inbox = get_updates_request if isinstance(get_updates_request, InboxRequest) else None
+        self._settings = dict(kwargs, token=token, request=request)
+        # do_api_request is the public way to an answer as Telegram sent it (send_text); it warns
+        # each time that sendMessage has a Bot method, which builds the Message send_text avoids.
+        warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'",
+                                category=PTBUserWarning)
+
+    def received_state(self, update_id: int) -> str | None:
+        """The inbox state of an update this bot fetched (once; None if not known here)."""
+        return self._inbox.received_state(update_id) if self._inbox is not None else None
+
+    @functools.cached_property
+    def single_attempt(self) -> DurableBot:
+        """The same bot (rate limiter, connection pool) with every call tried once."""
+        settings = dict(self._settings)
+        request = settings["request"]
+        if isinstance(request, RetryingRequest):
+            settings["request"] = settings["get_updates_request"] = request.inner
+        return DurableBot(**settings)
 
     async def send_message(self, chat_id, text, *args, link_preview_options=None, **kwargs):
         return await super().send_message(
@@ -71,10 +119,7 @@ class DurableBot(RetryingBot):  # its Bot API calls are retried: handlers/retry.
         """Send an HTML text (quoting message `quote` when given); the id of the message sent.
 
         `send_message` without the Message it builds from Telegram's answer, for callers that
-        keep only the id: building it took 0.1 ms, an eighth of a status update's own work.
-        `_post` is the step every Bot method ends with (its defaults, then retry, rate
-        limiter and `_do_post` below); `do_api_request`, its public twin, warns each time that
-        send_message exists.
+        keep only the id (building it took 0.1 ms, an eighth of a status update's own work).
         """
         params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
         if quote is not None:
@@ -82,7 +127,7 @@ class DurableBot(RetryingBot):  # its Bot API calls are retried: handlers/retry.
         preview = preview_options(text, None)
         if preview is not None:
             params["link_preview_options"] = preview
-        sent = await self._post("sendMessage", params)
+        sent = await self.do_api_request("sendMessage", api_kwargs=params)
         return sent["message_id"]
 
     async def edit_message_text(self, text, *args, link_preview_options=None, **kwargs):
@@ -90,16 +135,10 @@ class DurableBot(RetryingBot):  # its Bot API calls are retried: handlers/retry.
             text, *args, link_preview_options=preview_options(text, link_preview_options),
             **kwargs)
 
-    async def _do_post(self, endpoint: str, data: dict, *args, **kwargs) -> Any:
-        result = await super()._do_post(endpoint, data, *args, **kwargs)
-        if endpoint == "getUpdates" and result and self._inbox_db is not None:
-            # The JSON exactly as the Bot API sent it, stored before get_updates returns;
-            # cheaper and more faithful than Update.to_dict() after parsing.
-            self._received.update(
-                store_received(self._inbox_db, [(raw["update_id"], raw) for raw in result]))
-        elif isinstance(result, dict):
-            result.pop("reply_to_message", None)
-        return result
+
+def single_attempt(bot: Any) -> Any:
+    """The bot to send through for a caller that retries on its own (schedules.delivery)."""
+    return bot.single_attempt if isinstance(bot, DurableBot) else bot
 
 
 @dataclass

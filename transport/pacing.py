@@ -1,10 +1,12 @@
-"""Sending at Telegram's pace: AIORateLimiter plus a limit per private chat.
+"""Sending at Telegram's pace: one rate limiter for everything the bot sends.
 
-python-telegram-bot's AIORateLimiter keeps the whole bot under 30 messages a second and each
-group under 20 a minute, but leaves private chats alone, while Telegram answers 429 to more
+python-telegram-bot's AIORateLimiter keeps the whole bot under an overall rate and each group
+under 20 messages a minute, but leaves private chats alone, while Telegram answers 429 to more
 than about one message a second in one chat. A person who gets a reminder, a digest part and
 the answers to two quick messages at once would hit that; `PacedRateLimiter` holds such a burst
-back instead, so one chat's 429 does not pause every other chat's sending.
+back instead, so one chat's 429 does not pause every other chat's sending. The overall rate is
+kept a little under Telegram's 30 a second: a round fanned out to hundreds of chats then stays
+clear of the limit even when requests reach Telegram a little bunched up.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 from telegram.ext import AIORateLimiter
 
+OVERALL_RATE = 28  # messages a second, all chats together (Telegram's limit: 30)
 PRIVATE_BURST = 2  # messages a private chat may get at once,
 PRIVATE_PERIOD = 2.0  # then one per PRIVATE_PERIOD / PRIVATE_BURST seconds
 KEEP_LIMITERS = 512  # above this many chats, idle limiters are dropped (as PTB does for groups)
@@ -22,17 +25,23 @@ KEEP_LIMITERS = 512  # above this many chats, idle limiters are dropped (as PTB 
 class PacedRateLimiter(AIORateLimiter):
     """AIORateLimiter that also paces what is sent into each private chat."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, overall_max_rate: float = OVERALL_RATE,
+                 private_burst: int = PRIVATE_BURST, private_period: float = PRIVATE_PERIOD,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, overall_max_rate=overall_max_rate, **kwargs)
+        self._private_burst, self._private_period = private_burst, private_period
         self._private_limiters: dict[int, AsyncLimiter] = {}
 
     def _private_limiter(self, chat_id: int) -> AsyncLimiter:
         if len(self._private_limiters) > KEEP_LIMITERS:
             for key, limiter in list(self._private_limiters.items()):
-                if key != chat_id and limiter.has_capacity(PRIVATE_BURST):  # idle: full again
+                if key != chat_id and limiter.has_capacity(self._private_burst):  # idle
                     del self._private_limiters[key]
-        return self._private_limiters.setdefault(chat_id, AsyncLimiter(PRIVATE_BURST,
-                                                                         PRIVATE_PERIOD))
+        limiter = self._private_limiters.get(chat_id)
+        if limiter is None:
+            limiter = self._private_limiters[chat_id] = AsyncLimiter(self._private_burst,
+                                                                     self._private_period)
+        return limiter
 
     async def process_request(self, callback, args, kwargs, endpoint: str, data: dict[str, Any],
                               rate_limit_args: int | None):
