@@ -224,6 +224,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def cmd_import(args, config: Config, db) -> int:
     from handlers.ledger import import_reply
+    from i18n import plain_text
     from services.ledger import import_file
 
     path = Path(args.file)
@@ -232,7 +233,7 @@ def cmd_import(args, config: Config, db) -> int:
     except OSError as exc:
         raise ConfigError(f"cannot read {args.file}: {exc.strerror}") from exc
     result = import_file(db, data, path.name, None)
-    print(_plain(import_reply(result, "en")))
+    print(plain_text(import_reply(result, "en")))
     return 0 if result.ok else 1
 
 
@@ -306,13 +307,6 @@ def cmd_backup(args, config: Config, db) -> int:
         raise StorageError(f"cannot write the backup {args.file}: {exc}") from exc
     print(f"backup written to {target}")
     return 0
-
-
-def _plain(html_text: str) -> str:
-    import html
-    import re
-
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
 
 
 def cmd_remind(args, config: Config, db) -> int:

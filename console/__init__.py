@@ -8,9 +8,7 @@ Pictures and files the bot sends are saved under ./console-files and their paths
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 import sys
 import tempfile
 import threading
@@ -18,6 +16,7 @@ import time
 from pathlib import Path
 
 from config import Config
+from i18n import plain_text
 
 CONSOLE_TOKEN = "100000:CONSOLE-LOCAL-TOKEN"
 DEMO_DIR = Path(__file__).parent / "demo"
@@ -50,9 +49,7 @@ def seed_demo(db) -> list[tuple[int, str, str | None]]:
     return people
 
 
-def plain(text: str) -> str:
-    """HTML as a terminal shows it."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text or ""))
+plain = plain_text  # HTML as a terminal shows it
 
 
 class BotThread(threading.Thread):

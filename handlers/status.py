@@ -10,7 +10,6 @@ checked again against the tapping user's role and unit, by the same view as the 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import re
 
@@ -28,7 +27,7 @@ from handlers.access import (
     identify,
     in_chat,
 )
-from i18n import t
+from i18n import plain_text, t
 from services import views as view_services
 from services.views import VIEWS, Refusal, Views
 
@@ -75,7 +74,7 @@ _PAGE_DATA = re.compile(r"^pg:(\w+):(\w*):(\d{1,4})$")
 
 def _plain(text: str) -> str:
     """A refusal as a callback answer: plain text, at most 200 characters."""
-    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    text = plain_text(text)
     return text if len(text) <= 200 else text[:199] + "…"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import importlib
 import pkgutil
+import re
 
 LANGUAGES = ("zh", "en")
 
@@ -41,3 +42,12 @@ def t(key: str, lang: str, /, **values) -> str:
 def esc(value: object) -> str:
     """Escape user-supplied text for Telegram's HTML parse mode."""
     return html.escape("" if value is None else str(value), quote=False)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(text: str | None) -> str:
+    """One of these HTML texts as plain text (tags dropped, entities decoded): for a terminal,
+    a button tap's answer, or a dry run."""
+    return html.unescape(_TAG.sub("", text or ""))

@@ -25,7 +25,6 @@ from .numbers import (
 # ---------------------------------------------------------------- shared bits
 
 _CLAUSE_SEP = re.compile(r"[,;!?\n。]|\.(?=\s|$)")
-_EN = r"(?<![a-z])(?:{})(?![a-z])"
 
 
 def _alt(words: str) -> str:

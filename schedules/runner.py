@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from config import Config, Schedule
+from i18n import plain_text
 from schedules import content
 from schedules.delivery import deliver_round
 from schedules.lease import Lease, lease_for
@@ -342,13 +343,6 @@ def install_jobs(application) -> Runner:
 
 # --- `bot.py remind` -------------------------------------------------------------------------
 
-def _plain(html_text: str) -> str:
-    import html
-    import re
-
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
-
-
 def describe_payload(chat_id: int, payload: dict) -> list[str]:
     """A delivery as lines for the operator's terminal."""
     who = {"group": "group", "member": "member", "leader": "leader"}.get(payload.get("to"), "chat")
@@ -361,7 +355,7 @@ def describe_payload(chat_id: int, payload: dict) -> list[str]:
         if "photo" in part:
             lines.append("     | [picture: the wall chart]")
         else:
-            lines += [f"     | {line}" for line in _plain(part.get("text", "")).splitlines()]
+            lines += [f"     | {line}" for line in plain_text(part.get("text", "")).splitlines()]
         lines.append("     |")
     return lines
 
