@@ -13,11 +13,12 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
 
 
-def _moment(value: str | None) -> datetime | None:
+def moment(value: str | None) -> datetime | None:
+    """A stored ISO 8601 time as an aware datetime (UTC when it has no offset); None for none."""
     if not value:
         return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def state_from_row(row: dict) -> ProjectState:
@@ -34,8 +35,8 @@ def state_from_row(row: dict) -> ProjectState:
         annual_plan=row.get("annual_plan"),
         progress=row.get("progress"),
         invested=row.get("invested"),
-        last_update_at=_moment(row.get("last_update_at")),
-        created_at=_moment(row["created_at"]),
+        last_update_at=moment(row.get("last_update_at")),
+        created_at=moment(row["created_at"]),
         milestones=tuple(
             Milestone(_date(m["due"]), m["progress"], m.get("title"))
             for m in row.get("milestones", ())
@@ -52,7 +53,7 @@ def forecast_from_row(row: dict, now: datetime) -> Forecast | None:
     Moments are read in `now`'s timezone, so that each figure counts on its local day.
     """
     history = [
-        (_moment(moment).astimezone(now.tzinfo), progress)
+        (moment(moment).astimezone(now.tzinfo), progress)
         for moment, progress in row.get("progress_history") or ()
     ]
     return forecast_completion(history) if history else None

@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -24,7 +24,7 @@ from config import Config
 from i18n import esc, t
 from reports.ranking import UnitRank, rank_units
 from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
-from reports.states import items_from_rows
+from reports.states import items_from_rows, moment
 from reports.summary import (
     ESCALATE_DAYS,
     MARKERS,
@@ -198,10 +198,7 @@ def digest_data(db: Database, config: Config, now: datetime, *,
 
 
 def _age_days(created_at: str, now: datetime) -> int:
-    moment = datetime.fromisoformat(created_at)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0, (now - moment).days)
+    return max(0, (now - moment(created_at)).days)
 
 
 def escalation_pages(data: DigestData, lang: str) -> list[str]:
@@ -210,7 +207,7 @@ def escalation_pages(data: DigestData, lang: str) -> list[str]:
         blocks.append(t("rem_esc_reminded", lang, n=len(data.reminded)))
         for r in data.reminded:
             last = (t("rem_esc_last", lang, date=fmt_date(
-                        datetime.fromisoformat(r["last_update_at"]), lang, data.now.tzinfo))
+                        moment(r["last_update_at"]), lang, data.now.tzinfo))
                     if r["last_update_at"] else t("rem_esc_never", lang))
             blocks.append(t("rem_esc_reminded_item", lang, code=_clip(r["code"], 20),
                             name=_clip(r["name"], 40), unit=_clip(r["unit_name"], 30), last=last))

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlite_utils import Database
 
@@ -25,7 +25,7 @@ from i18n import esc, t
 from reports.ranking import UnitRank, rank_units
 from reports.spreadsheet import export_rows, write_xlsx
 from reports.standing import Item, Thresholds, days_since
-from reports.states import items_from_rows
+from reports.states import items_from_rows, moment
 from reports.summary import (
     OpenProblem,
     UpdateRow,
@@ -216,12 +216,6 @@ def unit_scope(db: Database, caller: Caller, text: str) -> str:
         return str(unit_for(db, caller, text)["id"])
     unit_id = default_unit(caller)
     return "" if unit_id is None else str(unit_id)
-
-
-def moment(value: str) -> datetime:
-    """A stored ISO 8601 time as an aware datetime (UTC when it has no offset)."""
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def clean_code(text: str) -> str:
