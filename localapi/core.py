@@ -139,6 +139,12 @@ class BotAPI(UpdatesMixin, MessagesMixin, FilesMixin, BotInfoMixin, LimitsMixin,
                 with contextlib.suppress(RuntimeError):  # that loop is closed
                     loop.call_soon_threadsafe(event.set)
 
+    async def wait_until_async(self, ready: Callable[[], T | None], timeout: float = 10.0
+                               ) -> T | None:
+        """Await, woken by every change, until `ready()` (called with the lock held) is not
+        None; its value, or None after `timeout` seconds."""
+        return await self._wait_async(ready, time.monotonic() + timeout)
+
     async def _wait_async(self, ready: Callable[[], T | None], deadline: float) -> T | None:
         """Await until `ready()` (called with the lock held) is not None; None at `deadline`."""
         waiter = (asyncio.get_running_loop(), asyncio.Event())

@@ -84,15 +84,16 @@ class RunningBot:
     async def wait_replies(self, chat_id: int, before: int, replies: int = 1,
                            timeout: float = 10) -> list[dict]:
         """The `replies` messages sent to `chat_id` after the first `before` ones."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def arrived() -> list[dict] | None:
             records = self.api.messages_to(chat_id)
-            if len(records) >= before + replies:
-                return records[before:before + replies]
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"expected {before + replies} messages to chat {chat_id}, got "
-                             f"{len(self.api.messages_to(chat_id))}: "
-                             f"{[r.get('text') for r in self.api.messages_to(chat_id)]}")
+            return records[before:before + replies] if len(records) >= before + replies else None
+
+        found = await self.api.wait_until_async(arrived, timeout)
+        if found is None:
+            raise AssertionError(f"expected {before + replies} messages to chat {chat_id}, got "
+                                 f"{len(self.api.messages_to(chat_id))}: "
+                                 f"{[r.get('text') for r in self.api.messages_to(chat_id)]}")
+        return found
 
     async def idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
         """Wait until the bot has processed everything queued and sent nothing for `quiet` s."""
