@@ -68,12 +68,14 @@ def setup_logging(config: Config) -> None:
 CONCURRENCY = 4
 
 
-def build_application(config: Config, db, *, rate_limit: bool = True):
+def build_application(config: Config, db, *, rate_limit: bool = True, make_request=None):
     """The python-telegram-bot Application with all handlers, on `db`.
 
     `rate_limit=False` drops the rate limiter (Telegram's 30 messages a second, about one a
     second in a private chat: transport.pacing); only the benchmarks use it, to measure the
-    bot's own work rather than Telegram's cap.
+    bot's own work rather than Telegram's cap. `make_request(**settings)` builds the HTTP
+    requests under the retry and inbox layers (default: python-telegram-bot's HTTPXRequest;
+    the tests answer them in process).
     """
     from telegram.constants import ParseMode
     from telegram.ext import ApplicationBuilder, Defaults
@@ -94,6 +96,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
 
     if not config.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
+    make_request = make_request or HTTPXRequest
     # Link previews are off too, in DurableBot (cheaper there than as a default).
     defaults = Defaults(tzinfo=config.timezone, parse_mode=ParseMode.HTML)
     bot = DurableBot(
@@ -102,10 +105,11 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         base_file_url=config.file_api_url,
         defaults=defaults,
         rate_limiter=PacedRateLimiter(max_retries=5) if rate_limit else None,
-        request=RetryingRequest(HTTPXRequest(
+        request=RetryingRequest(make_request(
             connection_pool_size=CONCURRENCY, connect_timeout=10, read_timeout=config.api_timeout,
             write_timeout=config.api_timeout, pool_timeout=10)),
-        get_updates_request=InboxRequest(db, connection_pool_size=2, read_timeout=40),
+        get_updates_request=InboxRequest(db, make_request(connection_pool_size=2,
+                                                          read_timeout=40)),
         db=db,
     )
 

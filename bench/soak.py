@@ -49,8 +49,7 @@ from sqlite_utils import Database  # noqa: E402
 
 from i18n import t  # noqa: E402
 from i18n.reminders import TEXTS as ROUND_TEXTS  # noqa: E402
-from localapi import BotAPIServer  # noqa: E402
-from localapi.server import FLOOD_METHODS  # noqa: E402
+from localapi import FLOOD_METHODS, BotAPIServer  # noqa: E402
 from storage import open_db, rounds  # noqa: E402
 from storage.people import grant_role, list_units  # noqa: E402
 from storage.projects import list_projects  # noqa: E402

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .server import BotAPIServer
+from .httpserver import BotAPIServer
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,8 @@ def fresh_db(tmp_path):
 
 @pytest.fixture
 def api():
-    """The local Bot API server on 127.0.0.1."""
+    """The local Bot API: over HTTP on 127.0.0.1 for processes and plain clients, in process
+    for the bot of `running_bot` and `started_bot`."""
     from localapi import BotAPIServer
 
     server = BotAPIServer(token=TOKEN, bot_username="KeyProjectBot")
@@ -60,7 +61,7 @@ def make_config(tmp_path, api, **env):
 
 
 class RunningBot:
-    """The real Application from bot.py, polling the local server; helpers to talk to it."""
+    """The real Application from bot.py, polling the local Bot API; helpers to talk to it."""
 
     def __init__(self, application, api, db) -> None:
         self.application, self.api, self.db = application, api, db
@@ -83,15 +84,16 @@ class RunningBot:
     async def wait_replies(self, chat_id: int, before: int, replies: int = 1,
                            timeout: float = 10) -> list[dict]:
         """The `replies` messages sent to `chat_id` after the first `before` ones."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def arrived() -> list[dict] | None:
             records = self.api.messages_to(chat_id)
-            if len(records) >= before + replies:
-                return records[before:before + replies]
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"expected {before + replies} messages to chat {chat_id}, got "
-                             f"{len(self.api.messages_to(chat_id))}: "
-                             f"{[r.get('text') for r in self.api.messages_to(chat_id)]}")
+            return records[before:before + replies] if len(records) >= before + replies else None
+
+        found = await self.api.wait_until_async(arrived, timeout)
+        if found is None:
+            raise AssertionError(f"expected {before + replies} messages to chat {chat_id}, got "
+                                 f"{len(self.api.messages_to(chat_id))}: "
+                                 f"{[r.get('text') for r in self.api.messages_to(chat_id)]}")
+        return found
 
     async def idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
         """Wait until the bot has processed everything queued and sent nothing for `quiet` s."""
@@ -107,17 +109,30 @@ class RunningBot:
                 return
 
 
+def build_in_process(config, db, api, *, rate_limit: bool = True):
+    """bot.build_application with its Bot API calls answered by `api` in process (no socket):
+    its requests are InProcessRequests with the timeouts it would give HTTPXRequest."""
+    from bot import build_application
+    from localapi.inprocess import InProcessRequest
+
+    def in_process(**settings) -> InProcessRequest:
+        return InProcessRequest(api, **settings)
+
+    application = build_application(config, db, rate_limit=rate_limit, make_request=in_process)
+    # fails loudly if the bot came to build its requests some other way
+    assert isinstance(application.bot.request.inner, InProcessRequest), application.bot.request
+    return application
+
+
 @asynccontextmanager
 async def started_bot(tmp_path: Path, api, *, rate_limit: bool = True
                       ) -> AsyncIterator[RunningBot]:
-    """The real bot (bot.build_application) polling `api`, on `tmp_path`/bot.db; for fixtures
-    of any scope (`rate_limit=False`: without Telegram's pacing, e.g. 20 messages a minute
+    """The real bot (bot.build_application) polling `api` in process, on `tmp_path`/bot.db; for
+    fixtures of any scope (`rate_limit=False`: without Telegram's pacing, e.g. 20 messages a minute
     per group)."""
-    from bot import build_application
-
     config = make_config(tmp_path, api)
     db = open_db(config.db_path)
-    application = build_application(config, db, rate_limit=rate_limit)
+    application = build_in_process(config, db, api, rate_limit=rate_limit)
     async with application:
         await application.post_init(application)  # run_polling would call it
         await application.updater.start_polling(poll_interval=0.0, timeout=1)

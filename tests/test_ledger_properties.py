@@ -352,7 +352,7 @@ def mangled_files(draw) -> tuple[bytes, str]:
     return bytes(data), name
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mangled_files())
 def test_any_bytes_get_an_answer_and_never_a_half_import(file: tuple[bytes, str]) -> None:
     data, filename = file

@@ -28,8 +28,9 @@ from telegram.error import (
 )
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from localapi import BotAPIServer, FloodLimits, WaitTimeout, parse_html
+from localapi import BotAPI, BotAPIServer, FloodLimits, WaitTimeout, parse_html
 from localapi.htmlcheck import EntityParseError
+from localapi.inprocess import InProcessRequest
 
 TOKEN = "123:TEST"
 
@@ -698,3 +699,53 @@ async def test_application_end_to_end(server):
             await app.updater.stop()
             await app.stop()
     assert server.pending_updates() == []
+
+
+def in_process_bot(api: BotAPI) -> telegram.Bot:
+    """A Bot whose calls `api` answers in process: the URLs only carry the path."""
+    return telegram.Bot(TOKEN, base_url="http://in-process/bot",
+                        base_file_url="http://in-process/file/bot",
+                        request=InProcessRequest(api),
+                        get_updates_request=InProcessRequest(api, read_timeout=5))
+
+
+async def test_in_process_long_poll_returns_when_a_message_is_queued():
+    api = BotAPI(token=TOKEN)
+    async with in_process_bot(api) as bot:
+        poll = asyncio.create_task(bot.get_updates(timeout=10))
+        await asyncio.sleep(0.1)
+        assert not poll.done()  # it waits for an update ...
+        queued = time.monotonic()
+        api.queue_message(1000, "hello")
+        [update] = await asyncio.wait_for(poll, 5)
+        assert time.monotonic() - queued < 1  # ... and returns as one arrives, not at its timeout
+        assert update.message.text == "hello"
+        assert await bot.get_updates(offset=update.update_id + 1, timeout=0) == ()
+        assert api.confirmed_offset == update.update_id + 1
+
+
+async def test_in_process_send_is_recorded_and_files_go_both_ways():
+    api = BotAPI(token=TOKEN)
+    async with in_process_bot(api) as bot:
+        sent = await bot.send_message(1000, "<b>hi</b>", parse_mode="HTML")
+        [record] = api.messages_to(1000)
+        assert (record["method"], record["text"], record["plain_text"]) == (
+            "sendMessage", "<b>hi</b>", "hi")
+        assert sent.message_id == api.last_message_id(1000) == record["message_id"]
+        document = await bot.send_document(1000, b"a,b\n1,2\n", filename="table.csv")
+        assert api.file_bytes(document.document.file_id) == b"a,b\n1,2\n"
+        upload = api.queue_message(1000, document=("in.csv", b"x,y\n"))
+        file = await bot.get_file(upload["message"]["document"]["file_id"])
+        assert bytes(await file.download_as_bytearray()) == b"x,y\n"
+
+
+async def test_in_process_faults_behave_as_over_http():
+    api = BotAPI(token=TOKEN)
+    async with in_process_bot(api) as bot:
+        api.fail_next("sendMessage", 429, retry_after=3)
+        with pytest.raises(RetryAfter):
+            await bot.send_message(1000, "one")
+        api.delay_next("sendMessage", 2.0)  # past the read timeout, though it takes effect
+        with pytest.raises(TimedOut):
+            await bot.send_message(1000, "two", read_timeout=0.2)
+        assert api.texts_to(1000) == ["two"]

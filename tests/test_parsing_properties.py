@@ -125,13 +125,13 @@ def _check(text: str, unit: str | None) -> None:
     assert parse_message(text, LEDGER, unit) == parsed, "deterministic"
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=400), UNITS)
 def test_any_text(text: str, unit: str | None) -> None:
     _check(text, unit)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messages, UNITS)
 def test_status_like_text(text: str, unit: str | None) -> None:
     _check(text, unit)
@@ -163,7 +163,7 @@ hostile_messages = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_messages, UNITS)
 def test_hostile_text(text: str, unit: str | None) -> None:
     _check(text, unit)
@@ -203,7 +203,7 @@ def _meaning(parsed) -> tuple:
          (r.unknown_code or "").lower()) for r in parsed.reports]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messages, st.sampled_from(["", " ", "\n", "\t", " \n ", "\u3000", "\n\n"]),
        st.sampled_from(["", " ", "\n", "\t ", "\u3000"]), st.booleans())
 def test_surrounding_blanks_and_letter_case_change_nothing(

@@ -48,18 +48,32 @@ def preview_options(text: str | None, given: object) -> object:
     return NO_PREVIEW
 
 
-class InboxRequest(HTTPXRequest):
-    """The getUpdates request: each fetched batch is stored in the inbox before the Bot API's
-    answer is parsed into Updates (and so before the Updater can acknowledge any of them).
+class InboxRequest(BaseRequest):
+    """The getUpdates request around `inner` (an HTTPXRequest by default): each fetched batch is
+    stored in the inbox before the Bot API's answer is parsed into Updates (and so before the
+    Updater can acknowledge any of them).
 
     The JSON is stored exactly as the Bot API sent it: cheaper and more faithful than
     Update.to_dict() after parsing.
     """
 
-    def __init__(self, db: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, db: Any, inner: BaseRequest | None = None) -> None:
+        self.inner = inner or HTTPXRequest()
         self._db = db
         self._received: dict[int, str] = {}  # update_id -> inbox state when fetched
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        return await self.inner.do_request(*args, **kwargs)
 
     def received_state(self, update_id: int) -> str | None:
         """The inbox state of an update fetched here (once; None if not known here)."""
