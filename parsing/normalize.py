@@ -73,6 +73,7 @@ def _fold_char(m: re.Match[str]) -> str:
 
 _HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _T2S = opencc.OpenCC("t2s")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=4096)
@@ -86,7 +87,8 @@ def simplified(text: str) -> str:
     to another length is converted character by character instead)."""
     if not _HAN_RE.search(text):
         return text
-    out = _T2S.convert(text)
+    # OpenCC takes UTF-8: a lone surrogate (possible in a JSON string) becomes U+FFFD, one for one
+    out = _T2S.convert(_SURROGATE_RE.sub("\ufffd", text))
     if len(out) == len(text):
         return out
     return "".join(_simplified_char(c) if is_han(c) else c for c in text)

@@ -53,8 +53,8 @@ def forecast_from_row(row: dict, now: datetime) -> Forecast | None:
     Moments are read in `now`'s timezone, so that each figure counts on its local day.
     """
     history = [
-        (moment(moment).astimezone(now.tzinfo), progress)
-        for moment, progress in row.get("progress_history") or ()
+        (moment(stamp).astimezone(now.tzinfo), progress)
+        for stamp, progress in row.get("progress_history") or ()
     ]
     return forecast_completion(history) if history else None
 

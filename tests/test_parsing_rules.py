@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -638,20 +637,16 @@ def test_empty_text_has_no_report() -> None:
     assert parse_message("   ", LEDGER, TZ) == ParsedMessage(lang=None, reports=[], ambiguous=False)
 
 
-def test_long_message_is_fast() -> None:
+def test_a_long_message_of_repeated_lines_reads_its_project() -> None:
     text = (
         "QB-001 进度45%，主体结构完成过半。存在问题：电力接入方案未批复；资金到位率60%。"
         "下步：推进设备基础施工。\n" * 60
     )[:4000]
-    parse_message(text, LEDGER, KC)
-    start = time.perf_counter()
-    for _ in range(10):
-        parse_message(text, LEDGER, KC)
-    per_message = (time.perf_counter() - start) / 10
-    assert per_message < 0.05, f"{per_message * 1000:.1f} ms for 4,000 characters"
+    parsed = parse_message(text, LEDGER, KC)  # its speed: bench/parser.py
+    assert {r.project for r in parsed.reports} == {"QB-001"}
 
 
-def test_large_ledger_is_fast() -> None:
+def test_a_name_is_found_in_a_large_ledger() -> None:
     big = (
         tuple(
             ProjectRef(f"XM-{i:03d}", f"第{i}号重点项目厂房工程", f"单位{i % 40}", (f"项目{i}号",))
@@ -659,12 +654,8 @@ def test_large_ledger_is_fast() -> None:
         )
         + LEDGER
     )
-    parse_message("XM-250 进度45%", big, "单位10")
-    start = time.perf_counter()
-    for _ in range(20):
-        parsed = parse_message("第250号重点项目厂房工程 进度45%，问题：无", big, "单位10")
-    assert parsed.reports[0].project == "XM-250"
-    assert (time.perf_counter() - start) / 20 < 0.02
+    parsed = parse_message("第250号重点项目厂房工程 进度45%，问题：无", big, "单位10")
+    assert parsed.reports[0].project == "XM-250"  # its speed: bench/parser.py
 
 
 def test_odd_ledgers_do_not_break_the_parser() -> None:
