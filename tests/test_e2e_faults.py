@@ -355,7 +355,7 @@ def test_a_reminder_whose_answer_times_out_is_not_sent_again(tmp_path, api, bot_
     db = open_db(tmp_path / "bot.db")
     make_world(db)
     api.delay_next("sendMessage", LATE_ANSWER, count=1, apply=True)  # the first reminder
-    moment = datetime.now(UTC) + timedelta(seconds=4)
+    moment = datetime.now(UTC) + timedelta(seconds=10)  # after the process is up
     bot = bot_process(BOT_TIMEZONE="UTC", BOT_API_TIMEOUT=API_TIMEOUT,
                       BOT_REMINDER_SCHEDULE=f"{DAY_NAMES[moment.weekday()]} {moment:%H:%M:%S}",
                       BOT_DIGEST_SCHEDULE=schedule_in(-3600)).start()

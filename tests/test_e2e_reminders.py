@@ -249,7 +249,7 @@ def test_sigkill_mid_round_then_restart_sends_each_missing_message_once(tmp_path
     db = open_db(tmp_path / "bot.db")
     groups = seed_many(db, 150)
     api.delay_next("sendMessage", 0.15, count=1000, apply=True)  # a slow Telegram
-    at = ahead(4)
+    at = ahead(10)  # after the process is up, even on a loaded machine
     env = {"BOT_TIMEZONE": "America/New_York", "BOT_REMINDER_SCHEDULE": schedule_at(at),
            "BOT_DIGEST_SCHEDULE": schedule_at(at - timedelta(hours=1)),
            "BOT_LOG_LEVEL": "INFO"}
@@ -283,7 +283,7 @@ def test_remind_while_the_bot_sends_the_same_round(tmp_path, api, bot_process):
     db = open_db(tmp_path / "bot.db")
     groups = seed_many(db, 200)
     api.delay_next("sendMessage", 0.2, count=1000, apply=True)
-    at = ahead(4)
+    at = ahead(10)  # after the process is up, even on a loaded machine
     env = {"BOT_TIMEZONE": "America/New_York", "BOT_REMINDER_SCHEDULE": schedule_at(at),
            "BOT_DIGEST_SCHEDULE": schedule_at(at - timedelta(hours=1))}
     bot = bot_process(**env).start()
@@ -309,7 +309,7 @@ def test_sigterm_mid_round_finishes_in_flight_and_repeats_nothing(tmp_path, api,
     db = open_db(tmp_path / "bot.db")
     groups = seed_many(db, 100)
     api.delay_next("sendMessage", 0.15, count=1000, apply=True)
-    at = ahead(4)
+    at = ahead(10)  # after the process is up, even on a loaded machine
     env = {"BOT_TIMEZONE": "America/New_York", "BOT_REMINDER_SCHEDULE": schedule_at(at),
            "BOT_DIGEST_SCHEDULE": schedule_at(at - timedelta(hours=1))}
     first = bot_process(**env).start()
