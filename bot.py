@@ -15,6 +15,7 @@ Every sub-command accepts --db PATH anywhere on its command line.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -105,9 +106,11 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
     )
 
     async def post_init(application) -> None:
+        from parsing import preload
         from schedules import install_jobs
         from schedules.checkpoint import install_checkpoints
 
+        await asyncio.to_thread(preload)  # language profiles: not on the first English message
         await publish_commands(application, config.language)
         await requeue_pending(application)
         install_jobs(application)  # reminders and digests
