@@ -110,12 +110,13 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         from schedules import install_jobs
         from schedules.checkpoint import install_checkpoints
 
-        await asyncio.to_thread(preload)  # language profiles: not on the first English message
         await publish_commands(application, config.language)
         await requeue_pending(application)
         install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
         settle_startup_objects()
+        # Language profiles (about a second) loaded beside start-up, not on the first message.
+        asyncio.get_running_loop().run_in_executor(None, preload)
 
     builder = ApplicationBuilder()
     if config.webhook_url:  # each update stored before the webhook answers 200

@@ -148,5 +148,8 @@ async def test_language_profiles_are_loaded_at_start(tmp_path, api, monkeypatch)
 
     monkeypatch.setattr(language, "_factory_ready", False)
     async with started_bot(tmp_path, api):
-        await asyncio.sleep(0)
+        for _ in range(200):  # loaded beside start-up, in a thread: no message needed
+            if language._factory_ready:
+                break
+            await asyncio.sleep(0.05)
         assert language._factory_ready
