@@ -30,7 +30,7 @@ from handlers.access import (
 )
 from i18n import t
 from services import views as view_services
-from services.views import VIEWS, Refusal, Views
+from services.views import VIEWS, Ambiguous, Refusal, Views
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,23 @@ async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ---------------------------------------------------------------------------- commands
 
 
+def choice_buttons(refusal: Refusal, view_key: str | None) -> InlineKeyboardMarkup | None:
+    """An ambiguous look-up's choices as buttons, each a page tap showing its view: the
+    project's or unit's own (/status, `view_key` None), else `view_key` of the unit."""
+    if not isinstance(refusal, Ambiguous):
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(choice.label[:60],
+                              callback_data=f"pg:{view_key or choice.view}:{choice.id}:0")]
+        for choice in refusal.choices])
+
+
+async def refuse(update: Update, refusal: Refusal, view_key: str | None = None) -> None:
+    """The one-line refusal; an ambiguous name's question comes with its choices."""
+    await update.effective_message.reply_text(str(refusal),
+                                              reply_markup=choice_buttons(refusal, view_key))
+
+
 @command("status")
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """The summary (leaders) or the caller's unit (members, and anyone in a unit's group);
@@ -125,7 +142,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
     try:
         name, arg = app_views(context).status_target(caller, command_args(update))
     except Refusal as refusal:
-        await update.effective_message.reply_text(str(refusal))
+        await refuse(update, refusal)
         return
     await answer_view(update, context, caller, name, arg)
 
@@ -138,7 +155,7 @@ async def answer_unit_scoped_view(update: Update, context: ContextTypes.DEFAULT_
     try:
         arg = app_views(context).unit_scope(caller, command_args(update))
     except Refusal as refusal:
-        await update.effective_message.reply_text(str(refusal))
+        await refuse(update, refusal, view_key)
         return
     await answer_view(update, context, caller, view_key, arg)
 

@@ -19,4 +19,8 @@ TEXTS = {
         "zh": "📄 要导入台账，请把文件重新发送，并在说明文字中写上 /import",
         "en": "📄 To import the ledger, send the file again with /import as its caption.",
     },
+    "lookup_ambiguous": {
+        "zh": "❓ “{arg}”可以指：{choices}。请点选：",
+        "en": "❓ “{arg}” could be: {choices}. Tap one:",
+    },
 }

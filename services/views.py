@@ -22,6 +22,8 @@ from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from parsing.normalize import is_han
+from parsing.normalize import key as name_key
 from reports.ranking import UnitRank, rank_units
 from reports.spreadsheet import export_rows, write_xlsx
 from reports.standing import Item, Thresholds, days_since
@@ -35,9 +37,11 @@ from reports.summary import (
     unit_view,
 )
 from services.caller import Caller
-from storage.people import find_unit, get_unit, list_units
+from services.intake import ledger_index
+from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
+    aliases_of,
     changed_projects,
     get_project,
     get_project_by_id,
@@ -51,6 +55,7 @@ from storage.ranks import iso_week, previous_week, store_snapshot, week_ranks
 log = logging.getLogger(__name__)
 
 UNITS_SHOWN = 30  # units listed in an "unknown unit" answer
+CHOICES_SHOWN = 8  # projects and units offered when a part of a name fits several
 
 # One thread draws every chart (/chart and the leader digest): matplotlib keeps a font cache
 # per thread (the CJK font is big), so a pool of threads would hold several copies.
@@ -65,6 +70,25 @@ UNIT_PICTURES = 2
 
 class Refusal(Exception):
     """A one-line answer given instead of the data: not allowed, or not found."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A project ("p") or unit ("u") a look-up found: the view showing it, and a label."""
+
+    view: str
+    id: int
+    label: str
+    unit_id: int
+
+
+class Ambiguous(Refusal):
+    """A part of a name that fits several projects or units the caller may see: the answer
+    lists them (handlers offer each as a button)."""
+
+    def __init__(self, text: str, choices: list[Target]) -> None:
+        super().__init__(text)
+        self.choices = choices
 
 
 # ---------------------------------------------------------------------------- standings
@@ -199,11 +223,61 @@ def visible_unit_arg(caller: Caller, arg: str) -> int | None:
     return unit_id
 
 
+def is_part_of(wanted: str, name: str) -> bool:
+    """`wanted` (a name key) is a part of `name` (a name key): contained in it, or for Chinese
+    an abbreviation keeping the order of its characters (住建局 of 住房和城乡建设局)."""
+    if wanted in name:
+        return True
+    if len(wanted) < 2 or not all(is_han(c) for c in wanted):
+        return False
+    rest = iter(name)
+    return all(c in rest for c in wanted)
+
+
+def unit_targets(db: Database) -> list[Target]:
+    return [Target("u", u["id"], u["name"], u["id"]) for u in list_units(db)]
+
+
+def project_targets(db: Database) -> list[tuple[Target, list[str]]]:
+    """Every project as a target, with the names it goes by (its name and aliases)."""
+    return [(Target("p", p["id"], f"{p['code']} {p['name']}", p["unit_id"]),
+             [p["name"], *aliases_of(p)]) for p in ledger_index(db).projects]
+
+
+def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = True) -> Target:
+    """The project (by code, name or alias; `projects`) or unit (by name) `text` names, in
+    either script; else the one project or unit the caller may see that `text` is a part
+    of. Ambiguous when it is a part of several; Refusal (None found) when of none."""
+    if projects and (project := get_project(db, clean_code(text))) is not None:
+        return Target("p", project["id"], project["code"], project["unit_id"])
+    wanted = name_key(text)
+    named = [(target, [target.label]) for target in unit_targets(db)]
+    if projects:
+        named = project_targets(db) + named
+    exact = [target for target, names in named if any(name_key(n) == wanted for n in names)]
+    if wanted and len(exact) == 1:
+        return exact[0]  # named in full: shown, or refused, by the view
+    seen = [(target, names) for target, names in named if caller.can_see_unit(target.unit_id)]
+    parts = ([target for target, names in seen
+              if any(is_part_of(wanted, name_key(n)) for n in names)] if wanted else [])
+    if len(parts) == 1:
+        return parts[0]
+    if parts:
+        labels = "、".join(esc(target.label) for target in parts[:CHOICES_SHOWN])
+        raise Ambiguous(t("lookup_ambiguous", caller.lang, arg=esc(text[:100]), choices=labels),
+                        parts[:CHOICES_SHOWN])
+    raise Refusal("")
+
+
 def unit_for(db: Database, caller: Caller, name: str) -> dict:
-    """The unit called `name`, if the caller may see it."""
-    unit = find_unit(db, name)
-    if unit is None:
-        raise unknown_unit(db, name, caller.lang, caller)
+    """The unit called `name`, or of which `name` is an unambiguous part, if the caller may
+    see it."""
+    try:
+        unit = get_unit(db, resolve_target(db, caller, name, projects=False).id)
+    except Ambiguous:
+        raise
+    except Refusal:
+        raise unknown_unit(db, name, caller.lang, caller) from None
     if not caller.can_see_unit(unit["id"]):
         raise refused_other_unit(caller)
     return unit
@@ -401,13 +475,13 @@ class Views:
         if not text:
             unit_id = default_unit(caller)
             return ("s", "") if unit_id is None else ("u", str(unit_id))
-        project = get_project(self.db, clean_code(text))
-        if project is not None:
-            return "p", str(project["id"])
-        unit = find_unit(self.db, text)
-        if unit is not None:
-            return "u", str(unit["id"])
-        raise Refusal(t("lead_unknown_target", caller.lang, arg=esc(text[:100])))
+        try:
+            target = resolve_target(self.db, caller, text)
+        except Ambiguous:
+            raise
+        except Refusal:
+            raise Refusal(t("lead_unknown_target", caller.lang, arg=esc(text[:100]))) from None
+        return target.view, str(target.id)
 
     def unit_scope(self, caller: Caller, text: str) -> str:
         return unit_scope(self.db, caller, text)
