@@ -21,6 +21,7 @@ from parsing.language import detect_language
 from parsing.status import ParsedMessage, ProjectRef, ProjectReport, has_status_words, parse_message
 from reports.standing import Thresholds
 from reports.states import items_from_rows
+from reports.summary import fmt_amount
 from services.caller import Caller
 from services.settings import effective_config
 from storage.projects import (
@@ -354,7 +355,7 @@ def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str
         if update.stage:
             lines.append(t("in_stage", lang, stage=t(f"in_stage_{update.stage}", lang)))
         if update.invested is not None:
-            lines.append(t("in_invested", lang, amount=fmt_number(update.invested)))
+            lines.append(t("in_invested", lang, amount=fmt_amount(update.invested, lang)))
         if update.problems:
             items = "；".join(esc(p[:200]) for p in update.problems[:10])
             lines.append(t("in_problems", lang, count=len(update.problems), items=items))

@@ -383,8 +383,10 @@ def project_status_view(views: Views, config: Config, caller: Caller, arg: str) 
 def lagging_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
     """Lagging, then at-risk projects, worst first: all (arg "") or one unit's."""
     unit_id = visible_unit_arg(caller, arg)
+    unit = get_unit(views.db, unit_id) if unit_id is not None else None
     now = datetime.now(config.timezone)
-    return lagging_list(views.items(config, now, unit_id=unit_id), caller.lang)
+    return lagging_list(views.items(config, now, unit_id=unit_id), caller.lang,
+                        unit["name"] if unit else None)
 
 
 # ---------------------------------------------------------------------------- files
@@ -399,18 +401,20 @@ class ChartPlan:
     today: date
     caption: str
     pictures: int
+    title: str  # drawn on each picture
 
     def filename(self, index: int) -> str:
         return f"wall-chart-{self.today.isoformat()}-{index + 1}.png"
 
 
-def draw_chart(items: list[Item], lang: str, today: date, pictures: int) -> list[bytes]:
+def draw_chart(items: list[Item], lang: str, today: date, pictures: int,
+               title: str | None = None) -> list[bytes]:
     """The wall chart's PNG pictures (matplotlib is imported on the first chart)."""
     from reports.chart import render_wall_chart
 
     try:
         return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
-                                 max_pictures=pictures)
+                                 max_pictures=pictures, title=title)
     finally:
         gc.collect()  # figures are reference cycles: free their pixel buffers now
 
@@ -418,7 +422,7 @@ def draw_chart(items: list[Item], lang: str, today: date, pictures: int) -> list
 async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
     """The plan's pictures, drawn in the one chart thread (the event loop carries on)."""
     return await asyncio.get_running_loop().run_in_executor(
-        CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures)
+        CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures, plan.title)
 
 
 @dataclass
@@ -503,7 +507,10 @@ class Views:
         if count > PER_PICTURE * most:
             caption += t("lead_chart_shown", caller.lang, shown=PER_PICTURE * most)
         self.states.trim_change_log(self.db)
-        return ChartPlan(items, caller.lang, now.date(), caption, most)
+        day = now.date().isoformat()
+        title = (t("rep_chart_title_unit", caller.lang, unit=unit["name"], date=day) if unit
+                 else t("rep_chart_title", caller.lang, date=day))
+        return ChartPlan(items, caller.lang, now.date(), caption, most, title)
 
     def export(self, config: Config, caller: Caller) -> Export:
         """The ledger with each project's current standing (in a unit's group, that unit's

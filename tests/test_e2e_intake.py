@@ -53,7 +53,7 @@ async def test_english_update_by_alias(bot):
     [reply] = await bot.send(HT, "storage plant: invested 35 million yuan so far, 65% complete",
                              language_code="zh")
     assert reply["text"].startswith("✅ Recorded")
-    assert "progress 65%" in reply["text"] and "invested so far: 3500" in reply["text"]
+    assert "progress 65%" in reply["text"] and "invested so far: CNY 35M" in reply["text"]
     [row] = stored(bot.db)
     assert (row["code"], row["invested"], row["lang"]) == ("ZQ-101", 3500, "en")
 
