@@ -176,8 +176,33 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Call
         plan = app_views(context).chart(effective_config(context), caller,
                                         command_args(update))
     except Refusal as refusal:
-        await update.effective_message.reply_text(str(refusal))
+        await refuse(update, refusal, "ch")
         return
+    await send_chart(update, plan)
+
+
+async def on_chart_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A unit chosen among an ambiguous /chart's buttons (`pg:ch:<unit>:0`): its chart."""
+    query = update.callback_query
+    caller = identify(update, context)
+    lang = caller.lang if caller else context.bot_data["config"].language
+    if caller is None or caller.role not in COMMANDS["chart"]:
+        await query.answer(t("lead_cb_refused", lang), show_alert=True)
+        return
+    caller = in_chat(update, context, caller)
+    try:
+        plan = app_views(context).unit_chart(effective_config(context), caller,
+                                             query.data.split(":")[2])
+    except (Refusal, IndexError) as refusal:
+        await query.answer(_plain(str(refusal)) or t("lead_cb_expired", lang), show_alert=True)
+        return
+    await query.answer()
+    if query.message and query.message.reply_markup:  # the question is answered
+        await query.edit_message_reply_markup(None)
+    await send_chart(update, plan)
+
+
+async def send_chart(update: Update, plan: view_services.ChartPlan) -> None:
     await update.effective_chat.send_action(ChatAction.UPLOAD_PHOTO)
     pictures = await view_services.draw_in_chart_thread(plan)
     plan.items = []  # the pictures are drawn: let the states go

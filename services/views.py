@@ -498,6 +498,18 @@ class Views:
         else:
             unit_id = default_unit(caller)
             unit = None if unit_id is None else get_unit(self.db, unit_id)
+        return self.chart_of(config, caller, unit)
+
+    def unit_chart(self, config: Config, caller: Caller, arg: str) -> ChartPlan:
+        """The wall chart of the unit with id `arg` (a chosen button), if the caller may see it."""
+        unit = get_unit(self.db, id_arg(arg))
+        if unit is None:
+            raise Refusal(t("lead_cb_expired", caller.lang))
+        if not caller.can_see_unit(unit["id"]):
+            raise refused_other_unit(caller)
+        return self.chart_of(config, caller, unit)
+
+    def chart_of(self, config: Config, caller: Caller, unit: dict | None) -> ChartPlan:
         now = datetime.now(config.timezone)
         items = self.items(config, now, unit_id=unit["id"] if unit else None)
         count, most = len(items), CHART_PICTURES if unit is None else UNIT_PICTURES

@@ -71,3 +71,13 @@ async def test_lagging_and_problems_take_a_part_of_a_unit_name(bot):
 async def test_chart_takes_a_part_of_a_unit_name_and_names_it(bot):
     [chart] = await bot.send(LEADER, "/chart 住建局", timeout=60)
     assert ZJJ in chart["caption"]
+
+
+async def test_an_ambiguous_chart_is_asked_about_and_the_choice_drawn(bot):
+    [question] = await bot.send(LEADER, "/chart 区")
+    assert question["text"].startswith("❓") and buttons_of(question)
+    choice = next(b for b in buttons_of(question) if b["text"] == ZJJ)
+    assert choice["callback_data"].startswith("pg:ch:")
+    [chart] = await bot.tap(LEADER, choice["callback_data"], message_id=question["message_id"],
+                            timeout=60)
+    assert ZJJ in chart["caption"]
