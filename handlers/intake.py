@@ -86,7 +86,9 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
     if caller is None:
         return
     file_ids = file_ids or []
-    reading = read_status(db, caller, text, lang, with_files=bool(file_ids) or pending is not None)
+    # An edit, or a text with files, is never refused as saying nothing: it corrects or waits.
+    reading = read_status(db, caller, text, lang,
+                          with_files=bool(file_ids) or edit or pending is not None)
     if reading.refusal:
         await message.reply_text(reading.refusal)
         return

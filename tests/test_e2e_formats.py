@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from storage.people import find_unit, grant_role
-from tests.conftest import LEADER, seed_ledger
-
-TZ = 302  # member of 区投资促进服务中心 (QB-003 only)
-HT = 303  # member of High-tech Zone Committee (ZQ-101 only)
+from tests.conftest import LEADER
+from tests.test_e2e_intake import HT, TZ, seed_world
 
 
 @pytest.fixture
 def bot(running_bot):
-    db = running_bot.db
-    seed_ledger(db, "ledger_zh.csv")
-    seed_ledger(db, "ledger_en.csv")
-    grant_role(db, TZ, "member", find_unit(db, "区投资促进服务中心")["id"])
-    grant_role(db, HT, "member", find_unit(db, "High-tech Zone Committee")["id"])
-    grant_role(db, LEADER, "leader")
+    seed_world(running_bot.db)
     return running_bot
 
 

@@ -5,28 +5,14 @@ import asyncio
 
 import pytest
 
-from storage.people import find_unit, grant_role
-from tests.conftest import ADMIN, seed_ledger
-
-KC = 301  # member of 科创城管委会 (QB-001, QB-002)
-TZ = 302  # member of 区投资促进服务中心 (QB-003 only)
-HT = 303  # member of High-tech Zone Committee (ZQ-101 only)
+from tests.conftest import ADMIN
+from tests.test_e2e_intake import HT, KC, TZ, seed_world, stored
 
 
 @pytest.fixture
 def bot(running_bot):
-    db = running_bot.db
-    seed_ledger(db, "ledger_zh.csv")
-    seed_ledger(db, "ledger_en.csv")
-    grant_role(db, KC, "member", find_unit(db, "科创城管委会")["id"])
-    grant_role(db, TZ, "member", find_unit(db, "区投资促进服务中心")["id"])
-    grant_role(db, HT, "member", find_unit(db, "High-tech Zone Committee")["id"])
+    seed_world(running_bot.db)
     return running_bot
-
-
-def stored(db):
-    return list(db.query("select u.*, p.code from updates u join projects p on p.id = u.project_id "
-                         "order by u.id"))
 
 
 def buttons_of(message):
