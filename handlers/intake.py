@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 
@@ -24,9 +23,11 @@ from handlers.durable import mark_answered
 from i18n import esc, t
 from services.intake import (
     Recorded,
+    answered_by_edit,
     attach_to_recent,
     build_updates,
     clean_text,
+    kept_or_own,
     pick_refusal,
     picked_updates,
     projects_to_ask,
@@ -103,18 +104,14 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
         return
     if pending and not resolve_pending(db, pending["id"]):
         return  # tapped meanwhile: the tap recorded it, and the edit now corrects that
+    created_at, file_ids = kept_or_own(pending, "" if edit else message_time(message), file_ids)
     updates = build_updates(reading.reports, reading.projects, author_id=caller.user_id,
                             chat_id=message.chat_id, message_id=message.message_id,
-                            created_at=(pending or {}).get("created_at") or (
-                                "" if edit else message_time(message)),
-                            text=text, lang=reading.lang,
-                            file_ids=json.loads(pending["file_ids"] or "[]") if pending
-                            else file_ids)
+                            created_at=created_at, text=text, lang=reading.lang,
+                            file_ids=file_ids)
     await record(update, context, updates, reading.projects, reading.lang, edit=edit)
     if pending:
-        await close_question(context, pending,
-                             t("in_answered_by_edit", reading.lang,
-                               code=esc("、".join(p["code"] for p in reading.projects))))
+        await close_question(context, pending, answered_by_edit(reading))
 
 
 async def close_question(context: ContextTypes.DEFAULT_TYPE, pending: dict,

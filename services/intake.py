@@ -268,6 +268,21 @@ def picked_updates(pending: dict, project: dict, author_id: int) -> list[NewUpda
                          file_ids=json.loads(pending["file_ids"] or "[]"))
 
 
+def kept_or_own(pending: dict | None, created_at: str, file_ids: list[str]
+                ) -> tuple[str, list[str]]:
+    """The time and files of an update: those kept with its waiting question (an edit answered
+    it), else the message's own."""
+    if pending is None:
+        return created_at, file_ids
+    return pending["created_at"], json.loads(pending["file_ids"] or "[]")
+
+
+def answered_by_edit(reading: Reading) -> str:
+    """What the "which project?" question becomes when an edit named the project."""
+    codes = "、".join(p["code"] for p in reading.projects)
+    return t("in_answered_by_edit", reading.lang, code=esc(codes))
+
+
 def stored_projects(db: Database, chat_id: int, message_id: int) -> list[dict]:
     """The projects a message's stored updates are about, in their order."""
     by_id = {p["id"]: p for p in ledger_index(db).projects}
