@@ -10,6 +10,7 @@ their own unit only; in a unit's bound group, everyone sees that unit only.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import io
 import logging
@@ -234,14 +235,19 @@ def is_part_of(wanted: str, name: str) -> bool:
     return all(c in rest for c in wanted)
 
 
-def unit_targets(db: Database) -> list[Target]:
-    return [Target("u", u["id"], u["name"], u["id"]) for u in list_units(db)]
+Named = tuple[tuple[Target, tuple[str, ...]], ...]  # targets with the keys of their names
 
 
-def project_targets(db: Database) -> list[tuple[Target, list[str]]]:
-    """Every project as a target, with the names it goes by (its name and aliases)."""
-    return [(Target("p", p["id"], f"{p['code']} {p['name']}", p["unit_id"]),
-             [p["name"], *aliases_of(p)]) for p in ledger_index(db).projects]
+@functools.lru_cache(maxsize=4)
+def _named_at(db: Database, version: int) -> tuple[Named, Named]:
+    """Every unit, and every project (by its name and aliases), with their name keys, as of
+    one ledger version."""
+    units = tuple((Target("u", u["id"], u["name"], u["id"]), (name_key(u["name"]),))
+                  for u in list_units(db))
+    projects = tuple((Target("p", p["id"], f"{p['code']} {p['name']}", p["unit_id"]),
+                      tuple(name_key(n) for n in (p["name"], *aliases_of(p))))
+                     for p in ledger_index(db).projects)
+    return units, projects
 
 
 def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = True) -> Target:
@@ -251,15 +257,14 @@ def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = 
     if projects and (project := get_project(db, clean_code(text))) is not None:
         return Target("p", project["id"], project["code"], project["unit_id"])
     wanted = name_key(text)
-    named = [(target, [target.label]) for target in unit_targets(db)]
-    if projects:
-        named = project_targets(db) + named
-    exact = [target for target, names in named if any(name_key(n) == wanted for n in names)]
+    units, all_projects = _named_at(db, ledger_index(db).version)
+    named = all_projects + units if projects else units
+    exact = [target for target, keys in named if wanted in keys]
     if wanted and len(exact) == 1:
         return exact[0]  # named in full: shown, or refused, by the view
-    seen = [(target, names) for target, names in named if caller.can_see_unit(target.unit_id)]
-    parts = ([target for target, names in seen
-              if any(is_part_of(wanted, name_key(n)) for n in names)] if wanted else [])
+    seen = [(target, keys) for target, keys in named if caller.can_see_unit(target.unit_id)]
+    parts = ([target for target, keys in seen if any(is_part_of(wanted, k) for k in keys)]
+             if wanted else [])
     if len(parts) == 1:
         return parts[0]
     if parts:
