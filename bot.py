@@ -15,6 +15,7 @@ Every sub-command accepts --db PATH anywhere on its command line.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -114,6 +115,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
     )
 
     async def post_init(application) -> None:
+        from parsing import preload
         from schedules import install_jobs
         from schedules.checkpoint import install_checkpoints
 
@@ -122,6 +124,8 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
         settle_startup_objects()
+        # Language profiles (about a second) loaded beside start-up, not on the first message.
+        asyncio.get_running_loop().run_in_executor(None, preload)
 
     builder = ApplicationBuilder()
     if config.webhook_url:  # each update stored before the webhook answers 200

@@ -57,6 +57,8 @@ def register(application: Application) -> None:
         application.add_handler(CommandHandler(name, getattr(status_commands, name)))
     for name in ("problems", "problem", "assign", "resolve"):
         application.add_handler(CommandHandler(name, getattr(problem_commands, name)))
+    application.add_handler(CallbackQueryHandler(status_commands.on_chart_choice,
+                                                 pattern=r"^pg:ch:"))
     application.add_handler(CallbackQueryHandler(status_commands.on_page, pattern=r"^pg:"))
     application.add_handler(CommandHandler("import", ledger.import_command))
     application.add_handler(CommandHandler("settings", settings_commands.settings))

@@ -22,15 +22,18 @@ from handlers.access import (
 from i18n import esc, t
 from services.intake import (
     Recorded,
+    answered_by_edit,
     attach_to_recent,
     build_updates,
     clean_text,
+    kept_or_own,
     pick_refusal,
     picked_updates,
     projects_to_ask,
     read_status,
     record_status,
     reply_language,
+    reread_for_stored,
     sender_refusal,
 )
 from storage.people import group_unit
@@ -57,6 +60,11 @@ def message_time(message: Message) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def is_ledger_file(message: Message) -> bool:
+    name = (message.document.file_name or "").lower() if message.document else ""
+    return name.endswith((".csv", ".xlsx"))
+
+
 def file_ids_of(message: Message) -> list[str]:
     if message.photo:
         return [message.photo[-1].file_id]
@@ -68,28 +76,54 @@ def file_ids_of(message: Message) -> list[str]:
 # --- the core --------------------------------------------------------------------------------
 
 async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
-                      text: str, file_ids: list[str] | None = None, *, edit: bool = False) -> None:
-    """Parse, check, store and confirm one status message (or its edit)."""
-    message = update.effective_message
+                      text: str, file_ids: list[str] | None = None, *, edit: bool = False,
+                      pending: dict | None = None) -> None:
+    """Parse, check, store and confirm one status message, or its edit: `edit` when the
+    message has stored updates, `pending` when its "which project?" question still waits."""
+    db, message = app_db(context), update.effective_message
     text = clean_text(text)
     lang = reply_language(text, caller)
     caller = await in_chat_to_write(update, context, caller, lang)  # a unit's group: its own
     if caller is None:
         return
     file_ids = file_ids or []
-    reading = read_status(app_db(context), caller, text, lang)
+    # An edit, or a text with files, is never refused as saying nothing: it corrects or waits.
+    reading = read_status(db, caller, text, lang,
+                          with_files=bool(file_ids) or edit or pending is not None)
     if reading.refusal:
         await message.reply_text(reading.refusal)
         return
+    if reading.ask_project and edit:
+        reading = reread_for_stored(db, reading, text, message.chat_id, message.message_id)
     if reading.ask_project:
-        if not edit:
-            await ask_project(update, context, caller, text, reading.lang, file_ids)
+        if pending:
+            update_pending_text(db, pending["id"], text)  # the tap will read the new text
+        elif not edit:
+            await ask_project(update, context, caller, text, reading.lang, file_ids,
+                              reading.candidates)
         return
+    if pending and not resolve_pending(db, pending["id"]):
+        return  # tapped meanwhile: the tap recorded it, and the edit now corrects that
+    created_at, file_ids = kept_or_own(pending, "" if edit else message_time(message), file_ids)
     updates = build_updates(reading.reports, reading.projects, author_id=caller.user_id,
                             chat_id=message.chat_id, message_id=message.message_id,
-                            created_at="" if edit else message_time(message), text=text,
-                            lang=reading.lang, file_ids=file_ids)
+                            created_at=created_at, text=text, lang=reading.lang,
+                            file_ids=file_ids)
     await record(update, context, updates, reading.projects, reading.lang, edit=edit)
+    if pending:
+        await close_question(context, pending, answered_by_edit(reading))
+
+
+async def close_question(context: ContextTypes.DEFAULT_TYPE, pending: dict,
+                         text: str | None = None) -> None:
+    """The "which project?" question answered: its buttons go (and it says how, if `text`)."""
+    question = pending["question_message_id"]
+    if not question:
+        return
+    if text:
+        await context.bot.edit_message_text(text, pending["chat_id"], question)
+    else:
+        await context.bot.edit_message_reply_markup(pending["chat_id"], question)
 
 
 async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: list[NewUpdate],
@@ -110,10 +144,12 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
 
 
 async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
-                      text: str, lang: str, file_ids: list[str]) -> None:
-    """Keep the text and ask, with buttons, which of the unit's projects it is about."""
+                      text: str, lang: str, file_ids: list[str], first: tuple[str, ...] = ()
+                      ) -> None:
+    """Keep the text and ask, with buttons, which of the unit's projects it is about (the
+    near matches of a mistyped name, `first`, lead)."""
     db, message = app_db(context), update.effective_message
-    unit, candidates = projects_to_ask(db, caller)
+    unit, candidates = projects_to_ask(db, caller, first)
     if unit and not candidates:
         await message.reply_text(t("in_no_projects", lang, unit=esc(unit)))
         return
@@ -146,6 +182,9 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await message.reply_text(refusal)
         return
     files = file_ids_of(message)
+    if is_ledger_file(message) and caller.role == "admin" and not message.caption:
+        await message.reply_text(t("in_ledger_file_hint", lang))
+        return
     if message.text is not None or message.caption:
         await take_update(update, context, caller, message.text or message.caption, files)
     elif files:
@@ -207,7 +246,7 @@ async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         pending = pending_for_message(db, message.chat_id, message.message_id)
         if pending and pending["resolved_at"] is None:
-            update_pending_text(db, pending["id"], clean_text(text))
+            await take_update(update, context, caller, text, pending=pending)
     raise ApplicationHandlerStop  # an edited command must not run the command again
 
 
@@ -238,9 +277,7 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     updates = picked_updates(pending, project, caller.user_id)
     await record(update, context, updates, [project], lang)
-    if pending["question_message_id"]:
-        await context.bot.edit_message_reply_markup(pending["chat_id"],
-                                                    pending["question_message_id"])
+    await close_question(context, pending)
 
 
 async def on_other_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

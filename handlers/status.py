@@ -29,7 +29,7 @@ from handlers.access import (
 )
 from i18n import plain_text, t
 from services import views as view_services
-from services.views import VIEWS, Refusal, Views
+from services.views import VIEWS, Ambiguous, Refusal, Views
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,23 @@ async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ---------------------------------------------------------------------------- commands
 
 
+def choice_buttons(refusal: Refusal, view_key: str | None) -> InlineKeyboardMarkup | None:
+    """An ambiguous look-up's choices as buttons, each a page tap showing its view: the
+    project's or unit's own (/status, `view_key` None), else `view_key` of the unit."""
+    if not isinstance(refusal, Ambiguous):
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(choice.label[:60],
+                              callback_data=f"pg:{view_key or choice.view}:{choice.id}:0")]
+        for choice in refusal.choices])
+
+
+async def refuse(update: Update, refusal: Refusal, view_key: str | None = None) -> None:
+    """The one-line refusal; an ambiguous name's question comes with its choices."""
+    await update.effective_message.reply_text(str(refusal),
+                                              reply_markup=choice_buttons(refusal, view_key))
+
+
 @command("status")
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """The summary (leaders) or the caller's unit (members, and anyone in a unit's group);
@@ -124,7 +141,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
     try:
         name, arg = app_views(context).status_target(caller, command_args(update))
     except Refusal as refusal:
-        await update.effective_message.reply_text(str(refusal))
+        await refuse(update, refusal)
         return
     await answer_view(update, context, caller, name, arg)
 
@@ -137,7 +154,7 @@ async def answer_unit_scoped_view(update: Update, context: ContextTypes.DEFAULT_
     try:
         arg = app_views(context).unit_scope(caller, command_args(update))
     except Refusal as refusal:
-        await update.effective_message.reply_text(str(refusal))
+        await refuse(update, refusal, view_key)
         return
     await answer_view(update, context, caller, view_key, arg)
 
@@ -158,8 +175,33 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Call
         plan = app_views(context).chart(effective_config(context), caller,
                                         command_args(update))
     except Refusal as refusal:
-        await update.effective_message.reply_text(str(refusal))
+        await refuse(update, refusal, "ch")
         return
+    await send_chart(update, plan)
+
+
+async def on_chart_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A unit chosen among an ambiguous /chart's buttons (`pg:ch:<unit>:0`): its chart."""
+    query = update.callback_query
+    caller = identify(update, context)
+    lang = caller.lang if caller else context.bot_data["config"].language
+    if caller is None or caller.role not in COMMANDS["chart"]:
+        await query.answer(t("lead_cb_refused", lang), show_alert=True)
+        return
+    caller = in_chat(update, context, caller)
+    try:
+        plan = app_views(context).unit_chart(effective_config(context), caller,
+                                             query.data.split(":")[2])
+    except (Refusal, IndexError) as refusal:
+        await query.answer(_plain(str(refusal)) or t("lead_cb_expired", lang), show_alert=True)
+        return
+    await query.answer()
+    if query.message and query.message.reply_markup:  # the question is answered
+        await query.edit_message_reply_markup(None)
+    await send_chart(update, plan)
+
+
+async def send_chart(update: Update, plan: view_services.ChartPlan) -> None:
     await update.effective_chat.send_action(ChatAction.UPLOAD_PHOTO)
     pictures = await view_services.draw_in_chart_thread(plan)
     plan.items = []  # the pictures are drawn: let the states go

@@ -34,9 +34,14 @@ CATALOGUE = _load()
 
 
 def t(key: str, lang: str, /, **values) -> str:
-    """The text `key` in `lang` (zh or en), formatted with `values`."""
+    """The text `key` in `lang` (zh or en), formatted with `values`. A text may write
+    `{n_s}` after a noun: "s" unless the whole number `n` is 1 ("1 project", "2 projects")."""
     texts = CATALOGUE[key]
-    return texts.get(lang, texts["zh"]).format(**values)
+    text = texts.get(lang, texts["zh"])
+    if "_s}" in text:
+        values.update({f"{name}_s": "" if value == 1 else "s" for name, value in values.items()
+                       if isinstance(value, int)})
+    return text.format(**values)
 
 
 def esc(value: object) -> str:

@@ -89,7 +89,7 @@ TEXTS = {
     },
     "import_done": {
         "zh": "✅ 台账已导入：新增 {created} 个项目，更新 {updated} 个。",
-        "en": "✅ Ledger imported: {created} projects created, {updated} updated.",
+        "en": "✅ Ledger imported: {created} project{created_s} created, {updated} updated.",
     },
     "import_failed": {
         "zh": "⛔ 台账未导入，数据未作任何改动。请修正以下问题后重新发送：\n{errors}",
@@ -113,5 +113,5 @@ TEXTS = {
     "ledger_unsupported_format": {"zh": "仅支持 .csv 和 .xlsx 文件", "en": "only .csv and .xlsx files are supported"},
     "ledger_empty": {"zh": "文件是空的", "en": "the file is empty"},
     "ledger_too_many_rows": {"zh": "行数超过上限 {value}", "en": "more rows than the limit of {value}"},
-    "export_caption": {"zh": "📊 重点项目台账（{count} 个项目，{when}）", "en": "📊 Key project ledger ({count} projects, {when})"},
+    "export_caption": {"zh": "📊 重点项目台账（{count} 个项目，{when}）", "en": "📊 Key project ledger ({count} project{count_s}, {when})"},
 }

@@ -8,7 +8,7 @@ TEXTS = {
     "in_change": {"zh": "（较上次 {sign}{delta}）", "en": " ({sign}{delta} since last update)"},
     "in_change_first": {"zh": "（首次报送进度）", "en": " (first progress reported)"},
     "in_stage": {"zh": "阶段：{stage}", "en": "stage: {stage}"},
-    "in_invested": {"zh": "累计完成投资 {amount} 万元", "en": "invested so far: {amount} (10k CNY)"},
+    "in_invested": {"zh": "累计完成投资 {amount}", "en": "invested so far: {amount}"},
     "in_problems": {"zh": "新增问题 {count} 个：{items}", "en": "{count} problem(s) opened: {items}"},
     "in_next": {"zh": "下步：{text}", "en": "next: {text}"},
     "in_files": {"zh": "附件 {count} 个", "en": "{count} file(s) attached"},

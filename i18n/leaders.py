@@ -113,7 +113,7 @@ TEXTS = {
     # /chart and /export
     "lead_chart_caption": {
         "zh": "📈 挂图作战 {date}：{scope}（{n} 个项目）",
-        "en": "📈 Wall chart {date}: {scope} ({n} projects)",
+        "en": "📈 Wall chart {date}: {scope} ({n} project{n_s})",
     },
     "lead_scope_all": {"zh": "全部项目", "en": "all projects"},
     "lead_chart_shown": {
@@ -122,7 +122,7 @@ TEXTS = {
     },
     "lead_export_caption": {
         "zh": "📎 重点项目台账（含当前状态），{n} 个项目，{date}",
-        "en": "📎 The key projects ledger with current standing: {n} projects, {date}",
+        "en": "📎 The key projects ledger with current standing: {n} project{n_s}, {date}",
     },
     "lead_export_empty": {
         "zh": "还没有项目。请先用 /import 导入台账。",

@@ -66,7 +66,7 @@ TEXTS = {
     },
     "rep_rank_detail": {
         "zh": "   {n}个项目 🔴{lagging} 🟠{at_risk} 🟢{on_track} ✅{done}",
-        "en": "   {n} projects 🔴{lagging} 🟠{at_risk} 🟢{on_track} ✅{done}",
+        "en": "   {n} project{n_s} 🔴{lagging} 🟠{at_risk} 🟢{on_track} ✅{done}",
     },
     "rep_rank_new": {"zh": "新", "en": "new"},
     "rep_none_lagging": {
@@ -77,7 +77,7 @@ TEXTS = {
     # /status <unit>
     "rep_unit_title": {
         "zh": "<b>🏢 {unit}</b>（{n} 个项目）",
-        "en": "<b>🏢 {unit}</b> ({n} projects)",
+        "en": "<b>🏢 {unit}</b> ({n} project{n_s})",
     },
     "rep_unit_rank": {
         "zh": "排名 {rank}/{total} · {score}分 {change}",
@@ -125,7 +125,7 @@ TEXTS = {
         "zh": "尚无更新（录入 {days} 天）",
         "en": "No update yet (added {days}d ago)",
     },
-    "rep_proj_updates": {"zh": "<b>最近更新</b>", "en": "<b>Latest updates</b>"},
+    "rep_proj_updates": {"zh": "<b>近期报送</b>", "en": "<b>Recent reports</b>"},
     "rep_proj_update_line": {"zh": "• {when} {who}：{text}", "en": "• {when} {who}: {text}"},
     "rep_proj_problems": {
         "zh": "<b>未解决问题（{n}）</b>",
@@ -158,6 +158,12 @@ TEXTS = {
     "rep_probs_acting": {"zh": "   ➡️ 办理：{unit}", "en": "   ➡️ To act: {unit}"},
     # The wall chart (plain text inside a picture).
     "rep_chart_title": {"zh": "重点项目挂图 {date}", "en": "Key projects wall chart {date}"},
+    "rep_chart_title_unit": {"zh": "{unit} 重点项目挂图 {date}",
+                             "en": "{unit}: key projects wall chart {date}"},
+    "rep_lag_title_unit": {
+        "zh": "<b>⚠️ {unit} 滞后与风险项目</b>（🔴 {lagging} · 🟠 {at_risk}）",
+        "en": "<b>⚠️ {unit}: lagging and at-risk projects</b> (🔴 {lagging} · 🟠 {at_risk})",
+    },
     "rep_chart_plan": {"zh": "计划进度", "en": "planned"},
     "rep_chart_xlabel": {"zh": "进度（%）", "en": "Progress (%)"},
     "rep_chart_more": {

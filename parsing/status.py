@@ -42,7 +42,7 @@ from .projects import (
 )
 from .refs import ProjectRef
 
-__all__ = ["ParsedMessage", "ProjectRef", "ProjectReport", "parse_message"]
+__all__ = ["ParsedMessage", "ProjectRef", "ProjectReport", "has_status_words", "parse_message"]
 
 MAX_CHARS = 20_000  # Telegram allows 4,096; anything longer is cut, not refused
 
@@ -94,6 +94,13 @@ _HAS_STATUS = re.compile(
     r"\d\s*(?:%|percent)|百分之|进度|progress|在谈|签约|开工|在建|竣工|投产|建成|正常|"
     r"signed|construction|operation|negotiat|on\s+track|started|start|complete|completed|"
     r"finished|done|no\s+change|delayed|stalled|未开工|无变化"
+)
+# Words a status update uses even when it gives no figure: "本周正常推进", "site work resumed".
+_STATUS_WORDS = re.compile(
+    r"推进|施工|完成|封顶|进展|问题|困难|安装|调试|建设|招标|审批|拆迁|手续|验收|进场|动工|"
+    r"停工|复工|延期|滞后|资金|投资|"
+    r"(?<![a-z])(?:work|works|site|issue|issues|problem|problems|install|installed|tender|"
+    r"permit|approval|delay|behind|ahead|resumed|invested|investment)(?![a-z])"
 )
 _MAX_PREFIX = 40
 _BULLET_ONLY = re.compile(r"[\s\-*•·#>【\[(]*")
@@ -338,3 +345,10 @@ def parse_message(
         report.unknown_code = seg.unknown
         reports.append(report)
     return ParsedMessage(lang, reports, any(r.project is None for r in reports))
+
+
+def has_status_words(text: str) -> bool:
+    """Whether `text` uses a word of progress, stage or problems ("正常推进", "on track"),
+    figures aside: a message with none of them and nothing parsed is no status update."""
+    folded = fold(text)
+    return bool(_HAS_STATUS.search(folded) or _STATUS_WORDS.search(folded))

@@ -287,7 +287,8 @@ def leader_summary(
             stages=" · ".join(f"{stage_label(k, lang)} {stages[k]}" for k in order if stages[k]),
         )
     )
-    avg = sum((p.progress or 0.0) for p, _ in items) / len(items)
+    reported = any(p.progress is not None for p, _ in items)  # none: "—", not "0%"
+    avg = sum((p.progress or 0.0) for p, _ in items) / len(items) if reported else None
     blocks.append(t("rep_sum_avg", lang, pct=fmt_pct(avg, lang)))
     invested = sum(p.invested or 0.0 for p, _ in items)
     plan = sum(p.annual_plan for p, _ in items if p.annual_plan and p.annual_plan > 0)
@@ -483,13 +484,16 @@ def _sort_time(value: datetime | str) -> float:
     return value.timestamp()
 
 
-def lagging_list(items: Sequence[Item], lang: str) -> list[str]:
+def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None) -> list[str]:
     """`/lagging`: lagging projects, then at-risk ones, each worst first (most behind, most
-    stale). `items` may hold every project; the others are left out."""
+    stale). `items` may hold every project; the others are left out. `unit`: the one unit
+    they are of, named in the heading."""
     ordered = worst_first(items)
     lagging = [it for it in ordered if it[1].standing == LAGGING]
     at_risk = [it for it in ordered if it[1].standing == AT_RISK]
-    header = t("rep_lag_title", lang, lagging=len(lagging), at_risk=len(at_risk))
+    counts = {"lagging": len(lagging), "at_risk": len(at_risk)}
+    header = (t("rep_lag_title_unit", lang, unit=_name(unit, 60), **counts) if unit
+              else t("rep_lag_title", lang, **counts))
     if not lagging and not at_risk:
         return [f"{header}\n{t('rep_none_lagging', lang)}"]
     blocks: list[str] = []

@@ -18,9 +18,10 @@ from sqlite_utils import Database
 from config import Config
 from i18n import esc, t
 from parsing.language import detect_language
-from parsing.status import ProjectRef, ProjectReport, parse_message
+from parsing.status import ParsedMessage, ProjectRef, ProjectReport, has_status_words, parse_message
 from reports.standing import Thresholds
 from reports.states import items_from_rows
+from reports.summary import fmt_amount
 from services.caller import Caller
 from services.settings import effective_config
 from storage.projects import (
@@ -148,6 +149,7 @@ class Reading:
     refusal: str | None = None
     reports: list[ProjectReport] = field(default_factory=list)
     projects: list[dict] = field(default_factory=list)  # each report's project
+    candidates: tuple[str, ...] = ()  # near matches of a mistyped name: asked about first
 
     @property
     def ask_project(self) -> bool:
@@ -155,8 +157,32 @@ class Reading:
         return self.refusal is None and not self.reports
 
 
-def read_status(db: Database, caller: Caller, text: str, lang: str) -> Reading:
-    """Parse and check `text` (already `clean_text`) from `caller`, scoped to the chat."""
+def names_a_project(parsed: ParsedMessage) -> bool:
+    return any(r.project or r.candidates or r.unknown_code for r in parsed.reports)
+
+
+def says_nothing(parsed: ParsedMessage, text: str, refs: tuple[ProjectRef, ...]) -> bool:
+    """Nothing a status update has: no figure, stage, problem or next step, no word of
+    progress, and no project named (the unit's only project, taken when none is, is not)."""
+    if any(r.progress is not None or r.progress_error or r.stage or r.invested is not None
+           or r.problems or r.next_steps or r.parts or r.no_problems for r in parsed.reports):
+        return False
+    if re.search(r"\d", text) or has_status_words(text):
+        return False
+    return not names_a_project(parsed if parsed.ambiguous else parse_message(text, refs, None))
+
+
+def not_understood(db: Database, caller: Caller, lang: str) -> str:
+    """A short "not understood", with an example on one of the sender's own projects."""
+    _, projects = projects_to_ask(db, caller)
+    code = projects[0]["code"] if projects else ("QB-001" if lang == "zh" else "ZQ-101")
+    return t("in_not_understood", lang, code=esc(code))
+
+
+def read_status(db: Database, caller: Caller, text: str, lang: str, *,
+                with_files: bool = False) -> Reading:
+    """Parse and check `text` (already `clean_text`) from `caller`, scoped to the chat.
+    `with_files`: the text is a caption, so what it says nothing about may still be an update."""
     if not text:
         return Reading(lang, t("in_empty", lang))
     index = ledger_index(db)
@@ -165,18 +191,25 @@ def read_status(db: Database, caller: Caller, text: str, lang: str) -> Reading:
     refusal = report_refusal(parsed.reports, index.by_code, caller, lang)
     if refusal:
         return Reading(lang, refusal)
+    if not with_files and says_nothing(parsed, text, index.refs):
+        return Reading(lang, not_understood(db, caller, lang))
     if parsed.ambiguous or not parsed.reports:
-        return Reading(lang)
+        candidates = tuple(c for r in parsed.reports for c in r.candidates)
+        return Reading(lang, candidates=candidates)
     return Reading(lang, reports=parsed.reports,
                    projects=[index.by_code[r.project] for r in parsed.reports])
 
 
-def projects_to_ask(db: Database, caller: Caller) -> tuple[str | None, list[dict]]:
-    """The unit meant, and its active projects: the buttons of "which project is it?"."""
+def projects_to_ask(db: Database, caller: Caller, first: Sequence[str] = ()
+                    ) -> tuple[str | None, list[dict]]:
+    """The unit meant, and its active projects: the buttons of "which project is it?"; the
+    codes in `first` (near matches of what was written) lead."""
     unit = scope_unit(caller)
     if not unit:
         return None, []
-    return unit, [p for p in ledger_index(db).projects if p["unit_name"] == unit and p["active"]]
+    projects = [p for p in ledger_index(db).projects if p["unit_name"] == unit and p["active"]]
+    rank = {code: i for i, code in enumerate(first)}
+    return unit, sorted(projects, key=lambda p: rank.get(p["code"], len(rank)))
 
 
 def build_updates(reports: Sequence[ProjectReport], projects: Sequence[dict], *, author_id: int,
@@ -192,7 +225,8 @@ def build_updates(reports: Sequence[ProjectReport], projects: Sequence[dict], *,
             next_steps=report.next_steps, problems=list(report.problems),
             file_ids=file_ids if part == 0 else [],
             parsed={"progress": report.progress, "stage": report.stage,
-                    "invested": report.invested, "problems": report.problems},
+                    "invested": report.invested, "problems": report.problems,
+                    **({"parts": [list(p) for p in report.parts]} if report.parts else {})},
         )
         for part, (report, project) in enumerate(zip(reports, projects, strict=True))
     ]
@@ -217,16 +251,54 @@ def pick_refusal(pending: dict | None, project: dict | None, caller: Caller, cha
     return None
 
 
+def report_for(text: str, project: dict) -> ProjectReport:
+    """`text` read as being about `project` (picked from the buttons, or stored before)."""
+    parsed = parse_message(text, project_refs([project]), project["unit_name"]) if text else None
+    return parsed.reports[0] if parsed and parsed.reports else ProjectReport(
+        project=project["code"], text=text)
+
+
 def picked_updates(pending: dict, project: dict, author_id: int) -> list[NewUpdate]:
     """The kept message (`save_pending`'s row) read again for the project picked."""
     text = pending["text"]
-    parsed = parse_message(text, project_refs([project]), project["unit_name"]) if text else None
-    reports = parsed.reports[:1] if parsed and parsed.reports else [
-        ProjectReport(project=project["code"], text=text)]
+    reports = [report_for(text, project)]
     return build_updates(reports, [project], author_id=author_id, chat_id=pending["chat_id"],
                          message_id=pending["message_id"], created_at=pending["created_at"],
                          text=text, lang=pending["lang"],
                          file_ids=json.loads(pending["file_ids"] or "[]"))
+
+
+def kept_or_own(pending: dict | None, created_at: str, file_ids: list[str]
+                ) -> tuple[str, list[str]]:
+    """The time and files of an update: those kept with its waiting question (an edit answered
+    it), else the message's own."""
+    if pending is None:
+        return created_at, file_ids
+    return pending["created_at"], json.loads(pending["file_ids"] or "[]")
+
+
+def answered_by_edit(reading: Reading) -> str:
+    """What the "which project?" question becomes when an edit named the project."""
+    codes = "、".join(p["code"] for p in reading.projects)
+    return t("in_answered_by_edit", reading.lang, code=esc(codes))
+
+
+def stored_projects(db: Database, chat_id: int, message_id: int) -> list[dict]:
+    """The projects a message's stored updates are about, in their order."""
+    by_id = {p["id"]: p for p in ledger_index(db).projects}
+    return [by_id[u["project_id"]] for u in updates_of_message(db, chat_id, message_id)
+            if u["project_id"] in by_id]
+
+
+def reread_for_stored(db: Database, reading: Reading, text: str, chat_id: int,
+                      message_id: int) -> Reading:
+    """An edit that no longer names a project corrects the projects its message was stored
+    on (picked from the buttons, or named before): the text read again for each."""
+    projects = stored_projects(db, chat_id, message_id)
+    if not projects:
+        return reading
+    return Reading(reading.lang, reports=[report_for(text, p) for p in projects],
+                   projects=projects)
 
 
 # --- storing and confirming ------------------------------------------------------------------
@@ -285,7 +357,7 @@ def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str
     states = [row for _, row in stored]
     standings = [item[1].standing for item in items_from_rows(states, now, thresholds)]
     for (update, project), standing in zip(stored, standings, strict=True):
-        previous = None if corrected else project["previous_progress"]  # a correction: no change
+        previous = project["previous_progress"]  # a correction too: against the update before
         lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]
         if update.progress is not None:
             if previous is None:
@@ -298,7 +370,7 @@ def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str
         if update.stage:
             lines.append(t("in_stage", lang, stage=t(f"in_stage_{update.stage}", lang)))
         if update.invested is not None:
-            lines.append(t("in_invested", lang, amount=fmt_number(update.invested)))
+            lines.append(t("in_invested", lang, amount=fmt_amount(update.invested, lang)))
         if update.problems:
             items = "；".join(esc(p[:200]) for p in update.problems[:10])
             lines.append(t("in_problems", lang, count=len(update.problems), items=items))
@@ -306,7 +378,12 @@ def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str
             lines.append(t("in_next", lang, text=esc(update.next_steps[:300])))
         if update.file_ids:
             lines.append(t("in_files", lang, count=len(update.file_ids)))
-        if update.progress is None and not update.stage and update.invested is None:
+        parts = update.parsed.get("parts") if update.progress is None else None
+        if parts:
+            read = ("、" if lang == "zh" else ", ").join(
+                f"{esc(name)} {fmt_number(value)}%" for name, value in parts)
+            lines.append(t("in_parts_only", lang, parts=read))
+        elif update.progress is None and not update.stage and update.invested is None:
             lines.append(t("in_nothing_parsed", lang))
         lines.append(t("in_standing", lang, standing=t(f"in_standing_{standing}", lang)))
         blocks.append("\n".join(lines))

@@ -10,6 +10,7 @@ their own unit only; in a unit's bound group, everyone sees that unit only.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import io
 import logging
@@ -22,6 +23,8 @@ from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from parsing.normalize import is_han
+from parsing.normalize import key as name_key
 from reports.ranking import UnitRank, rank_units
 from reports.spreadsheet import export_rows, write_xlsx
 from reports.standing import Item, Thresholds, days_since
@@ -35,9 +38,11 @@ from reports.summary import (
     unit_view,
 )
 from services.caller import Caller
-from storage.people import find_unit, get_unit, list_units
+from services.intake import ledger_index
+from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
+    aliases_of,
     changed_projects,
     get_project,
     get_project_by_id,
@@ -51,6 +56,7 @@ from storage.ranks import iso_week, previous_week, store_snapshot, week_ranks
 log = logging.getLogger(__name__)
 
 UNITS_SHOWN = 30  # units listed in an "unknown unit" answer
+CHOICES_SHOWN = 8  # projects and units offered when a part of a name fits several
 
 # One thread draws every chart (/chart and the leader digest): matplotlib keeps a font cache
 # per thread (the CJK font is big), so a pool of threads would hold several copies.
@@ -65,6 +71,25 @@ UNIT_PICTURES = 2
 
 class Refusal(Exception):
     """A one-line answer given instead of the data: not allowed, or not found."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A project ("p") or unit ("u") a look-up found: the view showing it, and a label."""
+
+    view: str
+    id: int
+    label: str
+    unit_id: int
+
+
+class Ambiguous(Refusal):
+    """A part of a name that fits several projects or units the caller may see: the answer
+    lists them (handlers offer each as a button)."""
+
+    def __init__(self, text: str, choices: list[Target]) -> None:
+        super().__init__(text)
+        self.choices = choices
 
 
 # ---------------------------------------------------------------------------- standings
@@ -199,11 +224,65 @@ def visible_unit_arg(caller: Caller, arg: str) -> int | None:
     return unit_id
 
 
+def is_part_of(wanted: str, name: str) -> bool:
+    """`wanted` (a name key) is a part of `name` (a name key): contained in it, or for Chinese
+    an abbreviation keeping the order of its characters (住建局 of 住房和城乡建设局)."""
+    if wanted in name:
+        return True
+    if len(wanted) < 2 or not all(is_han(c) for c in wanted):
+        return False
+    rest = iter(name)
+    return all(c in rest for c in wanted)
+
+
+Named = tuple[tuple[Target, tuple[str, ...]], ...]  # targets with the keys of their names
+
+
+@functools.lru_cache(maxsize=4)
+def _named_at(db: Database, version: int) -> tuple[Named, Named]:
+    """Every unit, and every project (by its name and aliases), with their name keys, as of
+    one ledger version."""
+    units = tuple((Target("u", u["id"], u["name"], u["id"]), (name_key(u["name"]),))
+                  for u in list_units(db))
+    projects = tuple((Target("p", p["id"], f"{p['code']} {p['name']}", p["unit_id"]),
+                      tuple(name_key(n) for n in (p["name"], *aliases_of(p))))
+                     for p in ledger_index(db).projects)
+    return units, projects
+
+
+def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = True) -> Target:
+    """The project (by code, name or alias; `projects`) or unit (by name) `text` names, in
+    either script; else the one project or unit the caller may see that `text` is a part
+    of. Ambiguous when it is a part of several; Refusal (None found) when of none."""
+    if projects and (project := get_project(db, clean_code(text))) is not None:
+        return Target("p", project["id"], project["code"], project["unit_id"])
+    wanted = name_key(text)
+    units, all_projects = _named_at(db, ledger_index(db).version)
+    named = all_projects + units if projects else units
+    exact = [target for target, keys in named if wanted in keys]
+    if wanted and len(exact) == 1:
+        return exact[0]  # named in full: shown, or refused, by the view
+    seen = [(target, keys) for target, keys in named if caller.can_see_unit(target.unit_id)]
+    parts = ([target for target, keys in seen if any(is_part_of(wanted, k) for k in keys)]
+             if wanted else [])
+    if len(parts) == 1:
+        return parts[0]
+    if parts:
+        labels = "、".join(esc(target.label) for target in parts[:CHOICES_SHOWN])
+        raise Ambiguous(t("lookup_ambiguous", caller.lang, arg=esc(text[:100]), choices=labels),
+                        parts[:CHOICES_SHOWN])
+    raise Refusal("")
+
+
 def unit_for(db: Database, caller: Caller, name: str) -> dict:
-    """The unit called `name`, if the caller may see it."""
-    unit = find_unit(db, name)
-    if unit is None:
-        raise unknown_unit(db, name, caller.lang, caller)
+    """The unit called `name`, or of which `name` is an unambiguous part, if the caller may
+    see it."""
+    try:
+        unit = get_unit(db, resolve_target(db, caller, name, projects=False).id)
+    except Ambiguous:
+        raise
+    except Refusal:
+        raise unknown_unit(db, name, caller.lang, caller) from None
     if not caller.can_see_unit(unit["id"]):
         raise refused_other_unit(caller)
     return unit
@@ -303,8 +382,10 @@ def project_status_view(views: Views, config: Config, caller: Caller, arg: str) 
 def lagging_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
     """Lagging, then at-risk projects, worst first: all (arg "") or one unit's."""
     unit_id = visible_unit_arg(caller, arg)
+    unit = get_unit(views.db, unit_id) if unit_id is not None else None
     now = datetime.now(config.timezone)
-    return lagging_list(views.items(config, now, unit_id=unit_id), caller.lang)
+    return lagging_list(views.items(config, now, unit_id=unit_id), caller.lang,
+                        unit["name"] if unit else None)
 
 
 # ---------------------------------------------------------------------------- files
@@ -319,18 +400,20 @@ class ChartPlan:
     today: date
     caption: str
     pictures: int
+    title: str  # drawn on each picture
 
     def filename(self, index: int) -> str:
         return f"wall-chart-{self.today.isoformat()}-{index + 1}.png"
 
 
-def draw_chart(items: list[Item], lang: str, today: date, pictures: int) -> list[bytes]:
+def draw_chart(items: list[Item], lang: str, today: date, pictures: int,
+               title: str | None = None) -> list[bytes]:
     """The wall chart's PNG pictures (matplotlib is imported on the first chart)."""
     from reports.chart import render_wall_chart
 
     try:
         return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
-                                 max_pictures=pictures)
+                                 max_pictures=pictures, title=title)
     finally:
         gc.collect()  # figures are reference cycles: free their pixel buffers now
 
@@ -338,7 +421,7 @@ def draw_chart(items: list[Item], lang: str, today: date, pictures: int) -> list
 async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
     """The plan's pictures, drawn in the one chart thread (the event loop carries on)."""
     return await asyncio.get_running_loop().run_in_executor(
-        CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures)
+        CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures, plan.title)
 
 
 @dataclass
@@ -395,13 +478,13 @@ class Views:
         if not text:
             unit_id = default_unit(caller)
             return ("s", "") if unit_id is None else ("u", str(unit_id))
-        project = get_project(self.db, clean_code(text))
-        if project is not None:
-            return "p", str(project["id"])
-        unit = find_unit(self.db, text)
-        if unit is not None:
-            return "u", str(unit["id"])
-        raise Refusal(t("lead_unknown_target", caller.lang, arg=esc(text[:100])))
+        try:
+            target = resolve_target(self.db, caller, text)
+        except Ambiguous:
+            raise
+        except Refusal:
+            raise Refusal(t("lead_unknown_target", caller.lang, arg=esc(text[:100]))) from None
+        return target.view, str(target.id)
 
     def unit_scope(self, caller: Caller, text: str) -> str:
         return unit_scope(self.db, caller, text)
@@ -414,6 +497,18 @@ class Views:
         else:
             unit_id = default_unit(caller)
             unit = None if unit_id is None else get_unit(self.db, unit_id)
+        return self.chart_of(config, caller, unit)
+
+    def unit_chart(self, config: Config, caller: Caller, arg: str) -> ChartPlan:
+        """The wall chart of the unit with id `arg` (a chosen button), if the caller may see it."""
+        unit = get_unit(self.db, id_arg(arg))
+        if unit is None:
+            raise Refusal(t("lead_cb_expired", caller.lang))
+        if not caller.can_see_unit(unit["id"]):
+            raise refused_other_unit(caller)
+        return self.chart_of(config, caller, unit)
+
+    def chart_of(self, config: Config, caller: Caller, unit: dict | None) -> ChartPlan:
         now = datetime.now(config.timezone)
         items = self.items(config, now, unit_id=unit["id"] if unit else None)
         count, most = len(items), CHART_PICTURES if unit is None else UNIT_PICTURES
@@ -423,7 +518,10 @@ class Views:
         if count > PER_PICTURE * most:
             caption += t("lead_chart_shown", caller.lang, shown=PER_PICTURE * most)
         self.states.trim_change_log(self.db)
-        return ChartPlan(items, caller.lang, now.date(), caption, most)
+        day = now.date().isoformat()
+        title = (t("rep_chart_title_unit", caller.lang, unit=unit["name"], date=day) if unit
+                 else t("rep_chart_title", caller.lang, date=day))
+        return ChartPlan(items, caller.lang, now.date(), caption, most, title)
 
     def export(self, config: Config, caller: Caller) -> Export:
         """The ledger with each project's current standing (in a unit's group, that unit's

@@ -130,11 +130,15 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
 def state_after_update(db: Database, project: dict, update_id: int) -> dict:
     """`project_states`' row of the project a status update was just stored for, built on its
     ledger row (`project`, as `list_projects` gives it; not read again), plus
-    `previous_progress`: the progress it had before that update (None: none reported)."""
+    `previous_progress`: the progress of its update before that one (None: none reported) —
+    for a correction too, so that the change shown is against the update it follows."""
     row = next(select(db, f"""
         select {_DERIVED},
-          (select progress from updates where project_id = p.id and progress is not null
-             and id != :update_id order by created_at desc, id desc limit 1) as previous_progress,
+          (select b.progress from updates b, updates this where this.id = :update_id
+             and b.project_id = p.id and b.progress is not null
+             and (b.created_at < this.created_at or (b.created_at = this.created_at
+                                                     and b.id < this.id))
+             order by b.created_at desc, b.id desc limit 1) as previous_progress,
           (select json_group_array(json_object('due', due, 'progress', progress))
              from (select due, progress from milestones where project_id = p.id order by due))
              as milestones

@@ -12,15 +12,19 @@ TZ = 302  # member of 区投资促进服务中心 (QB-003 only)
 HT = 303  # member of High-tech Zone Committee (ZQ-101 only)
 
 
-@pytest.fixture
-def bot(running_bot):
-    db = running_bot.db
+def seed_world(db) -> None:
+    """Both ledgers, the three members above and a leader."""
     seed_ledger(db, "ledger_zh.csv")
     seed_ledger(db, "ledger_en.csv")
     grant_role(db, KC, "member", find_unit(db, "科创城管委会")["id"])
     grant_role(db, TZ, "member", find_unit(db, "区投资促进服务中心")["id"])
     grant_role(db, HT, "member", find_unit(db, "High-tech Zone Committee")["id"])
     grant_role(db, LEADER, "leader")
+
+
+@pytest.fixture
+def bot(running_bot):
+    seed_world(running_bot.db)
     return running_bot
 
 
@@ -53,7 +57,7 @@ async def test_english_update_by_alias(bot):
     [reply] = await bot.send(HT, "storage plant: invested 35 million yuan so far, 65% complete",
                              language_code="zh")
     assert reply["text"].startswith("✅ Recorded")
-    assert "progress 65%" in reply["text"] and "invested so far: 3500" in reply["text"]
+    assert "progress 65%" in reply["text"] and "invested so far: CNY 35M" in reply["text"]
     [row] = stored(bot.db)
     assert (row["code"], row["invested"], row["lang"]) == ("ZQ-101", 3500, "en")
 

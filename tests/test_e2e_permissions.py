@@ -164,6 +164,9 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("group A: /resolve {new_problem_b} 已协调", NO, NO, NO, NO, NO,    ""),
     ("group X: /status",                   OK, OK, OK, OK, NO,      ""),
     ("group X: /export",                   OK, OK, NO, NO, NO,      "QB-003"),
+    # A unit chosen among an ambiguous /chart's buttons (last: it leaves a picture to tap on).
+    ("group A tap: pg:ch:{u[B]}:0",        NO, NO, NO, NO, NO,      ""),
+    ("tap: pg:ch:{u[B]}:0",                OK, OK, NO, OK, NO,      ""),
 ]
 
 ROWS = [pytest.param(what, caller, expected, shows, id=f"{what} | {caller}")

@@ -190,3 +190,11 @@ def test_preload_loads_the_language_profiles_once() -> None:
     preload()
     assert time.perf_counter() - start < 0.05
     assert detect_language("The storage plant is at 66% now, grid connection pending") == "en"
+
+
+def test_plural_of_a_count_in_english_texts() -> None:
+    from i18n import t
+
+    assert "(1 project)" in t("rep_unit_title", "en", unit="U", n=1)
+    assert "(2 projects)" in t("rep_unit_title", "en", unit="U", n=2)
+    assert "(0 projects)" in t("rep_unit_title", "en", unit="U", n=0)

@@ -187,3 +187,28 @@ def test_a_photo_joins_the_senders_recent_update(db, base):
     reading, updates = updates_for(db, kc, "QB-002 进度10%")
     record_status(db, base, updates, reading.projects, reading.lang)
     assert attach_to_recent(db, kc, KC, ["photo"]) == "QB-002"
+
+
+@pytest.mark.parametrize("text, understood", [
+    ("asdfghjkl", False), ("今天天气不错", False), ("what a lovely day", False),
+    ("本周正常推进", True), ("进度45%", True), ("施工许可未办结", True), ("on track", True),
+    ("卫星产业园", True), ("QB-099", True),
+])
+def test_a_message_with_nothing_of_an_update_is_not_understood(db, text, understood):
+    reading = read_status(db, member(db, KC, "科创城管委会"), text, "zh")
+    assert (reading.refusal or "").startswith("🤔") is not understood, reading
+    if not understood:
+        assert "QB-001" in reading.refusal  # an example on the sender's own project
+
+
+def test_a_captioned_file_is_never_refused_as_saying_nothing(db):
+    reading = read_status(db, member(db, KC, "科创城管委会"), "asdf", "zh", with_files=True)
+    assert reading.refusal is None and reading.ask_project
+
+
+def test_near_matches_lead_the_projects_asked_about(db):
+    kc = member(db, KC, "科创城管委会")
+    reading = read_status(db, kc, "信创基他 进度50%", "zh")
+    assert reading.ask_project and reading.candidates == ("QB-002",)
+    _, projects = projects_to_ask(db, kc, reading.candidates)
+    assert [p["code"] for p in projects] == ["QB-002", "QB-001"]

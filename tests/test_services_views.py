@@ -161,3 +161,13 @@ def test_nothing_to_export(fresh_db):
     with pytest.raises(Refusal) as refused:
         Views(fresh_db).export(CONFIG, leader())
     assert str(refused.value) == t("lead_export_empty", "zh")
+
+
+def test_a_part_of_a_name_is_contained_or_a_chinese_abbreviation_in_order():
+    from services.views import is_part_of
+
+    assert is_part_of("科创城", "科创城管委会")
+    assert is_part_of("住建局", "区住房和城乡建设局")
+    assert not is_part_of("建住局", "区住房和城乡建设局")  # order kept
+    assert not is_part_of("hub", "logisticscentre")
+    assert is_part_of("hub", "newdistrictlogisticshub")

@@ -178,3 +178,24 @@ def test_state_after_update_is_project_states_row_and_the_progress_before(fresh_
     assert [m["due"] for m in state["milestones"]] == ["2026-06-30", "2026-12-31"]
     assert (state["progress"], state["current_stage"], state["invested"], state["open_problems"],
             state["aliases"]) == (45, "started", 120, 1, ["F1", "Un"])
+
+
+def test_previous_progress_of_a_corrected_update_is_the_one_before_it(fresh_db):
+    from storage.projects import list_projects, state_after_update
+    from storage.updates import NewUpdate, store_updates
+
+    rows, _ = read_ledger(b"code,name,unit\nA1,First,Unit A\n", "l.csv")
+    import_ledger(fresh_db, rows, actor_id=1)
+    project = list_projects(fresh_db)[0]
+
+    def store(message_id: int, created_at: str, progress: float) -> int:
+        return store_updates(fresh_db, [NewUpdate(
+            project_id=project["id"], unit_id=project["unit_id"], author_id=1, chat_id=5,
+            message_id=message_id, part=0, created_at=created_at, raw_text="A1",
+            lang="en", progress=progress)])[0][0]
+
+    first = store(1, "2026-11-01T00:00:00+00:00", 30)
+    middle = store(2, "2026-11-02T00:00:00+00:00", 40)
+    store(3, "2026-11-03T00:00:00+00:00", 50)  # a later update does not count for the middle one
+    assert state_after_update(fresh_db, project, middle)["previous_progress"] == 30
+    assert state_after_update(fresh_db, project, first)["previous_progress"] is None
