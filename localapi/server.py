@@ -270,6 +270,7 @@ class BotAPIServer:
         self.flood_429_count = 0
         # bot settings
         self._commands: dict[tuple[str, str], list[dict]] = {}
+        self._menu_buttons: dict[int | None, dict] = {}  # chat id (None: default) -> button
         self._bot_texts: dict[tuple[str, str], str] = {}
         self._menu_buttons: dict[int | None, dict] = {}
         self._webhook: dict = {"url": ""}
@@ -767,6 +768,12 @@ class BotAPIServer:
         key = json.dumps(scope or {"type": "default"}, sort_keys=True)
         with self._lock:
             return copy.deepcopy(self._commands.get((key, language_code), []))
+
+    def menu_button(self, chat_id: int | None = None) -> dict:
+        """The menu button set for a private chat (None: the default one)."""
+        with self._lock:
+            return copy.deepcopy(self._menu_buttons.get(chat_id)
+                                 or self._menu_buttons.get(None) or {"type": "commands"})
 
     def all_commands(self) -> dict[tuple[str, str], list[dict]]:
         """{(scope JSON, language_code): commands} for everything set."""
@@ -1869,6 +1876,24 @@ class BotAPIServer:
         else:
             self._commands.pop(key, None)
         return True
+
+    def _m_setChatMenuButton(self, params: dict, files: dict) -> bool:
+        button = params.get("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in ("default", "commands",
+                                                                        "web_app"):
+            raise ApiError(400, "Bad Request: can't parse menu button JSON object")
+        if button["type"] == "web_app":
+            url = (button.get("web_app") or {}).get("url", "")
+            if not str(url).startswith("https://") or not button.get("text"):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+        chat_id = params.get("chat_id")
+        self._menu_buttons[None if chat_id is None else int(chat_id)] = button
+        return True
+
+    def _m_getChatMenuButton(self, params: dict, files: dict) -> dict:
+        chat_id = params.get("chat_id")
+        return copy.deepcopy(self._menu_buttons.get(None if chat_id is None else int(chat_id))
+                             or {"type": "default"})
 
     def _m_getMyCommands(self, params: dict, files: dict) -> list[dict]:
         return copy.deepcopy(self._commands.get(self._scope_key(params), []))
