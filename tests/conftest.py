@@ -108,14 +108,14 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def started_bot(tmp_path: Path, api, *, rate_limit: bool = True
+async def started_bot(tmp_path: Path, api, *, rate_limit: bool = True, **env
                       ) -> AsyncIterator[RunningBot]:
     """The real bot (bot.build_application) polling `api`, on `tmp_path`/bot.db; for fixtures
     of any scope (`rate_limit=False`: without Telegram's pacing, e.g. 20 messages a minute
-    per group)."""
+    per group; `env`: more configuration, e.g. BOT_WEB_PORT)."""
     from bot import build_application
 
-    config = make_config(tmp_path, api)
+    config = make_config(tmp_path, api, **env)
     db = open_db(config.db_path)
     application = build_application(config, db, rate_limit=rate_limit)
     async with application:
@@ -127,6 +127,7 @@ async def started_bot(tmp_path: Path, api, *, rate_limit: bool = True
         finally:
             await application.updater.stop()
             await application.stop()
+            await application.post_shutdown(application)  # run_polling would call it
     db.close()
 
 
