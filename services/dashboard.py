@@ -26,7 +26,7 @@ from services.caller import LEADERS, Caller, identify_user
 from services.settings import effective_config
 from services.views import Refusal, Views, default_unit, moment, weekly_ranking
 from services.webauth import WebUser, new_screen_token, screen_token_hash
-from storage.dashboard import invested_figures, progress_history
+from storage.dashboard import invested_figures, progress_history, project_milestones
 from storage.people import find_unit, get_person, get_unit, group_unit, list_units
 from storage.problems import list_open_problems, project_open_problems
 from storage.projects import get_project, recent_updates
@@ -289,9 +289,10 @@ class Dashboard:
                          "progress": h["progress"]}
                         for h in progress_history(self.db, project["id"])],
             "plan": [pt for pt in plan if pt["progress"] is not None],
-            "nodes": [{"due": m.due.isoformat(), "progress": m.progress, "title": m.title,
-                       "missed": m.due < today and (p.progress or 0) < m.progress}
-                      for m in p.milestones],
+            "nodes": [{"due": m["due"], "progress": m["progress"], "title": m["title"],
+                       "missed": m["due"] < today.isoformat()
+                       and (p.progress or 0) < m["progress"]}
+                      for m in project_milestones(self.db, project["id"])],
             "updates": [{"at": moment(u["created_at"]).astimezone(now.tzinfo).isoformat(),
                          "who": u["author"] or "", "text": u["raw_text"],
                          "files": u["files"] or 0}

@@ -21,3 +21,9 @@ def invested_figures(db: Database) -> Iterator[dict]:
     return select(db, "select p.code, u.created_at, u.invested from updates u "
                       "join projects p on p.id = u.project_id "
                       "where u.invested is not null order by u.project_id, u.created_at, u.id")
+
+
+def project_milestones(db: Database, project_id: int) -> list[dict]:
+    """A project's nodes in date order: due, progress (planned percent), title."""
+    return list(select(db, "select due, progress, title from milestones where project_id = ? "
+                           "order by due", [project_id]))

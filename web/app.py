@@ -42,14 +42,19 @@ SCREEN_ENDPOINTS = frozenset({"overview", "projects", "ranking"})
 async def security_headers(request: web.Request, handler) -> web.StreamResponse:
     try:
         response = await handler(request)
-    except web.HTTPException as error:
-        response = error
+    except web.HTTPException as error:  # 404 and the like: the same headers
+        _secure(request, error)
+        raise
+    _secure(request, response)
+    return response
+
+
+def _secure(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     if request.path.startswith("/api/"):
         response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _json(data: object, status: int = 200) -> web.Response:

@@ -166,7 +166,7 @@ function lightsCard(o) {
 function stagesCard(o) {
   const total = Object.values(o.stages).reduce((a, b) => a + b, 0) || 1;
   return card(tr("stages"), el("div", { class: "stages" },
-    Object.entries(o.stages).map(([stage, n]) => [el("span", { text: tr(stage) }), bar(n / total), el("b", { text: n })])));
+    Object.entries(o.stages).flatMap(([stage, n]) => [el("span", { text: tr(stage) }), bar(n / total), el("b", { text: n })])));
 }
 
 function investmentCard(o) {
