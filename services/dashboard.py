@@ -8,11 +8,13 @@ unit only. What the caller may not see is `Forbidden`, which names nothing.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
@@ -26,16 +28,21 @@ from services.caller import LEADERS, Caller, identify_user
 from services.settings import effective_config
 from services.views import Refusal, Views, default_unit, moment, weekly_ranking
 from services.webauth import WebUser, new_screen_token, screen_token_hash
-from storage.dashboard import invested_figures, progress_history, project_milestones
+from storage.dashboard import (
+    investment_around,
+    progress_history,
+    project_milestones,
+)
 from storage.people import find_unit, get_person, get_unit, group_unit, list_units
-from storage.problems import list_open_problems, project_open_problems
-from storage.projects import get_project, recent_updates
+from storage.problems import count_open_problems, list_open_problems, project_open_problems
+from storage.projects import get_project, list_projects, recent_updates
 from storage.screens import add_screen_link, live_screen_link, revoke_screen_links
 
 WEB_ROLES = frozenset({"admin", "leader", "member"})  # who may open the Mini App: /dashboard
 SCREEN_ROLES = LEADERS  # who may make a meeting-room screen link: /screen
 SCREEN_HOURS = 12
 UPDATES_SHOWN = 10
+LAGGING_SHOWN = 20  # the overview's worst projects (GET /api/projects has them all)
 _GROUP_PARAM = re.compile(r"^g(-?\d{1,20})$")  # start_param of a launch from a group
 
 
@@ -113,18 +120,24 @@ def _day(value: date | None) -> str | None:
 
 
 def project_row(item: Item, lang: str, unit_ids: dict[str, int]) -> dict:
+    """A project as lists show it (2,000 of them at once: only what a list needs)."""
     p, s = item
     return {
         "code": p.code, "name": p.name, "unit": p.unit, "unit_id": unit_ids.get(p.unit),
-        "leader": p.leader, "stage": p.stage, "progress": p.progress, "planned": s.planned,
-        "behind": s.behind, "standing": s.standing, "stale_days": s.stale_days,
-        "is_stale": s.is_stale, "past_end": s.past_end,
+        "stage": p.stage, "progress": p.progress, "planned": s.planned, "behind": s.behind,
+        "standing": s.standing, "stale_days": s.stale_days,
         "reasons": [_text(reason_text(r, lang)) for r in s.why],
-        "open_problems": p.open_problems, "planned_start": _day(p.planned_start),
-        "planned_end": _day(p.planned_end), "total_investment": p.total_investment,
-        "annual_plan": p.annual_plan, "invested": p.invested,
-        "last_update_at": p.last_update_at.isoformat() if p.last_update_at else None,
+        "open_problems": p.open_problems,
     }
+
+
+def project_details(item: Item, lang: str, unit_ids: dict[str, int]) -> dict:
+    p, s = item
+    return {**project_row(item, lang, unit_ids), "leader": p.leader, "is_stale": s.is_stale,
+            "past_end": s.past_end, "planned_start": _day(p.planned_start),
+            "planned_end": _day(p.planned_end), "total_investment": p.total_investment,
+            "annual_plan": p.annual_plan, "invested": p.invested,
+            "last_update_at": p.last_update_at.isoformat() if p.last_update_at else None}
 
 
 def rank_row(rank: UnitRank, unit_ids: dict[str, int]) -> dict:
@@ -146,11 +159,40 @@ def problem_row(q: dict, now: datetime) -> dict:
             "overdue": deadline < now.date()}
 
 
+@functools.lru_cache(maxsize=4)
+def this_year_by_code(db: Database, change: int, today: date, tz: str, hour: str
+                      ) -> dict[str, float]:
+    """Each project's investment this year (reports.investment, on its last cumulative figure
+    before 1 January and its latest since), for the ledger as of change number `change` of
+    the project change log: recomputed only when an update arrives, the day turns or
+    an hour passes (a figure dated ahead of that hour counts from then)."""
+    zone = ZoneInfo(tz)
+    jan1 = datetime(today.year, 1, 1, tzinfo=zone).astimezone(UTC).isoformat()
+    until = f"{hour}:59:59+00:00"
+    started = {p["code"]: p["planned_start"] for p in list_projects(db)}
+    year: dict[str, float] = {}
+    for row in investment_around(db, jan1, until):
+        if row["latest_at"] is None:
+            continue
+        figures = [(moment(at).astimezone(zone).date(), amount, CUMULATIVE)
+                   for at, amount in ((row["before_at"], row["before"]),
+                                      (row["latest_at"], row["latest"])) if at]
+        start = started.get(row["code"])
+        value = investment_to_date(figures, today,
+                                   date.fromisoformat(start) if start else None).this_year
+        if value is not None:
+            year[row["code"]] = value
+    return year
+
+
 class Dashboard:
     """The dashboard's answers for one database, on the application's view service."""
 
     def __init__(self, views: Views, config: Config) -> None:
         self.views, self.base_config = views, config
+        # The last ranking and what it was made of (change number, day, thresholds): the
+        # ranking of 2,000 projects is recomputed only when one of them changed.
+        self._ranked: tuple[tuple, list[UnitRank]] | None = None
 
     @property
     def db(self) -> Database:
@@ -190,40 +232,35 @@ class Dashboard:
         config, now, items, visible, unit_ids = self._all(caller)
         lights = Counter(s.standing for _, s in visible)
         stages = Counter(p.stage or "unknown" for p, _ in visible)
-        lagging = [project_row(i, caller.lang, unit_ids) for i in worst_first(visible)
-                   if i[1].standing in ("lagging", "at_risk")]
+        behind = [i for i in worst_first(visible) if i[1].standing in ("lagging", "at_risk")]
+        lagging = [project_row(i, caller.lang, unit_ids) for i in behind[:LAGGING_SHOWN]]
         return {
             "me": self.me(caller), "today": now.date().isoformat(), "projects": len(visible),
             "lights": {k: lights.get(k, 0) for k in STANDINGS},
             "stages": {k: stages.get(k, 0) for k in (*STAGES, "unknown") if stages.get(k)},
-            "investment": self._investment(visible, now.date()),
+            "investment": self._investment(visible, now),
             "ranking": self._ranking(caller, items, now.date(), unit_ids),
-            "lagging": lagging,
-            "open_problems": len(self._problem_rows(caller)),
+            "lagging": lagging, "lagging_total": len(behind),
+            "open_problems": count_open_problems(self.db, self._problem_scope(caller)),
         }
 
-    def _investment(self, items: list[Item], today: date) -> dict:
-        wanted = {p.code: p for p, _ in items}
-        figures: dict[str, list] = defaultdict(list)
-        for row in invested_figures(self.db):
-            if row["code"] in wanted:
-                figures[row["code"]].append((moment(row["created_at"]).date(), row["invested"],
-                                             CUMULATIVE))
-        done, reported = 0.0, 0
-        for code, p in wanted.items():
-            if code in figures:
-                year = investment_to_date(figures[code], today, p.planned_start).this_year
-                if year is not None:
-                    done, reported = done + year, reported + 1
-        plan = sum(p.annual_plan or 0 for p in wanted.values())
-        return {"year": today.year, "this_year": round(done, 1), "plan": round(plan, 1),
-                "share": round(done / plan, 4) if plan else None, "reported": reported}
+    def _investment(self, items: list[Item], now: datetime) -> dict:
+        """This year's investment of `items` against their annual plans."""
+        year = this_year_by_code(self.db, self.views.states.seq, now.date(), str(now.tzinfo),
+                                 now.astimezone(UTC).isoformat()[:13])
+        reported = [year[p.code] for p, _ in items if p.code in year]
+        done = sum(reported)
+        plan = sum(p.annual_plan or 0 for p, _ in items)
+        return {"year": now.year, "this_year": round(done, 1), "plan": round(plan, 1),
+                "share": round(done / plan, 4) if plan else None, "reported": len(reported)}
 
     def _ranking(self, caller: Caller, items: list[Item], today: date,
                  unit_ids: dict[str, int]) -> list[dict]:
         """Every unit's rank for a leader; a member (or a unit's group) sees its own row."""
-        ranking = weekly_ranking(self.db, items, today)
-        return [rank_row(r, unit_ids) for r in ranking
+        key = (self.views.states.seq, today, self.views.states.key)
+        if self._ranked is None or self._ranked[0] != key:
+            self._ranked = key, weekly_ranking(self.db, items, today)
+        return [rank_row(r, unit_ids) for r in self._ranked[1]
                 if caller.can_see_unit(unit_ids.get(r.unit))]
 
     def projects(self, caller: Caller) -> dict:
@@ -238,12 +275,16 @@ class Dashboard:
         return {"me": self.me(caller), "week_of": now.date().isoformat(),
                 "ranking": self._ranking(caller, items, now.date(), unit_ids)}
 
-    def _problem_rows(self, caller: Caller) -> list[dict]:
+    @staticmethod
+    def _problem_scope(caller: Caller) -> int | None:
+        """The unit whose problems the caller sees (None: all)."""
         try:
-            unit_id = default_unit(caller)
+            return default_unit(caller)
         except Refusal:
             raise Forbidden from None
-        return list_open_problems(self.db, unit_id)
+
+    def _problem_rows(self, caller: Caller) -> list[dict]:
+        return list_open_problems(self.db, self._problem_scope(caller))
 
     def problems(self, caller: Caller) -> dict:
         _, now = self._now()
@@ -284,7 +325,7 @@ class Dashboard:
         plan = [{"on": d.isoformat(), "progress": planned_progress(p, d)} for d in plan_days]
         return {
             "me": self.me(caller),
-            "project": project_row(found[0], caller.lang, {p.unit: project["unit_id"]}),
+            "project": project_details(found[0], caller.lang, {p.unit: project["unit_id"]}),
             "history": [{"at": moment(h["created_at"]).astimezone(now.tzinfo).isoformat(),
                          "progress": h["progress"]}
                         for h in progress_history(self.db, project["id"])],

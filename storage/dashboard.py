@@ -15,15 +15,24 @@ def progress_history(db: Database, project_id: int) -> list[dict]:
                            "and progress is not null order by created_at, id", [project_id]))
 
 
-def invested_figures(db: Database) -> Iterator[dict]:
-    """Every reported cumulative investment, by project then in the order received:
-    code (the project's), created_at, invested (万元)."""
-    return select(db, "select p.code, u.created_at, u.invested from updates u "
-                      "join projects p on p.id = u.project_id "
-                      "where u.invested is not null order by u.project_id, u.created_at, u.id")
+def investment_around(db: Database, boundary: str, until: str) -> Iterator[dict]:
+    """Per project (code), the last investment reported before `boundary` (before_at,
+    before) and the last one from then up to `until` (latest_at, latest), both cumulative
+    (万元); times as stored (ISO 8601, UTC). Four index look-ups a project, not every figure."""
+    def last(before: str, column: str) -> str:
+        return (f"(select {column} from updates u where u.project_id = p.id and u.invested "
+                f"is not null and {before} order by u.created_at desc, u.id desc limit 1)")
+
+    window = "u.created_at >= :boundary and u.created_at <= :until"
+    return select(db, f"""
+        select p.code, {last("u.created_at < :boundary", "created_at")} as before_at,
+               {last("u.created_at < :boundary", "invested")} as before,
+               {last(window, "created_at")} as latest_at, {last(window, "invested")} as latest
+        from projects p""", {"boundary": boundary, "until": until})
 
 
 def project_milestones(db: Database, project_id: int) -> list[dict]:
     """A project's nodes in date order: due, progress (planned percent), title."""
     return list(select(db, "select due, progress, title from milestones where project_id = ? "
                            "order by due", [project_id]))
+

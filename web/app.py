@@ -58,7 +58,8 @@ def _secure(request: web.Request, response: web.StreamResponse) -> None:
 
 
 def _json(data: object, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data, ensure_ascii=False), status=status,
+    return web.Response(text=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                        status=status,
                         content_type="application/json")
 
 

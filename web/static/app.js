@@ -253,9 +253,11 @@ async function wallPage(params) {
 }
 
 async function laggingPage() {
-  const o = await api("/api/overview");
-  header(o.me);
-  show(card(tr("lagging"), laggingTable(o.lagging)));
+  const data = await api("/api/projects");
+  header(data.me);
+  const behind = data.projects.filter((p) => p.standing === "lagging" || p.standing === "at_risk")
+    .sort((a, b) => LIGHTS.indexOf(a.standing) - LIGHTS.indexOf(b.standing) || (b.behind || 0) - (a.behind || 0));
+  show(card(tr("lagging"), laggingTable(behind)));
 }
 
 function problemsTable(problems) {
