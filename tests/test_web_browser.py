@@ -193,6 +193,7 @@ def test_a_leader_sees_every_unit_and_taps_from_the_wall_chart_to_a_project(site
     wait_page(browser, "portfolio")
     text = page_text(browser)
     assert UNIT_A in text and UNIT_B in text and "单位排名" in text
+    assert "66,000" in browser.find_element(By.ID, "invest-done").text  # 45,000 + 21,000
     shot(browser, "portfolio")
 
     go(browser, "#/wall", "wall")
@@ -219,6 +220,7 @@ def test_a_leader_sees_every_unit_and_taps_from_the_wall_chart_to_a_project(site
     shot(browser, "project")
 
     go(browser, "#/lagging", "lagging")
+    assert "零部件项目 " + HOSTILE in page_text(browser)
     shot(browser, "lagging")
     go(browser, "#/problems", "problems")
     text = page_text(browser)
