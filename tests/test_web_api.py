@@ -44,15 +44,22 @@ def tma(init_data: str) -> dict:
     return {"Authorization": f"tma {init_data}"}
 
 
-@pytest.fixture
-def world(tmp_path):
-    db = open_db(tmp_path / "bot.db")
+def seed_people(db) -> dict[str, int]:
+    """The demo ledger, a leader, a member in each of units A and B, and unit A's group
+    bound; the units' ids ("A", "B")."""
     seed_ledger(db)
     units = {key: find_unit(db, name)["id"] for key, name in (("A", UNIT_A), ("B", UNIT_B))}
     grant_role(db, LEADER, "leader", name="王市长")
     grant_role(db, MEMBER_A, "member", units["A"], name="科创小李")
     grant_role(db, MEMBER_B, "member", units["B"], name="投促小陈")
     bind_group(db, GROUP_A, units["A"], "A group", ADMIN)
+    return units
+
+
+@pytest.fixture
+def world(tmp_path):
+    db = open_db(tmp_path / "bot.db")
+    units = seed_people(db)
     qb3 = get_project(db, "QB-003")["id"]
     open_problem(db, qb3, "用地指标未落实 " + HOSTILE, MEMBER_B, units["B"], None)
     store_updates(db, [NewUpdate(project_id=qb3, unit_id=units["B"], author_id=MEMBER_B,

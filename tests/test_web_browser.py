@@ -27,17 +27,14 @@ from services.dashboard import make_screen_link
 from services.views import Views
 from services.webauth import sign_init_data
 from storage import open_db
-from storage.people import bind_group, find_unit, grant_role
+from storage.people import find_unit
 from storage.problems import open_problem
 from storage.projects import add_milestone, get_project
 from storage.updates import NewUpdate, store_updates
-from tests.conftest import ADMIN, LEADER, TOKEN, seed_ledger
+from tests.conftest import ADMIN, LEADER, TOKEN
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-UNIT_A, UNIT_B = "科创城管委会", "区投资促进服务中心"
-MEMBER_A, MEMBER_B = 101, 102
-GROUP_A = -100101
 HOSTILE = "<img src=x onerror=alert(1)>"
 PHONE, SCREEN = (412, 915), (1920, 1080)
 
@@ -67,6 +64,7 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from tests.test_web_api import MEMBER_A, MEMBER_B, UNIT_A, UNIT_B, seed_people  # noqa: E402
 from web.app import WebServer  # noqa: E402
 
 # ---------------------------------------------------------------------------- the world
@@ -75,12 +73,7 @@ from web.app import WebServer  # noqa: E402
 def seed(db) -> dict[str, int]:
     """The demo ledger; a leader, a member in units A and B; progress over time for QB-001,
     with nodes; a hostile project name, update and problem in unit B."""
-    seed_ledger(db)
-    units = {key: find_unit(db, name)["id"] for key, name in (("A", UNIT_A), ("B", UNIT_B))}
-    grant_role(db, LEADER, "leader", name="王市长")
-    grant_role(db, MEMBER_A, "member", units["A"], name="科创小李")
-    grant_role(db, MEMBER_B, "member", units["B"], name="投促小陈")
-    bind_group(db, GROUP_A, units["A"], "A", ADMIN)
+    units = seed_people(db)
     qb1, qb3 = get_project(db, "QB-001")["id"], get_project(db, "QB-003")["id"]
     add_milestone(db, qb1, "2026-07-01", 20, "主体结构开工")
     add_milestone(db, qb1, "2026-12-31", 60, "主体结构封顶")

@@ -9,7 +9,7 @@
 const TEXT = {
   zh: {
     title: "重点项目调度看板", portfolio: "总体", wall: "挂图作战", lagging: "滞后项目",
-    problems: "问题清单", lights: "项目红黄绿灯", lagging_l: "滞后", at_risk_l: "预警",
+    problems: "问题清单", problem: "问题", lights: "项目红黄绿灯", lagging_l: "滞后", at_risk_l: "预警",
     on_track_l: "正常", done_l: "完成", stages: "项目阶段", negotiating: "在谈", signed: "签约",
     started: "开工", completed: "竣工", unknown: "未知", investment: "本年投资完成",
     of_plan: "占年度计划", plan: "年度计划", done_amount: "本年完成", reported: "个项目已报",
@@ -27,7 +27,7 @@ const TEXT = {
   },
   en: {
     title: "Key projects", portfolio: "Portfolio", wall: "Wall chart", lagging: "Lagging",
-    problems: "Problems", lights: "Projects by light", lagging_l: "Lagging", at_risk_l: "At risk",
+    problems: "Problems", problem: "Problem", lights: "Projects by light", lagging_l: "Lagging", at_risk_l: "At risk",
     on_track_l: "On track", done_l: "Done", stages: "Stages", negotiating: "Negotiating",
     signed: "Signed", started: "Started", completed: "Completed", unknown: "Unknown",
     investment: "Investment this year", of_plan: "of the annual plan", plan: "Annual plan",
@@ -262,7 +262,7 @@ async function laggingPage() {
 
 function problemsTable(problems) {
   if (!problems.length) return el("p", { class: "note", text: tr("none") });
-  return table([["#", "num"], [tr("project")], [tr("problems")], [tr("acting")], [tr("age"), "num"], [tr("deadline")]],
+  return table([["#", "num"], [tr("project")], [tr("problem")], [tr("acting")], [tr("age"), "num"], [tr("deadline")]],
     problems.map((q) => el("tr", { class: "problem-row" },
       el("td", { class: "num", text: q.id }),
       el("td", {}, projectLink({ code: q.project_code, name: q.project_name })),
