@@ -147,7 +147,12 @@ async def start_dashboard(application) -> None:
         return
     from web.app import WebServer
 
-    server = WebServer(application.bot_data["views"], config, config.web_listen, config.web_port)
+    async def fetch_file(file_id: str) -> bytes:  # an update's photo, for the project page
+        telegram_file = await application.bot.get_file(file_id)
+        return bytes(await telegram_file.download_as_bytearray())
+
+    server = WebServer(application.bot_data["views"], config, config.web_listen, config.web_port,
+                       fetch_file)
     await server.start()
     application.bot_data["web"] = server
     if config.web_url:

@@ -32,6 +32,7 @@ from storage.dashboard import (
     investment_around,
     progress_history,
     project_milestones,
+    update_files,
 )
 from storage.people import find_unit, get_person, get_unit, group_unit, list_units
 from storage.problems import count_open_problems, list_open_problems, project_open_problems
@@ -334,7 +335,8 @@ class Dashboard:
                        "missed": m["due"] < today.isoformat()
                        and (p.progress or 0) < m["progress"]}
                       for m in project_milestones(self.db, project["id"])],
-            "updates": [{"at": moment(u["created_at"]).astimezone(now.tzinfo).isoformat(),
+            "updates": [{"id": u["id"],
+                         "at": moment(u["created_at"]).astimezone(now.tzinfo).isoformat(),
                          "who": u["author"] or "", "text": u["raw_text"],
                          "files": u["files"] or 0}
                         for u in recent_updates(self.db, project["id"], UPDATES_SHOWN)],
@@ -342,3 +344,15 @@ class Dashboard:
                                                                             project["id"])],
             "standing_today": s.standing,
         }
+
+    def update_file(self, caller: Caller, update_id: str, index: str) -> str:
+        """The Telegram file id of an update's attachment number `index`, if the caller may
+        see the update's project."""
+        if not (update_id.isdigit() and index.isdigit()):
+            raise NotFound
+        found = update_files(self.db, int(update_id))
+        if found is None or int(index) >= len(found["file_ids"]):
+            raise NotFound
+        if not caller.can_see_unit(found["unit_id"]):
+            raise Forbidden
+        return found["file_ids"][int(index)]

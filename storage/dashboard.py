@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from sqlite_utils import Database
@@ -36,3 +37,13 @@ def project_milestones(db: Database, project_id: int) -> list[dict]:
     return list(select(db, "select due, progress, title from milestones where project_id = ? "
                            "order by due", [project_id]))
 
+
+
+def update_files(db: Database, update_id: int) -> dict | None:
+    """An update's attachments (file_ids, a list of Telegram file ids) and its project's
+    unit_id."""
+    rows = list(select(db, "select u.file_ids, p.unit_id from updates u "
+                           "join projects p on p.id = u.project_id where u.id = ?", [update_id]))
+    if not rows:
+        return None
+    return {"unit_id": rows[0]["unit_id"], "file_ids": json.loads(rows[0]["file_ids"] or "[]")}

@@ -60,6 +60,26 @@ async def test_the_bot_serves_the_dashboard_and_dashboard_opens_it(web_bot, api)
     assert (await fetch(local + "/api/overview"))[0] == 401
 
 
+async def test_a_project_page_shows_an_update_s_photo_to_whoever_may_see_it(web_bot) -> None:
+    bot, local = web_bot
+    grant_role(bot.db, 102, "member", find_unit(bot.db, "区投资促进服务中心")["id"])
+    [answer] = await bot.send(MEMBER, caption="QB-001 进度50%，现场照片", photo=True)
+    assert "QB-001" in answer["text"]
+    member = "tma " + sign_init_data(TOKEN, {"id": MEMBER, "first_name": "小李"})
+    status, body = await fetch(local + "/api/projects/QB-001", member)
+    [update] = [u for u in json.loads(body)["updates"] if u["files"]]
+    picture = f"{local}/api/updates/{update['id']}/files/0"
+    async with aiohttp.ClientSession() as session, \
+            session.get(picture, headers={"Authorization": member}) as response:
+        assert response.status == 200 and response.content_type == "image/png"
+        assert (await response.read()).startswith(b"\x89PNG")
+        assert response.headers["Cache-Control"] == "no-store"
+    other = "tma " + sign_init_data(TOKEN, {"id": 102, "first_name": "小陈"})
+    assert (await fetch(picture, other)) == (403, '{"error":"forbidden"}')
+    assert (await fetch(picture.replace("/files/0", "/files/1"), member))[0] == 404
+    assert (await fetch(picture))[0] == 401
+
+
 async def test_screen_links_work_until_revoked(web_bot) -> None:
     bot, local = web_bot
     [answer] = await bot.send(LEADER, "/screen")

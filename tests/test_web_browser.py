@@ -11,6 +11,7 @@ in CI (CI=true) they fail: a skipped browser test would hide a broken dashboard.
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import shutil
 import threading
@@ -86,17 +87,28 @@ def seed(db) -> dict[str, int]:
         store_updates(db, [NewUpdate(
             project_id=project, unit_id=units[unit], author_id=author, chat_id=author,
             message_id=n + 1, part=0, created_at=(now - timedelta(days=days_ago)).isoformat(),
-            raw_text=text, lang="zh", progress=progress, invested=invested)])
+            raw_text=text, lang="zh", progress=progress, invested=invested,
+            file_ids=["site-photo"] if n == 2 else [])])
     open_problem(db, qb1, "电力接入方案未批复", MEMBER_A, units["A"], None)
     open_problem(db, qb3, "用地指标未落实 " + HOSTILE, MEMBER_B, units["B"], None)
     return units
+
+
+# A 1×1 picture, as Telegram would hand the bot a site photo.
+PHOTO = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
+                         "60e6kgAAAABJRU5ErkJggg==")
+
+
+async def fetch_photo(file_id: str) -> bytes:
+    assert file_id == "site-photo"
+    return PHOTO
 
 
 class Served:
     """The dashboard on a real port of 127.0.0.1, its event loop in a thread."""
 
     def __init__(self, db, config) -> None:
-        self.server = WebServer(Views(db), config, "127.0.0.1", 0)
+        self.server = WebServer(Views(db), config, "127.0.0.1", 0, fetch_photo)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -210,6 +222,7 @@ def test_a_leader_sees_every_unit_and_taps_from_the_wall_chart_to_a_project(site
     text = page_text(browser)
     assert "QB-001" in text and "主体结构封顶" in text and "电力接入方案未批复" in text
     assert browser.find_elements(By.CSS_SELECTOR, "#progress-chart canvas")
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".photos img"))
     shot(browser, "project")
 
     go(browser, "#/lagging", "lagging")

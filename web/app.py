@@ -28,10 +28,16 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 DASHBOARD = web.AppKey("dashboard", Dashboard)
 CONFIG = web.AppKey("config", Config)
+# Telegram file id -> the file's bytes (the bot downloads it; None: no attachments shown).
+FetchFile = Callable[[str], Awaitable[bytes]]
+FETCH_FILE = web.AppKey("fetch_file", object)
+# Attachments are shown only if they are pictures: a document is not served to a browser.
+IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
+               (b"GIF8", "image/gif"))
 
 # Scripts, styles, pictures and API calls from this origin only; no inline script; framed
 # only by Telegram's web clients (the Mini App runs in their iframe).
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
        "frame-ancestors 'self' https://web.telegram.org")
 # What a screen link may read: the portfolio, not people's updates.
@@ -103,6 +109,32 @@ def endpoint(name: str, answer: Answer) -> Callable[[web.Request], Awaitable[web
     return handle
 
 
+async def update_file(request: web.Request) -> web.Response:
+    """GET /api/updates/<id>/files/<n>: an update's picture, for whoever may see its project."""
+    caller = caller_of(request, "file")
+    if isinstance(caller, web.Response):
+        return caller
+    fetch: FetchFile | None = request.app[FETCH_FILE]
+    try:
+        file_id = request.app[DASHBOARD].update_file(caller, request.match_info["update"],
+                                                     request.match_info["index"])
+    except Forbidden:
+        return _json({"error": "forbidden"}, 403)
+    except NotFound:
+        return _json({"error": "not found"}, 404)
+    if fetch is None:
+        return _json({"error": "not found"}, 404)
+    try:
+        data = await fetch(file_id)
+    except Exception:  # Telegram failing or the file gone: the page shows no picture
+        log.warning("an update's file could not be fetched", exc_info=True)
+        return _json({"error": "unavailable"}, 502)
+    kind = next((kind for magic, kind in IMAGE_TYPES if data.startswith(magic)), None)
+    if kind is None:
+        return _json({"error": "not a picture"}, 415)
+    return web.Response(body=data, content_type=kind)
+
+
 def _page(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
     async def handle(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / name)
@@ -110,11 +142,14 @@ def _page(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
     return handle
 
 
-def make_app(views: Views, config: Config) -> web.Application:
-    """The dashboard's aiohttp application on the bot's view service and configuration."""
+def make_app(views: Views, config: Config, fetch_file: FetchFile | None = None
+             ) -> web.Application:
+    """The dashboard's aiohttp application on the bot's view service and configuration;
+    `fetch_file` downloads an update's attachment (the bot's, in the bot's process)."""
     app = web.Application(middlewares=[security_headers])
     app[DASHBOARD] = Dashboard(views, config)
     app[CONFIG] = config
+    app[FETCH_FILE] = fetch_file
     routes = {
         "/api/overview": ("overview", lambda d, c, r: d.overview(c)),
         "/api/projects": ("projects", lambda d, c, r: d.projects(c)),
@@ -125,6 +160,7 @@ def make_app(views: Views, config: Config) -> web.Application:
     }
     for path, (name, answer) in routes.items():
         app.router.add_get(path, endpoint(name, answer))
+    app.router.add_get("/api/updates/{update}/files/{index}", update_file)
     app.router.add_get("/", _page("index.html"))
     app.router.add_get("/screen", _page("index.html"))
     app.router.add_static("/static/", STATIC)
@@ -134,8 +170,9 @@ def make_app(views: Views, config: Config) -> web.Application:
 class WebServer:
     """The dashboard served on host:port, started and stopped with the bot."""
 
-    def __init__(self, views: Views, config: Config, host: str, port: int) -> None:
-        self.app = make_app(views, config)
+    def __init__(self, views: Views, config: Config, host: str, port: int,
+                 fetch_file: FetchFile | None = None) -> None:
+        self.app = make_app(views, config, fetch_file)
         self.host, self.port = host, port
         self.runner: web.AppRunner | None = None
 

@@ -288,6 +288,25 @@ async function unitPage(id) {
     card(tr("open_problems"), problemsTable(data.problems))));
 }
 
+const PICTURES_SHOWN = 4;  // an update's first pictures (documents are not shown)
+
+function pictures(update) {
+  const holder = el("div", { class: "photos" });
+  for (let i = 0; i < Math.min(update.files, PICTURES_SHOWN); i++) {
+    // An <img src> cannot send the Authorization header: fetched, then shown from a blob.
+    fetch(`/api/updates/${update.id}/files/${i}`, { headers: { Authorization: auth }, cache: "no-store", credentials: "omit" })
+      .then((response) => (response.ok ? response.blob() : null))
+      .then((blob) => {
+        if (!blob) return;
+        const img = el("img", { class: "photo", alt: "", "data-update": update.id });
+        img.src = URL.createObjectURL(blob);
+        holder.append(img);
+      })
+      .catch(() => {});
+  }
+  return holder;
+}
+
 async function projectPage(code) {
   const data = await api("/api/projects/" + encodeURIComponent(code));
   header(data.me);
@@ -303,7 +322,7 @@ async function projectPage(code) {
     : el("p", { class: "note", text: tr("none") });
   const updates = data.updates.length ? data.updates.map((u) => el("div", { class: "update" },
     el("div", { class: "meta", text: `${u.at.slice(0, 16).replace("T", " ")} · ${u.who}${u.files ? ` · ${u.files} ${tr("files")}` : ""}` }),
-    el("p", { text: u.text }))) : [el("p", { class: "note", text: tr("none") })];
+    el("p", { text: u.text }), u.files ? pictures(u) : null)) : [el("p", { class: "note", text: tr("none") })];
   show(el("div", { class: "grid" },
     card(`${p.code} · ${p.name}`, facts, p.reasons.length ? el("p", { class: "reasons", text: p.reasons.join("; ") }) : null),
     el("div", { class: "grid two" }, card(tr("progress"), progressChart), card(tr("nodes"), nodes)),
