@@ -37,8 +37,9 @@ IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/pn
 
 # Scripts, styles, pictures and API calls from this origin only; no inline script; framed
 # only by Telegram's web clients (the Mini App runs in their iframe).
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; "
+       "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
+       "form-action 'none'; "
        "frame-ancestors 'self' https://web.telegram.org")
 # What a screen link may read: the portfolio, not people's updates.
 SCREEN_ENDPOINTS = frozenset({"overview", "projects", "ranking"})
