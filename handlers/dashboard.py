@@ -59,7 +59,7 @@ async def dashboard(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: 
     if shown.chat_unit_id is not None and not shown.can_see_unit(shown.chat_unit_id):
         await message.reply_text(t("in_group_other_unit", caller.lang))
         return
-    link = (f"https://t.me/{context.bot.username}?startapp={group_start_param(chat.id)}")
+    link = f"https://t.me/{context.bot.username}?startapp={group_start_param(chat.id)}"
     button = InlineKeyboardButton(t("dash_button", caller.lang), url=link)
     text = (t("dash_open_unit", caller.lang, unit=esc(shown.chat_unit_name))
             if shown.chat_unit_name else t("dash_open", caller.lang))
