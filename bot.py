@@ -123,9 +123,13 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         await requeue_pending(application)
         install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
+        await start_dashboard(application)
         settle_startup_objects()
         # Language profiles (about a second) loaded beside start-up, not on the first message.
         asyncio.get_running_loop().run_in_executor(None, preload)
+
+    async def post_shutdown(application) -> None:
+        await stop_dashboard(application)
 
     builder = ApplicationBuilder()
     if config.webhook_url:  # each update stored before the webhook answers 200
@@ -138,6 +142,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         .application_class(DurableApplication)
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENCY))
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
     application.bot_data["config"] = config
@@ -145,6 +150,34 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
     application.bot_data["views"] = Views(db)  # keeps the state cache for every view
     register(application)
     return application
+
+
+async def start_dashboard(application) -> None:
+    """With BOT_WEB_PORT, the dashboard (web/) is served by this process, on the application's
+    view service; with BOT_WEB_URL, the bot's menu button opens it."""
+    config = application.bot_data["config"]
+    if config.web_port is None or "web" in application.bot_data:
+        return
+    from web.app import WebServer
+
+    async def fetch_file(file_id: str) -> bytes:  # an update's photo, for the project page
+        telegram_file = await application.bot.get_file(file_id)
+        return bytes(await telegram_file.download_as_bytearray())
+
+    server = WebServer(application.bot_data["views"], config, config.web_listen, config.web_port,
+                       fetch_file)
+    await server.start()
+    application.bot_data["web"] = server
+    if config.web_url:
+        from handlers.dashboard import publish_menu_button
+
+        await publish_menu_button(application, config.web_url, config.language)
+
+
+async def stop_dashboard(application) -> None:
+    server = application.bot_data.pop("web", None)
+    if server is not None:
+        await server.stop()
 
 
 def run_bot(config: Config, db) -> None:

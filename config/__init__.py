@@ -107,6 +107,9 @@ class Config:
     invite_days: int = 7
     api_timeout: int = 20  # seconds to wait for the Bot API's answer to a call
     holidays: frozenset[date] = field(default_factory=frozenset)
+    web_port: int | None = None  # the dashboard's port (web/); None: no dashboard
+    web_listen: str = "127.0.0.1"
+    web_url: str | None = None  # the dashboard's public https address, which Telegram opens
 
     @property
     def file_api_url(self) -> str:
@@ -156,7 +159,17 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
         webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
         invite_days=_int(env, "BOT_INVITE_DAYS", 7, minimum=1),
         api_timeout=_int(env, "BOT_API_TIMEOUT", 20, minimum=1),
+        web_port=_int(env, "BOT_WEB_PORT", 0, minimum=1) or None,
+        web_listen=env.get("BOT_WEB_LISTEN", "").strip() or "127.0.0.1",
+        web_url=_web_url(env.get("BOT_WEB_URL", "").strip()),
     )
+
+
+def _web_url(raw: str) -> str | None:
+    """BOT_WEB_URL: Telegram opens Mini Apps over https only."""
+    if raw and not raw.startswith("https://"):
+        raise ConfigError(f"BOT_WEB_URL must be an https:// address, not {raw!r}")
+    return raw.rstrip("/") or None
 
 
 # Settings an admin may change in chat with /settings: key -> (Config field, parser).

@@ -13,7 +13,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from config import Config
 from i18n import plain_text
@@ -28,6 +30,7 @@ HELP = """Type a message and press Enter: it is sent as the current user.
   /tap N           press button N of the last message with buttons
   /edit TEXT       edit your last message to TEXT
   /group ID        speak in group chat ID (negative), /private to go back
+  (the dashboard link printed below opens the web dashboard as the current user)
   /quit            leave
 """
 
@@ -76,6 +79,7 @@ class BotThread(threading.Thread):
             await self._stop_event.wait()
             await self.application.updater.stop()
             await self.application.stop()
+            await self.application.post_shutdown(self.application)  # run_polling would call it
 
     def stop(self) -> None:
         if self.loop and self._stop_event:
@@ -93,6 +97,11 @@ class Console:
         self.seen = 0
         self.last_buttons: tuple[int, int, list] | None = None
         self.last_message_id: int | None = None
+        self.dashboard_link: Callable[[int], str] | None = None  # user id -> a login link
+
+    def say_dashboard_link(self) -> None:
+        if self.dashboard_link is not None:
+            self.say(f"Dashboard (as user {self.user_id}): {self.dashboard_link(self.user_id)}")
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -109,6 +118,7 @@ class Console:
         if word == "/as" and rest.strip().lstrip("-").isdigit():
             self.user_id, self.chat_id = int(rest), None
             self.say(f"(now typing as user {self.user_id})")
+            self.say_dashboard_link()
             return True
         if word == "/group" and rest.strip().lstrip("-").isdigit():
             self.chat_id = int(rest)
@@ -190,6 +200,19 @@ class Console:
                      + "   (/tap N)")
 
 
+def dashboard_link(db, config: Config, port: int, user_id: int) -> str:
+    """A link that opens the local dashboard as `user_id`: initData signed with the console's
+    token, as Telegram would sign it, in the URL fragment where a Mini App finds it."""
+    from services.webauth import sign_init_data
+    from storage.people import get_person
+
+    person = get_person(db, user_id) or {}
+    user = {"id": user_id, "first_name": person.get("name") or f"User {user_id}",
+            "language_code": person.get("lang") or config.language}
+    init_data = sign_init_data(CONSOLE_TOKEN, user)
+    return f"http://127.0.0.1:{port}/#tgWebAppData={quote(init_data, safe='')}"
+
+
 def run_console(config: Config, build_application, demo: bool = False,
                 as_user: int | None = None, stdin=None, out=sys.stdout) -> int:
     """Start the stand-in and the bot (`build_application(config, db)`, bot.py's), then read
@@ -209,8 +232,12 @@ def run_console(config: Config, build_application, demo: bool = False,
     people = seed_demo(db) if demo else []
     server = BotAPIServer(token=CONSOLE_TOKEN, bot_username="KeyProjectBot")
     server.start()
-    config = config.with_overrides(token=CONSOLE_TOKEN, api_url=server.api_url, webhook_url=None)
-    bot_thread = BotThread(build_application(config, db))
+    # The dashboard on an ephemeral local port (BOT_WEB_PORT's, if set), without Telegram.
+    config = config.with_overrides(token=CONSOLE_TOKEN, api_url=server.api_url, webhook_url=None,
+                                   web_port=config.web_port or 0, web_listen="127.0.0.1",
+                                   web_url=None)
+    application = build_application(config, db)
+    bot_thread = BotThread(application)
     bot_thread.start()
     if not bot_thread.ready.wait(30):
         print("error: the bot did not start", file=sys.stderr)
@@ -222,6 +249,10 @@ def run_console(config: Config, build_application, demo: bool = False,
     for person_id, role, unit in people:
         console.say(f"  user {person_id}: {role}" + (f" of {unit}" if unit else ""))
     console.say(HELP + f"You are user {user_id}.")
+    web = application.bot_data.get("web")
+    if web is not None:
+        console.dashboard_link = lambda uid: dashboard_link(db, config, web.port, uid)
+        console.say_dashboard_link()
     try:
         for line in stdin:
             if not console.handle(line):

@@ -15,6 +15,7 @@ from telegram.ext import (
     filters,
 )
 
+from handlers import dashboard as dashboard_commands
 from handlers import intake, ledger, people
 from handlers import problems as problem_commands
 from handlers import settings as settings_commands
@@ -64,6 +65,8 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("settings", settings_commands.settings))
     application.add_handler(CommandHandler("update", intake.update_command))
     application.add_handler(CallbackQueryHandler(intake.on_pick, pattern=r"^pick:"))
+    application.add_handler(CommandHandler("dashboard", dashboard_commands.dashboard))
+    application.add_handler(CommandHandler("screen", dashboard_commands.screen))
 
     # Status updates in groups: only replies to the bot's own messages (bots see little else).
     application.add_handler(MessageHandler(

@@ -21,10 +21,11 @@ from telegram.ext import ContextTypes
 
 from config import Config
 from i18n import t
-from services.caller import LEADERS, Caller
+from services.caller import LEADERS, Caller, identify_user
 from services.caller import unit_suffix as unit_suffix  # where the handlers take it from
+from services.dashboard import SCREEN_ROLES, WEB_ROLES
 from services.settings import effective_config as config_in_force
-from storage.people import get_person, grant_role, group_unit, touch_person
+from storage.people import group_unit
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ COMMANDS: dict[str, frozenset] = {
     "bind": ADMINS,
     "import": ADMINS,
     "settings": ADMINS,
+    "dashboard": WEB_ROLES,  # the web side checks the same roles (services.dashboard)
+    "screen": SCREEN_ROLES,
 }
 
 
@@ -67,27 +70,8 @@ def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | Non
     user = update.effective_user
     if user is None:
         return None
-    config, db = app_config(context), app_db(context)
-    person = get_person(db, user.id)
-    if person is None and user.id in config.admins:
-        grant_role(db, user.id, "admin", name=user.full_name)  # BOT_ADMINS are people too
-        person = get_person(db, user.id)
-    told = (user.full_name, user.username, user.language_code)
-    if person and (person["name"], person["username"], person["language_code"]) != told:
-        touch_person(db, user.id, *told)  # a write only when Telegram tells something new
-    role = person["role"] if person else None
-    if user.id in config.admins:
-        role = "admin"  # BOT_ADMINS always win
-    telegram_lang = (user.language_code or "")[:2].lower()
-    lang = (person or {}).get("lang") or (telegram_lang if telegram_lang in ("zh", "en") else None)
-    return Caller(
-        user_id=user.id,
-        role=role,
-        unit_id=(person or {}).get("unit_id"),
-        unit_name=(person or {}).get("unit_name"),
-        lang=lang or config.language,
-        name=user.full_name,
-    )
+    return identify_user(app_db(context), app_config(context), user.id, user.full_name,
+                         user.username, user.language_code)
 
 
 def bound_unit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict | None:

@@ -25,6 +25,12 @@ class BotInfoMixin:
         with self._lock:
             return copy.deepcopy(self._commands.get((key, language_code), []))
 
+    def menu_button(self, chat_id: int | None = None) -> dict:
+        """The menu button set for a private chat (None: the default one)."""
+        with self._lock:
+            return copy.deepcopy(self._menu_buttons.get(chat_id)
+                                 or self._menu_buttons.get(None) or {"type": "commands"})
+
     def all_commands(self) -> dict[tuple[str, str], list[dict]]:
         """{(scope JSON, language_code): commands} for everything set."""
         with self._lock:
@@ -119,11 +125,22 @@ class BotInfoMixin:
         return {"name": self._bot_texts.get(("name", lang), self.bot_name)}
 
     def _m_setChatMenuButton(self, params: dict, files: dict) -> bool:
-        self._menu_buttons[params.get("chat_id")] = params.get("menu_button") or {"type": "default"}
+        button = params.get("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in ("default", "commands",
+                                                                        "web_app"):
+            raise ApiError(400, "Bad Request: can't parse menu button JSON object")
+        if button["type"] == "web_app":
+            url = (button.get("web_app") or {}).get("url", "")
+            if not str(url).startswith("https://") or not button.get("text"):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+        chat_id = params.get("chat_id")
+        self._menu_buttons[None if chat_id is None else int(chat_id)] = button
         return True
 
     def _m_getChatMenuButton(self, params: dict, files: dict) -> dict:
-        return self._menu_buttons.get(params.get("chat_id"), {"type": "commands"})
+        chat_id = params.get("chat_id")
+        return copy.deepcopy(self._menu_buttons.get(None if chat_id is None else int(chat_id))
+                             or {"type": "default"})
 
     def _m_getChat(self, params: dict, files: dict) -> dict:
         chat_id = self._target_chat(params, write=False)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlite_utils import Database
+
+from config import Config
 from i18n import esc, t
+from storage.people import get_person, grant_role, touch_person
 
 LEADERS = frozenset({"admin", "leader"})
 
@@ -43,3 +47,30 @@ class Caller:
 def unit_suffix(unit_name: str | None, lang: str) -> str:
     """A unit named after a person's name: （科创城管委会）; nothing without a unit."""
     return t("unit_suffix", lang, unit=esc(unit_name)) if unit_name else ""
+
+
+def identify_user(db: Database, config: Config, user_id: int, full_name: str | None,
+                  username: str | None, language_code: str | None) -> Caller:
+    """The caller behind a Telegram user, as Telegram describes them (an update's user, or a
+    Mini App's signed user): BOT_ADMINS are registered as admins on first sight, and what
+    Telegram tells anew about the person (name, username, language) is stored."""
+    person = get_person(db, user_id)
+    if person is None and user_id in config.admins:
+        grant_role(db, user_id, "admin", name=full_name)  # BOT_ADMINS are people too
+        person = get_person(db, user_id)
+    told = (full_name, username, language_code)
+    if person and (person["name"], person["username"], person["language_code"]) != told:
+        touch_person(db, user_id, *told)  # a write only when Telegram tells something new
+    role = person["role"] if person else None
+    if user_id in config.admins:
+        role = "admin"  # BOT_ADMINS always win
+    telegram_lang = (language_code or "")[:2].lower()
+    lang = (person or {}).get("lang") or (telegram_lang if telegram_lang in ("zh", "en") else None)
+    return Caller(
+        user_id=user_id,
+        role=role,
+        unit_id=(person or {}).get("unit_id"),
+        unit_name=(person or {}).get("unit_name"),
+        lang=lang or config.language,
+        name=full_name,
+    )

@@ -43,15 +43,28 @@ def get_problem(db: Database, problem_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def list_open_problems(db: Database, unit_id: int | None = None) -> list[dict]:
-    """Open problems, oldest first; with `unit_id`, those that unit has to do with: on its
-    projects, handed to it, or raised by it."""
+def _open_of_unit(unit_id: int | None) -> tuple[str, list]:
+    """The open problems a unit has to do with (all, without a unit): the where clause."""
     where, params = "where q.status = 'open'", []
     if unit_id is not None:
         where += (" and (p.unit_id = ? or coalesce(q.acting_unit_id, p.unit_id) = ?"
                   " or q.raised_unit_id = ?)")
         params = [unit_id, unit_id, unit_id]
+    return where, params
+
+
+def list_open_problems(db: Database, unit_id: int | None = None) -> list[dict]:
+    """Open problems, oldest first; with `unit_id`, those that unit has to do with: on its
+    projects, handed to it, or raised by it."""
+    where, params = _open_of_unit(unit_id)
     return list(select(db, f"{_SELECT} {where} order by q.created_at, q.id", params))
+
+
+def count_open_problems(db: Database, unit_id: int | None = None) -> int:
+    """How many problems `list_open_problems` would list."""
+    where, params = _open_of_unit(unit_id)
+    return next(select(db, "select count(*) as n from problems q join projects p "
+                           f"on p.id = q.project_id {where}", params))["n"]
 
 
 def project_open_problems(db: Database, project_id: int) -> list[dict]:

@@ -156,10 +156,10 @@ def aliases_of(project: dict) -> list[str]:
 
 
 def recent_updates(db: Database, project_id: int, limit: int = 5) -> list[dict]:
-    """A project's latest updates, newest first: created_at, raw_text, author (name, else id),
-    files (how many attachments)."""
+    """A project's latest updates, newest first: id, created_at, raw_text, author (name, else
+    id), files (how many attachments)."""
     return list(select(db,
-        "select u.created_at, u.raw_text, u.author_id, pe.name as author, "
+        "select u.id, u.created_at, u.raw_text, u.author_id, pe.name as author, "
         "json_array_length(coalesce(u.file_ids, '[]')) as files "
         "from updates u left join people pe on pe.user_id = u.author_id "
         "where u.project_id = ? order by u.created_at desc, u.id desc limit ?",

@@ -324,3 +324,14 @@ def m007_state_columns_only(db: Database) -> None:
                "insert into project_changes (project_id) select old.project_id "
                "where old.project_id is not new.project_id; "
                "insert into project_changes (project_id) values (new.project_id); end")
+
+
+@migrations()
+def m_dashboard_screen_links(db: Database) -> None:
+    # The meeting-room screen's read-only dashboard links (/screen): only a hash of each token
+    # is kept, so the database does not hold a working link.
+    db["screen_links"].create(
+        {"id": int, "token_hash": str, "created_by": int, "lang": str, "created_at": str,
+         "expires_at": str, "revoked_at": str},
+        pk="id", not_null={"token_hash", "created_at", "expires_at"}, if_not_exists=True)
+    db["screen_links"].create_index(["token_hash"], unique=True, if_not_exists=True)

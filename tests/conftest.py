@@ -125,12 +125,12 @@ def build_in_process(config, db, api, *, rate_limit: bool = True):
 
 
 @asynccontextmanager
-async def started_bot(tmp_path: Path, api, *, rate_limit: bool = True
+async def started_bot(tmp_path: Path, api, *, rate_limit: bool = True, **env
                       ) -> AsyncIterator[RunningBot]:
     """The real bot (bot.build_application) polling `api` in process, on `tmp_path`/bot.db; for
     fixtures of any scope (`rate_limit=False`: without Telegram's pacing, e.g. 20 messages a minute
-    per group)."""
-    config = make_config(tmp_path, api)
+    per group; `env`: more configuration, e.g. BOT_WEB_PORT)."""
+    config = make_config(tmp_path, api, **env)
     db = open_db(config.db_path)
     application = build_in_process(config, db, api, rate_limit=rate_limit)
     async with application:
@@ -142,6 +142,7 @@ async def started_bot(tmp_path: Path, api, *, rate_limit: bool = True
         finally:
             await application.updater.stop()
             await application.stop()
+            await application.post_shutdown(application)  # run_polling would call it
     db.close()
 
 

@@ -55,6 +55,7 @@ CALLERS = {"admin": ADMIN, "leader": LEADER, "member_a": MEMBER_A, "member_b": M
 UNITS = {"A": UNIT_A, "B": UNIT_B}
 MEMBERS = {MEMBER_A: ("A", GROUP_A), MEMBER_B: ("B", GROUP_B)}  # member -> unit, its group
 LEDGER = SAMPLES / "ledger_zh.csv"
+WEB_URL = "https://dashboard.example.org"  # the dashboard's address (not served here)
 
 OK, NO, SILENT = "allowed", "refused", "silent"
 
@@ -164,6 +165,13 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("group A: /resolve {new_problem_b} 已协调", NO, NO, NO, NO, NO,    ""),
     ("group X: /status",                   OK, OK, OK, OK, NO,      ""),
     ("group X: /export",                   OK, OK, NO, NO, NO,      "QB-003"),
+    # The dashboard (web/): a Mini App button for staff; screen links for leaders, privately.
+    ("/dashboard",                         OK, OK, OK, OK, NO,      ""),
+    ("group A: /dashboard",                OK, OK, OK, NO, NO,      UNIT_A),
+    ("/screen",                            OK, OK, NO, NO, NO,      "/screen#k="),
+    ("/screen off",                        OK, OK, NO, NO, NO,      ""),
+    ("/screen now",                        NO, NO, NO, NO, NO,      ""),
+    ("group A: /screen",                   NO, NO, NO, NO, NO,      ""),
     # A unit chosen among an ambiguous /chart's buttons (last: it leaves a picture to tap on).
     ("group A tap: pg:ch:{u[B]}:0",        NO, NO, NO, NO, NO,      ""),
     ("tap: pg:ch:{u[B]}:0",                OK, OK, NO, OK, NO,      ""),
@@ -294,7 +302,7 @@ async def world(tmp_path_factory) -> AsyncIterator[World]:
         # Without pacing: at 20 messages a minute per group, unit A's group rows would wait
         # minutes (pacing is tested in test_pacing.py and test_e2e_reminders.py).
         async with started_bot(tmp_path_factory.mktemp("permissions"), api,
-                               rate_limit=False) as bot:
+                               rate_limit=False, BOT_WEB_URL=WEB_URL) as bot:
             db = bot.db
             seed_people(db)
             projects = {code: get_project(db, code)["id"] for code in ("QB-001", "QB-003")}
