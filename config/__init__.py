@@ -107,6 +107,9 @@ class Config:
     invite_days: int = 7
     api_timeout: int = 20  # seconds to wait for the Bot API's answer to a call
     holidays: frozenset[date] = field(default_factory=frozenset)
+    problem_days: int = 14  # a problem's time limit when none is written: days from opening
+    escalate_days: int = 7  # days overdue before the leader in charge is told
+    confirm_days: int = 7  # days an unanswered resolution waits before it confirms itself
 
     @property
     def file_api_url(self) -> str:
@@ -169,6 +172,12 @@ SETTING_KEYS = {
     "catchup_hours": ("catchup_hours", lambda v: _int({"catchup_hours": v}, "catchup_hours", 24)),
     "language": ("language", lambda v: v if v in ("zh", "en") else _bad("language", v, "zh or en")),
     "holidays": ("holidays", lambda v: parse_holidays(v)),
+    "problem_days": ("problem_days",
+                     lambda v: _int({"problem_days": v}, "problem_days", 14, minimum=1)),
+    "escalate_days": ("escalate_days",
+                      lambda v: _int({"escalate_days": v}, "escalate_days", 7, minimum=1)),
+    "confirm_days": ("confirm_days",
+                     lambda v: _int({"confirm_days": v}, "confirm_days", 7, minimum=1)),
 }
 
 

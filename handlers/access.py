@@ -51,6 +51,7 @@ COMMANDS: dict[str, frozenset] = {
     "bind": ADMINS,
     "import": ADMINS,
     "settings": ADMINS,
+    "deadline": LEADERS,
 }
 
 

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from sqlite_utils import Database
-from telegram import Bot, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -38,8 +38,12 @@ async def problems(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
 
 
 async def _send(bot: Bot, notice: Notice) -> bool:
+    markup = None
+    if notice.button is not None:
+        label, data = notice.button
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
     try:
-        await bot.send_message(notice.chat_id, notice.text)
+        await bot.send_message(notice.chat_id, notice.text, reply_markup=markup)
         return True
     except TelegramError as exc:  # blocked, kicked, deleted: tell the others all the same
         log.warning("could not send a problem notice to chat %s: %s", notice.chat_id, exc)
@@ -94,3 +98,9 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
 async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Close a problem (leaders, or the unit that must act): /resolve <problem id> [note]."""
     await run(update, context, caller, problem_services.resolve)
+
+
+@command("deadline")
+async def deadline(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """A problem's new time limit (leaders); the acting unit is told: /deadline <id> <date>."""
+    await run(update, context, caller, problem_services.set_deadline)

@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from parsing.deadlines import extract_deadline, parse_date
 from reports.standing import days_since
 from reports.summary import OpenProblem, fmt_date, problems_list
 from services.caller import Caller, unit_suffix
@@ -45,15 +46,25 @@ NOTICE_TEXT = 500  # characters of a problem text quoted in a notice
 _ID = re.compile(r"^[#＃]?(\d{1,9})$")
 
 
+def due_of(problem: dict, config: Config) -> date:
+    """A problem's time limit: the one written or set, else problem_days from its opening
+    (the day it was opened in the bot's timezone)."""
+    if problem.get("due_on"):
+        return date.fromisoformat(problem["due_on"])
+    opened = moment(problem["created_at"]).astimezone(config.timezone).date()
+    return opened + timedelta(days=config.problem_days)
+
+
 @view("q", "problems")
 def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
-    """Open problems, oldest first: all (arg "", leaders) or those of one unit."""
+    """Open problems, overdue first: all (arg "", leaders) or those of one unit."""
     unit_id = visible_unit_arg(caller, arg)
     now = datetime.now(config.timezone)
     rows = [OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
-                        q["acting_unit_name"], q["project_code"], q["project_name"])
+                        q["acting_unit_name"], q["project_code"], q["project_name"],
+                        due_of(q, config))
             for q in ledger.list_open_problems(views.db, unit_id)]
-    return problems_list(rows, caller.lang)
+    return problems_list(rows, caller.lang, today=now.date())
 
 
 # ---------------------------------------------------------------------------- notices
@@ -63,6 +74,7 @@ def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> lis
 class Notice:
     chat_id: int
     text: str
+    button: tuple[str, str] | None = None  # (label, callback data) of one button under it
 
 
 @dataclass
@@ -160,7 +172,8 @@ def raise_problem(db: Database, config: Config, caller: Caller, args: str,
     """/problem <code> <text>: open a problem of a project (Refusal: usage, unknown, not the
     caller's, too long). `here`: the chat the command came from."""
     code, _, text = args.partition(" ")
-    code, text = clean_code(code), text.strip()
+    code = clean_code(code)
+    due, text = extract_deadline(text.strip(), datetime.now(config.timezone).date())
     if not code or not text:
         raise _usage(caller, "lead_problem_usage")
     project = get_project(db, code)
@@ -171,16 +184,20 @@ def raise_problem(db: Database, config: Config, caller: Caller, args: str,
     if len(text) > PROBLEM_MAX:
         raise Refusal(t("lead_problem_too_long", caller.lang, max=PROBLEM_MAX))
     problem_id = ledger.open_problem(db, project["id"], text, caller.user_id, caller.unit_id,
-                                     project["unit_id"])
+                                     project["unit_id"], due.isoformat() if due else None)
+    limit = due or due_of(ledger.get_problem(db, problem_id), config)
 
     def render(lang: str) -> str:
         return t("lead_notice_opened", lang, id=problem_id, code=esc(project["code"]),
-                 name=_clip(project["name"], 60), text=_clip(text), who=_who(caller, lang))
+                 name=_clip(project["name"], 60), text=_clip(text), who=_who(caller, lang)
+                 ) + t("loop_opened_due", lang, date=fmt_date(limit, lang))
 
     def answer(told: str) -> str:
         return t("lead_problem_opened", caller.lang, id=problem_id, code=esc(project["code"]),
                  name=_clip(project["name"], 60), text=_clip(text),
-                 unit=esc(project["unit_name"]), told="\n" + told if told else "")
+                 unit=esc(project["unit_name"]),
+                 told=t("loop_opened_due", caller.lang, date=fmt_date(limit, caller.lang))
+                 + ("\n" + told if told else ""))
 
     telling = None
     if caller.unit_id != project["unit_id"]:  # raised by someone outside the unit: tell it
@@ -244,3 +261,32 @@ def resolve(db: Database, config: Config, caller: Caller, args: str,
         lang = person_lang(get_person(db, opener) or {}, config.language)
         telling = Telling(caller.lang, members=[Notice(opener, render(lang))], to_opener=True)
     return Outcome(answer, telling)
+
+
+def set_deadline(db: Database, config: Config, caller: Caller, args: str,
+                 here: int | None) -> Outcome:
+    """/deadline <problem id> <date>: a new time limit (leaders); the acting unit is told."""
+    first, _, written = args.partition(" ")
+    problem_id, written = _problem_id(first), written.strip()
+    if problem_id is None or not written:
+        raise _usage(caller, "loop_deadline_usage")
+    found = _open_problem_or_refusal(db, caller, problem_id)
+    today = datetime.now(config.timezone).date()
+    due = parse_date(written, today)
+    if due is None:
+        raise Refusal(t("loop_bad_date", caller.lang, text=_clip(written, 40)))
+    if due < today:
+        raise Refusal(t("loop_past_date", caller.lang, date=fmt_date(due, caller.lang)))
+    ledger.set_deadline(db, problem_id, due.isoformat(), caller.user_id)
+
+    def render(lang: str) -> str:
+        return t("loop_notice_deadline", lang, id=problem_id, date=fmt_date(due, lang),
+                 code=esc(found["project_code"]), name=_clip(found["project_name"], 60),
+                 text=_clip(found["text"]), who=_who(caller, lang))
+
+    def answer(told: str) -> str:
+        return t("loop_deadline_set", caller.lang, id=problem_id,
+                 date=fmt_date(due, caller.lang), told=told).strip()
+
+    return Outcome(answer, tell_unit(db, config, found["must_act_unit_id"], render,
+                                     caller.user_id, caller.lang, here))

@@ -324,3 +324,25 @@ def m007_state_columns_only(db: Database) -> None:
                "insert into project_changes (project_id) select old.project_id "
                "where old.project_id is not new.project_id; "
                "insert into project_changes (project_id) values (new.project_id); end")
+
+
+@migrations()
+def m008_problem_deadlines_ladder(db: Database) -> None:
+    # A problem's time limit (YYYY-MM-DD) when one was written or set with /deadline; without
+    # one the limit is problem_days from opening (services.problems.due_of).
+    db["problems"].add_column("due_on", str)
+    # What happened to a problem, in order: the history /problem <id> shows, and the steps of
+    # the overdue ladder, each taken once per problem (the unique index makes it so, whichever
+    # process or restart gets there first).
+    db["problem_events"].create(
+        {"id": int, "problem_id": int, "kind": str, "at": str, "actor_id": int, "detail": str},
+        pk="id",
+        foreign_keys=[("problem_id", "problems", "id")],
+        not_null={"problem_id", "kind", "at"},
+    )
+    db["problem_events"].create_index(["problem_id", "at"])
+    db.execute("create unique index if not exists idx_problem_events_once on problem_events "
+               "(problem_id, kind) where kind in ('overdue', 'escalated')")
+    # The name under which a leader is in charge of projects (the ledger's leader column).
+    db["people"].add_column("leader_name", str)
+    db["invites"].add_column("leader_name", str)

@@ -70,8 +70,10 @@ async def test_member_opens_a_problem_and_everyone_sees_what_is_theirs(ledger):
     [everything] = await bot.send(LEADER, "/problems")
     text = everything["text"]
     assert "未解决问题</b>（2）" in text
-    assert text.index("#2") < text.index("#1")  # oldest first
-    assert "20天 ⏰" in text and "土地指标未落实" in text and f"办理：{TZZX}" in text
+    assert text.index("#2") < text.index("#1")  # overdue first
+    # Found in an update: due problem_days (14) after it was opened, so 6 days overdue.
+    assert "20天 🔥逾期6天" in text and "土地指标未落实" in text and f"办理：{TZZX}" in text
+    assert f"期限 {(datetime.now(TZ) - timedelta(days=6)).date().isoformat()}" in text
     [mine] = await bot.send(MEMBER, "/problems")
     assert "电力接入方案未批复" in mine["text"] and "土地指标" not in mine["text"]
     [theirs] = await bot.send(OTHER_MEMBER, "/problems")
