@@ -58,6 +58,8 @@ def register(application: Application) -> None:
     for name in ("problems", "problem", "assign", "resolve", "deadline"):
         application.add_handler(CommandHandler(name, getattr(problem_commands, name)))
     application.add_handler(CallbackQueryHandler(status_commands.on_page, pattern=r"^pg:"))
+    application.add_handler(CallbackQueryHandler(problem_commands.on_status_button,
+                                                 pattern=r"^st:"))
     application.add_handler(CommandHandler("import", ledger.import_command))
     application.add_handler(CommandHandler("settings", settings_commands.settings))
     application.add_handler(CommandHandler("update", intake.update_command))

@@ -16,15 +16,20 @@ from telegram.ext import ContextTypes
 
 from config import Config
 from handlers.access import (
+    COMMANDS,
     Caller,
     app_db,
     command,
     command_args,
     effective_config,
+    identify,
+    in_chat,
     in_chat_to_write,
 )
-from handlers.status import answer_unit_scoped_view
+from handlers.status import answer_unit_scoped_view, app_views, page_buttons
+from i18n import t
 from services import problems as problem_services
+from services.ladder import STATUS_BUTTON
 from services.problems import Notice, Outcome, Telling
 from services.views import Refusal
 
@@ -104,3 +109,26 @@ async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Ca
 async def deadline(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """A problem's new time limit (leaders); the acting unit is told: /deadline <id> <date>."""
     await run(update, context, caller, problem_services.set_deadline)
+
+
+async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The button under an escalation: /status of its project, for the tapping user as the
+    command would answer them (a forged code or another unit's project: refused)."""
+    query = update.callback_query
+    caller = identify(update, context)
+    lang = caller.lang if caller else context.bot_data["config"].language
+    if caller is None or caller.role not in COMMANDS["status"]:
+        await query.answer(t("lead_cb_refused", lang), show_alert=True)
+        return
+    caller = in_chat(update, context, caller)
+    code = (query.data or "")[len(STATUS_BUTTON):]
+    try:
+        name, arg = app_views(context).status_target(caller, code)
+        pages = app_views(context).pages(effective_config(context), caller, name, arg)
+    except Refusal:
+        log.info("refused %s for user %s", query.data, caller.user_id)
+        await query.answer(t("lead_cb_refused", lang), show_alert=True)
+        return
+    await query.answer()
+    await update.effective_message.reply_text(
+        pages[0], reply_markup=page_buttons(name, arg, 0, len(pages), caller.lang))

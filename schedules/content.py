@@ -36,6 +36,7 @@ from reports.summary import (
     paginate,
     tg_len,
 )
+from services.ladder import overdue_problems
 from services.views import weekly_ranking
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
@@ -173,6 +174,7 @@ class DigestData:
     problems: list[dict]
     now: datetime
     recipients: list[tuple[int, str, str]]  # (chat id, name, lang)
+    overdue: list[dict] = field(default_factory=list)  # services.ladder.overdue_problems
 
 
 def digest_data(db: Database, config: Config, now: datetime, *,
@@ -194,7 +196,8 @@ def digest_data(db: Database, config: Config, now: datetime, *,
     return DigestData(items=items, today=now.date(),
                       ranking=ranking,
                       reminded=rounds.repeatedly_reminded(db),
-                      problems=problems, now=now, recipients=sorted(recipients.values()))
+                      problems=problems, now=now, recipients=sorted(recipients.values()),
+                      overdue=overdue_problems(db, config, now.date()))
 
 
 def _age_days(created_at: str, now: datetime) -> int:
@@ -226,7 +229,24 @@ def escalation_pages(data: DigestData, lang: str) -> list[str]:
                 n=_age_days(q["created_at"], data.now)))
     if not data.reminded and not data.problems:
         blocks.append(t("rem_esc_none", lang))
+    blocks += overdue_blocks(data.overdue, lang)
     return paginate(blocks, TG_LIMIT)
+
+
+def overdue_blocks(overdue: list[dict], lang: str) -> list[str]:
+    """督办 / overdue: every overdue problem by the unit that must act, most overdue first."""
+    if not overdue:
+        return []
+    blocks = ["", t("loop_digest_overdue", lang, n=len(overdue))]
+    by_unit: dict[str, list[dict]] = {}
+    for q in overdue:
+        by_unit.setdefault(q["acting_unit_name"] or "", []).append(q)
+    for unit, problems in sorted(by_unit.items(), key=lambda e: (-e[1][0]["late"], e[0])):
+        blocks.append(t("loop_digest_unit", lang,
+                        unit=_clip(unit, 30) if unit else t("rem_unassigned", lang)))
+        blocks += [t("loop_digest_item", lang, id=q["id"], code=_clip(q["project_code"], 20),
+                     text=_clip(q["text"], PROBLEM_TEXT_MAX), n=q["late"]) for q in problems]
+    return blocks
 
 
 def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:

@@ -129,7 +129,7 @@ def tell_unit(db: Database, config: Config, unit_id: int, render: Callable[[str]
                    members=members)
 
 
-def _clip(text: str | None, limit: int = NOTICE_TEXT) -> str:
+def clip(text: str | None, limit: int = NOTICE_TEXT) -> str:
     text = " ".join((text or "").split())
     return esc(text if len(text) <= limit else text[: limit - 1] + "…")
 
@@ -189,12 +189,12 @@ def raise_problem(db: Database, config: Config, caller: Caller, args: str,
 
     def render(lang: str) -> str:
         return t("lead_notice_opened", lang, id=problem_id, code=esc(project["code"]),
-                 name=_clip(project["name"], 60), text=_clip(text), who=_who(caller, lang)
+                 name=clip(project["name"], 60), text=clip(text), who=_who(caller, lang)
                  ) + t("loop_opened_due", lang, date=fmt_date(limit, lang))
 
     def answer(told: str) -> str:
         return t("lead_problem_opened", caller.lang, id=problem_id, code=esc(project["code"]),
-                 name=_clip(project["name"], 60), text=_clip(text),
+                 name=clip(project["name"], 60), text=clip(text),
                  unit=esc(project["unit_name"]),
                  told=t("loop_opened_due", caller.lang, date=fmt_date(limit, caller.lang))
                  + ("\n" + told if told else ""))
@@ -219,7 +219,7 @@ def assign(db: Database, config: Config, caller: Caller, args: str,
 
     def render(lang: str) -> str:
         return t("lead_notice_assigned", lang, id=problem_id, code=esc(found["project_code"]),
-                 name=_clip(found["project_name"], 60), text=_clip(found["text"]),
+                 name=clip(found["project_name"], 60), text=clip(found["text"]),
                  who=_who(caller, lang))
 
     def answer(told: str) -> str:
@@ -247,8 +247,8 @@ def resolve(db: Database, config: Config, caller: Caller, args: str,
 
     def render(lang: str) -> str:
         return t("lead_notice_resolved", lang, id=problem_id, code=esc(found["project_code"]),
-                 name=_clip(found["project_name"], 60), text=_clip(found["text"]),
-                 note=_clip(note) if note else t("lead_no_note", lang), who=_who(caller, lang))
+                 name=clip(found["project_name"], 60), text=clip(found["text"]),
+                 note=clip(note) if note else t("lead_no_note", lang), who=_who(caller, lang))
 
     def answer(told: str) -> str:
         return t("lead_resolved", caller.lang, id=problem_id, told=told).strip()
@@ -274,15 +274,15 @@ def set_deadline(db: Database, config: Config, caller: Caller, args: str,
     today = datetime.now(config.timezone).date()
     due = parse_date(written, today)
     if due is None:
-        raise Refusal(t("loop_bad_date", caller.lang, text=_clip(written, 40)))
+        raise Refusal(t("loop_bad_date", caller.lang, text=clip(written, 40)))
     if due < today:
         raise Refusal(t("loop_past_date", caller.lang, date=fmt_date(due, caller.lang)))
     ledger.set_deadline(db, problem_id, due.isoformat(), caller.user_id)
 
     def render(lang: str) -> str:
         return t("loop_notice_deadline", lang, id=problem_id, date=fmt_date(due, lang),
-                 code=esc(found["project_code"]), name=_clip(found["project_name"], 60),
-                 text=_clip(found["text"]), who=_who(caller, lang))
+                 code=esc(found["project_code"]), name=clip(found["project_name"], 60),
+                 text=clip(found["text"]), who=_who(caller, lang))
 
     def answer(told: str) -> str:
         return t("loop_deadline_set", caller.lang, id=problem_id,

@@ -26,6 +26,7 @@ EXAMPLES = {
     "catchup_hours": "24",
     "language": "zh",
     "holidays": "2025-10-01,2025-10-02",
+    "ladder_schedule": "daily 09:00",
     "problem_days": "14",
     "escalate_days": "7",
     "confirm_days": "7",

@@ -18,6 +18,7 @@ ONCE = ("overdue", "escalated")  # ladder steps: at most one event of each kind 
 
 _SELECT = """
     select q.*, p.code as project_code, p.name as project_name, p.unit_id as project_unit_id,
+           trim(coalesce(p.leader, '')) as project_leader,
            coalesce(q.acting_unit_id, p.unit_id) as must_act_unit_id,
            a.name as acting_unit_name, r.name as raised_unit_name
     from problems q

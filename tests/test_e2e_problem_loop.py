@@ -4,11 +4,28 @@ once each, across a restart), and the digest's overdue section."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date, datetime, timedelta
 
-from storage.people import find_unit
+from apscheduler.triggers.cron import CronTrigger
+
+from schedules import content
+from storage import open_db
+from storage.people import find_unit, grant_role, set_language
+from storage.settings import set_setting
+from tests.conftest import make_config, started_bot
 from tests.test_e2e_problems import GXJ_MEMBER, GXJ_MEMBER_2, add_problem, ledger, problems_table
-from tests.test_e2e_status import KCC, LEADER, MEMBER, OTHER_MEMBER, TZ, is_one_line_refusal
+from tests.test_e2e_status import (
+    KCC,
+    LEADER,
+    MEMBER,
+    OTHER_MEMBER,
+    TZ,
+    TZZX,
+    is_one_line_refusal,
+    seed,
+)
 
 __all__ = ["ledger"]  # the fixture, used by name
 
@@ -66,3 +83,122 @@ async def test_deadline_changes_the_limit_and_tells_the_acting_unit(ledger):
     assert problems_table(db)[0]["due_on"] == due.isoformat()
     assert OTHER_MEMBER not in {m["chat_id"] for m in api.sent if "环评" in (m["text"] or "")}
     assert find_unit(db, KCC)
+
+
+# --- the overdue ladder, run by the real JobQueue --------------------------------------------
+
+IN_CHARGE, OTHER_LEADER = 60, 61  # 张区长 (in charge of QB-001/002), 王副区长
+
+
+def ladder_world(db) -> None:
+    seed(db)
+    grant_role(db, IN_CHARGE, "leader", name="Zhang", leader_name=" 张区长 ")
+    set_language(db, IN_CHARGE, "en")
+    grant_role(db, OTHER_LEADER, "leader", name="王", leader_name="王副区长")
+
+
+def overdue_since(db, problem_id: int, days: int) -> None:
+    """The problem's limit `days` days ago (as if the clock had moved on)."""
+    db["problems"].update(problem_id, {"due_on": (today() - timedelta(days=days)).isoformat()})
+
+
+def ladder_events(db) -> list[tuple[int, str]]:
+    return [(r["problem_id"], r["kind"]) for r in db.query(
+        "select * from problem_events where kind in ('overdue', 'escalated') order by id")]
+
+
+def texts(api, chat_id) -> list[str]:
+    return [m["text"] for m in api.messages_to(chat_id)]
+
+
+async def wait_for(condition, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_the_ladder_takes_each_step_once_across_a_restart(tmp_path, api):
+    db = open_db(tmp_path / "bot.db")
+    ladder_world(db)
+    late = add_problem(db, "QB-001", "电力接入方案未批复", raised=KCC)
+    fresh = add_problem(db, "QB-002", "用地红线待调整", raised=KCC)
+    overdue_since(db, late, 3)  # overdue, not yet escalated
+    db["problems"].update(fresh, {"due_on": (today() + timedelta(days=5)).isoformat()})
+    db.close()
+    async with started_bot(tmp_path, api) as bot:  # the start-up run
+        await wait_for(lambda: len(api.messages_to(MEMBER)) == 1)
+        await bot.idle()
+        [notice] = texts(api, MEMBER)
+        assert f"问题 #{late} 已超过办理期限" in notice and "电力接入方案未批复" in notice
+        assert "7 天后将报告分管领导" in notice
+        assert texts(api, IN_CHARGE) == [] and texts(api, OTHER_MEMBER) == []
+        assert ladder_events(bot.db) == [(late, "overdue")]
+        overdue_since(bot.db, late, 8)  # a week later, while the bot is down
+    async with started_bot(tmp_path, api) as bot:
+        await wait_for(lambda: len(api.messages_to(IN_CHARGE)) == 1)
+        await bot.idle()
+        [escalation] = api.messages_to(IN_CHARGE)
+        assert escalation["text"].startswith(f"🚨 <b>Overdue: problem #{late} is 8 days past")
+        assert f"To act: {KCC}" in escalation["text"] and "电力接入方案未批复" in escalation["text"]
+        [[button]] = escalation["reply_markup"]["inline_keyboard"]
+        assert (button["text"], button["callback_data"]) == ("Open /status QB-001", "st:QB-001")
+        assert len(api.messages_to(MEMBER)) == 1  # the unit is not told twice
+        assert texts(api, OTHER_LEADER) == [] and texts(api, LEADER) == []  # not in charge
+        assert ladder_events(bot.db) == [(late, "overdue"), (late, "escalated")]
+        # The button answers /status QB-001 for the leader who taps it.
+        [status] = await bot.tap(IN_CHARGE, "st:QB-001", message_id=escalation["message_id"])
+        assert "QB-001" in status["text"] and "科创城卫星互联网产业园一期" in status["text"]
+        # A forged tap: a member of another unit asking for this project sees nothing.
+        answers = len(api.callback_answers)
+        before = len(api.messages_to(IN_CHARGE))
+        api.queue_callback(OTHER_MEMBER, "st:QB-001", chat_id=IN_CHARGE,
+                           message_id=escalation["message_id"])
+        await bot.idle()
+        answer = api.callback_answers[answers]
+        assert answer["show_alert"] and "QB-001" not in answer["text"]
+        assert len(api.messages_to(IN_CHARGE)) == before
+    async with started_bot(tmp_path, api) as bot:  # a third start: nothing again
+        await bot.idle(quiet=1.0)
+        assert len(api.messages_to(IN_CHARGE)) == 2 and len(api.messages_to(MEMBER)) == 1
+        assert len(api.messages_to(OTHER_MEMBER)) == 0
+        assert ladder_events(bot.db) == [(late, "overdue"), (late, "escalated")]
+
+
+async def test_the_daily_job_fires_on_its_schedule(tmp_path, api):
+    db = open_db(tmp_path / "bot.db")
+    ladder_world(db)
+    moment = (datetime.now(TZ) + timedelta(seconds=3)).replace(microsecond=0)
+    set_setting(db, "ladder_schedule", f"daily {moment:%H:%M:%S}", None)
+    db.close()
+    async with started_bot(tmp_path, api) as bot:
+        [job] = bot.application.job_queue.get_jobs_by_name("problem ladder")
+        assert isinstance(job.trigger, CronTrigger)
+        await bot.idle()
+        problem = add_problem(bot.db, "QB-003", "土地指标未落实", raised=TZZX)
+        overdue_since(bot.db, problem, 1)  # became overdue after the start-up run
+        assert texts(api, OTHER_MEMBER) == []
+        await wait_for(lambda: len(api.messages_to(OTHER_MEMBER)) == 1)
+        assert datetime.now(TZ) >= moment
+        assert f"问题 #{problem} 已超过办理期限" in texts(api, OTHER_MEMBER)[0]
+        assert texts(api, MEMBER) == []  # nothing of another unit
+
+
+async def test_the_digest_lists_overdue_problems_by_unit(tmp_path, api):
+    db = open_db(tmp_path / "bot.db")
+    ladder_world(db)
+    first = add_problem(db, "QB-001", "电力接入方案未批复", raised=KCC)
+    second = add_problem(db, "QB-003", "土地指标未落实", raised=TZZX)
+    overdue_since(db, first, 2)
+    overdue_since(db, second, 9)
+    config = make_config(tmp_path, api)
+    for lang in ("zh", "en"):
+        data = content.digest_data(db, config, datetime.now(TZ), dry_run=True)
+        text = "\n".join(content.escalation_pages(data, lang))
+        if lang == "zh":
+            assert "督办：逾期问题（2）" in text
+            assert text.index(TZZX) < text.index(KCC)  # the most overdue first
+            assert f"#{second} <code>QB-003</code> 土地指标未落实（逾期9天）" in text
+        else:
+            assert "Overdue problems (2)" in text and "(2 days overdue)" in text
+    db.close()
