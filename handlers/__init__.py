@@ -55,7 +55,7 @@ def register(application: Application) -> None:
     # What leaders see (handlers/status.py, handlers/problems.py); ◀ ▶ page taps are "pg:…".
     for name in ("status", "lagging", "chart", "export"):
         application.add_handler(CommandHandler(name, getattr(status_commands, name)))
-    for name in ("problems", "problem", "assign", "resolve", "deadline"):
+    for name in ("problems", "problem", "assign", "resolve", "deadline", "mine"):
         application.add_handler(CommandHandler(name, getattr(problem_commands, name)))
     application.add_handler(CallbackQueryHandler(status_commands.on_page, pattern=r"^pg:"))
     application.add_handler(CallbackQueryHandler(problem_commands.on_status_button,

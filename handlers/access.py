@@ -52,6 +52,7 @@ COMMANDS: dict[str, frozenset] = {
     "import": ADMINS,
     "settings": ADMINS,
     "deadline": LEADERS,
+    "mine": LEADERS,
 }
 
 

@@ -26,8 +26,9 @@ from handlers.access import (
     in_chat,
     in_chat_to_write,
 )
-from handlers.status import answer_unit_scoped_view, app_views, page_buttons
+from handlers.status import answer_unit_scoped_view, answer_view, app_views, page_buttons
 from i18n import t
+from services import mine as mine_views  # noqa: F401  (registers the "m" view)
 from services import problems as problem_services
 from services.ladder import STATUS_BUTTON
 from services.problems import Notice, Outcome, Telling
@@ -132,3 +133,9 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await query.answer()
     await update.effective_message.reply_text(
         pages[0], reply_markup=page_buttons(name, arg, 0, len(pages), caller.lang))
+
+
+@command("mine")
+async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """A linked leader's own projects: lights, progress against plan, overdue problems."""
+    await answer_view(update, context, in_chat(update, context, caller), "m", "")

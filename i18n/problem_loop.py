@@ -5,6 +5,27 @@ HTML for Telegram's HTML parse mode, except `loop_cb_*` (callback answers: plain
 """
 
 TEXTS = {
+    "cmd_mine": {"zh": "我分管的项目", "en": "The projects I am in charge of"},
+    "mine_title": {
+        "zh": "<b>📋 {leader} 分管的项目</b>（{n}）",
+        "en": "<b>📋 Projects in {leader}'s charge</b> ({n})",
+    },
+    "mine_none": {
+        "zh": "台账中没有分管领导为此姓名的项目。",
+        "en": "No project in the ledger names this leader.",
+    },
+    "mine_overdue": {"zh": "   🔥 #{id} {text}（逾期{n}天）", "en": "   🔥 #{id} {text} ({n} days overdue)"},
+    "mine_not_linked": {
+        "zh": ("ℹ️ 您的账号还没有对应台账中的分管领导姓名，发送 /status 查看全部项目。"
+               "请管理员用 /invite leader 姓名 或 bot.py grant 您的ID leader --name 姓名 关联。"),
+        "en": ("ℹ️ Your account is not linked to a leader name in the ledger; send /status to see "
+               "every project. An admin links it with /invite leader NAME or "
+               "bot.py grant YOUR_ID leader --name NAME."),
+    },
+    "mine_unlinked": {
+        "zh": "未关联账号的分管领导：{names}",
+        "en": "Leaders in the ledger with no linked account: {names}",
+    },
     "cmd_deadline": {"zh": "调整问题期限：/deadline 问题号 日期", "en": "Change a problem's time limit"},
     # /problems
     "loop_overdue_flag": {"zh": " 🔥逾期{n}天", "en": " 🔥{n} days overdue"},

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from reports.mine import mine_pages
 from reports.ranking import UnitRank, rank_units
 from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
 from reports.states import items_from_rows
@@ -175,6 +176,7 @@ class DigestData:
     now: datetime
     recipients: list[tuple[int, str, str]]  # (chat id, name, lang)
     overdue: list[dict] = field(default_factory=list)  # services.ladder.overdue_problems
+    leader_names: dict[int, str] = field(default_factory=dict)  # chat id -> name in charge
 
 
 def digest_data(db: Database, config: Config, now: datetime, *,
@@ -188,7 +190,10 @@ def digest_data(db: Database, config: Config, now: datetime, *,
         ranking = weekly_ranking(db, items, now.date())
     problems = rounds.long_open_problems(db, now - timedelta(days=ESCALATE_DAYS))
     recipients: dict[int, tuple[int, str, str]] = {}
+    leader_names = {}
     for person in people_with_role(db, "leader", "admin"):
+        if (person.get("leader_name") or "").strip():
+            leader_names[person["user_id"]] = person["leader_name"].strip()
         recipients[person["user_id"]] = (person["user_id"], person.get("name") or "",
                                          person_lang(person, config.language))
     for admin in sorted(config.admins):  # BOT_ADMINS, even before they ever wrote to the bot
@@ -197,7 +202,8 @@ def digest_data(db: Database, config: Config, now: datetime, *,
                       ranking=ranking,
                       reminded=rounds.repeatedly_reminded(db),
                       problems=problems, now=now, recipients=sorted(recipients.values()),
-                      overdue=overdue_problems(db, config, now.date()))
+                      overdue=overdue_problems(db, config, now.date()),
+                      leader_names=leader_names)
 
 
 def _age_days(created_at: str, now: datetime) -> int:
@@ -280,6 +286,10 @@ def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
         parts += [{"text": page} for page in escalation_pages(data, lang)]
         parts_by_lang[lang] = parts
     for chat_id, name, lang in data.recipients:
+        own = []  # a leader in charge of projects: theirs first
+        if chat_id in data.leader_names:
+            own = [{"text": page} for page in mine_pages(
+                data.leader_names[chat_id], data.items, data.overdue, lang)]
         plan.items.append((chat_id, None, {"to": "leader", "name": name, "lang": lang,
-                                           "parts": parts_by_lang[lang]}))
+                                           "parts": own + parts_by_lang[lang]}))
     return plan

@@ -5,6 +5,7 @@ once each, across a restart), and the digest's overdue section."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import date, datetime, timedelta
 
@@ -12,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from schedules import content
 from storage import open_db
-from storage.people import find_unit, grant_role, set_language
+from storage.people import find_unit, get_person, grant_role, set_language
 from storage.settings import set_setting
 from tests.conftest import make_config, started_bot
 from tests.test_e2e_problems import GXJ_MEMBER, GXJ_MEMBER_2, add_problem, ledger, problems_table
@@ -202,3 +203,54 @@ async def test_the_digest_lists_overdue_problems_by_unit(tmp_path, api):
         else:
             assert "Overdue problems (2)" in text and "(2 days overdue)" in text
     db.close()
+
+
+# --- leaders in charge -----------------------------------------------------------------------
+
+async def test_a_leader_invited_by_name_gets_their_projects(ledger):
+    bot, db = ledger, ledger.db
+    [link] = await bot.send(1, "/invite leader  张区长 ")
+    assert "张区长" in link["text"]
+    code = re.search(r"start=([\w-]+)", link["text"]).group(1)
+    [joined] = await bot.send(80, f"/start {code}", language_code="en")
+    assert joined["text"].startswith("✅ Joined as leader")
+    assert get_person(db, 80)["leader_name"] == "张区长"
+    problem = add_problem(db, "QB-001", "电力接入方案未批复", raised=KCC)
+    overdue_since(db, problem, 4)
+    [mine] = await bot.send(80, "/mine", language_code="en")
+    text = mine["text"]
+    assert text.startswith("<b>📋 Projects in 张区长's charge</b> (2)")
+    assert "QB-001" in text and "QB-002" in text and "QB-003" not in text
+    assert f"🔥 #{problem} 电力接入方案未批复 (4 days overdue)" in text
+    # A leader with no name still sees everything (/status), and /mine says how to link.
+    [unlinked] = await bot.send(LEADER, "/mine")
+    assert unlinked["text"].startswith("ℹ️ 您的账号还没有对应台账中的分管领导姓名")
+    [everything] = await bot.send(LEADER, "/status")
+    assert "QB-003" in everything["text"] or "区投资促进服务中心" in everything["text"]
+    # Members may not; /settings lists the names nobody is linked to.
+    [refused] = await bot.send(MEMBER, "/mine")
+    assert refused["text"] == "⛔ /mine 仅限管理员、领导使用，您的身份是单位成员。"
+    [settings] = await bot.send(1, "/settings")
+    assert "未关联账号的分管领导：李副区长、王副区长" in settings["text"]
+    # Their weekly digest starts with their projects; another leader's does not.
+    config = bot.application.bot_data["config"]
+    data = content.digest_data(db, config, datetime.now(TZ), dry_run=True)
+    plan = content.digest_plan(data, render_chart=False)
+    payloads = {chat: payload for chat, _, payload in plan.items}
+    assert payloads[80]["parts"][0]["text"].startswith("<b>📋 Projects in 张区长's charge</b>")
+    assert not payloads[LEADER]["parts"][0]["text"].startswith("<b>📋")
+
+
+def test_grant_names_the_leader_in_charge(tmp_path):
+    from tests.test_cli import SAMPLES, run
+
+    path = tmp_path / "x.db"
+    assert run("import", str(SAMPLES / "ledger_zh.csv"), "--db", str(path)).returncode == 0
+    result = run("--db", str(path), "grant", "42", "leader", "--name", " 张区长 ")
+    assert result.returncode == 0 and "in charge as '张区长'" in result.stdout
+    db = open_db(path)
+    assert get_person(db, 42)["leader_name"] == "张区长"
+    db.close()
+    refused = run("--db", str(path), "grant", "43", "member", "--unit", "科创城管委会",
+                  "--name", "张区长")
+    assert refused.returncode == 2 and "--name is for leaders" in refused.stderr
