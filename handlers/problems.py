@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlite_utils import Database
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from config import Config
 from handlers.access import (
@@ -43,29 +43,36 @@ async def problems(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
     await answer_unit_scoped_view(update, context, caller, "q")
 
 
-async def _send(bot: Bot, notice: Notice) -> bool:
-    markup = None
-    if notice.button is not None:
-        label, data = notice.button
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+def buttons_markup(buttons) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)
+                                  for label, data in buttons]])
+
+
+async def _send(bot: Bot, notice: Notice, db: Database | None) -> bool:
     try:
-        await bot.send_message(notice.chat_id, notice.text, reply_markup=markup)
-        return True
+        message = await bot.send_message(notice.chat_id, notice.text,
+                                         reply_markup=buttons_markup(notice.buttons))
     except TelegramError as exc:  # blocked, kicked, deleted: tell the others all the same
         log.warning("could not send a problem notice to chat %s: %s", notice.chat_id, exc)
         return False
+    if db is not None:
+        problem_services.remember_message(db, notice, message.message_id)
+    return True
 
 
-async def tell(bot: Bot, telling: Telling) -> str:
+async def tell(bot: Bot, telling: Telling, db: Database | None = None) -> str:
     """Send a Telling's notices: the group's, else (no group, or it failed) the members';
-    the sentence saying who was told."""
+    the sentence saying who was told. With `db`, each message about a problem is remembered
+    (a file sent in reply to it is evidence)."""
     if telling.here:
         return telling.sentence(group_told=True, members_told=0)
-    if telling.group is not None and await _send(bot, telling.group):
+    if telling.group is not None and await _send(bot, telling.group, db):
         return telling.sentence(group_told=True, members_told=0)
     told = 0
     for notice in telling.members:
-        told += await _send(bot, notice)
+        told += await _send(bot, notice, db)
     return telling.sentence(group_told=False, members_told=told)
 
 
@@ -84,8 +91,11 @@ async def run(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller
     except Refusal as refusal:
         await update.effective_message.reply_text(str(refusal))
         return
-    told = await tell(context.bot, outcome.telling) if outcome.telling else ""
-    await update.effective_message.reply_text(outcome.answer(told))
+    told = await tell(context.bot, outcome.telling, app_db(context)) if outcome.telling else ""
+    sent = await update.effective_message.reply_text(outcome.answer(told))
+    if outcome.problem_id is not None:
+        problem_services.remember_answer(app_db(context), outcome.problem_id, sent.chat_id,
+                                         sent.message_id)
 
 
 @command("problem")
@@ -139,3 +149,61 @@ async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """A linked leader's own projects: lights, progress against plan, overdue problems."""
     await answer_view(update, context, in_chat(update, context, caller), "m", "")
+
+
+async def on_confirm_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Confirm (销号) or reopen under a resolution: for the side that raised the problem only;
+    a forged or stale tap is answered and changes nothing."""
+    query = update.callback_query
+    caller = identify(update, context)
+    lang = caller.lang if caller else context.bot_data["config"].language
+    if caller is None or caller.role not in COMMANDS["resolve"]:
+        await query.answer(t("lead_cb_refused", lang), show_alert=True)
+        return
+    caller = in_chat(update, context, caller)
+    db = app_db(context)
+    try:
+        outcome = problem_services.answer_resolution(db, effective_config(context), caller,
+                                                     query.data)
+    except Refusal as refusal:
+        log.info("refused %s for user %s", query.data, caller.user_id)
+        await query.answer(str(refusal)[:200], show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)  # answered: the buttons go
+    told = await tell(context.bot, outcome.telling, db) if outcome.telling else ""
+    sent = await update.effective_message.reply_text(outcome.answer(told))
+    if query.data.endswith(":n"):  # the answer asks why: a reply to it is the reason
+        problem_services.asked_reason(db, int(query.data.split(":")[1]), sent.chat_id,
+                                      sent.message_id)
+
+
+async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reply to the bot's problem messages: the reason for a reopening, or a photo or file
+    as evidence. Anything else goes on to the other handlers (status updates)."""
+    message, caller = update.effective_message, identify(update, context)
+    replied = message.reply_to_message if message else None
+    if caller is None or replied is None or replied.from_user is None \
+            or replied.from_user.id != context.bot.id:
+        return
+    db, config = app_db(context), effective_config(context)
+    caller = in_chat(update, context, caller)
+    outcome = None
+    if message.text and not message.text.startswith("/"):
+        outcome = problem_services.give_reason(db, config, caller, message.chat_id,
+                                               replied.message_id, message.text)
+    elif message.photo or message.document:
+        file_id = message.photo[-1].file_id if message.photo else message.document.file_id
+        try:
+            outcome = problem_services.attach_evidence(
+                db, caller, message.chat_id, replied.message_id, file_id,
+                "photo" if message.photo else (message.document.file_name or "file"),
+                message.caption or "")
+        except Refusal as refusal:
+            await message.reply_text(str(refusal))
+            raise ApplicationHandlerStop from None
+    if outcome is None:
+        return
+    told = await tell(context.bot, outcome.telling, db) if outcome.telling else ""
+    await message.reply_text(outcome.answer(told))
+    raise ApplicationHandlerStop

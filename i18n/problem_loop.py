@@ -5,6 +5,55 @@ HTML for Telegram's HTML parse mode, except `loop_cb_*` (callback answers: plain
 """
 
 TEXTS = {
+    "loop_evidence_saved": {
+        "zh": "📎 已作为问题 #{id} 的佐证材料存档。",
+        "en": "📎 Attached to problem #{id} as evidence.",
+    },
+    # confirmed closing
+    "loop_confirm": {"zh": "✅ 确认销号", "en": "✅ Confirm (close)"},
+    "loop_reopen": {"zh": "↩️ 未解决，退回", "en": "↩️ Not solved: reopen"},
+    "loop_notice_awaiting": {
+        "zh": ("🔔 <b>问题 #{id} 已办结，请确认销号</b>\n项目：<code>{code}</code> {name}\n"
+               "问题：{text}\n办理情况：{note}\n办结人：{who}\n"
+               "{days} 天内未答复将自动销号。"),
+        "en": ("🔔 <b>Problem #{id} resolved: please confirm</b>\nProject: <code>{code}</code> "
+               "{name}\nProblem: {text}\nNote: {note}\nResolved by: {who}\n"
+               "Without an answer in {days} days it is closed by itself."),
+    },
+    "loop_resolved_awaiting": {
+        "zh": "✅ 问题 #{id} 已办结，等待提出方确认销号。{told}",
+        "en": "✅ Problem #{id} resolved; waiting for the side that raised it to confirm. {told}",
+    },
+    "loop_cb_stale": {
+        "zh": "这个按钮已失效：问题 #{id} 已确认、退回或重新办结，未作改动。",
+        "en": "This button is out of date: problem #{id} was confirmed, reopened or resolved "
+              "again since; nothing changed.",
+    },
+    "loop_notice_confirmed": {
+        "zh": "✅ <b>问题 #{id} 已确认销号</b>\n项目：<code>{code}</code> {name}\n问题：{text}\n确认人：{who}",
+        "en": ("✅ <b>Problem #{id} confirmed closed</b>\nProject: <code>{code}</code> {name}\n"
+               "Problem: {text}\nConfirmed by: {who}"),
+    },
+    "loop_notice_reopened": {
+        "zh": ("↩️ <b>问题 #{id} 被退回，请继续办理</b>\n项目：<code>{code}</code> {name}\n"
+               "问题：{text}\n退回人：{who}"),
+        "en": ("↩️ <b>Problem #{id} reopened: please act on it again</b>\nProject: "
+               "<code>{code}</code> {name}\nProblem: {text}\nReopened by: {who}"),
+    },
+    "loop_confirmed": {"zh": "✅ 问题 #{id} 已确认销号。{told}", "en": "✅ Problem #{id} closed. {told}"},
+    "loop_reopened": {
+        "zh": "↩️ 问题 #{id} 已退回办理单位。{told}\n请回复本消息说明退回原因。",
+        "en": "↩️ Problem #{id} is open again. {told}\nPlease reply to this message with the reason.",
+    },
+    "loop_notice_reason": {
+        "zh": "↩️ 问题 #{id}（<code>{code}</code>）退回原因：{reason}\n问题：{text}\n退回人：{who}",
+        "en": "↩️ Problem #{id} (<code>{code}</code>) was reopened because: {reason}\n"
+              "Problem: {text}\nReopened by: {who}",
+    },
+    "loop_reason_saved": {
+        "zh": "✅ 已记录问题 #{id} 的退回原因。{told}",
+        "en": "✅ The reason for reopening problem #{id} is recorded. {told}",
+    },
     "cmd_mine": {"zh": "我分管的项目", "en": "The projects I am in charge of"},
     "mine_title": {
         "zh": "<b>📋 {leader} 分管的项目</b>（{n}）",

@@ -1,7 +1,8 @@
 """The overdue ladder's daily run (services.ladder): a JobQueue job on a CronTrigger of
 ladder_schedule (default daily 09:00, in the bot's timezone), and once at start-up, so a step
 due while the bot was down is taken when it is back. Steps are recorded before they are sent:
-a restart never repeats one."""
+a restart never repeats one. The same run closes resolutions left unconfirmed for
+confirm_days (recorded as confirmed by itself)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 from datetime import datetime
 
 from schedules.periods import trigger_for
-from services.ladder import climb
+from services.ladder import climb, confirm_unanswered
 from services.settings import effective_config
 
 log = logging.getLogger(__name__)
@@ -23,12 +24,14 @@ async def ladder_job(context) -> None:
     db = context.bot_data["db"]
     config = effective_config(db, context.bot_data["config"])
     try:
-        tellings = climb(db, config, datetime.now(config.timezone).date())
+        now = datetime.now(config.timezone)
+        confirm_unanswered(db, config, now)
+        tellings = climb(db, config, now.date())
     except Exception:  # the steps not recorded are taken at the next run
         log.exception("the problem ladder could not run")
         return
     for telling in tellings:
-        await tell(context.bot, telling)
+        await tell(context.bot, telling, db)
 
 
 def reschedule_ladder(application) -> None:

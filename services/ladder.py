@@ -13,7 +13,7 @@ again (at start-up and at each daily run). An escalation with nobody linked to t
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -46,7 +46,7 @@ def _escalation(q: dict, due: date, late: int, leaders: list[dict], config: Conf
                  unit=esc(q["acting_unit_name"]), date=fmt_date(due, lang))
         button = (t("loop_open_status", lang, code=q["project_code"]),
                   STATUS_BUTTON + q["project_code"])
-        notices.append(Notice(person["user_id"], text, button))
+        notices.append(Notice(person["user_id"], text, (button,), q["id"]))
     return Telling(config.language, members=notices)
 
 
@@ -83,3 +83,17 @@ def overdue_problems(db: Database, config: Config, today: date) -> list[dict]:
         if late:
             found.append({**q, "due": due, "late": late})
     return sorted(found, key=lambda q: (-q["late"], q["id"]))
+
+
+def confirm_unanswered(db: Database, config: Config, now: datetime) -> list[int]:
+    """Resolutions nobody confirmed or reopened within confirm_days: confirmed by
+    themselves, recorded as such; the problems closed."""
+    cutoff = (now - timedelta(days=config.confirm_days)).astimezone(UTC)
+    closed = []
+    for q in ledger.awaiting_since(db, cutoff.isoformat(timespec="seconds")):
+        event_id = ledger.last_event_id(db, q["id"], "resolved")
+        if ledger.answer_resolution(db, q["id"], event_id, None, True, how="auto"):
+            log.info("problem %s: resolution unanswered for %d days, confirmed by itself",
+                     q["id"], config.confirm_days)
+            closed.append(q["id"])
+    return closed

@@ -74,7 +74,8 @@ def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> lis
 class Notice:
     chat_id: int
     text: str
-    button: tuple[str, str] | None = None  # (label, callback data) of one button under it
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, callback data) of buttons under it
+    problem_id: int | None = None  # remembered: a file sent in reply to it is evidence
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Outcome:
 
     answer: Callable[[str], str]
     telling: Telling | None = None
+    problem_id: int | None = None  # the answer is about this problem (a reply to it: evidence)
 
 
 def person_lang(person: dict, default: str) -> str:
@@ -116,16 +118,22 @@ def person_lang(person: dict, default: str) -> str:
 
 
 def tell_unit(db: Database, config: Config, unit_id: int, render: Callable[[str], str],
-              skip_user: int | None, lang: str, here: int | None = None) -> Telling:
+              skip_user: int | None, lang: str, here: int | None = None, *,
+              buttons: Callable[[str], tuple] = lambda lang: (),
+              problem_id: int | None = None) -> Telling:
     """Tell a unit: its bound group, else each member privately (not `skip_user`), each in
     their language. `here`, the chat the command came from: when it is the unit's group, the
     answer there tells the unit (a second message would repeat it)."""
     group = unit_group(db, unit_id)
     if group is not None and group == here:
         return Telling(lang, here=True)
-    members = [Notice(person["user_id"], render(person_lang(person, config.language)))
+
+    def notice(chat_id: int, lang: str) -> Notice:
+        return Notice(chat_id, render(lang), buttons(lang), problem_id)
+
+    members = [notice(person["user_id"], person_lang(person, config.language))
                for person in unit_members(db, unit_id) if person["user_id"] != skip_user]
-    return Telling(lang, group=None if group is None else Notice(group, render(config.language)),
+    return Telling(lang, group=None if group is None else notice(group, config.language),
                    members=members)
 
 
@@ -202,8 +210,8 @@ def raise_problem(db: Database, config: Config, caller: Caller, args: str,
     telling = None
     if caller.unit_id != project["unit_id"]:  # raised by someone outside the unit: tell it
         telling = tell_unit(db, config, project["unit_id"], render, caller.user_id,
-                            caller.lang, here)
-    return Outcome(answer, telling)
+                            caller.lang, here, problem_id=problem_id)
+    return Outcome(answer, telling, problem_id)
 
 
 def assign(db: Database, config: Config, caller: Caller, args: str,
@@ -226,12 +234,30 @@ def assign(db: Database, config: Config, caller: Caller, args: str,
         return t("lead_assigned", caller.lang, id=problem_id, unit=esc(unit["name"]), told=told)
 
     return Outcome(answer, tell_unit(db, config, unit["id"], render, caller.user_id,
-                                     caller.lang, here))
+                                     caller.lang, here, problem_id=problem_id), problem_id)
+
+
+CONFIRM_BUTTON = "pc:"  # pc:<problem id>:<resolution event id>:y (confirm) | n (reopen)
+
+
+def confirm_buttons(problem_id: int, event_id: int, lang: str) -> tuple[tuple[str, str], ...]:
+    data = f"{CONFIRM_BUTTON}{problem_id}:{event_id}"
+    return ((t("loop_confirm", lang), f"{data}:y"), (t("loop_reopen", lang), f"{data}:n"))
+
+
+def _raised_by_caller(found: dict, caller: Caller) -> bool:
+    """The caller's own side raised it: nobody else is there to confirm the resolution."""
+    raised_by, opener = found["raised_unit_id"], found["opened_by"]
+    if raised_by is not None:
+        return raised_by == caller.unit_id
+    return opener in (None, caller.user_id)
 
 
 def resolve(db: Database, config: Config, caller: Caller, args: str,
             here: int | None) -> Outcome:
-    """/resolve <problem id> [note]: close a problem (leaders, or the unit that must act)."""
+    """/resolve <problem id> [note]: a leader's closes the problem at once; the acting unit's
+    waits for the side that raised it to confirm (销号) or reopen it (buttons), unless that
+    side is the acting unit itself."""
     first, _, note = args.partition(" ")
     problem_id, note = _problem_id(first), note.strip()
     if problem_id is None:
@@ -242,25 +268,128 @@ def resolve(db: Database, config: Config, caller: Caller, args: str,
                         unit=esc(found["acting_unit_name"])))
     if len(note) > NOTE_MAX:
         raise Refusal(t("lead_problem_too_long", caller.lang, max=NOTE_MAX))
-    if not ledger.resolve_problem(db, problem_id, caller.user_id, note):
+    confirmation = ("leader" if caller.is_leader else "own" if _raised_by_caller(found, caller)
+                    else None)
+    if not ledger.resolve_problem(db, problem_id, caller.user_id, note, confirmation):
         raise Refusal(t("lead_problem_closed", caller.lang, id=problem_id, date="—"))
+    event_id = ledger.last_event_id(db, problem_id, "resolved")
+    waits = confirmation is None
 
     def render(lang: str) -> str:
-        return t("lead_notice_resolved", lang, id=problem_id, code=esc(found["project_code"]),
+        return t("loop_notice_awaiting" if waits else "lead_notice_resolved", lang,
+                 id=problem_id, code=esc(found["project_code"]),
                  name=clip(found["project_name"], 60), text=clip(found["text"]),
-                 note=clip(note) if note else t("lead_no_note", lang), who=_who(caller, lang))
+                 note=clip(note) if note else t("lead_no_note", lang), who=_who(caller, lang),
+                 days=config.confirm_days)
 
     def answer(told: str) -> str:
-        return t("lead_resolved", caller.lang, id=problem_id, told=told).strip()
+        return t("loop_resolved_awaiting" if waits else "lead_resolved", caller.lang,
+                 id=problem_id, told=told).strip()
+
+    def buttons(lang: str) -> tuple[tuple[str, str], ...]:
+        return confirm_buttons(problem_id, event_id, lang) if waits else ()
 
     telling = None
     raised_by, opener = found["raised_unit_id"], found["opened_by"]
     if raised_by is not None and raised_by != caller.unit_id:
-        telling = tell_unit(db, config, raised_by, render, caller.user_id, caller.lang, here)
+        telling = tell_unit(db, config, raised_by, render, caller.user_id, caller.lang, here,
+                            buttons=buttons, problem_id=problem_id)
     elif raised_by is None and opener not in (None, caller.user_id):
         lang = person_lang(get_person(db, opener) or {}, config.language)
-        telling = Telling(caller.lang, members=[Notice(opener, render(lang))], to_opener=True)
-    return Outcome(answer, telling)
+        telling = Telling(caller.lang, members=[Notice(opener, render(lang), buttons(lang),
+                                                       problem_id)], to_opener=True)
+    return Outcome(answer, telling, problem_id)
+
+
+def answer_resolution(db: Database, config: Config, caller: Caller, data: str) -> Outcome:
+    """A confirm (销号) or reopen tap under a resolution awaiting confirmation. Refusal for a
+    forged tap (not the raising side) or a stale one (confirmed, reopened or resolved again
+    since): nothing changes. A reopening asks its reason (the answer is the question)."""
+    match = re.fullmatch(rf"{CONFIRM_BUTTON}(\d{{1,9}}):(\d{{1,12}}):([yn])", data or "")
+    if match is None:
+        raise Refusal(t("lead_cb_expired", caller.lang))
+    problem_id, event_id, confirm = int(match[1]), int(match[2]), match[3] == "y"
+    found = ledger.get_problem(db, problem_id)
+    if found is None:
+        raise Refusal(t("lead_cb_expired", caller.lang))
+    raiser = (caller.can_see_unit(found["raised_unit_id"]) if found["raised_unit_id"]
+              else caller.user_id == found["opened_by"] or caller.sees_all)
+    if not raiser:
+        raise Refusal(t("lead_cb_refused", caller.lang))
+    if not ledger.answer_resolution(db, problem_id, event_id, caller.user_id, confirm):
+        raise Refusal(t("loop_cb_stale", caller.lang, id=problem_id))
+
+    def render(lang: str) -> str:
+        return t("loop_notice_confirmed" if confirm else "loop_notice_reopened", lang,
+                 id=problem_id, code=esc(found["project_code"]),
+                 name=clip(found["project_name"], 60), text=clip(found["text"]),
+                 who=_who(caller, lang))
+
+    def answer(told: str) -> str:
+        return t("loop_confirmed" if confirm else "loop_reopened", caller.lang, id=problem_id,
+                 told=told).strip()
+
+    return Outcome(answer, tell_unit(db, config, found["must_act_unit_id"], render,
+                                     caller.user_id, caller.lang, problem_id=problem_id))
+
+
+def give_reason(db: Database, config: Config, caller: Caller, chat_id: int,
+                question_id: int, reason: str) -> Outcome | None:
+    """A reply to the bot's "why reopened?" question: recorded and passed to the acting unit
+    (None: the message answers no open question)."""
+    asked = ledger.reopen_question(db, chat_id, question_id)
+    if asked is None:
+        return None
+    reason = reason.strip()[:NOTE_MAX]
+    ledger.update_event(db, asked["id"], reason=reason)
+    found = ledger.get_problem(db, asked["problem_id"])
+
+    def render(lang: str) -> str:
+        return t("loop_notice_reason", lang, id=found["id"], code=esc(found["project_code"]),
+                 text=clip(found["text"]), reason=clip(reason), who=_who(caller, lang))
+
+    def answer(told: str) -> str:
+        return t("loop_reason_saved", caller.lang, id=found["id"], told=told).strip()
+
+    return Outcome(answer, tell_unit(db, config, found["must_act_unit_id"], render,
+                                     caller.user_id, caller.lang, problem_id=found["id"]))
+
+
+def asked_reason(db: Database, problem_id: int, chat_id: int, message_id: int) -> None:
+    """The reopen answer (which asks the reason) went out as this message."""
+    event_id = ledger.last_event_id(db, problem_id, "reopened")
+    if event_id is not None:
+        ledger.update_event(db, event_id, ask_chat=chat_id, ask_message=message_id)
+
+
+def remember_message(db: Database, notice: Notice, message_id: int) -> None:
+    if notice.problem_id is not None:
+        ledger.note_message(db, notice.problem_id, notice.chat_id, message_id)
+
+
+def remember_answer(db: Database, problem_id: int, chat_id: int, message_id: int) -> None:
+    ledger.note_message(db, problem_id, chat_id, message_id)
+
+
+def attach_evidence(db: Database, caller: Caller, chat_id: int, replied_id: int,
+                    file_id: str, kind: str, caption: str) -> Outcome | None:
+    """A photo or file sent in reply to the bot's message about a problem: attached to it as
+    evidence (None: the message was about no problem; Refusal: another unit's problem)."""
+    problem_id = ledger.problem_of_message(db, chat_id, replied_id)
+    if problem_id is None:
+        return None
+    found = ledger.get_problem(db, problem_id)
+    if not any(caller.can_see_unit(unit_id) for unit_id in (
+            found["project_unit_id"], found["must_act_unit_id"], found["raised_unit_id"])) \
+            and caller.user_id != found["opened_by"]:
+        raise refused_other_unit(caller)
+    ledger.record_event(db, problem_id, "evidence", caller.user_id, file_id=file_id,
+                        kind=kind[:100], caption=caption.strip()[:NOTE_MAX] or None)
+
+    def answer(told: str) -> str:
+        return t("loop_evidence_saved", caller.lang, id=problem_id)
+
+    return Outcome(answer, None, problem_id)
 
 
 def set_deadline(db: Database, config: Config, caller: Caller, args: str,
@@ -289,4 +418,5 @@ def set_deadline(db: Database, config: Config, caller: Caller, args: str,
                  date=fmt_date(due, caller.lang), told=told).strip()
 
     return Outcome(answer, tell_unit(db, config, found["must_act_unit_id"], render,
-                                     caller.user_id, caller.lang, here))
+                                     caller.user_id, caller.lang, here, problem_id=problem_id),
+                   problem_id)

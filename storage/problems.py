@@ -115,14 +115,101 @@ def assign_problem(db: Database, problem_id: int, unit_id: int, actor_id: int | 
 
 
 def resolve_problem(db: Database, problem_id: int, actor_id: int | None,
-                    note: str | None) -> bool:
-    """Close an open problem; False if it was not open (nothing changed)."""
+                    note: str | None, confirmation: str | None = "leader") -> bool:
+    """Resolve an open problem: closed at once (`confirmation`: leader | own, who confirmed
+    it), or with `confirmation` None waiting for the raising side ('awaiting'); False if it
+    was not open (nothing changed)."""
+    status = "awaiting" if confirmation is None else "resolved"
+    now = now_iso()
     with db.atomic():
         cursor = db.execute(
-            "update problems set status = 'resolved', resolved_at = ?, resolved_by = ?, "
-            "resolution = ? where id = ? and status = 'open'",
-            [now_iso(), actor_id, note or None, problem_id])
+            "update problems set status = ?, resolved_at = ?, resolved_by = ?, resolution = ?, "
+            "confirmed_at = ?, confirmed_by = ?, confirmation = ? "
+            "where id = ? and status = 'open'",
+            [status, now, actor_id, note or None, None if confirmation is None else now,
+             None if confirmation is None else actor_id, confirmation, problem_id])
+        if not cursor.rowcount:
+            return False
+        record_event(db, problem_id, "resolved", actor_id, note=note or None,
+                     confirmation=confirmation)
+        record_audit(db, actor_id, "problem_resolve", problem_id=problem_id)
+    return True
+
+
+def answer_resolution(db: Database, problem_id: int, event_id: int, actor_id: int | None,
+                      confirm: bool, how: str = "raiser") -> bool:
+    """Confirm (closed) or reopen (open again) a resolution awaiting confirmation; only the
+    latest resolution (`event_id`) of a problem still awaiting: else False, nothing changed."""
+    with db.atomic():
+        if last_event_id(db, problem_id, "resolved") != event_id:
+            return False
+        now = now_iso()
+        if confirm:
+            cursor = db.execute(
+                "update problems set status = 'resolved', confirmed_at = ?, confirmed_by = ?, "
+                "confirmation = ? where id = ? and status = 'awaiting'",
+                [now, actor_id, how, problem_id])
+        else:
+            cursor = db.execute(
+                "update problems set status = 'open', resolved_at = null, resolved_by = null, "
+                "resolution = null where id = ? and status = 'awaiting'", [problem_id])
         if cursor.rowcount:
-            record_event(db, problem_id, "resolved", actor_id, note=note or None)
-            record_audit(db, actor_id, "problem_resolve", problem_id=problem_id)
+            record_event(db, problem_id, "confirmed" if confirm else "reopened", actor_id,
+                         how=how if confirm else None)
+            record_audit(db, actor_id, "problem_confirm" if confirm else "problem_reopen",
+                         problem_id=problem_id)
     return bool(cursor.rowcount)
+
+
+def awaiting_since(db: Database, before_iso: str) -> list[dict]:
+    """Problems awaiting confirmation whose resolution is older than `before_iso` (UTC ISO),
+    with the id of that resolution's event."""
+    return list(select(db,
+        f"select * from ({_SELECT} where q.status = 'awaiting' and q.resolved_at < ?) "
+        "order by id", [before_iso]))
+
+
+def note_message(db: Database, problem_id: int, chat_id: int, message_id: int) -> None:
+    """Remember a message of the bot about a problem (a reply with a file is evidence)."""
+    db["problem_messages"].upsert({"chat_id": chat_id, "message_id": message_id,
+                                   "problem_id": problem_id}, pk=("chat_id", "message_id"))
+
+
+def problem_of_message(db: Database, chat_id: int, message_id: int) -> int | None:
+    rows = list(select(db, "select problem_id from problem_messages "
+                           "where chat_id = ? and message_id = ?", [chat_id, message_id]))
+    return rows[0]["problem_id"] if rows else None
+
+
+def reopen_question(db: Database, chat_id: int, message_id: int) -> dict | None:
+    """The reopening whose "why?" question is this message, if its reason is still unsaid."""
+    rows = list(select(db,
+        "select * from problem_events where kind = 'reopened' "
+        "and json_extract(detail, '$.ask_chat') = ? and json_extract(detail, '$.ask_message') = ? "
+        "and json_extract(detail, '$.reason') is null", [chat_id, message_id]))
+    return rows[0] if rows else None
+
+
+def update_event(db: Database, event_id: int, **detail) -> None:
+    row = db["problem_events"].get(event_id)
+    merged = {**json.loads(row["detail"] or "{}"), **detail}
+    db["problem_events"].update(event_id, {"detail": json.dumps(merged, ensure_ascii=False)})
+
+
+def last_event_id(db: Database, problem_id: int, kind: str) -> int | None:
+    rows = list(select(db, "select max(id) as id from problem_events "
+                           "where problem_id = ? and kind = ?", [problem_id, kind]))
+    return rows[0]["id"] if rows else None
+
+
+def closed_since(db: Database, since_iso: str, unit_id: int | None = None) -> list[dict]:
+    """Problems closed (confirmed) since `since_iso`, newest first, with who confirmed them."""
+    where, params = "where q.status = 'resolved' and q.confirmed_at >= ?", [since_iso]
+    if unit_id is not None:
+        where += (" and (p.unit_id = ? or coalesce(q.acting_unit_id, p.unit_id) = ?"
+                  " or q.raised_unit_id = ?)")
+        params += [unit_id, unit_id, unit_id]
+    return list(select(db,
+        f"select * from ({_SELECT} {where}) x left join (select user_id, name as confirmer_name "
+        "from people) c on c.user_id = x.confirmed_by order by x.confirmed_at desc, x.id desc",
+        params))

@@ -346,3 +346,16 @@ def m008_problem_deadlines_ladder(db: Database) -> None:
     # The name under which a leader is in charge of projects (the ledger's leader column).
     db["people"].add_column("leader_name", str)
     db["invites"].add_column("leader_name", str)
+    # A resolution by the acting unit waits (status 'awaiting') until the side that raised
+    # it confirms it (销号), or confirm_days pass: who confirmed, when, and how
+    # (leader | own | raiser | auto).
+    db["problems"].add_column("confirmed_at", str)
+    db["problems"].add_column("confirmed_by", int)
+    db["problems"].add_column("confirmation", str)
+    # The bot's messages about a problem, per chat: a photo or file sent as a reply to one
+    # attaches to that problem as evidence.
+    db["problem_messages"].create(
+        {"chat_id": int, "message_id": int, "problem_id": int},
+        pk=("chat_id", "message_id"),
+        foreign_keys=[("problem_id", "problems", "id")],
+    )
