@@ -37,12 +37,13 @@ from services.views import (
     visible_unit_arg,
 )
 from storage import problems as ledger
-from storage.people import get_person, unit_group, unit_members
+from storage.people import get_person, get_unit, unit_group, unit_members
 from storage.projects import get_project
 
 PROBLEM_MAX = 1000  # characters of a problem text
 NOTE_MAX = 1000  # characters of a resolution note
 NOTICE_TEXT = 500  # characters of a problem text quoted in a notice
+HISTORY_MAX = 30  # events shown by /problem <id>
 _ID = re.compile(r"^[#＃]?(\d{1,9})$")
 
 
@@ -180,6 +181,9 @@ def raise_problem(db: Database, config: Config, caller: Caller, args: str,
     """/problem <code> <text>: open a problem of a project (Refusal: usage, unknown, not the
     caller's, too long). `here`: the chat the command came from."""
     code, _, text = args.partition(" ")
+    if _problem_id(code) is not None and not text.strip():  # /problem <id>: its history
+        shown = "\n".join(history(db, config, caller, _problem_id(code)))
+        return Outcome(lambda told: shown)
     code = clean_code(code)
     due, text = extract_deadline(text.strip(), datetime.now(config.timezone).date())
     if not code or not text:
@@ -384,7 +388,7 @@ def attach_evidence(db: Database, caller: Caller, chat_id: int, replied_id: int,
             and caller.user_id != found["opened_by"]:
         raise refused_other_unit(caller)
     ledger.record_event(db, problem_id, "evidence", caller.user_id, file_id=file_id,
-                        kind=kind[:100], caption=caption.strip()[:NOTE_MAX] or None)
+                        file_kind=kind[:100], caption=caption.strip()[:NOTE_MAX] or None)
 
     def answer(told: str) -> str:
         return t("loop_evidence_saved", caller.lang, id=problem_id)
@@ -420,3 +424,68 @@ def set_deadline(db: Database, config: Config, caller: Caller, args: str,
     return Outcome(answer, tell_unit(db, config, found["must_act_unit_id"], render,
                                      caller.user_id, caller.lang, here, problem_id=problem_id),
                    problem_id)
+
+
+# ---------------------------------------------------------------------------- history
+
+
+def _visible_problem(db: Database, caller: Caller, problem_id: int) -> dict:
+    problem = ledger.get_problem(db, problem_id)
+    if problem is None:
+        raise Refusal(t("lead_unknown_problem", caller.lang, id=problem_id))
+    if not any(caller.can_see_unit(unit_id) for unit_id in (
+            problem["project_unit_id"], problem["must_act_unit_id"], problem["raised_unit_id"])):
+        raise refused_other_unit(caller)
+    return problem
+
+
+def _event_line(db: Database, event: dict, lang: str, tz) -> str:
+    detail = event["detail"]
+    who = esc(event["actor_name"] or (str(event["actor_id"]) if event["actor_id"] else ""))
+    values = {"who": who or t("loop_ev_bot", lang)}
+    kind = event["kind"]
+    if kind == "assigned":
+        unit = get_unit(db, detail.get("unit_id"))
+        values["unit"] = esc(unit["name"]) if unit else "—"
+    elif kind in ("deadline", "opened", "overdue"):
+        values["date"] = detail.get("due") or "—"
+    elif kind == "escalated":
+        values["n"] = detail.get("days", "?")
+    elif kind == "resolved":
+        values["note"] = clip(detail.get("note"), 200) if detail.get("note") else t(
+            "lead_no_note", lang)
+    elif kind == "confirmed":
+        kind = "confirmed_auto" if detail.get("how") == "auto" else kind
+    elif kind == "reopened":
+        values["reason"] = clip(detail.get("reason"), 200) if detail.get("reason") else "—"
+    elif kind == "evidence":
+        values["what"] = esc(detail.get("file_kind") or "")
+        values["caption"] = clip(detail.get("caption"), 100) if detail.get("caption") else ""
+    if kind == "opened" and not detail.get("due"):
+        kind = "opened_default"
+    when = moment(event["at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return f"{when} " + t(f"loop_ev_{kind}", lang, **values)
+
+
+def history(db: Database, config: Config, caller: Caller, problem_id: int) -> list[str]:
+    """/problem <id>: one problem, its limit and standing, and everything that happened to it
+    (opened, assigned, limits, ladder steps, resolution, confirmation, evidence)."""
+    q = _visible_problem(db, caller, problem_id)
+    lang, today = caller.lang, datetime.now(config.timezone).date()
+    due = due_of(q, config)
+    late = (today - due).days if q["status"] == "open" else 0
+    lines = [t("loop_hist_title", lang, id=q["id"], code=esc(q["project_code"]),
+               name=clip(q["project_name"], 60)), clip(q["text"]),
+             t("loop_hist_state", lang, state=t(f"loop_state_{q['status']}", lang),
+               unit=esc(q["acting_unit_name"] or "—"), date=fmt_date(due, lang),
+               late=t("loop_overdue_flag", lang, n=late) if late > 0 else ""),
+             "", t("loop_hist_events", lang)]
+    events = ledger.problem_events(db, problem_id)
+    if not any(e["kind"] == "opened" for e in events):  # opened before events were kept
+        events.insert(0, {"kind": "opened", "at": q["created_at"], "actor_id": q["opened_by"],
+                          "actor_name": (get_person(db, q["opened_by"]) or {}).get("name")
+                          if q["opened_by"] else None, "detail": {}})
+    if len(events) > HISTORY_MAX:  # the first and the latest: one message
+        events = events[:1] + events[1 - HISTORY_MAX:]
+    lines += [_event_line(db, e, lang, config.timezone) for e in events]
+    return lines

@@ -7,17 +7,19 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
 from schedules import content
+from schedules.ladder import ladder_job
 from storage import open_db
 from storage.people import find_unit, get_person, grant_role, set_language
 from storage.settings import set_setting
 from tests.conftest import make_config, started_bot
 from tests.test_e2e_problems import GXJ_MEMBER, GXJ_MEMBER_2, add_problem, ledger, problems_table
 from tests.test_e2e_status import (
+    GXJ,
     KCC,
     LEADER,
     MEMBER,
@@ -254,3 +256,54 @@ def test_grant_names_the_leader_in_charge(tmp_path):
     refused = run("--db", str(path), "grant", "43", "member", "--unit", "科创城管委会",
                   "--name", "张区长")
     assert refused.returncode == 2 and "--name is for leaders" in refused.stderr
+
+
+# --- confirmed closing, evidence and history -------------------------------------------------
+
+async def test_evidence_auto_confirmation_and_history(ledger):
+    bot, db, api = ledger, ledger.db, ledger.api
+    problem = add_problem(db, "QB-001", "需工信局协调电力", raised=KCC, acting=GXJ)
+    due = today() + timedelta(days=10)
+    await bot.send(LEADER, f"/deadline {problem} {due.isoformat()}")
+    [notice] = api.messages_to(GXJ_MEMBER)
+    updates = db["updates"].count
+    # A photo in reply to the bot's message about the problem is its evidence.
+    [kept] = await bot.send(GXJ_MEMBER, caption="供电方案批复", photo=True,
+                            reply_to_message_id=notice["message_id"], language_code="en")
+    assert kept["text"] == f"📎 Attached to problem #{problem} as evidence."
+    [evidence] = [r for r in db.query("select * from problem_events where kind = 'evidence'")]
+    assert evidence["problem_id"] == problem and evidence["actor_id"] == GXJ_MEMBER
+    assert db["updates"].count == updates  # not taken for a status update
+    # A photo replying to some other message of the bot is no evidence.
+    [reply] = await bot.send(GXJ_MEMBER, "/whoami")
+    await bot.send(GXJ_MEMBER, caption="x", photo=True, reply_to_message_id=reply["message_id"])
+    assert db["problem_events"].count_where("kind = 'evidence'") == 1
+    # Resolved by the acting unit, then nobody answers for confirm_days: it closes by itself.
+    [done] = await bot.send(GXJ_MEMBER, f"/resolve {problem} 已协调")
+    assert "等待提出方确认销号" in done["text"]
+    [ask] = api.messages_to(MEMBER)[-1:]
+    assert "7 天内未答复将自动销号" in ask["text"]
+    long_ago = (datetime.now(TZ) - timedelta(days=8)).astimezone(UTC).isoformat(timespec="seconds")
+    db["problems"].update(problem, {"resolved_at": long_ago})
+    bot.application.job_queue.run_once(ladder_job, 0)  # the daily run, now
+    await wait_for(lambda: problems_table(db)[0]["status"] == "resolved")
+    row = problems_table(db)[0]
+    assert (row["confirmation"], row["confirmed_by"]) == ("auto", None)
+    # A late tap on the raiser's buttons changes nothing.
+    answers = len(api.callback_answers)
+    api.queue_callback(MEMBER, ask["reply_markup"]["inline_keyboard"][0][1]["callback_data"],
+                       chat_id=MEMBER, message_id=ask["message_id"])
+    await bot.idle()
+    assert api.callback_answers[answers]["text"].startswith("这个按钮已失效")
+    assert problems_table(db)[0]["status"] == "resolved"
+    # /problem <id>: the whole history.
+    [history] = await bot.send(MEMBER, f"/problem {problem}")
+    text = history["text"]
+    assert text.startswith(f"<b>问题 #{problem}</b> <code>QB-001</code>")
+    assert "状态：已销号" in text and f"期限 {due.isoformat()}" in text
+    for line in (f"期限改为 {due.isoformat()}（User2）", "📎 佐证材料 photo（User310）供电方案批复",
+                 "办结（User310）：已协调", "✅ 超期未确认，自动销号"):
+        assert line in text, line
+    assert text.index("期限改为") < text.index("佐证") < text.index("办结") < text.index("自动销号")
+    [refused] = await bot.send(OTHER_MEMBER, f"/problem {problem}")
+    assert is_one_line_refusal(refused["text"]) and "电力" not in refused["text"]
