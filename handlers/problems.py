@@ -39,7 +39,18 @@ log = logging.getLogger(__name__)
 
 @command("problems")
 async def problems(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """Open problems with their age, project and the unit that must act."""
+    """Open problems with their limit, project and the unit that must act; `/problems closed`:
+    the last 30 days' closed ones."""
+    words = command_args(update).split(maxsplit=1)
+    if words and words[0].lower() in problem_services.CLOSED_WORDS:
+        caller = in_chat(update, context, caller)
+        try:
+            arg = app_views(context).unit_scope(caller, words[1] if len(words) > 1 else "")
+        except Refusal as refusal:
+            await update.effective_message.reply_text(str(refusal))
+            return
+        await answer_view(update, context, caller, "c", arg)
+        return
     await answer_unit_scoped_view(update, context, caller, "q")
 
 

@@ -5,6 +5,8 @@ HTML for Telegram's HTML parse mode, except `loop_cb_*` (callback answers: plain
 """
 
 TEXTS = {
+    "rep_col_overdue_problems": {"zh": "逾期问题数", "en": "overdue_problems"},
+    "rep_col_problems": {"zh": "问题及期限", "en": "problems"},
     "loop_evidence_saved": {
         "zh": "📎 已作为问题 #{id} 的佐证材料存档。",
         "en": "📎 Attached to problem #{id} as evidence.",
@@ -37,6 +39,20 @@ TEXTS = {
     "loop_ev_reopened": {"zh": "↩️ 退回（{who}）：{reason}", "en": "↩️ reopened by {who}: {reason}"},
     "loop_ev_evidence": {"zh": "📎 佐证材料 {what}（{who}）{caption}",
                          "en": "📎 evidence {what} from {who} {caption}"},
+    # /problems closed
+    "loop_closed_title": {
+        "zh": "<b>✅ 近{days}天已销号问题</b>（{n}）",
+        "en": "<b>✅ Problems closed in the last {days} days</b> ({n})",
+    },
+    "loop_closed_none": {"zh": "没有已销号的问题。", "en": "No problem was closed."},
+    "loop_closed_item": {
+        "zh": "<b>#{id}</b> <code>{code}</code> {text}\n   {unit} · {date} {how}",
+        "en": "<b>#{id}</b> <code>{code}</code> {text}\n   {unit} · {date} {how}",
+    },
+    "loop_closed_leader": {"zh": "领导办结（{who}）", "en": "closed by leader {who}"},
+    "loop_closed_own": {"zh": "本单位办结（{who}）", "en": "closed by its own unit ({who})"},
+    "loop_closed_raiser": {"zh": "提出方确认（{who}）", "en": "confirmed by {who}"},
+    "loop_closed_auto": {"zh": "超期自动销号", "en": "confirmed by itself (unanswered)"},
     # confirmed closing
     "loop_confirm": {"zh": "✅ 确认销号", "en": "✅ Confirm (close)"},
     "loop_reopen": {"zh": "↩️ 未解决，退回", "en": "↩️ Not solved: reopen"},

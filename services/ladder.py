@@ -97,3 +97,15 @@ def confirm_unanswered(db: Database, config: Config, now: datetime) -> list[int]
                      q["id"], config.confirm_days)
             closed.append(q["id"])
     return closed
+
+
+def problems_by_project(db: Database, config: Config, today: date) -> dict[str, list[dict]]:
+    """Each project's open and awaiting problems with their limit and days overdue, by code
+    (the export's problem columns)."""
+    found: dict[str, list[dict]] = {}
+    for q in ledger.list_unclosed_problems(db):
+        due = due_of(q, config)
+        late = overdue_days(due, today) if q["status"] == "open" else 0
+        found.setdefault(q["project_code"], []).append(
+            {"id": q["id"], "status": q["status"], "due": due, "late": late, "text": q["text"]})
+    return found

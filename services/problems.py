@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -24,7 +24,7 @@ from config import Config
 from i18n import esc, t
 from parsing.deadlines import extract_deadline, parse_date
 from reports.standing import days_since
-from reports.summary import OpenProblem, fmt_date, problems_list
+from reports.summary import TG_LIMIT, OpenProblem, fmt_date, paginate, problems_list
 from services.caller import Caller, unit_suffix
 from services.views import (
     Refusal,
@@ -66,6 +66,32 @@ def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> lis
                         due_of(q, config))
             for q in ledger.list_open_problems(views.db, unit_id)]
     return problems_list(rows, caller.lang, today=now.date())
+
+
+CLOSED_DAYS = 30  # /problems closed: problems closed this many days back
+CLOSED_WORDS = ("closed", "已销号", "销号")
+
+
+@view("c", "problems")
+def closed_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
+    """/problems closed: the last CLOSED_DAYS days' closed problems, newest first, with who
+    confirmed them: all (arg "", leaders) or those of one unit."""
+    unit_id = visible_unit_arg(caller, arg)
+    lang = caller.lang
+    since = (datetime.now(config.timezone) - timedelta(days=CLOSED_DAYS)).astimezone(UTC)
+    rows = ledger.closed_since(views.db, since.isoformat(timespec="seconds"), unit_id)
+    blocks = []
+    for q in rows:
+        how = q["confirmation"] or "leader"
+        who = esc(q["confirmer_name"] or str(q["confirmed_by"] or q["resolved_by"] or ""))
+        when = fmt_date(moment(q["confirmed_at"] or q["resolved_at"]), lang, config.timezone)
+        blocks.append(t("loop_closed_item", lang, id=q["id"], code=esc(q["project_code"]),
+                        text=clip(q["text"], 120), unit=esc(q["acting_unit_name"] or "—"),
+                        date=when, how=t(f"loop_closed_{how}", lang, who=who)))
+    header = t("loop_closed_title", lang, days=CLOSED_DAYS, n=len(rows))
+    if not blocks:
+        return [f"{header}\n{t('loop_closed_none', lang)}"]
+    return [f"{header}\n{page}" for page in paginate(blocks, TG_LIMIT - 200)]
 
 
 # ---------------------------------------------------------------------------- notices

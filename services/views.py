@@ -439,4 +439,7 @@ class Views:
         self.states.trim_change_log(self.db)
         if not items:
             raise Refusal(t("lead_export_empty", caller.lang))
-        return Export(export_rows(items, now), caller.lang, now.date().isoformat())
+        from services.ladder import problems_by_project  # it builds on this module
+
+        return Export(export_rows(items, now, problems_by_project(self.db, config, now.date())),
+                      caller.lang, now.date().isoformat())

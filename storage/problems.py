@@ -99,6 +99,12 @@ def list_open_problems(db: Database, unit_id: int | None = None) -> list[dict]:
     return list(select(db, f"{_SELECT} {where} order by q.created_at, q.id", params))
 
 
+def list_unclosed_problems(db: Database) -> list[dict]:
+    """Open and awaiting problems, oldest first."""
+    return list(select(db, f"{_SELECT} where q.status in ('open', 'awaiting') "
+                           "order by q.created_at, q.id"))
+
+
 def project_open_problems(db: Database, project_id: int) -> list[dict]:
     """A project's open problems, oldest first."""
     return list(select(db,
@@ -204,12 +210,14 @@ def last_event_id(db: Database, problem_id: int, kind: str) -> int | None:
 
 def closed_since(db: Database, since_iso: str, unit_id: int | None = None) -> list[dict]:
     """Problems closed (confirmed) since `since_iso`, newest first, with who confirmed them."""
-    where, params = "where q.status = 'resolved' and q.confirmed_at >= ?", [since_iso]
+    where = "where q.status = 'resolved' and coalesce(q.confirmed_at, q.resolved_at) >= ?"
+    params: list = [since_iso]
     if unit_id is not None:
         where += (" and (p.unit_id = ? or coalesce(q.acting_unit_id, p.unit_id) = ?"
                   " or q.raised_unit_id = ?)")
         params += [unit_id, unit_id, unit_id]
     return list(select(db,
         f"select * from ({_SELECT} {where}) x left join (select user_id, name as confirmer_name "
-        "from people) c on c.user_id = x.confirmed_by order by x.confirmed_at desc, x.id desc",
+        "from people) c on c.user_id = coalesce(x.confirmed_by, x.resolved_by) "
+        "order by coalesce(x.confirmed_at, x.resolved_at) desc, x.id desc",
         params))

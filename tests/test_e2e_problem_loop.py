@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from schedules import content
 from schedules.ladder import ladder_job
+from services.ledger import ledger_rows
 from storage import open_db
 from storage.people import find_unit, get_person, grant_role, set_language
 from storage.settings import set_setting
@@ -307,3 +308,34 @@ async def test_evidence_auto_confirmation_and_history(ledger):
     assert text.index("期限改为") < text.index("佐证") < text.index("办结") < text.index("自动销号")
     [refused] = await bot.send(OTHER_MEMBER, f"/problem {problem}")
     assert is_one_line_refusal(refused["text"]) and "电力" not in refused["text"]
+
+
+# --- what was closed, and the export ---------------------------------------------------------
+
+async def test_closed_problems_and_the_export(ledger):
+    bot, db, api = ledger, ledger.db, ledger.api
+    mine = add_problem(db, "QB-001", "电力接入", raised=KCC, acting=GXJ)
+    theirs = add_problem(db, "QB-003", "土地指标", raised=TZZX)
+    late = add_problem(db, "QB-001", "红线调整", raised=KCC)
+    overdue_since(db, late, 5)
+    await bot.send(LEADER, f"/resolve {theirs} 已落实")  # a leader: closed at once
+    await bot.send(GXJ_MEMBER, f"/resolve {mine} 已接入")
+    ask = api.messages_to(MEMBER)[-1]
+    await bot.tap(MEMBER, ask["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+                  message_id=ask["message_id"])
+    [closed] = await bot.send(LEADER, "/problems closed", language_code="en")
+    text = closed["text"]
+    assert text.startswith("<b>✅ Problems closed in the last 30 days</b> (2)")
+    assert f"#{mine}</b> <code>QB-001</code> 电力接入" in text and "confirmed by User300" in text
+    assert f"#{theirs}</b>" in text and "closed by leader User2" in text
+    [members] = await bot.send(MEMBER, "/problems 已销号")
+    assert f"#{mine}</b>" in members["text"] and "土地指标" not in members["text"]
+    [outsider] = await bot.send(OTHER_MEMBER, "/problems closed")
+    assert "电力接入" not in outsider["text"] and f"#{theirs}</b>" in outsider["text"]
+    # The export carries each project's problems with limit, status and days overdue.
+    rows = ledger_rows(db, bot.application.bot_data["config"])
+    [qb1] = [r for r in rows if r["code"] == "QB-001"]
+    assert qb1["overdue_problems"] == 1
+    assert f"#{late} open due {(today() - timedelta(days=5)).isoformat()} overdue 5: 红线调整" \
+        in qb1["problems"]
+    assert "电力接入" not in qb1["problems"]  # closed
