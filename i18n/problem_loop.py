@@ -69,9 +69,9 @@ TEXTS = {
         "en": "✅ Problem #{id} resolved; waiting for the side that raised it to confirm. {told}",
     },
     "loop_cb_stale": {
-        "zh": "这个按钮已失效：问题 #{id} 已确认、退回或重新办结，未作改动。",
-        "en": "This button is out of date: problem #{id} was confirmed, reopened or resolved "
-              "again since; nothing changed.",
+        "zh": "⛔ 这个按钮已失效：问题 #{id} 已确认、退回或重新办结，未作改动。",
+        "en": "⛔ This button is out of date: problem #{id} was confirmed, reopened or "
+              "resolved again since; nothing changed.",
     },
     "loop_notice_confirmed": {
         "zh": "✅ <b>问题 #{id} 已确认销号</b>\n项目：<code>{code}</code> {name}\n问题：{text}\n确认人：{who}",

@@ -295,7 +295,7 @@ async def test_evidence_auto_confirmation_and_history(ledger):
     api.queue_callback(MEMBER, ask["reply_markup"]["inline_keyboard"][0][1]["callback_data"],
                        chat_id=MEMBER, message_id=ask["message_id"])
     await bot.idle()
-    assert api.callback_answers[answers]["text"].startswith("这个按钮已失效")
+    assert api.callback_answers[answers]["text"].startswith("⛔ 这个按钮已失效")
     assert problems_table(db)[0]["status"] == "resolved"
     # /problem <id>: the whole history.
     [history] = await bot.send(MEMBER, f"/problem {problem}")

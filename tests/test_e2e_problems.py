@@ -195,7 +195,7 @@ async def test_leader_resolves_a_problem_the_leader_raised(ledger):
     api.queue_callback(LEADER, notice["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
                        chat_id=LEADER, message_id=notice["message_id"])
     await bot.idle()
-    assert api.callback_answers[answers]["text"].startswith("这个按钮已失效")
+    assert api.callback_answers[answers]["text"].startswith("⛔ 这个按钮已失效")
     assert problems_table(db)[0]["status"] == "open"
 
 
