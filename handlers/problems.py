@@ -133,23 +133,32 @@ async def deadline(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: C
     await run(update, context, caller, problem_services.set_deadline)
 
 
+async def tapper(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                 command_name: str) -> Caller | None:
+    """Who tapped a button, as far as this chat goes, if their role may use `command_name`
+    (else the tap is answered with a refusal: None)."""
+    caller = identify(update, context)
+    if caller is None or caller.role not in COMMANDS[command_name]:
+        lang = caller.lang if caller else context.bot_data["config"].language
+        await update.callback_query.answer(t("lead_cb_refused", lang), show_alert=True)
+        return None
+    return in_chat(update, context, caller)
+
+
 async def on_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The button under an escalation: /status of its project, for the tapping user as the
     command would answer them (a forged code or another unit's project: refused)."""
     query = update.callback_query
-    caller = identify(update, context)
-    lang = caller.lang if caller else context.bot_data["config"].language
-    if caller is None or caller.role not in COMMANDS["status"]:
-        await query.answer(t("lead_cb_refused", lang), show_alert=True)
+    caller = await tapper(update, context, "status")
+    if caller is None:
         return
-    caller = in_chat(update, context, caller)
     code = (query.data or "")[len(STATUS_BUTTON):]
     try:
         name, arg = app_views(context).status_target(caller, code)
         pages = app_views(context).pages(effective_config(context), caller, name, arg)
     except Refusal:
         log.info("refused %s for user %s", query.data, caller.user_id)
-        await query.answer(t("lead_cb_refused", lang), show_alert=True)
+        await query.answer(t("lead_cb_refused", caller.lang), show_alert=True)
         return
     await query.answer()
     await update.effective_message.reply_text(
@@ -166,12 +175,9 @@ async def on_confirm_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """Confirm (销号) or reopen under a resolution: for the side that raised the problem only;
     a forged or stale tap is answered and changes nothing."""
     query = update.callback_query
-    caller = identify(update, context)
-    lang = caller.lang if caller else context.bot_data["config"].language
-    if caller is None or caller.role not in COMMANDS["resolve"]:
-        await query.answer(t("lead_cb_refused", lang), show_alert=True)
+    caller = await tapper(update, context, "resolve")
+    if caller is None:
         return
-    caller = in_chat(update, context, caller)
     db = app_db(context)
     try:
         outcome = problem_services.answer_resolution(db, effective_config(context), caller,

@@ -183,15 +183,24 @@ def _usage(caller: Caller, key: str) -> Refusal:
     return Refusal(t("usage", caller.lang, usage=t(key, caller.lang)))
 
 
-def _open_problem_or_refusal(db: Database, caller: Caller, problem_id: int) -> dict:
+def _sees_problem(caller: Caller, problem: dict) -> bool:
+    """The caller's if one of its units is (as in /problems): its project's, the one that must
+    act, or the one that raised it; in a unit's group, that unit must be one of them."""
+    return any(caller.can_see_unit(unit_id) for unit_id in (
+        problem["project_unit_id"], problem["must_act_unit_id"], problem["raised_unit_id"]))
+
+
+def _visible_problem(db: Database, caller: Caller, problem_id: int) -> dict:
     problem = ledger.get_problem(db, problem_id)
     if problem is None:
         raise Refusal(t("lead_unknown_problem", caller.lang, id=problem_id))
-    # The caller's if one of its units is (as in /problems): its project's, the one that must
-    # act, or the one that raised it; in a unit's group, that unit must be one of them.
-    if not any(caller.can_see_unit(unit_id) for unit_id in (
-            problem["project_unit_id"], problem["must_act_unit_id"], problem["raised_unit_id"])):
+    if not _sees_problem(caller, problem):
         raise refused_other_unit(caller)
+    return problem
+
+
+def _open_problem_or_refusal(db: Database, caller: Caller, problem_id: int) -> dict:
+    problem = _visible_problem(db, caller, problem_id)
     if problem["status"] != "open":
         raise Refusal(t("lead_problem_closed", caller.lang, id=problem_id,
                         date=fmt_date(moment(problem["resolved_at"]), caller.lang)
@@ -409,9 +418,7 @@ def attach_evidence(db: Database, caller: Caller, chat_id: int, replied_id: int,
     if problem_id is None:
         return None
     found = ledger.get_problem(db, problem_id)
-    if not any(caller.can_see_unit(unit_id) for unit_id in (
-            found["project_unit_id"], found["must_act_unit_id"], found["raised_unit_id"])) \
-            and caller.user_id != found["opened_by"]:
+    if not _sees_problem(caller, found) and caller.user_id != found["opened_by"]:
         raise refused_other_unit(caller)
     ledger.record_event(db, problem_id, "evidence", caller.user_id, file_id=file_id,
                         file_kind=kind[:100], caption=caption.strip()[:NOTE_MAX] or None)
@@ -453,16 +460,6 @@ def set_deadline(db: Database, config: Config, caller: Caller, args: str,
 
 
 # ---------------------------------------------------------------------------- history
-
-
-def _visible_problem(db: Database, caller: Caller, problem_id: int) -> dict:
-    problem = ledger.get_problem(db, problem_id)
-    if problem is None:
-        raise Refusal(t("lead_unknown_problem", caller.lang, id=problem_id))
-    if not any(caller.can_see_unit(unit_id) for unit_id in (
-            problem["project_unit_id"], problem["must_act_unit_id"], problem["raised_unit_id"])):
-        raise refused_other_unit(caller)
-    return problem
 
 
 def _event_line(db: Database, event: dict, lang: str, tz) -> str:
