@@ -27,6 +27,7 @@ from storage.people import leaders_named
 log = logging.getLogger(__name__)
 
 STATUS_BUTTON = "st:"  # callback data: st:<project code>, answered with /status <code>
+CALLBACK_MAX = 64  # bytes of a button's callback data
 
 
 def _overdue_render(q: dict, due: date, config: Config):
@@ -44,9 +45,10 @@ def _escalation(q: dict, due: date, late: int, leaders: list[dict], config: Conf
         text = t("loop_notice_escalated", lang, id=q["id"], n=late, code=esc(q["project_code"]),
                  name=clip(q["project_name"], 60), text=clip(q["text"]),
                  unit=esc(q["acting_unit_name"]), date=fmt_date(due, lang))
-        button = (t("loop_open_status", lang, code=q["project_code"]),
-                  STATUS_BUTTON + q["project_code"])
-        notices.append(Notice(person["user_id"], text, (button,), q["id"]))
+        data = STATUS_BUTTON + q["project_code"]
+        buttons = ((t("loop_open_status", lang, code=q["project_code"]), data),) \
+            if len(data.encode()) <= CALLBACK_MAX else ()  # Telegram's limit: no button
+        notices.append(Notice(person["user_id"], text, buttons, q["id"]))
     return Telling(config.language, members=notices)
 
 
