@@ -179,6 +179,15 @@ def _problem_id(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _id_and_text(caller: Caller, args: str, usage_key: str) -> tuple[int, str]:
+    """`<problem id> <text>`, both needed (Refusal: the usage)."""
+    first, _, text = args.partition(" ")
+    problem_id, text = _problem_id(first), text.strip()
+    if problem_id is None or not text:
+        raise _usage(caller, usage_key)
+    return problem_id, text
+
+
 def _usage(caller: Caller, key: str) -> Refusal:
     return Refusal(t("usage", caller.lang, usage=t(key, caller.lang)))
 
@@ -256,10 +265,7 @@ def raise_problem(db: Database, config: Config, caller: Caller, args: str,
 def assign(db: Database, config: Config, caller: Caller, args: str,
            here: int | None) -> Outcome:
     """/assign <problem id> <unit>: hand a problem to a unit, which is told at once."""
-    first, _, unit_name = args.partition(" ")
-    problem_id, unit_name = _problem_id(first), unit_name.strip()
-    if problem_id is None or not unit_name:
-        raise _usage(caller, "lead_assign_usage")
+    problem_id, unit_name = _id_and_text(caller, args, "lead_assign_usage")
     found = _open_problem_or_refusal(db, caller, problem_id)
     unit = unit_for(db, caller, unit_name)  # in a unit's group, only that unit
     ledger.assign_problem(db, problem_id, unit["id"], caller.user_id)
@@ -432,10 +438,7 @@ def attach_evidence(db: Database, caller: Caller, chat_id: int, replied_id: int,
 def set_deadline(db: Database, config: Config, caller: Caller, args: str,
                  here: int | None) -> Outcome:
     """/deadline <problem id> <date>: a new time limit (leaders); the acting unit is told."""
-    first, _, written = args.partition(" ")
-    problem_id, written = _problem_id(first), written.strip()
-    if problem_id is None or not written:
-        raise _usage(caller, "loop_deadline_usage")
+    problem_id, written = _id_and_text(caller, args, "loop_deadline_usage")
     found = _open_problem_or_refusal(db, caller, problem_id)
     today = datetime.now(config.timezone).date()
     due = parse_date(written, today)
