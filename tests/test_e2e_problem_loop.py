@@ -339,3 +339,16 @@ async def test_closed_problems_and_the_export(ledger):
     assert f"#{late} open due {(today() - timedelta(days=5)).isoformat()} overdue 5: 红线调整" \
         in qb1["problems"]
     assert "电力接入" not in qb1["problems"]  # closed
+
+
+async def test_settings_reschedule_the_ladder_and_refuse_bad_values(running_bot):
+    bot = running_bot
+    [saved] = await bot.send(1, "/settings ladder_schedule daily 07:30", language_code="en")
+    assert "ladder_schedule" in saved["text"] and "daily 07:30" in saved["text"]
+    [job] = bot.application.job_queue.get_jobs_by_name("problem ladder")
+    assert str(job.trigger.fields[5]) == "7" and str(job.trigger.fields[6]) == "30"  # hour, min
+    [bad] = await bot.send(1, "/settings problem_days 0", language_code="en")
+    assert "problem_days" in bad["text"] and "at least 1" in bad["text"]
+    [shown] = await bot.send(1, "/settings")
+    for line in ("problem_days", "escalate_days", "confirm_days", "ladder_schedule"):
+        assert line in shown["text"]
