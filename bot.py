@@ -4,7 +4,7 @@
     python bot.py console [--demo] [--as ID]  chat with the bot in this terminal
     python bot.py import LEDGER.csv|.xlsx     load or refresh projects and units
     python bot.py export [--format csv|xlsx] [-o FILE]
-    python bot.py grant USER_ID admin|leader|member [--unit UNIT]
+    python bot.py grant USER_ID admin|leader|member [--unit UNIT] [--name LEADER_NAME]
     python bot.py remind [--dry-run]          send (or preview) the current round now
     python bot.py backup FILE                 a consistent copy of the database
     python bot.py check                       configuration, database and Bot API: ready?
@@ -252,6 +252,7 @@ def make_parser() -> argparse.ArgumentParser:
     grant.add_argument("user_id", type=int)
     grant.add_argument("role", choices=("admin", "leader", "member"))
     grant.add_argument("--unit", help="the unit of a member")
+    grant.add_argument("--name", help="a leader's name as the ledger's leader column writes it")
     backup = sub.add_parser("backup", help="a consistent copy of the database, safe while running")
     backup.add_argument("file")
     sub.add_parser("check", help="check the configuration, the database and reaching the "
@@ -316,8 +317,12 @@ def cmd_grant(args, config: Config, db) -> int:
         if unit is None:
             raise ConfigError(f"no unit called {args.unit!r} (import the ledger first)")
         unit_id = unit["id"]
-    grant_role(db, args.user_id, args.role, unit_id)
-    print(f"user {args.user_id} is now {args.role}" + (f" of {args.unit}" if unit_id else ""))
+    leader_name = (args.name or "").strip() or None
+    if leader_name and args.role == "member":
+        raise ConfigError("--name is for leaders (the ledger's leader column)")
+    grant_role(db, args.user_id, args.role, unit_id, leader_name=leader_name)
+    print(f"user {args.user_id} is now {args.role}" + (f" of {args.unit}" if unit_id else "")
+          + (f", in charge as {leader_name!r}" if leader_name else ""))
     return 0
 
 

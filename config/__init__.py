@@ -110,6 +110,10 @@ class Config:
     web_port: int | None = None  # the dashboard's port (web/); None: no dashboard
     web_listen: str = "127.0.0.1"
     web_url: str | None = None  # the dashboard's public https address, which Telegram opens
+    ladder_schedule: Schedule = field(default_factory=lambda: parse_schedule("daily 09:00"))
+    problem_days: int = 14  # a problem's time limit when none is written: days from opening
+    escalate_days: int = 7  # days overdue before the leader in charge is told
+    confirm_days: int = 7  # days an unanswered resolution waits before it confirms itself
 
     @property
     def file_api_url(self) -> str:
@@ -148,6 +152,7 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
         language=language,
         reminder_schedule=parse_schedule(env.get("BOT_REMINDER_SCHEDULE", "").strip() or "mon 09:00"),
         digest_schedule=parse_schedule(env.get("BOT_DIGEST_SCHEDULE", "").strip() or "mon 10:00"),
+        ladder_schedule=parse_schedule(env.get("BOT_LADDER_SCHEDULE", "").strip() or "daily 09:00"),
         stale_days=_int(env, "BOT_STALE_DAYS", 7, minimum=1),
         lag_points=_int(env, "BOT_LAG_POINTS", 10, minimum=1),
         catchup_hours=_int(env, "BOT_CATCHUP_HOURS", 24),
@@ -182,6 +187,13 @@ SETTING_KEYS = {
     "catchup_hours": ("catchup_hours", lambda v: _int({"catchup_hours": v}, "catchup_hours", 24)),
     "language": ("language", lambda v: v if v in ("zh", "en") else _bad("language", v, "zh or en")),
     "holidays": ("holidays", lambda v: parse_holidays(v)),
+    "ladder_schedule": ("ladder_schedule", parse_schedule),
+    "problem_days": ("problem_days",
+                     lambda v: _int({"problem_days": v}, "problem_days", 14, minimum=1)),
+    "escalate_days": ("escalate_days",
+                      lambda v: _int({"escalate_days": v}, "escalate_days", 7, minimum=1)),
+    "confirm_days": ("confirm_days",
+                     lambda v: _int({"confirm_days": v}, "confirm_days", 7, minimum=1)),
 }
 
 

@@ -33,6 +33,12 @@ def register(application: Application) -> None:
     # command never runs the command a second time.
     application.add_handler(
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, intake.on_edit), group=-1)
+    # Group -2: a reply to the bot's message about a problem (a reopening's reason, a photo or
+    # file as evidence) is taken there and stops; any other reply goes on.
+    application.add_handler(MessageHandler(
+        filters.UpdateType.MESSAGE & filters.REPLY
+        & (filters.TEXT | filters.PHOTO | filters.Document.ALL) & ~filters.COMMAND,
+        problem_commands.on_reply), group=-2)
 
     # A file captioned /import is a ledger (before status updates: a caption is not a command).
     application.add_handler(
@@ -56,11 +62,15 @@ def register(application: Application) -> None:
     # What leaders see (handlers/status.py, handlers/problems.py); ◀ ▶ page taps are "pg:…".
     for name in ("status", "lagging", "chart", "export"):
         application.add_handler(CommandHandler(name, getattr(status_commands, name)))
-    for name in ("problems", "problem", "assign", "resolve"):
+    for name in ("problems", "problem", "assign", "resolve", "deadline", "mine"):
         application.add_handler(CommandHandler(name, getattr(problem_commands, name)))
     application.add_handler(CallbackQueryHandler(status_commands.on_chart_choice,
                                                  pattern=r"^pg:ch:"))
     application.add_handler(CallbackQueryHandler(status_commands.on_page, pattern=r"^pg:"))
+    application.add_handler(CallbackQueryHandler(problem_commands.on_status_button,
+                                                 pattern=r"^st:"))
+    application.add_handler(CallbackQueryHandler(problem_commands.on_confirm_tap,
+                                                 pattern=r"^pc:"))
     application.add_handler(CommandHandler("import", ledger.import_command))
     application.add_handler(CommandHandler("settings", settings_commands.settings))
     application.add_handler(CommandHandler("update", intake.update_command))

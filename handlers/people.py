@@ -111,14 +111,14 @@ def units_list(db) -> str:
 
 @command("invite")
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """Make a one-time join link: /invite member <unit> or /invite leader."""
+    """Make a one-time join link: /invite member <unit>, /invite leader [<name in the ledger>]."""
     db, config = app_db(context), app_config(context)
     if update.effective_chat.type != ChatType.PRIVATE:
         await update.effective_message.reply_text(t("invite_private", caller.lang))
         return
     role, _, unit_name = command_args(update).partition(" ")
     role, unit_name = role.lower(), unit_name.strip()
-    if role not in ("member", "leader") or (role == "member") != bool(unit_name):
+    if role not in ("member", "leader") or (role == "member" and not unit_name):
         await update.effective_message.reply_text(
             t("usage", caller.lang, usage=t("invite_usage", caller.lang)))
         return
@@ -127,12 +127,14 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
         await update.effective_message.reply_text(
             t("unit_unknown", caller.lang, unit=esc(unit_name), units=units_list(db)))
         return
-    code = create_invite(db, role, unit["id"] if unit else None, caller.user_id, config.invite_days)
+    leader_name = unit_name[:60] if role == "leader" else None  # the ledger's leader column
+    code = create_invite(db, role, unit["id"] if unit else None, caller.user_id,
+                         config.invite_days, leader_name=leader_name or None)
     link = f"https://t.me/{context.bot.username}?start={code}"
     await update.effective_message.reply_text(t(
         "invite_link", caller.lang, role=role_label(role, caller.lang),
-        unit=unit_suffix(unit["name"] if unit else None, caller.lang), days=config.invite_days,
-        link=esc(link)))
+        unit=unit_suffix(unit["name"] if unit else leader_name, caller.lang),
+        days=config.invite_days, link=esc(link)))
 
 
 @command("bind")

@@ -46,7 +46,10 @@ def show_settings(view: SettingsView, lang: str) -> str:
         lines.append(t("rem_settings_line", lang, key=key,
                        value=esc(view.values[key] or t("rem_settings_never", lang)),
                        source=t("rem_settings_here", lang) if key in view.stored else ""))
-    lines += ["", next_rounds(view.config, lang), "", t("rem_settings_help", lang)]
+    lines += ["", next_rounds(view.config, lang)]
+    if view.unlinked_leaders:
+        lines += ["", t("mine_unlinked", lang, names=esc("、".join(view.unlinked_leaders)))]
+    lines += ["", t("rem_settings_help", lang)]
     return "\n".join(lines)
 
 

@@ -59,7 +59,8 @@ TEXTS = {
         "en": "⛔ Only registered users can save a language choice.",
     },
     # --- invite / bind ---
-    "invite_usage": {"zh": "/invite member 单位名称，或 /invite leader", "en": "/invite member UNIT NAME, or /invite leader"},
+    "invite_usage": {"zh": "/invite member 单位名称，或 /invite leader [分管领导姓名]",
+                     "en": "/invite member UNIT NAME, or /invite leader [NAME IN THE LEDGER]"},
     "unit_unknown": {
         "zh": "⛔ 没有名为“{unit}”的单位。现有单位：{units}",
         "en": "⛔ There is no unit called “{unit}”. Units: {units}",

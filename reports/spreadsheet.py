@@ -7,7 +7,9 @@ behind (percent / percentage points, one decimal), standing (on_track | at_risk 
 done), last_update_at (ISO 8601 with offset, in the timezone of `now`; empty if never
 updated), days_since_update (whole days since the last update, or since the project was added
 when it was never updated — the number its staleness is judged by), invested (万元),
-open_problems, latest_update (the last update's text).
+open_problems, latest_update (the last update's text), overdue_problems (how many open ones
+are past their limit), problems (each open or awaiting problem: `#id status due YYYY-MM-DD`,
+`overdue N` days when it is, and its text; separated by " | ").
 
 Dates are text `YYYY-MM-DD`; numbers are numbers; unknown values are empty cells. With
 `lang="zh"` the headers (and stage and standing values) are in Chinese instead — headers the
@@ -19,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -55,6 +57,8 @@ EXPORT_COLUMNS = (
     "invested",
     "open_problems",
     "latest_update",
+    "overdue_problems",
+    "problems",
 )
 NUMBER_FORMATS = {
     "total_investment": "#,##0.##",
@@ -65,6 +69,7 @@ NUMBER_FORMATS = {
     "behind": "0.0",
     "days_since_update": "0",
     "open_problems": "0",
+    "overdue_problems": "0",
 }
 MAX_WIDTH = 60
 CELL_TEXT_MAX = 32_767  # Excel's limit for one cell
@@ -78,8 +83,20 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def export_rows(items: Iterable[Item], now: datetime) -> list[dict[str, Any]]:
-    """One dict per project, keyed by `EXPORT_COLUMNS`, in ledger order (by code)."""
+def problems_cell(problems: Sequence[dict]) -> str | None:
+    """A project's open and awaiting problems in one cell (dicts: id, status, due, late, text)."""
+    parts = []
+    for q in problems:
+        late = f" overdue {q['late']}" if q.get("late") else ""
+        parts.append(f"#{q['id']} {q['status']} due {q['due'].isoformat()}{late}: {q['text']}")
+    return " | ".join(parts) or None
+
+
+def export_rows(items: Iterable[Item], now: datetime,
+                problems: Mapping[str, Sequence[dict]] | None = None) -> list[dict[str, Any]]:
+    """One dict per project, keyed by `EXPORT_COLUMNS`, in ledger order (by code);
+    `problems`: each project's open and awaiting problems by code (see `problems_cell`)."""
+    problems = problems or {}
     rows = []
     for p, s in sorted(items, key=lambda it: it[0].code):
         last = p.last_update_at
@@ -106,6 +123,8 @@ def export_rows(items: Iterable[Item], now: datetime) -> list[dict[str, Any]]:
                 "invested": p.invested,
                 "open_problems": p.open_problems,
                 "latest_update": p.latest_update or None,
+                "overdue_problems": sum(1 for q in problems.get(p.code, ()) if q.get("late")),
+                "problems": problems_cell(problems.get(p.code, ())),
             }
         )
     return rows

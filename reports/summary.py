@@ -54,6 +54,7 @@ class OpenProblem(NamedTuple):
     acting_unit: str | None  # None: not assigned yet
     project_code: str | None = None
     project_name: str | None = None
+    due: date | None = None  # its time limit (None: flagged by age alone)
 
 
 # ---------------------------------------------------------------------------- paging
@@ -506,12 +507,34 @@ def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None) -> l
     return _pages(header, blocks, lang)
 
 
+DUE_SOON_DAYS = 3  # a limit this close is flagged ⏰
+
+
+def overdue_days(due: date | None, today: date | None) -> int:
+    """Days past the limit (0: not overdue, or no limit)."""
+    return max(0, (today - due).days) if due and today else 0
+
+
+def due_flag(q: OpenProblem, lang: str, today: date | None, escalate_days: int) -> str:
+    """🔥 with days overdue, ⏰ when due within DUE_SOON_DAYS; without a limit, ⏰ by age."""
+    if q.due is None or today is None:
+        return " ⏰" if q.age_days > escalate_days else ""
+    late = overdue_days(q.due, today)
+    if late:
+        return t("loop_overdue_flag", lang, n=late)
+    return t("loop_due_soon_flag", lang) if (q.due - today).days <= DUE_SOON_DAYS else ""
+
+
 def problems_list(
-    problems: Iterable[OpenProblem | tuple], lang: str, *, escalate_days: int = ESCALATE_DAYS
+    problems: Iterable[OpenProblem | tuple], lang: str, *, escalate_days: int = ESCALATE_DAYS,
+    today: date | None = None,
 ) -> list[str]:
-    """`/problems`: open problems, oldest first: id, age, project, text, the unit that must act.
-    Problems open longer than `escalate_days` are flagged ⏰."""
-    rows = sorted((OpenProblem(*q) for q in problems), key=lambda q: (-q.age_days, q.id))
+    """`/problems`: open problems, overdue first (the most overdue first), then oldest first:
+    id, age, flag, project, text, the unit that must act and the limit. With `today`, a
+    problem past its limit is flagged 🔥 with its days overdue and one due within
+    DUE_SOON_DAYS ⏰; without a limit, one open longer than `escalate_days` is flagged ⏰."""
+    rows = sorted((OpenProblem(*q) for q in problems),
+                  key=lambda q: (-overdue_days(q.due, today), -q.age_days, q.id))
     header = t("rep_probs_title", lang, n=len(rows))
     if not rows:
         return [f"{header}\n{t('rep_probs_none', lang)}"]
@@ -530,11 +553,13 @@ def problems_list(
             lang,
             id=q.id,
             age=t("rep_days", lang, n=q.age_days),
-            flag=" ⏰" if q.age_days > escalate_days else "",
+            flag=due_flag(q, lang, today, escalate_days),
             project=project,
         )
         acting = _name(q.acting_unit, 30) if q.acting_unit else t("rep_unassigned", lang)
+        due = t("loop_due", lang, date=fmt_date(q.due, lang)) if q.due else ""
         blocks.append(
             f"{head}\n   {_name(q.text, TEXT_MAX)}\n" + t("rep_probs_acting", lang, unit=acting)
+            + due
         )
     return _pages(header, blocks, lang)

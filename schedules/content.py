@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from reports.mine import mine_pages
 from reports.ranking import UnitRank, rank_units
 from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
 from reports.states import items_from_rows, moment
@@ -36,6 +37,7 @@ from reports.summary import (
     paginate,
     tg_len,
 )
+from services.ladder import overdue_problems
 from services.views import weekly_ranking
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
@@ -173,6 +175,8 @@ class DigestData:
     problems: list[dict]
     now: datetime
     recipients: list[tuple[int, str, str]]  # (chat id, name, lang)
+    overdue: list[dict] = field(default_factory=list)  # services.ladder.overdue_problems
+    leader_names: dict[int, str] = field(default_factory=dict)  # chat id -> name in charge
 
 
 def digest_data(db: Database, config: Config, now: datetime, *,
@@ -186,7 +190,10 @@ def digest_data(db: Database, config: Config, now: datetime, *,
         ranking = weekly_ranking(db, items, now.date())
     problems = rounds.long_open_problems(db, now - timedelta(days=ESCALATE_DAYS))
     recipients: dict[int, tuple[int, str, str]] = {}
+    leader_names = {}
     for person in people_with_role(db, "leader", "admin"):
+        if (person.get("leader_name") or "").strip():
+            leader_names[person["user_id"]] = person["leader_name"].strip()
         recipients[person["user_id"]] = (person["user_id"], person.get("name") or "",
                                          person_lang(person, config.language))
     for admin in sorted(config.admins):  # BOT_ADMINS, even before they ever wrote to the bot
@@ -194,7 +201,9 @@ def digest_data(db: Database, config: Config, now: datetime, *,
     return DigestData(items=items, today=now.date(),
                       ranking=ranking,
                       reminded=rounds.repeatedly_reminded(db),
-                      problems=problems, now=now, recipients=sorted(recipients.values()))
+                      problems=problems, now=now, recipients=sorted(recipients.values()),
+                      overdue=overdue_problems(db, config, now.date()),
+                      leader_names=leader_names)
 
 
 def _age_days(created_at: str, now: datetime) -> int:
@@ -223,7 +232,24 @@ def escalation_pages(data: DigestData, lang: str) -> list[str]:
                 n=_age_days(q["created_at"], data.now)))
     if not data.reminded and not data.problems:
         blocks.append(t("rem_esc_none", lang))
+    blocks += overdue_blocks(data.overdue, lang)
     return paginate(blocks, TG_LIMIT)
+
+
+def overdue_blocks(overdue: list[dict], lang: str) -> list[str]:
+    """督办 / overdue: every overdue problem by the unit that must act, most overdue first."""
+    if not overdue:
+        return []
+    blocks = ["", t("loop_digest_overdue", lang, n=len(overdue))]
+    by_unit: dict[str, list[dict]] = {}
+    for q in overdue:
+        by_unit.setdefault(q["acting_unit_name"] or "", []).append(q)
+    for unit, problems in sorted(by_unit.items(), key=lambda e: (-e[1][0]["late"], e[0])):
+        blocks.append(t("loop_digest_unit", lang,
+                        unit=_clip(unit, 30) if unit else t("rem_unassigned", lang)))
+        blocks += [t("loop_digest_item", lang, id=q["id"], code=_clip(q["project_code"], 20),
+                     text=_clip(q["text"], PROBLEM_TEXT_MAX), n=q["late"]) for q in problems]
+    return blocks
 
 
 def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
@@ -257,6 +283,10 @@ def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
         parts += [{"text": page} for page in escalation_pages(data, lang)]
         parts_by_lang[lang] = parts
     for chat_id, name, lang in data.recipients:
+        own = []  # a leader in charge of projects: theirs first
+        if chat_id in data.leader_names:
+            own = [{"text": page} for page in mine_pages(
+                data.leader_names[chat_id], data.items, data.overdue, lang)]
         plan.items.append((chat_id, None, {"to": "leader", "name": name, "lang": lang,
-                                           "parts": parts_by_lang[lang]}))
+                                           "parts": own + parts_by_lang[lang]}))
     return plan

@@ -77,6 +77,7 @@ def check_database(path: str | Path) -> list[Check]:
                             f"({', '.join(health.pending)}): the bot applies them when it starts"))
     else:
         checks.append(Check("schema", True, f"current ({health.applied} migrations applied)"))
+        checks.append(check_leaders(path))
     if health.journal_mode == "wal":
         checks.append(Check("WAL", True, "on"))
     else:
@@ -87,6 +88,26 @@ def check_database(path: str | Path) -> list[Check]:
     else:
         checks.append(Check("writable", True, "yes"))
     return checks
+
+
+def check_leaders(path: str | Path) -> Check:
+    """Leader names in the ledger with no linked account: told, not a failure (the bot runs;
+    those leaders' escalations wait until they are linked)."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from storage.people import unlinked_leader_names
+
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        names = unlinked_leader_names(Database(conn))
+    finally:
+        conn.close()
+    if not names:
+        return Check("leaders", True, "every leader named in the ledger has a linked account")
+    return Check("leaders", True, f"{len(names)} named in the ledger with no linked account "
+                 f"(/invite leader NAME or grant --name): {', '.join(names)}")
 
 
 def check_bot_api(config: Config, timeout: float = API_TIMEOUT) -> Check:

@@ -61,9 +61,12 @@ class ExportResult:
 
 def ledger_rows(db: Database, config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
     """One row per project (reports.spreadsheet.EXPORT_COLUMNS) with its standing at `now`."""
+    from services.deadlines import problems_by_project
+
     now = now or datetime.now(config.timezone)
     thresholds = Thresholds(config.stale_days, config.lag_points)
-    return export_rows(items_from_rows(iter_project_states(db), now, thresholds), now)
+    return export_rows(items_from_rows(iter_project_states(db), now, thresholds), now,
+                       problems_by_project(db, config, now.date()))
 
 
 def export_ledger(db: Database, base: Config, fmt: str = "csv",

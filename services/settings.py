@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from config import SETTING_KEYS, Config, ConfigError, Schedule, apply_settings
+from storage.people import unlinked_leader_names
 from storage.settings import get_settings, set_setting
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,10 @@ EXAMPLES = {
     "catchup_hours": "24",
     "language": "zh",
     "holidays": "2025-10-01,2025-10-02",
+    "ladder_schedule": "daily 09:00",
+    "problem_days": "14",
+    "escalate_days": "7",
+    "confirm_days": "7",
 }
 RESET_WORDS = ("default", "reset", "none", "-")
 
@@ -57,13 +62,14 @@ class SettingsView:
     config: Config
     values: dict[str, str]  # key -> value as shown ("" when it is off)
     stored: frozenset[str]  # the keys set with /settings (the rest come from the environment)
+    unlinked_leaders: tuple[str, ...] = ()  # leader names in the ledger no account is linked to
 
 
 def settings_view(db: Database, base: Config) -> SettingsView:
     stored = get_settings(db)
     config = apply_settings(base, stored)
     return SettingsView(config, {key: current_value(config, key) for key in SETTING_KEYS},
-                        frozenset(stored))
+                        frozenset(stored), tuple(unlinked_leader_names(db)))
 
 
 @dataclass(frozen=True)

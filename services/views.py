@@ -38,6 +38,7 @@ from reports.summary import (
     unit_view,
 )
 from services.caller import Caller
+from services.deadlines import problems_by_project
 from services.intake import ledger_index
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
@@ -531,4 +532,5 @@ class Views:
         self.states.trim_change_log(self.db)
         if not items:
             raise Refusal(t("lead_export_empty", caller.lang))
-        return Export(export_rows(items, now), caller.lang, now.date().isoformat())
+        return Export(export_rows(items, now, problems_by_project(self.db, config, now.date())),
+                      caller.lang, now.date().isoformat())

@@ -59,8 +59,10 @@ def get_person(db: Database, user_id: int) -> dict | None:
 
 
 def grant_role(db: Database, user_id: int, role: str, unit_id: int | None = None,
-               actor_id: int | None = None, name: str | None = None) -> None:
-    """Give `user_id` a role (members belong to one unit); keeps their language choice."""
+               actor_id: int | None = None, name: str | None = None,
+               leader_name: str | None = None) -> None:
+    """Give `user_id` a role (members belong to one unit); keeps their language choice.
+    `leader_name`: a leader in charge of the projects whose ledger leader column names them."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     if role == "member" and unit_id is None:
@@ -71,11 +73,15 @@ def grant_role(db: Database, user_id: int, role: str, unit_id: int | None = None
             changes = {"role": role, "unit_id": unit_id, "updated_at": now}
             if name:
                 changes["name"] = name
+            if leader_name:
+                changes["leader_name"] = leader_name.strip()
             db["people"].update(user_id, changes)
         else:
             db["people"].insert({"user_id": user_id, "role": role, "unit_id": unit_id,
-                                 "name": name, "created_at": now, "updated_at": now})
-        record_audit(db, actor_id, "grant", user_id=user_id, role=role, unit_id=unit_id)
+                                 "name": name, "created_at": now, "updated_at": now,
+                                 "leader_name": (leader_name or "").strip() or None})
+        record_audit(db, actor_id, "grant", user_id=user_id, role=role, unit_id=unit_id,
+                     leader_name=leader_name)
 
 
 def touch_person(db: Database, user_id: int, name: str | None, username: str | None,
@@ -98,6 +104,22 @@ def set_language(db: Database, user_id: int, lang: str) -> bool:
 def unit_members(db: Database, unit_id: int) -> list[dict]:
     return list(select(db,
         "select * from people where unit_id = ? and role = 'member' order by user_id", [unit_id]))
+
+
+def leaders_named(db: Database, leader_name: str) -> list[dict]:
+    """The leaders (and admins) linked to a ledger leader name, matched after trimming."""
+    return list(select(db,
+        "select * from people where role in ('leader', 'admin') and leader_name = ? "
+        "order by user_id", [(leader_name or "").strip()]))
+
+
+def unlinked_leader_names(db: Database) -> list[str]:
+    """Leader names in the ledger (active projects) that no leader account is linked to."""
+    return [row["name"] for row in select(db,
+        "select distinct trim(p.leader) as name from projects p where p.active = 1 "
+        "and trim(coalesce(p.leader, '')) != '' and trim(p.leader) not in "
+        "(select leader_name from people where leader_name is not null "
+        "and role in ('leader', 'admin')) order by name")]
 
 
 def people_with_role(db: Database, *roles: str) -> list[dict]:
@@ -128,8 +150,10 @@ def unit_group(db: Database, unit_id: int) -> int | None:
 
 # --- invites ---------------------------------------------------------------------------------
 
-def create_invite(db: Database, role: str, unit_id: int | None, actor_id: int, days: int) -> str:
-    """A one-time join code (URL-safe, fits Telegram's 64-character start parameter)."""
+def create_invite(db: Database, role: str, unit_id: int | None, actor_id: int, days: int,
+                  leader_name: str | None = None) -> str:
+    """A one-time join code (URL-safe, fits Telegram's 64-character start parameter);
+    `leader_name`: the one who joins is the leader of that name in the ledger."""
     code = secrets.token_urlsafe(12)
     now = datetime.now(UTC)
     with db.atomic():
@@ -137,6 +161,7 @@ def create_invite(db: Database, role: str, unit_id: int | None, actor_id: int, d
             "code": code, "role": role, "unit_id": unit_id, "created_by": actor_id,
             "created_at": now.isoformat(timespec="seconds"),
             "expires_at": (now + timedelta(days=days)).isoformat(timespec="seconds"),
+            "leader_name": leader_name,
         })
         record_audit(db, actor_id, "invite", role=role, unit_id=unit_id)
     return code
@@ -154,5 +179,6 @@ def redeem_invite(db: Database, code: str, user_id: int, name: str | None) -> tu
         if invite["expires_at"] < now_iso():
             return "expired", None
         db["invites"].update(code, {"used_by": user_id, "used_at": now_iso()})
-        grant_role(db, user_id, invite["role"], invite["unit_id"], actor_id=user_id, name=name)
+        grant_role(db, user_id, invite["role"], invite["unit_id"], actor_id=user_id, name=name,
+                   leader_name=invite.get("leader_name"))
     return "joined", invite

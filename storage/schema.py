@@ -335,3 +335,38 @@ def m_dashboard_screen_links(db: Database) -> None:
          "expires_at": str, "revoked_at": str},
         pk="id", not_null={"token_hash", "created_at", "expires_at"}, if_not_exists=True)
     db["screen_links"].create_index(["token_hash"], unique=True, if_not_exists=True)
+
+
+@migrations()
+def m008_problem_deadlines_ladder(db: Database) -> None:
+    # A problem's time limit (YYYY-MM-DD) when one was written or set with /deadline; without
+    # one the limit is problem_days from opening (services.problems.due_of).
+    db["problems"].add_column("due_on", str)
+    # What happened to a problem, in order: the history /problem <id> shows, and the steps of
+    # the overdue ladder, each taken once per problem (the unique index makes it so, whichever
+    # process or restart gets there first).
+    db["problem_events"].create(
+        {"id": int, "problem_id": int, "kind": str, "at": str, "actor_id": int, "detail": str},
+        pk="id",
+        foreign_keys=[("problem_id", "problems", "id")],
+        not_null={"problem_id", "kind", "at"},
+    )
+    db["problem_events"].create_index(["problem_id", "at"])
+    db.execute("create unique index if not exists idx_problem_events_once on problem_events "
+               "(problem_id, kind) where kind in ('overdue', 'escalated')")
+    # The name under which a leader is in charge of projects (the ledger's leader column).
+    db["people"].add_column("leader_name", str)
+    db["invites"].add_column("leader_name", str)
+    # A resolution by the acting unit waits (status 'awaiting') until the side that raised
+    # it confirms it (销号), or confirm_days pass: who confirmed, when, and how
+    # (leader | own | raiser | auto).
+    db["problems"].add_column("confirmed_at", str)
+    db["problems"].add_column("confirmed_by", int)
+    db["problems"].add_column("confirmation", str)
+    # The bot's messages about a problem, per chat: a photo or file sent as a reply to one
+    # attaches to that problem as evidence.
+    db["problem_messages"].create(
+        {"chat_id": int, "message_id": int, "problem_id": int},
+        pk=("chat_id", "message_id"),
+        foreign_keys=[("problem_id", "problems", "id")],
+    )

@@ -61,10 +61,26 @@ def test_everything_ready(ready_db, env, api):
         f"✓ database: {ready_db}",
         "✓ integrity: ok",
         f"✓ schema: current ({len(ALL_MIGRATIONS)} migrations applied)",
+        "✓ leaders: 3 named in the ledger with no linked account (/invite leader NAME or "
+        "grant --name): 张区长, 李副区长, 王副区长",
         "✓ WAL: on",
         "✓ writable: yes",
         f"✓ Bot API: @KeyProjectBot (id 123456) at {api.api_url}",
     ]
+    assert code == 0
+
+
+def test_leaders_linked_by_name_are_not_listed(ready_db, env, api):
+    from storage.people import grant_role
+
+    db = open_db(ready_db)
+    grant_role(db, 70, "leader", leader_name="张区长 ")
+    grant_role(db, 71, "leader", leader_name="李副区长")
+    grant_role(db, 72, "member", db["units"].get(1)["id"], leader_name="王副区长")  # no leader
+    db.close()
+    code, lines = check(ready_db, **env)
+    assert ("✓ leaders: 1 named in the ledger with no linked account (/invite leader NAME or "
+            "grant --name): 王副区长") in lines
     assert code == 0
 
 

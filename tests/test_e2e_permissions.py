@@ -172,6 +172,27 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("/screen off",                        OK, OK, NO, NO, NO,      ""),
     ("/screen now",                        NO, NO, NO, NO, NO,      ""),
     ("group A: /screen",                   NO, NO, NO, NO, NO,      ""),
+    # The problems loop: limits, history, closed ones, a leader's own projects, the buttons.
+    ("/deadline {problem_a} 2099-12-31",   OK, OK, NO, NO, NO,      "2099-12-31"),
+    ("/deadline {new_problem_b} 2099-12-31", OK, OK, NO, NO, NO,    "2099-12-31"),
+    ("/deadline {problem_a} someday",      NO, NO, NO, NO, NO,      ""),
+    ("group A: /deadline {problem_a} 2099-12-31", OK, OK, NO, NO, NO, "2099-12-31"),
+    ("group A: /deadline {new_problem_b} 2099-12-31", NO, NO, NO, NO, NO, ""),
+    ("/problem {problem_a}",               OK, OK, OK, NO, NO,      "QB-001"),
+    ("/problem {new_problem_b}",           OK, OK, NO, OK, NO,      "QB-003"),
+    ("group A: /problem {new_problem_b}",  NO, NO, NO, NO, NO,      ""),
+    ("/problems closed",                   OK, OK, OK, OK, NO,      ""),
+    (f"/problems closed {UNIT_B}",         OK, OK, NO, OK, NO,      ""),
+    ("group A: /problems closed",          OK, OK, OK, NO, NO,      ""),
+    (f"group A: /problems closed {UNIT_B}", NO, NO, NO, NO, NO,     ""),
+    ("/mine",                              OK, OK, NO, NO, NO,      ""),
+    ("group A: /mine",                     NO, NO, NO, NO, NO,      ""),
+    ("tap: st:QB-003",                     OK, OK, NO, OK, NO,      "QB-003"),
+    ("tap: st:QB-999",                     NO, NO, NO, NO, NO,      ""),
+    ("group A tap: st:QB-003",             NO, NO, NO, NO, NO,      ""),
+    ("tap: pc:{problem_a}:1:y",            NO, NO, NO, NO, NO,      ""),  # not awaiting
+    ("tap: pc:{new_problem_b}:999999:n",   NO, NO, NO, NO, NO,      ""),  # forged
+    ("tap: pc:garbage",                    NO, NO, NO, NO, NO,      ""),
     # A unit chosen among an ambiguous /chart's buttons (last: it leaves a picture to tap on).
     ("group A tap: pg:ch:{u[B]}:0",        NO, NO, NO, NO, NO,      ""),
     ("tap: pg:ch:{u[B]}:0",                OK, OK, NO, OK, NO,      ""),

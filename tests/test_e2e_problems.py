@@ -70,8 +70,10 @@ async def test_member_opens_a_problem_and_everyone_sees_what_is_theirs(ledger):
     [everything] = await bot.send(LEADER, "/problems")
     text = everything["text"]
     assert "未解决问题</b>（2）" in text
-    assert text.index("#2") < text.index("#1")  # oldest first
-    assert "20天 ⏰" in text and "土地指标未落实" in text and f"办理：{TZZX}" in text
+    assert text.index("#2") < text.index("#1")  # overdue first
+    # Found in an update: due problem_days (14) after it was opened, so 6 days overdue.
+    assert "20天 🔥逾期6天" in text and "土地指标未落实" in text and f"办理：{TZZX}" in text
+    assert f"期限 {(datetime.now(TZ) - timedelta(days=6)).date().isoformat()}" in text
     [mine] = await bot.send(MEMBER, "/problems")
     assert "电力接入方案未批复" in mine["text"] and "土地指标" not in mine["text"]
     [theirs] = await bot.send(OTHER_MEMBER, "/problems")
@@ -146,14 +148,21 @@ async def test_resolve_by_the_acting_unit_tells_the_raising_unit(ledger):
     assert problems_table(db)[0]["status"] == "open"
     before = len(api.messages_to(MEMBER))
     [done] = await bot.send(GXJ_MEMBER, f"/resolve {problem} 已协调供电公司 & 完成接入")
-    assert done["text"] == f"✅ 问题 #{problem} 已办结。已私信通知 1 人。"
+    assert done["text"] == f"✅ 问题 #{problem} 已办结，等待提出方确认销号。已私信通知 1 人。"
     row = problems_table(db)[0]
     assert (row["status"], row["resolved_by"], row["resolution"]) == (
-        "resolved", GXJ_MEMBER, "已协调供电公司 & 完成接入")
+        "awaiting", GXJ_MEMBER, "已协调供电公司 & 完成接入")
     [notice] = api.messages_to(MEMBER)[before:]
-    assert f"问题 #{problem} 已办结" in notice["text"]
+    assert f"问题 #{problem} 已办结，请确认销号" in notice["text"]
     assert "已协调供电公司 &amp; 完成接入" in notice["text"]
     assert f"User310（{GXJ}）" in notice["text"]
+    # The raising unit confirms (销号): closed.
+    [confirm, _] = notice["reply_markup"]["inline_keyboard"][0]
+    [closed] = await bot.tap(MEMBER, confirm["callback_data"], message_id=notice["message_id"])
+    assert closed["text"].startswith(f"✅ 问题 #{problem} 已确认销号。")
+    row = problems_table(db)[0]
+    assert (row["status"], row["confirmed_by"], row["confirmation"]) == (
+        "resolved", MEMBER, "raiser")
     # It is gone from /problems; resolving again changes nothing.
     [listing] = await bot.send(LEADER, "/problems")
     assert "需工信局协调电力" not in listing["text"]
@@ -166,9 +175,28 @@ async def test_leader_resolves_a_problem_the_leader_raised(ledger):
     bot, db, api = ledger, ledger.db, ledger.api
     problem = add_problem(db, "QB-002", "厂房设计变更", acting=KCC, opened_by=LEADER)
     [done] = await bot.send(MEMBER, f"/resolve {problem}")
-    assert done["text"] == f"✅ 问题 #{problem} 已办结。已通知提出人。"
+    assert done["text"] == f"✅ 问题 #{problem} 已办结，等待提出方确认销号。已通知提出人。"
     [notice] = api.messages_to(LEADER)[-1:]
     assert "厂房设计变更" in notice["text"] and "（未填写）" in notice["text"]
+    # The raising leader reopens it: open again, the reason asked for and passed on.
+    [_, reopen] = notice["reply_markup"]["inline_keyboard"][0]
+    [asked] = await bot.tap(LEADER, reopen["callback_data"], message_id=notice["message_id"])
+    assert asked["text"].startswith(f"↩️ 问题 #{problem} 已退回办理单位。已私信通知 1 人。")
+    assert "请回复本消息说明退回原因" in asked["text"]
+    assert problems_table(db)[0]["status"] == "open"
+    [told] = api.messages_to(MEMBER)[-1:]
+    assert f"问题 #{problem} 被退回" in told["text"]
+    [saved] = await bot.send(LEADER, "图纸仍未报审", reply_to_message_id=asked["message_id"])
+    assert saved["text"] == f"✅ 已记录问题 #{problem} 的退回原因。已私信通知 1 人。"
+    [reason] = api.messages_to(MEMBER)[-1:]
+    assert "退回原因：图纸仍未报审" in reason["text"]
+    # The old buttons are stale now: a second tap changes nothing.
+    answers = len(api.callback_answers)
+    api.queue_callback(LEADER, notice["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+                       chat_id=LEADER, message_id=notice["message_id"])
+    await bot.idle()
+    assert api.callback_answers[answers]["text"].startswith("⛔ 这个按钮已失效")
+    assert problems_table(db)[0]["status"] == "open"
 
 
 @pytest.mark.parametrize("user, command, answer", [

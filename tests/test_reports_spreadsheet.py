@@ -73,6 +73,8 @@ def test_columns():
         "invested",
         "open_problems",
         "latest_update",
+        "overdue_problems",
+        "problems",
     )
 
 
