@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -202,12 +203,14 @@ def make_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write the ledger with current standing")
     exp.add_argument("--format", choices=("csv", "xlsx"), default=None)
     exp.add_argument("-o", "--output", help="the file to write (default: stdout for csv)")
+    exp.add_argument("--force", action="store_true", help="replace the file if it exists")
     grant = sub.add_parser("grant", help="give a user a role")
     grant.add_argument("user_id", type=int)
     grant.add_argument("role", choices=("admin", "leader", "member"))
     grant.add_argument("--unit", help="the unit of a member")
     backup = sub.add_parser("backup", help="a consistent copy of the database, safe while running")
     backup.add_argument("file")
+    backup.add_argument("--force", action="store_true", help="replace the file if it exists")
     sub.add_parser("check", help="check the configuration, the database and reaching the "
                    "Bot API, one line each; exit 0 only if all pass")
     remind = sub.add_parser("remind", help="send the current reminder and digest round now "
@@ -227,7 +230,7 @@ def cmd_import(args, config: Config, db) -> int:
     except OSError as exc:
         raise ConfigError(f"cannot read {args.file}: {exc.strerror}") from exc
     result = import_file(db, data, path.name, None)
-    print(_plain(import_reply(result, "en")))
+    print(_plain(import_reply(result, "en", failed_key="import_failed_cli")))
     return 0 if result.ok else 1
 
 
@@ -245,6 +248,8 @@ def cmd_export(args, config: Config, db) -> int:
     fmt = fmt or "csv"
     if fmt == "xlsx" and not output:
         raise ConfigError("xlsx is not written to the terminal; give a file: -o ledger.xlsx")
+    if output:
+        check_output(output, args.force)
     result = export_ledger(db, config, fmt)
     if not output:
         sys.stdout.buffer.write(result.data)
@@ -274,18 +279,26 @@ def cmd_grant(args, config: Config, db) -> int:
     return 0
 
 
+def check_output(path: str, force: bool) -> Path:
+    """The one rule for files the CLI writes (backup, export -o): the directory must exist
+    (a typo makes no new folders) and an existing file is replaced only with --force."""
+    target = Path(path)
+    if not target.parent.exists():
+        raise ConfigError(f"no directory {target.parent}; create it first")
+    if target.exists() and not force:
+        raise ConfigError(f"{path} exists already; add --force to replace it")
+    return target
+
+
 def cmd_backup(args, config: Config, db) -> int:
     import contextlib
     import sqlite3
 
-    target = Path(args.file)
-    if target.exists():
-        raise ConfigError(f"{args.file} exists already; choose a new file name")
+    target = check_output(args.file, args.force)
     # Written under a temporary name and renamed when complete: a backup interrupted by a full
     # disk or a kill never leaves a half-written file under the name a restore would use.
     partial = target.with_name(target.name + ".part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial.unlink(missing_ok=True)
         destination = sqlite3.connect(str(partial))
         try:
@@ -316,6 +329,9 @@ def cmd_remind(args, config: Config, db) -> int:
     return remind_cli(config, db, build_application, dry_run=args.dry_run, only=args.only)
 
 
+# The commands that may start a new database (console --demo makes its own elsewhere).
+CREATE_DATABASE = frozenset({"run", "import", "grant"})
+
 COMMANDS = {"import": cmd_import, "export": cmd_export, "grant": cmd_grant, "backup": cmd_backup,
             "remind": cmd_remind}
 
@@ -334,15 +350,18 @@ def main(argv: list[str] | None = None) -> int:
         if db_override:
             config = config.with_overrides(db_path=db_override)
         setup_logging(config)
+        if command == "console" and not args.demo and not Path(config.db_path).exists():
+            raise StorageError(f"no database at {config.db_path}")
         if command == "console":
             from console import run_console
 
             return run_console(config, demo=args.demo, as_user=args.as_user)
         if command == "run" and not config.token:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set (or try: python bot.py console --demo)")
-        if command == "backup" and not Path(config.db_path).exists():
-            # open_db would create it: a mistyped path would give an empty "backup" every night
-            raise StorageError(f"no database at {config.db_path!r} to back up")
+        if command not in CREATE_DATABASE and not Path(config.db_path).exists():
+            # open_db would create it: a mistyped --db would export, remind or back up an
+            # empty database and leave it behind
+            raise StorageError(f"no database at {config.db_path}")
         db = open_db(config.db_path)
         if command == "run":
             run_bot(config, db)
@@ -353,6 +372,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`remind --dry-run | head`): stop quietly. stdout now points at
+        # /dev/null so that Python's own flush at exit does not fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
