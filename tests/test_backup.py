@@ -87,6 +87,7 @@ def busy_db(tmp_path):
 def test_backups_taken_during_writes_are_consistent(tmp_path, busy_db):
     path, changes_before, writer = busy_db
     counts = []
+    (tmp_path / "backups").mkdir()  # backup makes no directories (a typo would)
     for n in range(4):
         copy = tmp_path / "backups" / f"bot-{n}.db"
         result = run("backup", str(copy), "--db", str(path))
