@@ -5,8 +5,9 @@
     python bot.py import LEDGER.csv|.xlsx     load or refresh projects and units
     python bot.py export [--format csv|xlsx] [-o FILE]
     python bot.py grant USER_ID admin|leader|member [--unit UNIT]
+    python bot.py revoke USER_ID              remove a person's role (their updates stay)
     python bot.py remind [--dry-run]          send (or preview) the current round now
-    python bot.py backup FILE                 a consistent copy of the database
+    python bot.py backup FILE [--force]       a consistent copy of the database
     python bot.py check                       configuration, database and Bot API: ready?
 
 Every sub-command accepts --db PATH anywhere on its command line.
@@ -208,6 +209,8 @@ def make_parser() -> argparse.ArgumentParser:
     grant.add_argument("user_id", type=int)
     grant.add_argument("role", choices=("admin", "leader", "member"))
     grant.add_argument("--unit", help="the unit of a member")
+    revoke = sub.add_parser("revoke", help="remove a person's role (their updates stay)")
+    revoke.add_argument("user_id", type=int)
     backup = sub.add_parser("backup", help="a consistent copy of the database, safe while running")
     backup.add_argument("file")
     backup.add_argument("--force", action="store_true", help="replace the file if it exists")
@@ -263,20 +266,25 @@ def cmd_export(args, config: Config, db) -> int:
     return 0
 
 
-def cmd_grant(args, config: Config, db) -> int:
-    from storage.people import find_unit, grant_role
-
-    unit_id = None
-    if args.role == "member":
-        if not args.unit:
-            raise ConfigError("a member needs --unit UNIT")
-        unit = find_unit(db, args.unit)
-        if unit is None:
-            raise ConfigError(f"no unit called {args.unit!r} (import the ledger first)")
-        unit_id = unit["id"]
-    grant_role(db, args.user_id, args.role, unit_id)
-    print(f"user {args.user_id} is now {args.role}" + (f" of {args.unit}" if unit_id else ""))
+def said(outcome) -> int:
+    """Print a use case's outcome (services.people.Said) the command-line way."""
+    text = _plain(outcome.text("en"))
+    if not outcome.ok:
+        raise ConfigError(text.removeprefix("⛔ ").removeprefix("ℹ️ "))
+    print(text)
     return 0
+
+
+def cmd_grant(args, config: Config, db) -> int:
+    from services.people import grant
+
+    return said(grant(db, args.user_id, args.role, args.unit))
+
+
+def cmd_revoke(args, config: Config, db) -> int:
+    from services.people import revoke
+
+    return said(revoke(db, config, args.user_id))
 
 
 def check_output(path: str, force: bool) -> Path:
@@ -332,7 +340,7 @@ def cmd_remind(args, config: Config, db) -> int:
 # The commands that may start a new database (console --demo makes its own elsewhere).
 CREATE_DATABASE = frozenset({"run", "import", "grant"})
 
-COMMANDS = {"import": cmd_import, "export": cmd_export, "grant": cmd_grant, "backup": cmd_backup,
+COMMANDS = {"import": cmd_import, "export": cmd_export, "grant": cmd_grant, "revoke": cmd_revoke, "backup": cmd_backup,
             "remind": cmd_remind}
 
 

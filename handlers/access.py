@@ -51,6 +51,7 @@ COMMANDS: dict[str, frozenset] = {
     "bind": ADMINS,
     "import": ADMINS,
     "settings": ADMINS,
+    "revoke": ADMINS,
 }
 
 
@@ -69,7 +70,7 @@ def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | Non
         return None
     config, db = app_config(context), app_db(context)
     person = get_person(db, user.id)
-    if person is None and user.id in config.admins:
+    if (person is None or person["role"] is None) and user.id in config.admins:
         grant_role(db, user.id, "admin", name=user.full_name)  # BOT_ADMINS are people too
         person = get_person(db, user.id)
     told = (user.full_name, user.username, user.language_code)

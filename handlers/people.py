@@ -18,6 +18,7 @@ from handlers.access import (
     unit_suffix,
 )
 from i18n import esc, t
+from services import people as people_service
 from storage.people import (
     bind_group,
     create_invite,
@@ -155,3 +156,16 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Calle
     bind_group(db, chat.id, unit["id"], chat.title, caller.user_id)
     await update.effective_message.reply_text(t("bound", caller.lang, unit=esc(unit["name"])))
 
+
+
+@command("revoke")
+async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Remove a person's role: /revoke <user id>. Their updates stay."""
+    user_id = command_args(update)
+    if not user_id.isdigit():
+        await update.effective_message.reply_text(
+            t("usage", caller.lang, usage=t("revoke_usage", caller.lang)))
+        return
+    outcome = people_service.revoke(app_db(context), app_config(context), int(user_id),
+                                    caller.user_id)
+    await update.effective_message.reply_text(outcome.text(caller.lang))

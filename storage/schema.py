@@ -324,3 +324,9 @@ def m007_state_columns_only(db: Database) -> None:
                "insert into project_changes (project_id) select old.project_id "
                "where old.project_id is not new.project_id; "
                "insert into project_changes (project_id) values (new.project_id); end")
+
+
+@migrations()
+def m008_people_revoke(db: Database) -> None:
+    # A removed person keeps their row without a role: their updates stay under their name.
+    db["people"].transform(not_null={"role": False})
