@@ -67,12 +67,15 @@ def setup_logging(config: Config) -> None:
 CONCURRENCY = 4
 
 
-def build_application(config: Config, db, *, rate_limit: bool = True):
+def build_application(config: Config, db, *, rate_limit: bool = True, rounds: bool = True):
     """The python-telegram-bot Application with all handlers, on `db`.
 
     `rate_limit=False` drops the rate limiter (Telegram's 30 messages a second, about one a
     second in a private chat: handlers.pacing); only the benchmarks use it, to measure the
     bot's own work rather than Telegram's cap.
+    `rounds=False` leaves out what belongs to the real bot alone: the reminder and digest
+    rounds, and re-processing the updates a stop left pending (the console on a real
+    database talks through its own stand-in, so whatever it sent would reach nobody).
     """
     from telegram.constants import ParseMode
     from telegram.ext import ApplicationBuilder, Defaults
@@ -111,8 +114,9 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
         from schedules.checkpoint import install_checkpoints
 
         await publish_commands(application, config.language)
-        await requeue_pending(application)
-        install_jobs(application)  # reminders and digests
+        if rounds:
+            await requeue_pending(application)
+            install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
         settle_startup_objects()
 

@@ -213,7 +213,9 @@ def run_console(config: Config, demo: bool = False, as_user: int | None = None,
     server = BotAPIServer(token=CONSOLE_TOKEN, bot_username="KeyProjectBot")
     server.start()
     config = config.with_overrides(token=CONSOLE_TOKEN, api_url=server.api_url, webhook_url=None)
-    bot_thread = BotThread(build_application(config, db))
+    # On a real database the rounds and the updates a stop left pending are the real bot's:
+    # sent to this console's stand-in they would be recorded as delivered and reach nobody.
+    bot_thread = BotThread(build_application(config, db, rounds=demo))
     bot_thread.start()
     if not bot_thread.ready.wait(30):
         print("error: the bot did not start", file=sys.stderr)
@@ -222,6 +224,9 @@ def run_console(config: Config, demo: bool = False, as_user: int | None = None,
     console = Console(server, user_id, out=out)
     console.seen = len(server.sent)
     console.say("Key Project Bot console — " + ("demo database" if demo else config.db_path))
+    if not demo:
+        console.say("  (reminders and digests are not sent from here, and updates the bot has "
+                    "not handled yet are left to it)")
     for person_id, role, unit in people:
         console.say(f"  user {person_id}: {role}" + (f" of {unit}" if unit else ""))
     console.say(HELP + f"You are user {user_id}.")
