@@ -35,3 +35,39 @@ TEXTS |= {
     "granted": {"zh": "✅ 用户 {user_id} 现在是{role}{unit}。",
                 "en": "user {user_id} is now {role}{unit}"},
 }
+
+# Why a configuration value was refused (config.ConfigError's code and params).
+TEXTS |= {
+    "config_error_schedule_format": {
+        "zh": "请写星期和时间，例如 <code>周一 09:00</code>、<code>周一、周四 09:00</code> 或 <code>每天 18:00</code>（收到的是 <code>{value}</code>）",
+        "en": "expected day names and a time, e.g. <code>mon 09:00</code> or <code>daily 18:00</code>, not <code>{value}</code>",
+    },
+    "config_error_schedule_day": {
+        "zh": "不认识的星期 <code>{day}</code>（可写 周一…周日、星期一…星期日、每天、工作日，或 mon…sun）",
+        "en": "unknown day <code>{day}</code> (mon…sun, monday…sunday, daily, weekdays)",
+    },
+    "config_error_schedule_time": {
+        "zh": "没有这个时刻：<code>{value}</code>（时 0–23，分 0–59）",
+        "en": "no such time of day: <code>{value}</code> (hours 0–23, minutes 0–59)",
+    },
+    "config_error_timezone": {
+        "zh": "不认识的时区 <code>{value}</code>（例如 <code>Asia/Shanghai</code>）",
+        "en": "unknown timezone <code>{value}</code> (e.g. <code>Asia/Shanghai</code>)",
+    },
+    "config_error_whole_number": {
+        "zh": "<code>{key}</code> 须为整数，收到的是 <code>{value}</code>",
+        "en": "<code>{key}</code> must be a whole number, not <code>{value}</code>",
+    },
+    "config_error_at_least": {
+        "zh": "<code>{key}</code> 不能小于 {minimum}，收到的是 <code>{value}</code>",
+        "en": "<code>{key}</code> must be at least {minimum}, not <code>{value}</code>",
+    },
+    "config_error_language": {
+        "zh": "语言须为 zh 或 en，收到的是 <code>{value}</code>",
+        "en": "the language must be zh or en, not <code>{value}</code>",
+    },
+    "config_error_holiday_date": {
+        "zh": "节假日须为 年-月-日 格式的日期（如 <code>2025-10-01</code>），收到的是 <code>{value}</code>",
+        "en": "holidays must be YYYY-MM-DD dates, not <code>{value}</code>",
+    },
+}
