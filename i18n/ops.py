@@ -71,3 +71,10 @@ TEXTS |= {
         "en": "holidays must be YYYY-MM-DD dates, not <code>{value}</code>",
     },
 }
+
+# How long a project has gone without an update, in a reminder.
+TEXTS |= {
+    "rem_updated_today": {"zh": "今天已更新", "en": "updated today"},
+    "rem_one_day": {"zh": "1天未更新", "en": "no update for 1 day"},
+    "rem_never_today": {"zh": "从未更新（今天建档）", "en": "never updated (added today)"},
+}

@@ -12,6 +12,9 @@ from config import Config
 from i18n import esc, t
 from services.caller import unit_suffix
 from storage.people import ROLES, find_unit, get_person, grant_role, list_units, revoke_role
+from storage.updates import written_languages
+
+LANGS = ("zh", "en")
 
 
 @dataclass(frozen=True)
@@ -64,3 +67,19 @@ def revoke(db, config: Config, user_id: int, actor_id: int | None = None) -> Sai
         "name": (lambda lang: t("person_name_suffix", lang, name=esc(name))) if name else "",
         "role": lambda lang: role_label(person["role"], lang),
         "unit": lambda lang: unit_suffix(person["unit_name"], lang)})
+
+
+def person_lang(person: dict, default: str, written: str | None = None) -> str:
+    """A person's language: their /lang choice, else the one they write in (`written`: see
+    `people_langs`), else Telegram's, else `default` (the bot's)."""
+    telegram = (person.get("language_code") or "")[:2].lower()
+    for lang in (person.get("lang"), written, telegram):
+        if lang in LANGS:
+            return lang
+    return default
+
+
+def people_langs(db, people: list[dict], default: str) -> dict[int, str]:
+    """`person_lang` of each of `people` (rows of the people table), by user id."""
+    written = written_languages(db, [p["user_id"] for p in people])
+    return {p["user_id"]: person_lang(p, default, written.get(p["user_id"])) for p in people}

@@ -25,6 +25,7 @@ from i18n import esc, t
 from reports.standing import days_since
 from reports.summary import OpenProblem, fmt_date, problems_list
 from services.caller import Caller, unit_suffix
+from services.people import people_langs
 from services.views import (
     Refusal,
     Views,
@@ -98,11 +99,6 @@ class Outcome:
     telling: Telling | None = None
 
 
-def person_lang(person: dict, default: str) -> str:
-    telegram = (person.get("language_code") or "")[:2].lower()
-    return person.get("lang") or (telegram if telegram in ("zh", "en") else default)
-
-
 def tell_unit(db: Database, config: Config, unit_id: int, render: Callable[[str], str],
               skip_user: int | None, lang: str, here: int | None = None) -> Telling:
     """Tell a unit: its bound group, else each member privately (not `skip_user`), each in
@@ -111,8 +107,9 @@ def tell_unit(db: Database, config: Config, unit_id: int, render: Callable[[str]
     group = unit_group(db, unit_id)
     if group is not None and group == here:
         return Telling(lang, here=True)
-    members = [Notice(person["user_id"], render(person_lang(person, config.language)))
-               for person in unit_members(db, unit_id) if person["user_id"] != skip_user]
+    told = [person for person in unit_members(db, unit_id) if person["user_id"] != skip_user]
+    langs = people_langs(db, told, config.language)
+    members = [Notice(person["user_id"], render(langs[person["user_id"]])) for person in told]
     return Telling(lang, group=None if group is None else Notice(group, render(config.language)),
                    members=members)
 
@@ -241,6 +238,7 @@ def resolve(db: Database, config: Config, caller: Caller, args: str,
     if raised_by is not None and raised_by != caller.unit_id:
         telling = tell_unit(db, config, raised_by, render, caller.user_id, caller.lang, here)
     elif raised_by is None and opener not in (None, caller.user_id):
-        lang = person_lang(get_person(db, opener) or {}, config.language)
+        person = get_person(db, opener)
+        lang = people_langs(db, [person], config.language)[opener] if person else config.language
         telling = Telling(caller.lang, members=[Notice(opener, render(lang))], to_opener=True)
     return Outcome(answer, telling)
