@@ -23,6 +23,8 @@ from config import Config
 from i18n import t
 from services.caller import LEADERS, Caller
 from services.caller import unit_suffix as unit_suffix  # where the handlers take it from
+from services.people import person_lang
+from services.people import role_label as role_label  # where the handlers take it from
 from services.settings import effective_config as config_in_force
 from storage.people import get_person, grant_role, group_unit, touch_person
 
@@ -79,14 +81,14 @@ def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | Non
     role = person["role"] if person else None
     if user.id in config.admins:
         role = "admin"  # BOT_ADMINS always win
-    telegram_lang = (user.language_code or "")[:2].lower()
-    lang = (person or {}).get("lang") or (telegram_lang if telegram_lang in ("zh", "en") else None)
+    # Their /lang, else what Telegram says now (a message's own language decides its reply).
+    lang = person_lang({**(person or {}), "language_code": user.language_code}, config.language)
     return Caller(
         user_id=user.id,
         role=role,
         unit_id=(person or {}).get("unit_id"),
         unit_name=(person or {}).get("unit_name"),
-        lang=lang or config.language,
+        lang=lang,
         name=user.full_name,
     )
 
@@ -120,10 +122,6 @@ async def in_chat_to_write(update: Update, context: ContextTypes.DEFAULT_TYPE, c
         await update.effective_message.reply_text(t("in_group_other_unit", lang or caller.lang))
         return None
     return caller
-
-
-def role_label(role: str | None, lang: str) -> str:
-    return t(f"role_{role or 'none'}", lang)
 
 
 def allowed_commands(role: str | None) -> list[str]:

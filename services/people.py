@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from config import Config
 from i18n import esc, t
 from services.caller import unit_suffix
-from storage.people import ROLES, find_unit, get_person, grant_role, list_units, revoke_role
+from storage.people import (
+    ROLES,
+    bind_group,
+    create_invite,
+    find_unit,
+    get_person,
+    get_unit,
+    grant_role,
+    list_units,
+    redeem_invite,
+    revoke_role,
+)
 from storage.updates import written_languages
 
 LANGS = ("zh", "en")
@@ -50,6 +61,50 @@ def grant(db, user_id: int, role: str, unit_name: str | None, actor_id: int | No
     return Said(True, "granted", {
         "user_id": user_id, "role": lambda lang: role_label(role, lang),
         "unit": lambda lang: unit_suffix(unit["name"] if unit else None, lang)})
+
+
+def units_list(db) -> str:
+    """Every unit's name, for a refusal that lists them (HTML-escaped)."""
+    return esc("、".join(u["name"] for u in list_units(db)) or "—")
+
+
+def join(db, code: str, user_id: int, name: str | None) -> Said:
+    """Redeem an invite code (a /start deep link)."""
+    outcome, invite_row = redeem_invite(db, code, user_id, name)
+    if outcome != "joined":
+        return Said(False, f"invite_{outcome}")
+    unit = get_unit(db, invite_row["unit_id"])
+    return Said(True, "joined", {
+        "role": lambda lang: role_label(invite_row["role"], lang),
+        "unit": lambda lang: unit_suffix(unit["name"] if unit else None, lang)})
+
+
+def invite(db, config: Config, args: str, actor_id: int, bot_username: str) -> Said:
+    """A one-time join link from `/invite member <unit>` or `/invite leader`."""
+    role, _, unit_name = args.partition(" ")
+    role, unit_name = role.lower(), unit_name.strip()
+    if role not in ("member", "leader") or (role == "member") != bool(unit_name):
+        return Said(False, "usage", {"usage": lambda lang: t("invite_usage", lang)})
+    unit = find_unit(db, unit_name) if role == "member" else None
+    if role == "member" and unit is None:
+        return Said(False, "unit_unknown", {"unit": esc(unit_name), "units": units_list(db)})
+    code = create_invite(db, role, unit["id"] if unit else None, actor_id, config.invite_days)
+    link = f"https://t.me/{bot_username}?start={code}"
+    return Said(True, "invite_link", {
+        "role": lambda lang: role_label(role, lang),
+        "unit": lambda lang: unit_suffix(unit["name"] if unit else None, lang),
+        "days": config.invite_days, "link": esc(link)})
+
+
+def bind(db, chat_id: int, title: str | None, unit_name: str, actor_id: int) -> Said:
+    """Make a group chat a unit's: `/bind <unit>` sent there."""
+    if not unit_name:
+        return Said(False, "usage", {"usage": lambda lang: t("bind_usage", lang)})
+    unit = find_unit(db, unit_name)
+    if unit is None:  # no list of units here: the group's members would read it
+        return Said(False, "unit_unknown_here", {"unit": esc(unit_name)})
+    bind_group(db, chat_id, unit["id"], title, actor_id)
+    return Said(True, "bound", {"unit": esc(unit["name"])})
 
 
 def revoke(db, config: Config, user_id: int, actor_id: int | None = None) -> Said:
