@@ -45,7 +45,6 @@ from storage.ranks import previous_week, week_ranks
 
 log = logging.getLogger(__name__)
 
-LANGS = ("zh", "en")
 PROBLEM_TEXT_MAX = 120
 
 
