@@ -135,14 +135,16 @@ def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
     for row, item in _assess(db, config, now):
         if row.get("active", 1) and needs_reminder(item[1]):
             by_unit.setdefault(row["unit_id"], []).append((row, item))
+    members_of = {unit_id: unit_members(db, unit_id) for unit_id in by_unit}
+    # Everyone's language at once: it reads their recent messages (one pass over the updates).
+    langs = people_langs(db, [m for ms in members_of.values() for m in ms], config.language)
     for unit_id, entries in sorted(by_unit.items(), key=lambda e: e[1][0][0]["unit_name"]):
         unit_name = entries[0][0]["unit_name"]
         items = [item for _, item in entries]
-        members = unit_members(db, unit_id)
-        langs = people_langs(db, members, config.language)
+        members = members_of[unit_id]
         group = unit_group(db, unit_id)
         if group is not None:
-            lang = unit_lang(langs.values(), config.language)
+            lang = unit_lang((langs[m["user_id"]] for m in members), config.language)
             plan.items.append((group, unit_id, {
                 "to": "group", "name": unit_name, "lang": lang,
                 "parts": [{"text": page} for page in reminder_pages(unit_name, items, lang, True)],
