@@ -5,8 +5,9 @@
     python bot.py import LEDGER.csv|.xlsx     load or refresh projects and units
     python bot.py export [--format csv|xlsx] [-o FILE]
     python bot.py grant USER_ID admin|leader|member [--unit UNIT] [--name LEADER_NAME]
+    python bot.py revoke USER_ID              remove a person's role (their updates stay)
     python bot.py remind [--dry-run]          send (or preview) the current round now
-    python bot.py backup FILE                 a consistent copy of the database
+    python bot.py backup FILE [--force]       a consistent copy of the database
     python bot.py check                       configuration, database and Bot API: ready?
 
 Every sub-command accepts --db PATH anywhere on its command line.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -69,7 +71,8 @@ def setup_logging(config: Config) -> None:
 CONCURRENCY = 4
 
 
-def build_application(config: Config, db, *, rate_limit: bool = True, make_request=None):
+def build_application(config: Config, db, *, rate_limit: bool = True, make_request=None,
+                      rounds: bool = True):
     """The python-telegram-bot Application with all handlers, on `db`.
 
     `rate_limit=False` drops the rate limiter (Telegram's 30 messages a second, about one a
@@ -77,6 +80,9 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
     bot's own work rather than Telegram's cap. `make_request(**settings)` builds the HTTP
     requests under the retry and inbox layers (default: python-telegram-bot's HTTPXRequest;
     the tests answer them in process).
+    `rounds=False` leaves out what belongs to the real bot alone: the reminder and digest
+    rounds, and re-processing the updates a stop left pending (the console on a real
+    database talks through its own stand-in, so whatever it sent would reach nobody).
     """
     from telegram.constants import ParseMode
     from telegram.ext import ApplicationBuilder, Defaults
@@ -120,8 +126,9 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         from schedules.checkpoint import install_checkpoints
 
         await publish_commands(application, config.language)
-        await requeue_pending(application)
-        install_jobs(application)  # reminders and digests
+        if rounds:
+            await requeue_pending(application)
+            install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
         await start_dashboard(application)
         settle_startup_objects()
@@ -248,13 +255,17 @@ def make_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write the ledger with current standing")
     exp.add_argument("--format", choices=("csv", "xlsx"), default=None)
     exp.add_argument("-o", "--output", help="the file to write (default: stdout for csv)")
+    exp.add_argument("--force", action="store_true", help="replace the file if it exists")
     grant = sub.add_parser("grant", help="give a user a role")
     grant.add_argument("user_id", type=int)
     grant.add_argument("role", choices=("admin", "leader", "member"))
     grant.add_argument("--unit", help="the unit of a member")
     grant.add_argument("--name", help="a leader's name as the ledger's leader column writes it")
+    revoke = sub.add_parser("revoke", help="remove a person's role (their updates stay)")
+    revoke.add_argument("user_id", type=int)
     backup = sub.add_parser("backup", help="a consistent copy of the database, safe while running")
     backup.add_argument("file")
+    backup.add_argument("--force", action="store_true", help="replace the file if it exists")
     sub.add_parser("check", help="check the configuration, the database and reaching the "
                    "Bot API, one line each; exit 0 only if all pass")
     remind = sub.add_parser("remind", help="send the current reminder and digest round now "
@@ -275,7 +286,7 @@ def cmd_import(args, config: Config, db) -> int:
     except OSError as exc:
         raise ConfigError(f"cannot read {args.file}: {exc.strerror}") from exc
     result = import_file(db, data, path.name, None)
-    print(plain_text(import_reply(result, "en")))
+    print(plain_text(import_reply(result, "en", failed_key="import_failed_cli")))
     return 0 if result.ok else 1
 
 
@@ -293,6 +304,8 @@ def cmd_export(args, config: Config, db) -> int:
     fmt = fmt or "csv"
     if fmt == "xlsx" and not output:
         raise ConfigError("xlsx is not written to the terminal; give a file: -o ledger.xlsx")
+    if output:
+        check_output(output, args.force)
     result = export_ledger(db, config, fmt)
     if not output:
         sys.stdout.buffer.write(result.data)
@@ -306,38 +319,49 @@ def cmd_export(args, config: Config, db) -> int:
     return 0
 
 
-def cmd_grant(args, config: Config, db) -> int:
-    from storage.people import find_unit, grant_role
+def said(outcome) -> int:
+    """Print a use case's outcome (services.people.Said) the command-line way."""
+    from i18n import plain_text
 
-    unit_id = None
-    if args.role == "member":
-        if not args.unit:
-            raise ConfigError("a member needs --unit UNIT")
-        unit = find_unit(db, args.unit)
-        if unit is None:
-            raise ConfigError(f"no unit called {args.unit!r} (import the ledger first)")
-        unit_id = unit["id"]
-    leader_name = (args.name or "").strip() or None
-    if leader_name and args.role == "member":
-        raise ConfigError("--name is for leaders (the ledger's leader column)")
-    grant_role(db, args.user_id, args.role, unit_id, leader_name=leader_name)
-    print(f"user {args.user_id} is now {args.role}" + (f" of {args.unit}" if unit_id else "")
-          + (f", in charge as {leader_name!r}" if leader_name else ""))
+    text = plain_text(outcome.text("en"))
+    if not outcome.ok:
+        raise ConfigError(text.removeprefix("⛔ ").removeprefix("ℹ️ "))
+    print(text)
     return 0
+
+
+def cmd_grant(args, config: Config, db) -> int:
+    from services.people import grant
+
+    return said(grant(db, args.user_id, args.role, args.unit, leader_name=args.name))
+
+
+def cmd_revoke(args, config: Config, db) -> int:
+    from services.people import revoke
+
+    return said(revoke(db, config, args.user_id))
+
+
+def check_output(path: str, force: bool) -> Path:
+    """The one rule for files the CLI writes (backup, export -o): the directory must exist
+    (a typo makes no new folders) and an existing file is replaced only with --force."""
+    target = Path(path)
+    if not target.parent.exists():
+        raise ConfigError(f"no directory {target.parent}; create it first")
+    if target.exists() and not force:
+        raise ConfigError(f"{path} exists already; add --force to replace it")
+    return target
 
 
 def cmd_backup(args, config: Config, db) -> int:
     import contextlib
     import sqlite3
 
-    target = Path(args.file)
-    if target.exists():
-        raise ConfigError(f"{args.file} exists already; choose a new file name")
+    target = check_output(args.file, args.force)
     # Written under a temporary name and renamed when complete: a backup interrupted by a full
     # disk or a kill never leaves a half-written file under the name a restore would use.
     partial = target.with_name(target.name + ".part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial.unlink(missing_ok=True)
         destination = sqlite3.connect(str(partial))
         try:
@@ -361,7 +385,10 @@ def cmd_remind(args, config: Config, db) -> int:
     return remind_cli(config, db, build_application, dry_run=args.dry_run, only=args.only)
 
 
-COMMANDS = {"import": cmd_import, "export": cmd_export, "grant": cmd_grant, "backup": cmd_backup,
+# The commands that may start a new database (console --demo makes its own elsewhere).
+CREATE_DATABASE = frozenset({"run", "import", "grant"})
+
+COMMANDS = {"import": cmd_import, "export": cmd_export, "grant": cmd_grant, "revoke": cmd_revoke, "backup": cmd_backup,
             "remind": cmd_remind}
 
 
@@ -379,15 +406,18 @@ def main(argv: list[str] | None = None) -> int:
         if db_override:
             config = config.with_overrides(db_path=db_override)
         setup_logging(config)
+        if command == "console" and not args.demo and not Path(config.db_path).exists():
+            raise StorageError(f"no database at {config.db_path}")
         if command == "console":
             from console import run_console
 
             return run_console(config, build_application, demo=args.demo, as_user=args.as_user)
         if command == "run" and not config.token:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set (or try: python bot.py console --demo)")
-        if command == "backup" and not Path(config.db_path).exists():
-            # open_db would create it: a mistyped path would give an empty "backup" every night
-            raise StorageError(f"no database at {config.db_path!r} to back up")
+        if command not in CREATE_DATABASE and not Path(config.db_path).exists():
+            # open_db would create it: a mistyped --db would export, remind or back up an
+            # empty database and leave it behind
+            raise StorageError(f"no database at {config.db_path}")
         db = open_db(config.db_path)
         if command == "run":
             run_bot(config, db)
@@ -398,6 +428,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`remind --dry-run | head`): stop quietly. stdout now points at
+        # /dev/null so that Python's own flush at exit does not fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -15,7 +15,14 @@ FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 
 class ConfigError(ValueError):
-    """A setting that cannot be used; the message is one line meant for the operator."""
+    """A setting that cannot be used; the message is one line meant for the operator.
+
+    `code` and `params` say the same for people in chat: /settings words them in the
+    admin's language (i18n "config_error_<code>")."""
+
+    def __init__(self, message: str, code: str = "", **params) -> None:
+        super().__init__(message)
+        self.code, self.params = code, params
 
 
 @dataclass(frozen=True)
@@ -36,23 +43,41 @@ class Schedule:
                 "hour": self.at.hour, "minute": self.at.minute, "second": self.at.second}
 
 
+# Day words besides DAY_NAMES and FULL_DAY_NAMES: Chinese ones, and groups of days.
+_CHINESE_DAYS = "一二三四五六日"
+DAY_WORDS: dict[str, tuple[int, ...]] = {
+    "daily": tuple(range(7)), "每天": tuple(range(7)), "每日": tuple(range(7)),
+    "weekdays": tuple(range(5)), "工作日": tuple(range(5)),
+    **{f"{prefix}{digit}": (i,) for i, digit in enumerate(_CHINESE_DAYS)
+       for prefix in ("周", "星期", "礼拜")},
+    "周天": (6,), "星期天": (6,), "礼拜天": (6,),
+}
+
+
+def day_numbers(name: str) -> tuple[int, ...] | None:
+    """The days a day word means (0 = Monday): mon, monday, 周一, 星期一, daily, 每天, 工作日."""
+    if name in DAY_NAMES or name in FULL_DAY_NAMES:
+        return (DAY_NAMES.index(name[:3]),)
+    return DAY_WORDS.get(name)
+
+
 def parse_schedule(text: str) -> Schedule:
-    """Parse `mon 09:00`, `mon,thu 09:00:30`, `daily 18:00`."""
-    match = re.fullmatch(r"\s*([a-zA-Z,\s]+?)\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*", text or "")
+    """Parse `mon 09:00`, `mon,thu 09:00:30`, `daily 18:00`, `周一、周四 9:00`, `工作日 08:30`."""
+    match = re.fullmatch(r"\s*(.*?[^\d\s:：])\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*", text or "")
     if not match:
-        raise ConfigError(f"bad schedule {text!r}: expected day names and a time, e.g. 'mon 09:00'")
+        raise ConfigError(f"bad schedule {text!r}: expected day names and a time, e.g. 'mon 09:00'",
+                          "schedule_format", value=text)
     names, hour, minute, second = match.groups()
     days: set[int] = set()
-    for name in re.split(r"[,\s]+", names.strip().lower()):
-        if name == "daily":
-            days.update(range(7))
-        elif name in DAY_NAMES or name in FULL_DAY_NAMES:
-            days.add(DAY_NAMES.index(name[:3]))
-        else:
-            raise ConfigError(f"bad schedule {text!r}: unknown day {name!r}")
+    for name in filter(None, re.split(r"[,，、\s]+", names.strip().lower())):
+        numbers = day_numbers(name)
+        if numbers is None:
+            raise ConfigError(f"bad schedule {text!r}: unknown day {name!r}",
+                              "schedule_day", value=text, day=name)
+        days.update(numbers)
     h, m, s = int(hour), int(minute), int(second or 0)
     if h > 23 or m > 59 or s > 59:
-        raise ConfigError(f"bad schedule {text!r}: no such time of day")
+        raise ConfigError(f"bad schedule {text!r}: no such time of day", "schedule_time", value=text)
     return Schedule(tuple(sorted(days)), time(h, m, s))
 
 
@@ -60,7 +85,7 @@ def parse_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"unknown timezone {name!r}") from exc
+        raise ConfigError(f"unknown timezone {name!r}", "timezone", value=name) from exc
 
 
 def _int(env: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
@@ -70,9 +95,11 @@ def _int(env: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
+        raise ConfigError(f"{key} must be a whole number, not {raw!r}", "whole_number",
+                          key=key, value=raw) from None
     if value < minimum:
-        raise ConfigError(f"{key} must be at least {minimum}, not {value}")
+        raise ConfigError(f"{key} must be at least {minimum}, not {value}", "at_least",
+                          key=key, value=value, minimum=minimum)
     return value
 
 
@@ -185,7 +212,7 @@ SETTING_KEYS = {
     "stale_days": ("stale_days", lambda v: _int({"stale_days": v}, "stale_days", 7, minimum=1)),
     "lag_points": ("lag_points", lambda v: _int({"lag_points": v}, "lag_points", 10, minimum=1)),
     "catchup_hours": ("catchup_hours", lambda v: _int({"catchup_hours": v}, "catchup_hours", 24)),
-    "language": ("language", lambda v: v if v in ("zh", "en") else _bad("language", v, "zh or en")),
+    "language": ("language", lambda v: v if v in ("zh", "en") else _bad_language(v)),
     "holidays": ("holidays", lambda v: parse_holidays(v)),
     "ladder_schedule": ("ladder_schedule", parse_schedule),
     "problem_days": ("problem_days",
@@ -197,8 +224,8 @@ SETTING_KEYS = {
 }
 
 
-def _bad(key: str, value: str, expected: str):
-    raise ConfigError(f"{key} must be {expected}, not {value!r}")
+def _bad_language(value: str):
+    raise ConfigError(f"language must be zh or en, not {value!r}", "language", value=value)
 
 
 def parse_holidays(text: str) -> frozenset[date]:
@@ -208,7 +235,8 @@ def parse_holidays(text: str) -> frozenset[date]:
         try:
             days.add(date.fromisoformat(part))
         except ValueError:
-            raise ConfigError(f"holidays must be YYYY-MM-DD dates, not {part!r}") from None
+            raise ConfigError(f"holidays must be YYYY-MM-DD dates, not {part!r}", "holiday_date",
+                              value=part) from None
     return frozenset(days)
 
 

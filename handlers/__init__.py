@@ -59,6 +59,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("lang", people.lang))
     application.add_handler(CommandHandler("invite", people.invite))
     application.add_handler(CommandHandler("bind", people.bind))
+    application.add_handler(CommandHandler("revoke", people.revoke))
     # What leaders see (handlers/status.py, handlers/problems.py); ◀ ▶ page taps are "pg:…".
     for name in ("status", "lagging", "chart", "export"):
         application.add_handler(CommandHandler(name, getattr(status_commands, name)))

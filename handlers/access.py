@@ -24,6 +24,7 @@ from i18n import t
 from services.caller import LEADERS, Caller, identify_user
 from services.caller import unit_suffix as unit_suffix  # where the handlers take it from
 from services.dashboard import SCREEN_ROLES, WEB_ROLES
+from services.people import role_label as role_label  # where the handlers take it from
 from services.settings import effective_config as config_in_force
 from storage.people import group_unit
 
@@ -56,6 +57,7 @@ COMMANDS: dict[str, frozenset] = {
     "screen": SCREEN_ROLES,
     "deadline": LEADERS,
     "mine": LEADERS,
+    "revoke": ADMINS,
 }
 
 
@@ -105,10 +107,6 @@ async def in_chat_to_write(update: Update, context: ContextTypes.DEFAULT_TYPE, c
         await update.effective_message.reply_text(t("in_group_other_unit", lang or caller.lang))
         return None
     return caller
-
-
-def role_label(role: str | None, lang: str) -> str:
-    return t(f"role_{role or 'none'}", lang)
 
 
 def allowed_commands(role: str | None) -> list[str]:

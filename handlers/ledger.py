@@ -43,19 +43,20 @@ def describe_ledger_problem(reason: str, lang: str) -> str:
     return t(f"ledger_{kind}", lang)
 
 
-def import_reply(result: ImportResult, lang: str) -> str:
+def import_reply(result: ImportResult, lang: str, failed_key: str = "import_failed") -> str:
     """The answer to an import: what was stored, or every bad row by number and reason (the
-    first MAX_ERRORS_SHOWN, then a count)."""
+    first MAX_ERRORS_SHOWN, then a count). `failed_key` heads a refusal (the command line
+    has its own wording: no file is "sent" there)."""
     if result.ok:
         return t("import_done", lang, created=result.created, updated=result.updated)
     if result.problem:
-        return t("import_failed", lang, errors=describe_ledger_problem(result.problem, lang))
+        return t(failed_key, lang, errors=describe_ledger_problem(result.problem, lang))
     errors = result.bad_rows
     lines = [t("import_row_error", lang, line=e.line, reason=describe_ledger_problem(e.reason, lang))
              for e in errors[:MAX_ERRORS_SHOWN]]
     if len(errors) > MAX_ERRORS_SHOWN:
         lines.append(t("import_more_errors", lang, count=len(errors) - MAX_ERRORS_SHOWN))
-    return t("import_failed", lang, errors="\n".join(lines))
+    return t(failed_key, lang, errors="\n".join(lines))
 
 
 def import_bytes(db, data: bytes, filename: str, actor_id: int | None, lang: str) -> str:

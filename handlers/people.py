@@ -18,13 +18,8 @@ from handlers.access import (
     unit_suffix,
 )
 from i18n import esc, t
+from services import people as people_service
 from storage.people import (
-    bind_group,
-    create_invite,
-    find_unit,
-    get_unit,
-    list_units,
-    redeem_invite,
     set_language,
 )
 
@@ -34,14 +29,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Call
     """Welcome the user; with an invite code (a deep link), join."""
     code = command_args(update)
     if code:
-        outcome, invite = redeem_invite(app_db(context), code, caller.user_id, caller.name)
-        if outcome != "joined":
-            await update.effective_message.reply_text(t(f"invite_{outcome}", caller.lang))
-            return
-        unit = get_unit(app_db(context), invite["unit_id"])
-        await update.effective_message.reply_text(t(
-            "joined", caller.lang, role=role_label(invite["role"], caller.lang),
-            unit=unit_suffix(unit["name"] if unit else None, caller.lang)))
+        joined = people_service.join(app_db(context), code, caller.user_id, caller.name)
+        await update.effective_message.reply_text(joined.text(caller.lang))
         return
     if caller.role is None:
         await update.effective_message.reply_text(
@@ -105,55 +94,38 @@ async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Calle
     await update.effective_message.reply_text(t("lang_set", choice))
 
 
-def units_list(db) -> str:
-    return esc("、".join(u["name"] for u in list_units(db)) or "—")
-
-
 @command("invite")
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
-    """Make a one-time join link: /invite member <unit>, /invite leader [<name in the ledger>]."""
-    db, config = app_db(context), app_config(context)
+    """Make a one-time join link: /invite member <unit> or /invite leader."""
     if update.effective_chat.type != ChatType.PRIVATE:
         await update.effective_message.reply_text(t("invite_private", caller.lang))
         return
-    role, _, unit_name = command_args(update).partition(" ")
-    role, unit_name = role.lower(), unit_name.strip()
-    if role not in ("member", "leader") or (role == "member" and not unit_name):
-        await update.effective_message.reply_text(
-            t("usage", caller.lang, usage=t("invite_usage", caller.lang)))
-        return
-    unit = find_unit(db, unit_name) if role == "member" else None
-    if role == "member" and unit is None:
-        await update.effective_message.reply_text(
-            t("unit_unknown", caller.lang, unit=esc(unit_name), units=units_list(db)))
-        return
-    leader_name = unit_name[:60] if role == "leader" else None  # the ledger's leader column
-    code = create_invite(db, role, unit["id"] if unit else None, caller.user_id,
-                         config.invite_days, leader_name=leader_name or None)
-    link = f"https://t.me/{context.bot.username}?start={code}"
-    await update.effective_message.reply_text(t(
-        "invite_link", caller.lang, role=role_label(role, caller.lang),
-        unit=unit_suffix(unit["name"] if unit else leader_name, caller.lang),
-        days=config.invite_days, link=esc(link)))
+    made = people_service.invite(app_db(context), app_config(context), command_args(update),
+                                 caller.user_id, context.bot.username)
+    await update.effective_message.reply_text(made.text(caller.lang))
 
 
 @command("bind")
 async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """Bind this group chat to a unit: /bind <unit>."""
-    db, chat = app_db(context), update.effective_chat
+    chat = update.effective_chat
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         await update.effective_message.reply_text(t("bind_private", caller.lang))
         return
-    unit_name = command_args(update)
-    if not unit_name:
-        await update.effective_message.reply_text(
-            t("usage", caller.lang, usage=t("bind_usage", caller.lang)))
-        return
-    unit = find_unit(db, unit_name)
-    if unit is None:  # no list of units here: the group's members would read it
-        await update.effective_message.reply_text(
-            t("unit_unknown_here", caller.lang, unit=esc(unit_name)))
-        return
-    bind_group(db, chat.id, unit["id"], chat.title, caller.user_id)
-    await update.effective_message.reply_text(t("bound", caller.lang, unit=esc(unit["name"])))
+    bound = people_service.bind(app_db(context), chat.id, chat.title, command_args(update),
+                                caller.user_id)
+    await update.effective_message.reply_text(bound.text(caller.lang))
 
+
+
+@command("revoke")
+async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
+    """Remove a person's role: /revoke <user id>. Their updates stay."""
+    user_id = command_args(update)
+    if not user_id.isdigit():
+        await update.effective_message.reply_text(
+            t("usage", caller.lang, usage=t("revoke_usage", caller.lang)))
+        return
+    outcome = people_service.revoke(app_db(context), app_config(context), int(user_id),
+                                    caller.user_id)
+    await update.effective_message.reply_text(outcome.text(caller.lang))

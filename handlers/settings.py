@@ -16,7 +16,13 @@ from handlers.access import Caller, app_config, app_db, command, command_args
 from i18n import esc, t
 from schedules import reschedule
 from schedules.periods import next_occurrence
-from services.settings import SettingChange, SettingsView, save_setting, settings_view
+from services.settings import (
+    SettingChange,
+    SettingsView,
+    error_text,
+    save_setting,
+    settings_view,
+)
 
 
 def _when(moment: datetime | None, lang: str, holidays: frozenset[date]) -> str:
@@ -61,7 +67,7 @@ def describe_change(change: SettingChange, lang: str) -> str:
     if change.outcome == "no_value":
         return t("rem_settings_no_value", lang, key=change.key, example=esc(change.example))
     if change.outcome == "bad_value":
-        return t("rem_settings_bad_value", lang, key=change.key, error=esc(change.error),
+        return t("rem_settings_bad_value", lang, key=change.key, error=error_text(change, lang),
                  example=esc(change.example))
     if change.outcome == "reset":
         said = t("rem_settings_reset", lang, key=change.key, value=esc(change.value or "—"))

@@ -20,15 +20,15 @@ TEXTS = {
     "rem_past_end": {"zh": "已过计划竣工日期 {date}", "en": "past its planned end {date}"},
     "rem_howto_group": {
         "zh": "👉 请直接<b>回复本消息</b>报送进展（一条消息可报多个项目，每行一个），例如：\n"
-              "<code>{code} 进度60% 下一步：…</code>",
+              "<code>{code} 进度{progress}% 下一步：…</code>",
         "en": "👉 <b>Reply to this message</b> with the progress (several projects in one "
-              "message: one per line), e.g.\n<code>{code} 60% next: …</code>",
+              "message: one per line), e.g.\n<code>{code} {progress}% next: …</code>",
     },
     "rem_howto_private": {
         "zh": "👉 请直接把进展发给我（一条消息可报多个项目，每行一个），例如：\n"
-              "<code>{code} 进度60% 下一步：…</code>",
+              "<code>{code} 进度{progress}% 下一步：…</code>",
         "en": "👉 Send me the progress as a message (several projects in one message: one per "
-              "line), e.g.\n<code>{code} 60% next: …</code>",
+              "line), e.g.\n<code>{code} {progress}% next: …</code>",
     },
     # --- the leader digest ---
     "rem_digest_title": {"zh": "📬 <b>领导周报</b>", "en": "📬 <b>Leader digest</b>"},

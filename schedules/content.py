@@ -38,6 +38,7 @@ from reports.summary import (
     tg_len,
 )
 from services.ladder import overdue_problems
+from services.people import people_langs
 from services.views import weekly_ranking
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
@@ -46,7 +47,6 @@ from storage.ranks import previous_week, week_ranks
 
 log = logging.getLogger(__name__)
 
-LANGS = ("zh", "en")
 PROBLEM_TEXT_MAX = 120
 
 
@@ -61,18 +61,9 @@ class Plan:
     notes: list[str] = field(default_factory=list)  # for the operator (dry run, logs)
 
 
-def person_lang(person: dict, default: str) -> str:
-    """A person's language: their /lang choice, else Telegram's, else the bot's."""
-    own = person.get("lang")
-    if own in LANGS:
-        return own
-    telegram = (person.get("language_code") or "")[:2].lower()
-    return telegram if telegram in LANGS else default
-
-
-def unit_lang(members: Iterable[dict], default: str) -> str:
+def unit_lang(member_langs: Iterable[str], default: str) -> str:
     """A unit's language: the one most of its members use (ties: the bot's)."""
-    counts = Counter(person_lang(m, default) for m in members)
+    counts = Counter(member_langs)
     if not counts:
         return default
     best = max(counts.values())
@@ -98,12 +89,25 @@ def needs_reminder(standing: Standing) -> bool:
     return not standing.is_done and (standing.is_stale or standing.standing == LAGGING)
 
 
+def days_wording(never: bool, days: int, lang: str) -> str:
+    """How long a project has gone without an update: today, one day, n days."""
+    if never:
+        return t("rem_never_today" if days == 0 else "rem_never", lang, n=days)
+    if days <= 1:
+        return t("rem_updated_today" if days == 0 else "rem_one_day", lang)
+    return t("rem_days_since", lang, n=days)
+
+
+def example_progress(progress: float | None) -> int:
+    """A progress for the reminder's example line: a step (of 5 points) past what the project
+    has reached, so it never suggests going backwards; 60 when nothing was reported."""
+    if progress is None:
+        return 60
+    return min(100, (int(progress) // 5 + 1) * 5)
+
+
 def reminder_entry(p: ProjectState, s: Standing, lang: str) -> str:
-    details = []
-    if p.last_update_at is None:
-        details.append(t("rem_never", lang, n=s.stale_days))
-    else:
-        details.append(t("rem_days_since", lang, n=s.stale_days))
+    details = [days_wording(p.last_update_at is None, s.stale_days, lang)]
     if s.behind is not None and s.behind > 0:
         details.append(t("rem_behind", lang, n=fmt_num(s.behind), actual=fmt_pct(p.progress, lang),
                          planned=fmt_pct(s.planned, lang)))
@@ -117,8 +121,9 @@ def reminder_entry(p: ProjectState, s: Standing, lang: str) -> str:
 def reminder_pages(unit: str, items: list[Item], lang: str, in_group: bool) -> list[str]:
     """The reminder of one unit: title, its projects worst first, how to answer."""
     ordered = worst_first(items)
+    first = ordered[0][0]
     howto = t("rem_howto_group" if in_group else "rem_howto_private", lang,
-              code=_clip(ordered[0][0].code, 20))
+              code=_clip(first.code, 20), progress=example_progress(first.progress))
     blocks = [t("rem_reminder_title", lang, unit=_clip(unit, 40)),
               *(reminder_entry(p, s, lang) for p, s in ordered), "", howto]
     return paginate(blocks, TG_LIMIT)
@@ -132,20 +137,23 @@ def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
     for row, item in _assess(db, config, now):
         if row.get("active", 1) and needs_reminder(item[1]):
             by_unit.setdefault(row["unit_id"], []).append((row, item))
+    members_of = {unit_id: unit_members(db, unit_id) for unit_id in by_unit}
+    # Everyone's language at once: it reads their recent messages (one pass over the updates).
+    langs = people_langs(db, [m for ms in members_of.values() for m in ms], config.language)
     for unit_id, entries in sorted(by_unit.items(), key=lambda e: e[1][0][0]["unit_name"]):
         unit_name = entries[0][0]["unit_name"]
         items = [item for _, item in entries]
-        members = unit_members(db, unit_id)
+        members = members_of[unit_id]
         group = unit_group(db, unit_id)
         if group is not None:
-            lang = unit_lang(members, config.language)
+            lang = unit_lang((langs[m["user_id"]] for m in members), config.language)
             plan.items.append((group, unit_id, {
                 "to": "group", "name": unit_name, "lang": lang,
                 "parts": [{"text": page} for page in reminder_pages(unit_name, items, lang, True)],
             }))
         elif members:
             for m in members:
-                lang = person_lang(m, config.language)
+                lang = langs[m["user_id"]]
                 plan.items.append((m["user_id"], unit_id, {
                     "to": "member", "name": m.get("name") or str(m["user_id"]),
                     "unit": unit_name, "lang": lang,
@@ -191,11 +199,13 @@ def digest_data(db: Database, config: Config, now: datetime, *,
     problems = rounds.long_open_problems(db, now - timedelta(days=ESCALATE_DAYS))
     recipients: dict[int, tuple[int, str, str]] = {}
     leader_names = {}
-    for person in people_with_role(db, "leader", "admin"):
+    leaders = people_with_role(db, "leader", "admin")
+    langs = people_langs(db, leaders, config.language)
+    for person in leaders:
         if (person.get("leader_name") or "").strip():
             leader_names[person["user_id"]] = person["leader_name"].strip()
         recipients[person["user_id"]] = (person["user_id"], person.get("name") or "",
-                                         person_lang(person, config.language))
+                                         langs[person["user_id"]])
     for admin in sorted(config.admins):  # BOT_ADMINS, even before they ever wrote to the bot
         recipients.setdefault(admin, (admin, "", config.language))
     return DigestData(items=items, today=now.date(),

@@ -346,10 +346,11 @@ def install_jobs(application) -> Runner:
 def describe_payload(chat_id: int, payload: dict) -> list[str]:
     """A delivery as lines for the operator's terminal."""
     who = {"group": "group", "member": "member", "leader": "leader"}.get(payload.get("to"), "chat")
-    name = payload.get("name") or ""
-    unit = f", unit {payload['unit']}" if payload.get("unit") else ""
+    # A person without a name is named by their id alone (it is already on the line).
+    name = payload.get("name") if payload.get("name") != str(chat_id) else None
+    about = ", ".join(filter(None, (name, payload.get("unit") and f"unit {payload['unit']}")))
     parts = payload.get("parts", [payload])
-    lines = [f"  -> {who} {chat_id} ({name}{unit}; {payload.get('lang', '?')}): "
+    lines = [f"  -> {who} {chat_id} ({about + '; ' if about else ''}{payload.get('lang', '?')}): "
              f"{len(parts)} message(s)"]
     for part in parts:
         if "photo" in part:

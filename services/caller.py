@@ -55,7 +55,7 @@ def identify_user(db: Database, config: Config, user_id: int, full_name: str | N
     Mini App's signed user): BOT_ADMINS are registered as admins on first sight, and what
     Telegram tells anew about the person (name, username, language) is stored."""
     person = get_person(db, user_id)
-    if person is None and user_id in config.admins:
+    if (person is None or person["role"] is None) and user_id in config.admins:
         grant_role(db, user_id, "admin", name=full_name)  # BOT_ADMINS are people too
         person = get_person(db, user_id)
     told = (full_name, username, language_code)

@@ -20,7 +20,8 @@ from sqlite_utils import Database
 from config import Config
 from i18n import esc, t
 from reports.summary import fmt_date, overdue_days
-from services.problems import Notice, Telling, clip, due_of, person_lang, tell_unit
+from services.people import person_lang
+from services.problems import Notice, Telling, clip, due_of, tell_unit
 from storage import problems as ledger
 from storage.people import leaders_named
 

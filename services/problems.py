@@ -27,6 +27,7 @@ from reports.standing import days_since
 from reports.summary import TG_LIMIT, OpenProblem, fmt_date, paginate, problems_list
 from services.caller import Caller, unit_suffix
 from services.deadlines import due_of
+from services.people import people_langs
 from services.views import (
     Refusal,
     Views,
@@ -131,11 +132,6 @@ class Outcome:
     problem_id: int | None = None  # the answer is about this problem (a reply to it: evidence)
 
 
-def person_lang(person: dict, default: str) -> str:
-    telegram = (person.get("language_code") or "")[:2].lower()
-    return person.get("lang") or (telegram if telegram in ("zh", "en") else default)
-
-
 def tell_unit(db: Database, config: Config, unit_id: int, render: Callable[[str], str],
               skip_user: int | None, lang: str, here: int | None = None, *,
               buttons: Callable[[str], tuple] = lambda lang: (),
@@ -150,8 +146,9 @@ def tell_unit(db: Database, config: Config, unit_id: int, render: Callable[[str]
     def notice(chat_id: int, lang: str) -> Notice:
         return Notice(chat_id, render(lang), buttons(lang), problem_id)
 
-    members = [notice(person["user_id"], person_lang(person, config.language))
-               for person in unit_members(db, unit_id) if person["user_id"] != skip_user]
+    told = [person for person in unit_members(db, unit_id) if person["user_id"] != skip_user]
+    langs = people_langs(db, told, config.language)
+    members = [notice(person["user_id"], langs[person["user_id"]]) for person in told]
     return Telling(lang, group=None if group is None else notice(group, config.language),
                    members=members)
 
@@ -332,7 +329,8 @@ def resolve(db: Database, config: Config, caller: Caller, args: str,
         telling = tell_unit(db, config, raised_by, render, caller.user_id, caller.lang, here,
                             buttons=buttons, problem_id=problem_id)
     elif raised_by is None and opener not in (None, caller.user_id):
-        lang = person_lang(get_person(db, opener) or {}, config.language)
+        person = get_person(db, opener)
+        lang = people_langs(db, [person], config.language)[opener] if person else config.language
         telling = Telling(caller.lang, members=[Notice(opener, render(lang), buttons(lang),
                                                        problem_id)], to_opener=True)
     return Outcome(answer, telling, problem_id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from config import SETTING_KEYS, Config, ConfigError, Schedule, apply_settings
+from i18n import esc, t
 from storage.people import unlinked_leader_names
 from storage.settings import get_settings, set_setting
 
@@ -83,7 +84,9 @@ class SettingChange:
     outcome: str
     key: str
     value: str = ""  # the canonical value saved, or the value in force after a reset
-    error: str = ""  # why a value was refused
+    error: str = ""  # why a value was refused (English, for logs)
+    error_code: str = ""  # the same as i18n "config_error_<code>" with `error_params`
+    error_params: dict | None = None
     example: str = ""  # a good value for this key
     config: Config | None = None  # the configuration in force afterwards
 
@@ -108,7 +111,16 @@ def save_setting(db: Database, base: Config, key: str, value: str,
     try:
         canonical = format_value(SETTING_KEYS[key][1](value))
     except ConfigError as exc:
-        return SettingChange("bad_value", key, error=str(exc), example=EXAMPLES[key])
+        return SettingChange("bad_value", key, error=str(exc), error_code=exc.code,
+                             error_params=exc.params, example=EXAMPLES[key])
     set_setting(db, key, canonical, actor_id)
     log.info("setting %s = %s by %s", key, canonical, actor_id)
     return SettingChange("saved", key, canonical, config=effective_config(db, base))
+
+
+def error_text(change: SettingChange, lang: str) -> str:
+    """Why a value was refused, in `lang` (HTML: the values typed are escaped)."""
+    if not change.error_code:
+        return esc(change.error)
+    params = {name: esc(value) for name, value in (change.error_params or {}).items()}
+    return t(f"config_error_{change.error_code}", lang, **params)

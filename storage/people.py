@@ -84,6 +84,19 @@ def grant_role(db: Database, user_id: int, role: str, unit_id: int | None = None
                      leader_name=leader_name)
 
 
+def revoke_role(db: Database, user_id: int, actor_id: int | None = None) -> dict | None:
+    """Take `user_id`'s role (and unit) away; the row stays, so their updates keep their name.
+    Returns the person as they were, or None if they had no role."""
+    person = get_person(db, user_id)
+    if person is None or person["role"] is None:
+        return None
+    with db.atomic():
+        db["people"].update(user_id, {"role": None, "unit_id": None, "updated_at": now_iso()})
+        record_audit(db, actor_id, "revoke", user_id=user_id, role=person["role"],
+                     unit_id=person["unit_id"])
+    return person
+
+
 def touch_person(db: Database, user_id: int, name: str | None, username: str | None,
                  language_code: str | None) -> None:
     """Remember what Telegram says about a known person (name, username, language)."""
@@ -96,7 +109,8 @@ def touch_person(db: Database, user_id: int, name: str | None, username: str | N
 
 def set_language(db: Database, user_id: int, lang: str) -> bool:
     """Store a person's /lang choice; False if they are not registered."""
-    cursor = db.execute("update people set lang = ?, updated_at = ? where user_id = ?",
+    cursor = db.execute("update people set lang = ?, updated_at = ? "
+                        "where user_id = ? and role is not null",
                         [lang, now_iso(), user_id])
     return cursor.rowcount > 0
 

@@ -370,3 +370,9 @@ def m008_problem_deadlines_ladder(db: Database) -> None:
         pk=("chat_id", "message_id"),
         foreign_keys=[("problem_id", "problems", "id")],
     )
+
+
+@migrations()
+def m008_people_revoke(db: Database) -> None:
+    # A removed person keeps their row without a role: their updates stay under their name.
+    db["people"].transform(not_null={"role": False})

@@ -182,3 +182,23 @@ def resolve_pending(db: Database, pending_id: int) -> bool:
 
 def update_pending_text(db: Database, pending_id: int, text: str) -> None:
     db["pending_intake"].update(pending_id, {"text": text})
+
+
+def written_languages(db: Database, user_ids: list[int], recent: int = 5) -> dict[int, str]:
+    """The language each of `user_ids` wrote most of their last `recent` messages in (a tie:
+    the language of the latest); people who never wrote are left out."""
+    if not user_ids:
+        return {}
+    marks = ",".join("?" for _ in user_ids)
+    rows = select(db,
+        "select author_id, lang, count(*) as n, max(created_at) as latest from ("
+        "  select author_id, lang, created_at, row_number() over "
+        "    (partition by author_id order by created_at desc, id desc) as nth"
+        f"  from updates where author_id in ({marks}) and lang is not null and part = 0"
+        f") where nth <= ? group by author_id, lang", [*user_ids, recent])
+    best: dict[int, tuple[int, str, str]] = {}
+    for row in rows:
+        ranked = (row["n"], row["latest"], row["lang"])
+        if row["author_id"] not in best or ranked > best[row["author_id"]]:
+            best[row["author_id"]] = ranked
+    return {user_id: lang for user_id, (_, _, lang) in best.items()}

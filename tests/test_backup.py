@@ -87,6 +87,7 @@ def busy_db(tmp_path):
 def test_backups_taken_during_writes_are_consistent(tmp_path, busy_db):
     path, changes_before, writer = busy_db
     counts = []
+    (tmp_path / "backups").mkdir()  # backup makes no directories (a typo would)
     for n in range(4):
         copy = tmp_path / "backups" / f"bot-{n}.db"
         result = run("backup", str(copy), "--db", str(path))
@@ -126,7 +127,7 @@ def test_backup_refuses_to_overwrite(tmp_path, quiet_db):
     existing.write_bytes(b"an older backup")
     result = run("backup", str(existing), "--db", str(quiet_db))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: {existing} exists already; choose a new file name"
+    assert result.stderr.strip() == f"error: {existing} exists already; add --force to replace it"
     assert existing.read_bytes() == b"an older backup"
 
 
@@ -143,5 +144,5 @@ def test_backup_of_a_missing_database_creates_nothing(tmp_path):
     missing = tmp_path / "typo.db"
     result = run("backup", str(tmp_path / "copy.db"), "--db", str(missing))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: no database at {str(missing)!r} to back up"
+    assert result.stderr.strip() == f"error: no database at {missing}"
     assert not missing.exists() and not (tmp_path / "copy.db").exists()

@@ -108,6 +108,7 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("document: ledger.csv /import",       OK, NO, NO, NO, NO,      "✅"),
     ("/settings",                          OK, NO, NO, NO, NO,      "stale_days"),
     ("/settings stale_days 7",             OK, NO, NO, NO, NO,      "stale_days"),
+    ("/revoke 4242",                       OK, NO, NO, NO, NO,      "4242"),
     # messages
     ("text: QB-001 进度52%",                OK, OK, OK, NO, NO,      "QB-001"),
     ("text: QB-003 进度52%",                OK, OK, NO, OK, NO,      "QB-003"),

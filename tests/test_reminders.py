@@ -519,6 +519,9 @@ def test_remind_sends_a_missed_round_when_asked(tmp_path, api, fresh_db):
 
 
 def test_remind_without_token_or_with_bad_args(tmp_path, api):
+    from storage.db import open_db
+
+    open_db(tmp_path / "bot.db").close()  # remind starts no database (a typo would)
     out = run_cli(tmp_path, api.api_url, TELEGRAM_BOT_TOKEN="")
     assert out.returncode == 2 and "TELEGRAM_BOT_TOKEN" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
