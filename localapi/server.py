@@ -220,6 +220,7 @@ class BotAPIServer:
         strict_html: bool = True,
         strict_chats: bool = False,
         first_update_id: int = 1,
+        first_message_id: int = 1,
         webhook_retry_delay: float = 0.5,
     ):
         self.token = token
@@ -244,6 +245,9 @@ class BotAPIServer:
         # updates
         self._updates: list[dict] = []
         self._next_update_id = first_update_id
+        # Message ids are Telegram's, not the server's: a re-installed server numbers updates
+        # from 1 again but continues every chat's message ids.
+        self._first_message_id = first_message_id
         self._confirmed_offset = 0
         self._poll_generation = 0
         # chats, users, messages, files
@@ -401,7 +405,7 @@ class BotAPIServer:
         return dict(chat)
 
     def _new_message_id(self, chat_id: int) -> int:
-        mid = self._next_message_id.get(chat_id, 1)
+        mid = self._next_message_id.get(chat_id, self._first_message_id)
         self._next_message_id[chat_id] = mid + 1
         return mid
 

@@ -1,13 +1,39 @@
-"""The intake inbox: every update received is stored here before Telegram is told it arrived."""
+"""The intake inbox: every update received is stored here before Telegram is told it arrived.
+
+An update is recognised by what it carries (`update_key`), not by its update_id alone: a Bot
+API server numbers updates afresh when it is re-installed, and Telegram picks a new start
+after a week without updates, so a new message may come with an id seen before.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 
 from sqlite_utils import Database
 
 from storage.db import now_iso, select
+
+MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post",
+                 "business_message", "edited_business_message")
+QUERY_KINDS = ("callback_query", "inline_query", "shipping_query", "pre_checkout_query")
+
+
+def update_key(payload: dict) -> str:
+    """What identifies an update whatever its update_id: a message by its chat and message id
+    (an edit also by its edit date), a query by its id, anything else by its id and content."""
+    for kind in MESSAGE_KINDS:
+        message = payload.get(kind)
+        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+            key = f"{kind} {message['chat'].get('id')}:{message.get('message_id')}"
+            return f"{key}:{message.get('edit_date')}" if kind.startswith("edited") else key
+    for kind in QUERY_KINDS:
+        query = payload.get(kind)
+        if isinstance(query, dict) and "id" in query:
+            return f"{kind} {query['id']}"
+    content = json.dumps(payload, sort_keys=True)
+    return f"update {payload.get('update_id')} {hashlib.sha1(content.encode()).hexdigest()}"
 
 
 def store_received(db: Database, updates: Iterable[tuple[int, dict]]) -> dict[int, str]:
@@ -17,31 +43,37 @@ def store_received(db: Database, updates: Iterable[tuple[int, dict]]) -> dict[in
     update received before (Telegram sends again what a killed bot had not acknowledged).
     """
     now = now_iso()
-    rows = [(uid, now, json.dumps(payload, ensure_ascii=False)) for uid, payload in updates]
-    ids = [row[0] for row in rows]
+    rows = [(update_key(payload), uid, now, json.dumps(payload, ensure_ascii=False))
+            for uid, payload in updates]
+    keys = [row[0] for row in rows]
     # Plain SQL: this runs for every update, and sqlite-utils' insert_all reads the schema first.
     with db.atomic():
-        known = dict(db.execute(f"select update_id, state from inbox where update_id in "
-                                f"({','.join('?' for _ in ids)})", ids).fetchall()) if ids else {}
-        db.conn.executemany("insert or ignore into inbox (update_id, received_at, state, payload) "
-                            "values (?, ?, 'pending', ?)", rows)
-    return {uid: known.get(uid, "pending") for uid in ids}
+        known = dict(db.execute(f"select key, state from inbox where key in "
+                                f"({','.join('?' for _ in keys)})", keys).fetchall()) if keys else {}
+        db.conn.executemany("insert or ignore into inbox (key, update_id, received_at, state, "
+                            "payload) values (?, ?, ?, 'pending', ?)", rows)
+    return {row[1]: known.get(row[0], "pending") for row in rows}
+
+
+# The newest row with an update_id is the update that id stands for now (an older one was
+# numbered by an earlier Bot API server).
+NEWEST = "rowid = (select max(rowid) from inbox where update_id = ?)"
 
 
 def inbox_state(db: Database, update_id: int) -> str | None:
-    rows = list(select(db, "select state from inbox where update_id = ?", [update_id]))
+    rows = list(select(db, f"select state from inbox where {NEWEST}", [update_id]))
     return rows[0]["state"] if rows else None
 
 
 def mark_processed(db: Database, update_id: int, error: str | None = None) -> None:
-    db.execute("update inbox set state = ?, processed_at = ?, error = ? where update_id = ?",
+    db.execute(f"update inbox set state = ?, processed_at = ?, error = ? where {NEWEST}",
                ["failed" if error else "done", now_iso(), error, update_id])
 
 
 def pending_updates(db: Database) -> list[dict]:
-    """Received but never processed (the process died first), oldest first."""
+    """Received but never processed (the process died first), in the order received."""
     return [json.loads(row["payload"]) for row in
-            select(db, "select payload from inbox where state = 'pending' order by update_id")]
+            select(db, "select payload from inbox where state = 'pending' order by rowid")]
 
 
 def prune_inbox(db: Database, keep_days: int = 30) -> int:

@@ -5,6 +5,8 @@ Migrations are append-only: a released migration is never edited; a change is a 
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -324,3 +326,19 @@ def m007_state_columns_only(db: Database) -> None:
                "insert into project_changes (project_id) select old.project_id "
                "where old.project_id is not new.project_id; "
                "insert into project_changes (project_id) values (new.project_id); end")
+
+
+@migrations()
+def m008_inbox_update_keys(db: Database) -> None:
+    # Updates recognised by what they carry (storage.inbox.update_key), not by update_id alone,
+    # which a re-installed Bot API server hands out again from 1.
+    from storage.inbox import update_key
+
+    db["inbox"].add_column("key", str)
+    keys: dict[str, int] = {}
+    for row in db.query("select update_id, payload from inbox order by update_id"):
+        key = update_key(json.loads(row["payload"]))
+        keys[key if key not in keys else f"{key} #{row['update_id']}"] = row["update_id"]
+    db.conn.executemany("update inbox set key = ? where update_id = ?", keys.items())
+    db["inbox"].transform(pk="key", not_null={"key"})
+    db["inbox"].create_index(["update_id"], if_not_exists=True)

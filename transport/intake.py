@@ -14,6 +14,8 @@ import functools
 import gc
 import logging
 import re
+import sqlite3
+import time
 import warnings
 from collections.abc import Awaitable
 from contextvars import ContextVar
@@ -23,7 +25,7 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseUpdateProcessor
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
 from storage.inbox import inbox_state, mark_processed, pending_updates, store_received
@@ -48,30 +50,66 @@ def preview_options(text: str | None, given: object) -> object:
     return NO_PREVIEW
 
 
+MAX_BACKOFF = 60.0  # seconds between getUpdates calls while the inbox cannot be written
+FAILURE_LOG_EVERY = 60.0  # seconds between two log lines about the same failing inbox
+
+
 class InboxRequest(HTTPXRequest):
     """The getUpdates request: each fetched batch is stored in the inbox before the Bot API's
     answer is parsed into Updates (and so before the Updater can acknowledge any of them).
 
     The JSON is stored exactly as the Bot API sent it: cheaper and more faithful than
-    Update.to_dict() after parsing.
+    Update.to_dict() after parsing. A batch that cannot be stored (disk full, a failing disk)
+    is handed on as no updates, so none is acknowledged and Telegram keeps them; the next
+    calls wait longer and longer (up to MAX_BACKOFF), and the failure is logged once a minute.
     """
 
     def __init__(self, db: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._db = db
         self._received: dict[int, str] = {}  # update_id -> inbox state when fetched
+        self._failures = 0  # batches in a row that could not be stored
+        self._logged_at = -FAILURE_LOG_EVERY
 
     def received_state(self, update_id: int) -> str | None:
         """The inbox state of an update fetched here (once; None if not known here)."""
         return self._received.pop(update_id, None)
 
+    def backoff(self) -> float:
+        """Seconds to wait before the next getUpdates: 0, then 1, 2, 4 … up to MAX_BACKOFF."""
+        return min(MAX_BACKOFF, 2.0 ** (self._failures - 1)) if self._failures else 0.0
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        # A stopping Updater's last call (timeout 0) only acknowledges: never held back.
+        stopping = request_data is not None and request_data.parameters.get("timeout") == 0
+        if self._failures and not stopping:
+            await asyncio.sleep(self.backoff())
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
     def parse_json_payload(self, payload: bytes) -> dict:
         data = super().parse_json_payload(payload)
         updates = data.get("result")
         if data.get("ok") and isinstance(updates, list) and updates:
-            self._received.update(
-                store_received(self._db, [(raw["update_id"], raw) for raw in updates]))
+            try:
+                states = store_received(self._db, [(raw["update_id"], raw) for raw in updates])
+            except sqlite3.Error as error:
+                self._failed(error)
+                return {"ok": True, "result": []}
+            if self._failures:
+                log.warning("inbox writable again after %d failed batch(es)", self._failures)
+                self._failures, self._logged_at = 0, -FAILURE_LOG_EVERY
+            self._received.update(states)
         return data
+
+    def _failed(self, error: sqlite3.Error) -> None:
+        self._failures += 1
+        now = time.monotonic()
+        if now - self._logged_at >= FAILURE_LOG_EVERY:
+            self._logged_at = now
+            log.error("cannot store received updates in the inbox (%s): none acknowledged, "
+                      "Telegram keeps them; getUpdates again in %.0f s (%d failed batch(es))",
+                      error, self.backoff(), self._failures)
 
 
 class DurableBot(BestEffortBot):
