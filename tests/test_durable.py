@@ -33,7 +33,7 @@ async def test_a_chat_s_updates_never_overlap_even_one_arriving_as_another_ends(
                          processor.do_process_update(message_update(2, 5), handle(2)))
     await asyncio.gather(*late)
     assert log == [("start", 1), ("end", 1), ("start", 2), ("end", 2), ("start", 3), ("end", 3)]
-    assert processor._chats == {}  # nothing kept once the chat is quiet
+    assert (processor._waiting, processor._busy, list(processor._round)) == ({}, set(), [])  # nothing kept once the chat is quiet
 
 
 async def test_other_chats_run_alongside():

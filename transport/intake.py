@@ -10,6 +10,7 @@ back into the queue on start.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import gc
 import logging
@@ -253,18 +254,28 @@ async def requeue_pending(application: Application) -> int:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates of one chat are handled in order; different chats are handled concurrently.
+    """Updates of one chat are handled in order; different chats are handled concurrently,
+    taking turns.
 
     Order matters within a conversation (an edit after its message, a tap after its question);
     across chats it does not, and overlapping their Bot API round trips multiplies throughput.
+    Each chat has its own queue, and a processing slot goes only to a chat whose turn it is:
+    the chats with waiting updates are served round robin, one update at a time, so a chat
+    that floods (a stranger, a busy group, a 10-photo album answered at one message a second)
+    holds at most one of the slots and everyone else keeps the others.
     """
 
-    def __init__(self, max_concurrent_updates: int = 16) -> None:
-        super().__init__(max_concurrent_updates)
-        # chat -> (its lock, how many of its updates hold or wait for it). A lock is dropped
-        # only when that count is 0: right after release() the lock looks free while the next
-        # waiter has not taken it yet, and a new lock then would let a third update overtake.
-        self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
+    # python-telegram-bot's own bound on updates handed to do_process_update at once: only a
+    # guard here (updates wait in their chat's queue, and `slots` bounds those processed).
+    ADMITTED = 1_000_000
+
+    def __init__(self, slots: int = 16) -> None:
+        super().__init__(self.ADMITTED)
+        self._slots = slots
+        self._running = 0
+        self._waiting: dict[object, collections.deque[asyncio.Future]] = {}  # chat -> its turns
+        self._busy: set[object] = set()  # chats with an update in a slot
+        self._round: collections.deque[object] = collections.deque()  # idle chats with updates
 
     @staticmethod
     def _chat_key(update: object) -> object:
@@ -277,17 +288,55 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._chat_key(update)
-        lock, users = self._chats.get(key) or (asyncio.Lock(), 0)
-        self._chats[key] = (lock, users + 1)
+        turn = asyncio.get_running_loop().create_future()
+        queue = self._waiting.setdefault(key, collections.deque())
+        queue.append(turn)
+        if len(queue) == 1 and key not in self._busy:
+            self._round.append(key)
+        self._dispatch()
         try:
-            async with lock:
-                await coroutine
-        finally:
-            lock, users = self._chats[key]
-            if users == 1:
-                del self._chats[key]
+            await turn
+        except asyncio.CancelledError:  # shutting down
+            if turn.done() and not turn.cancelled():
+                self._finished(key)  # its slot was given: give it back
             else:
-                self._chats[key] = (lock, users - 1)
+                self._forget(key, turn)
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            raise
+        try:
+            await coroutine
+        finally:
+            self._finished(key)
+
+    def _dispatch(self) -> None:
+        """Give free slots to the chats whose turn it is."""
+        while self._running < self._slots and self._round:
+            key = self._round.popleft()
+            queue = self._waiting[key]
+            turn = queue.popleft()
+            if not queue:
+                del self._waiting[key]
+            self._busy.add(key)
+            self._running += 1
+            turn.set_result(None)
+
+    def _finished(self, key: object) -> None:
+        self._running -= 1
+        self._busy.discard(key)
+        if key in self._waiting:
+            self._round.append(key)  # its next update: at the back of the round
+        self._dispatch()
+
+    def _forget(self, key: object, turn: asyncio.Future) -> None:
+        queue = self._waiting.get(key)
+        if queue is None or turn not in queue:
+            return
+        queue.remove(turn)
+        if not queue:
+            del self._waiting[key]
+            if key in self._round:
+                self._round.remove(key)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
