@@ -49,7 +49,7 @@ async def test_a_member_is_answered_at_once_while_another_chat_floods(running_bo
         api.queue_message(STRANGER, f"你好 {n}")
     during_stranger = await answered_in(bot, code, 20)
     await bot.idle(timeout=60)
-    assert len(api.messages_to(STRANGER)) <= STRANGER_ANSWERS
+    assert len(api.messages_to(STRANGER)) == STRANGER_ANSWERS  # the rest dropped
 
     for _ in range(60):
         api.queue_message(GROUP_STRANGER, "/help", chat_id=STRANGERS_GROUP, chat_type="supergroup",
