@@ -1,39 +1,19 @@
 """The intake inbox: every update received is stored here before Telegram is told it arrived.
 
-An update is recognised by what it carries (`update_key`), not by its update_id alone: a Bot
-API server numbers updates afresh when it is re-installed, and Telegram picks a new start
-after a week without updates, so a new message may come with an id seen before.
+An update is recognised by what it carries (storage/update_keys.py), not by its update_id
+alone: a Bot API server numbers updates afresh when it is re-installed, and Telegram picks a
+new start after a week without updates, so a new message may come with an id seen before.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 
 from sqlite_utils import Database
 
 from storage.db import now_iso, select
-
-MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post",
-                 "business_message", "edited_business_message")
-QUERY_KINDS = ("callback_query", "inline_query", "shipping_query", "pre_checkout_query")
-
-
-def update_key(payload: dict) -> str:
-    """What identifies an update whatever its update_id: a message by its chat and message id
-    (an edit also by its edit date), a query by its id, anything else by its id and content."""
-    for kind in MESSAGE_KINDS:
-        message = payload.get(kind)
-        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
-            key = f"{kind} {message['chat'].get('id')}:{message.get('message_id')}"
-            return f"{key}:{message.get('edit_date')}" if kind.startswith("edited") else key
-    for kind in QUERY_KINDS:
-        query = payload.get(kind)
-        if isinstance(query, dict) and "id" in query:
-            return f"{kind} {query['id']}"
-    content = json.dumps(payload, sort_keys=True)
-    return f"update {payload.get('update_id')} {hashlib.sha1(content.encode()).hexdigest()}"
+from storage.update_keys import update_key
 
 
 def store_received(db: Database, updates: Iterable[tuple[int, dict]]) -> dict[int, str]:

@@ -10,6 +10,8 @@ import json
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from storage.update_keys import update_key
+
 migrations = Migrations("key_project_bot")
 
 
@@ -330,10 +332,8 @@ def m007_state_columns_only(db: Database) -> None:
 
 @migrations()
 def m008_inbox_update_keys(db: Database) -> None:
-    # Updates recognised by what they carry (storage.inbox.update_key), not by update_id alone,
+    # Updates recognised by what they carry (storage/update_keys.py), not by update_id alone,
     # which a re-installed Bot API server hands out again from 1.
-    from storage.inbox import update_key
-
     db["inbox"].add_column("key", str)
     keys: dict[str, int] = {}
     for row in db.query("select update_id, payload from inbox order by update_id"):

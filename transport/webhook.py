@@ -30,7 +30,8 @@ class InboxQueue(asyncio.Queue):
     """An update queue that stores each Update in the inbox before queuing it.
 
     A duplicate delivery (the same update again) is stored once (the inbox ignores a known
-    update: storage.inbox.update_key) and skipped when it comes to processing (`DurableApplication.process_update`).
+    update: storage/update_keys.py) and skipped when it comes to processing
+    (`DurableApplication.process_update`).
     """
 
     def __init__(self, db: Any) -> None:
