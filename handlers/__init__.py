@@ -8,10 +8,12 @@ from telegram import BotCommand, Update
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -22,6 +24,7 @@ from handlers import settings as settings_commands
 from handlers import status as status_commands
 from handlers.access import COMMANDS, identify
 from i18n import t
+from services.floods import Allowance, serves
 from transport.retry import Outcome, outcome_of
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,10 @@ log = logging.getLogger(__name__)
 
 def register(application: Application) -> None:
     """Register all handlers. Groups run in order; within a group the first match wins."""
+    # Group -2: a stranger over their few answers a minute is dropped before anything else.
+    application.bot_data["strangers"] = Allowance()
+    application.add_handler(TypeHandler(Update, drop_flooding_stranger), group=-2)
+
     # Group -1: an edited message corrects its stored update and stops there, so an edited
     # command never runs the command a second time.
     application.add_handler(
@@ -90,6 +97,15 @@ def register(application: Application) -> None:
         filters.ChatType.PRIVATE & filters.COMMAND, people.unknown_command))
 
     application.add_error_handler(on_error)
+
+
+async def drop_flooding_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if not serves(context.bot_data["db"], context.bot_data["config"],
+                  context.bot_data["strangers"], user.id if user else None):
+        log.debug("update %s from stranger %s dropped: over their allowance", update.update_id,
+                  user.id)
+        raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -61,8 +61,12 @@ class BotAPI(UpdatesMixin, MessagesMixin, FilesMixin, BotInfoMixin, LimitsMixin,
         strict_html: bool = True,
         strict_chats: bool = False,
         first_update_id: int = 1,
+        first_message_id: int = 1,
     ):
         self.token = token
+        # Message ids are Telegram's, not the server's: a re-installed server numbers updates
+        # from 1 again but continues every chat's message ids.
+        self._first_message_id = first_message_id
         self.bot_username = bot_username
         self.bot_name = bot_name
         self.strict_html = strict_html

@@ -67,7 +67,7 @@ class UpdatesMixin:
         return dict(chat)
 
     def _new_message_id(self, chat_id: int) -> int:
-        mid = self._next_message_id.get(chat_id, 1)
+        mid = self._next_message_id.get(chat_id, self._first_message_id)
         self._next_message_id[chat_id] = mid + 1
         return mid
 
@@ -268,7 +268,7 @@ class UpdatesMixin:
                     cid = msg["chat"]["id"]
                     self._messages[(cid, msg["message_id"])] = copy.deepcopy(msg)
                     self._next_message_id[cid] = max(
-                        self._next_message_id.get(cid, 1), msg["message_id"] + 1
+                        self._next_message_id.get(cid, self._first_message_id), msg["message_id"] + 1
                     )
                     self._chats.setdefault(cid, dict(msg["chat"]))
             return self._enqueue(update)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from config import Config, ConfigError, load_config
 
+LOW_DISK = 100 * 1024 * 1024  # bytes free below which the disk is reported (the inbox needs room)
 API_TIMEOUT = 5.0  # seconds for getMe: a check must answer quickly even when the API does not
 TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")  # what @BotFather hands out
 
@@ -110,6 +112,19 @@ def check_leaders(path: str | Path) -> Check:
                  f"(/invite leader NAME or grant --name): {', '.join(names)}")
 
 
+def check_disk_space(path: str | Path) -> Check:
+    """Free space where the database lives: a full disk stops the bot taking updates."""
+    folder = Path(path).resolve().parent
+    while not folder.exists():
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    detail = f"{free / 1024 ** 3:.1f} GB free in {folder}"
+    if free < LOW_DISK:
+        return Check("disk space", False, f"{detail}: below {LOW_DISK // 1024 ** 2} MB, the "
+                     "bot stops taking updates when it is full")
+    return Check("disk space", True, detail)
+
+
 def check_bot_api(config: Config, timeout: float = API_TIMEOUT) -> Check:
     """getMe against TELEGRAM_API_URL: reachable, and the token accepted."""
     import httpx
@@ -145,7 +160,8 @@ def check_bot_api(config: Config, timeout: float = API_TIMEOUT) -> Check:
 
 
 def run_checks(config: Config) -> list[Check]:
-    return [*check_settings(config), *check_database(config.db_path), check_bot_api(config)]
+    return [*check_settings(config), *check_database(config.db_path),
+            check_disk_space(config.db_path), check_bot_api(config)]
 
 
 def exit_code(checks: list[Check]) -> int:

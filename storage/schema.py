@@ -5,8 +5,12 @@ Migrations are append-only: a released migration is never edited; a change is a 
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from storage.update_keys import update_key
 
 migrations = Migrations("key_project_bot")
 
@@ -376,3 +380,17 @@ def m008_problem_deadlines_ladder(db: Database) -> None:
 def m008_people_revoke(db: Database) -> None:
     # A removed person keeps their row without a role: their updates stay under their name.
     db["people"].transform(not_null={"role": False})
+
+
+@migrations()
+def m008_inbox_update_keys(db: Database) -> None:
+    # Updates recognised by what they carry (storage/update_keys.py), not by update_id alone,
+    # which a re-installed Bot API server hands out again from 1.
+    db["inbox"].add_column("key", str)
+    keys: dict[str, int] = {}
+    for row in db.query("select update_id, payload from inbox order by update_id"):
+        key = update_key(json.loads(row["payload"]))
+        keys[key if key not in keys else f"{key} #{row['update_id']}"] = row["update_id"]
+    db.conn.executemany("update inbox set key = ? where update_id = ?", keys.items())
+    db["inbox"].transform(pk="key", not_null={"key"})
+    db["inbox"].create_index(["update_id"], if_not_exists=True)

@@ -6,13 +6,15 @@ The token never appears in what it prints.
 
 from __future__ import annotations
 
+import re
+import shutil
 import socket
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from services.check import check_bot_api, check_database
+from services.check import check_bot_api, check_database, check_disk_space
 from storage import open_db
 from storage.schema import migrations
 from tests.conftest import TOKEN, make_config, seed_ledger
@@ -55,6 +57,9 @@ def closed_port_url() -> str:
 
 def test_everything_ready(ready_db, env, api):
     code, lines = check(ready_db, **env)
+    disk = lines.pop(-2)
+    assert re.fullmatch(rf"✓ disk space: \d+\.\d GB free in {re.escape(str(ready_db.parent.resolve()))}",
+                        disk), disk
     assert lines == [
         CONFIG_LINE,
         "✓ token: set",
@@ -240,3 +245,12 @@ def test_unusable_api_url_is_one_line(ready_db, url, line):
     code, lines = check(ready_db, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=url)
     assert lines[-1] == line
     assert code == 1
+
+
+def test_low_disk_space_fails_the_check(tmp_path, monkeypatch):
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage._replace(free=20 * 1024 ** 2))
+    result = check_disk_space(tmp_path / "bot.db")
+    assert not result.ok
+    assert result.line() == (f"✗ disk space: 0.0 GB free in {tmp_path.resolve()}: below 100 MB, "
+                             "the bot stops taking updates when it is full")

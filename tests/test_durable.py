@@ -33,7 +33,8 @@ async def test_a_chat_s_updates_never_overlap_even_one_arriving_as_another_ends(
                          processor.do_process_update(message_update(2, 5), handle(2)))
     await asyncio.gather(*late)
     assert log == [("start", 1), ("end", 1), ("start", 2), ("end", 2), ("start", 3), ("end", 3)]
-    assert processor._chats == {}  # nothing kept once the chat is quiet
+    # nothing kept once the chat is quiet
+    assert (processor._waiting, processor._busy, list(processor._round)) == ({}, set(), [])
 
 
 async def test_other_chats_run_alongside():
@@ -51,6 +52,47 @@ async def test_other_chats_run_alongside():
     await asyncio.gather(processor.do_process_update(message_update(1, 5), handle(5)),
                          processor.do_process_update(message_update(2, 6), handle(6)))
     assert overlapped.is_set()
+
+
+async def test_a_flooding_chat_holds_one_slot_and_chats_take_turns():
+    """Two slots; chat 5 has six updates waiting, then chats 6 and 7 one each: chat 5 never
+    runs two at once, and 6 and 7 are served before chat 5's third update."""
+    processor = PerChatUpdateProcessor(2)
+    log: list[tuple[int, int]] = []
+    release = asyncio.Event()
+
+    async def handle(update_id: int, chat_id: int) -> None:
+        log.append((update_id, chat_id))
+        await release.wait()
+        await asyncio.sleep(0.01)
+
+    tasks = [asyncio.create_task(processor.do_process_update(message_update(n, 5), handle(n, 5)))
+             for n in range(1, 7)]
+    tasks += [asyncio.create_task(processor.do_process_update(message_update(n, c), handle(n, c)))
+              for n, c in ((7, 6), (8, 7))]
+    await asyncio.sleep(0.05)
+    assert log == [(1, 5), (7, 6)]  # chat 5's waiting updates took no second slot
+    release.set()
+    await asyncio.gather(*tasks)
+    assert [update for update, _ in log] == [1, 7, 8, 2, 3, 4, 5, 6]
+    assert (processor._waiting, processor._busy, list(processor._round)) == ({}, set(), [])
+
+
+async def test_an_update_cancelled_while_waiting_leaves_no_trace():
+    processor = PerChatUpdateProcessor(1)
+    busy = asyncio.Event()
+
+    async def handle() -> None:
+        await busy.wait()
+
+    running = asyncio.create_task(processor.do_process_update(message_update(1, 5), handle()))
+    waiting = asyncio.create_task(processor.do_process_update(message_update(2, 6), handle()))
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    busy.set()
+    await running
+    assert waiting.cancelled()
+    assert (processor._waiting, processor._busy, list(processor._round)) == ({}, set(), [])
 
 
 async def test_a_sent_reply_comes_back_without_the_message_it_quotes(api, fresh_db):

@@ -5,6 +5,7 @@ import re
 
 from openpyxl import Workbook
 
+from services.floods import Allowance
 from storage.people import get_person, list_units
 from storage.projects import list_projects
 from tests.conftest import ADMIN, SAMPLES, seed_ledger
@@ -47,6 +48,8 @@ async def test_bad_invite_arguments(running_bot):
 
 
 async def test_unknown_user_gets_start_help_whoami_and_one_line_refusals(running_bot):
+    # Seven answers in a row: more than a stranger's three a minute (tests/test_e2e_floods.py).
+    running_bot.application.bot_data["strangers"] = Allowance(count=10)
     [start] = await running_bot.send(STRANGER, "/start", language_code="en")
     assert f"<code>{STRANGER}</code>" in start["text"]
     [helptext] = await running_bot.send(STRANGER, "/help", language_code="en")

@@ -39,6 +39,7 @@ from i18n import CATALOGUE, LANGUAGES, t
 from localapi import BotAPIServer
 from schedules.runner import remind
 from services import views as view_services
+from services.floods import Allowance
 from storage.inbox import inbox_state
 from storage.people import bind_group, find_unit, grant_role
 from storage.problems import open_problem
@@ -325,6 +326,9 @@ async def world(tmp_path_factory) -> AsyncIterator[World]:
         # minutes (pacing is tested in test_pacing.py and test_e2e_reminders.py).
         async with started_bot(tmp_path_factory.mktemp("permissions"), api,
                                rate_limit=False, BOT_WEB_URL=WEB_URL) as bot:
+            # The stranger asks for every command in turn: three answers a minute (strangers'
+            # allowance, tests/test_e2e_floods.py) would cut the matrix short.
+            bot.application.bot_data["strangers"] = Allowance(count=10**6)
             db = bot.db
             seed_people(db)
             projects = {code: get_project(db, code)["id"] for code in ("QB-001", "QB-003")}

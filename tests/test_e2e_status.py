@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.ledger import import_bytes
+from services.floods import Allowance
 from storage.people import find_unit, grant_role
 from storage.projects import get_project
 from storage.ranks import iso_week, previous_week
@@ -133,6 +134,8 @@ async def test_member_status_is_their_unit_only(running_bot):
 
 
 async def test_outsider_is_refused_everything(running_bot):
+    # Nine refusals in a row: more than a stranger's three a minute (tests/test_e2e_floods.py).
+    running_bot.application.bot_data["strangers"] = Allowance(count=10**6)
     seed(running_bot.db)
     for command in ("/status", "/status QB-001", "/lagging", "/problems", "/chart", "/export",
                     "/problem QB-001 x", "/assign 1 x", "/resolve 1"):

@@ -10,10 +10,13 @@ back into the queue on start.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import gc
 import logging
 import re
+import sqlite3
+import time
 import warnings
 from collections.abc import Awaitable
 from contextvars import ContextVar
@@ -23,7 +26,7 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseUpdateProcessor
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
 from storage.inbox import inbox_state, mark_processed, pending_updates, store_received
@@ -48,19 +51,27 @@ def preview_options(text: str | None, given: object) -> object:
     return NO_PREVIEW
 
 
+MAX_BACKOFF = 60.0  # seconds between getUpdates calls while the inbox cannot be written
+FAILURE_LOG_EVERY = 60.0  # seconds between two log lines about the same failing inbox
+
+
 class InboxRequest(BaseRequest):
     """The getUpdates request around `inner` (an HTTPXRequest by default): each fetched batch is
     stored in the inbox before the Bot API's answer is parsed into Updates (and so before the
     Updater can acknowledge any of them).
 
     The JSON is stored exactly as the Bot API sent it: cheaper and more faithful than
-    Update.to_dict() after parsing.
+    Update.to_dict() after parsing. A batch that cannot be stored (disk full, a failing disk)
+    is handed on as no updates, so none is acknowledged and Telegram keeps them; the next
+    calls wait longer and longer (up to MAX_BACKOFF), and the failure is logged once a minute.
     """
 
     def __init__(self, db: Any, inner: BaseRequest | None = None) -> None:
         self.inner = inner or HTTPXRequest()
         self._db = db
         self._received: dict[int, str] = {}  # update_id -> inbox state when fetched
+        self._failures = 0  # batches in a row that could not be stored
+        self._logged_at = -FAILURE_LOG_EVERY
 
     @property
     def read_timeout(self) -> float | None:
@@ -72,20 +83,45 @@ class InboxRequest(BaseRequest):
     async def shutdown(self) -> None:
         await self.inner.shutdown()
 
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        return await self.inner.do_request(*args, **kwargs)
-
     def received_state(self, update_id: int) -> str | None:
         """The inbox state of an update fetched here (once; None if not known here)."""
         return self._received.pop(update_id, None)
+
+    def backoff(self) -> float:
+        """Seconds to wait before the next getUpdates: 0, then 1, 2, 4 … up to MAX_BACKOFF."""
+        return min(MAX_BACKOFF, 2.0 ** (self._failures - 1)) if self._failures else 0.0
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        # A stopping Updater's last call (timeout 0) only acknowledges: never held back.
+        stopping = request_data is not None and request_data.parameters.get("timeout") == 0
+        if self._failures and not stopping:
+            await asyncio.sleep(self.backoff())
+        return await self.inner.do_request(url, method, request_data, *args, **kwargs)
 
     def parse_json_payload(self, payload: bytes) -> dict:
         data = super().parse_json_payload(payload)
         updates = data.get("result")
         if data.get("ok") and isinstance(updates, list) and updates:
-            self._received.update(
-                store_received(self._db, [(raw["update_id"], raw) for raw in updates]))
+            try:
+                states = store_received(self._db, [(raw["update_id"], raw) for raw in updates])
+            except sqlite3.Error as error:
+                self._failed(error)
+                return {"ok": True, "result": []}
+            if self._failures:
+                log.warning("inbox writable again after %d failed batch(es)", self._failures)
+                self._failures, self._logged_at = 0, -FAILURE_LOG_EVERY
+            self._received.update(states)
         return data
+
+    def _failed(self, error: sqlite3.Error) -> None:
+        self._failures += 1
+        now = time.monotonic()
+        if now - self._logged_at >= FAILURE_LOG_EVERY:
+            self._logged_at = now
+            log.error("cannot store received updates in the inbox (%s): none acknowledged, "
+                      "Telegram keeps them; getUpdates again in %.0f s (%d failed batch(es))",
+                      error, self.backoff(), self._failures)
 
 
 class DurableBot(BestEffortBot):
@@ -229,18 +265,28 @@ async def requeue_pending(application: Application) -> int:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates of one chat are handled in order; different chats are handled concurrently.
+    """Updates of one chat are handled in order; different chats are handled concurrently,
+    taking turns.
 
     Order matters within a conversation (an edit after its message, a tap after its question);
     across chats it does not, and overlapping their Bot API round trips multiplies throughput.
+    Each chat has its own queue, and a processing slot goes only to a chat whose turn it is:
+    the chats with waiting updates are served round robin, one update at a time, so a chat
+    that floods (a stranger, a busy group, a 10-photo album answered at one message a second)
+    holds at most one of the slots and everyone else keeps the others.
     """
 
-    def __init__(self, max_concurrent_updates: int = 16) -> None:
-        super().__init__(max_concurrent_updates)
-        # chat -> (its lock, how many of its updates hold or wait for it). A lock is dropped
-        # only when that count is 0: right after release() the lock looks free while the next
-        # waiter has not taken it yet, and a new lock then would let a third update overtake.
-        self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
+    # python-telegram-bot's own bound on updates handed to do_process_update at once: only a
+    # guard here (updates wait in their chat's queue, and `slots` bounds those processed).
+    ADMITTED = 1_000_000
+
+    def __init__(self, slots: int = 16) -> None:
+        super().__init__(self.ADMITTED)
+        self._slots = slots
+        self._running = 0
+        self._waiting: dict[object, collections.deque[asyncio.Future]] = {}  # chat -> its turns
+        self._busy: set[object] = set()  # chats with an update in a slot
+        self._round: collections.deque[object] = collections.deque()  # idle chats with updates
 
     @staticmethod
     def _chat_key(update: object) -> object:
@@ -253,17 +299,55 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._chat_key(update)
-        lock, users = self._chats.get(key) or (asyncio.Lock(), 0)
-        self._chats[key] = (lock, users + 1)
+        turn = asyncio.get_running_loop().create_future()
+        queue = self._waiting.setdefault(key, collections.deque())
+        queue.append(turn)
+        if len(queue) == 1 and key not in self._busy:
+            self._round.append(key)
+        self._dispatch()
         try:
-            async with lock:
-                await coroutine
-        finally:
-            lock, users = self._chats[key]
-            if users == 1:
-                del self._chats[key]
+            await turn
+        except asyncio.CancelledError:  # shutting down
+            if turn.done() and not turn.cancelled():
+                self._finished(key)  # its slot was given: give it back
             else:
-                self._chats[key] = (lock, users - 1)
+                self._forget(key, turn)
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            raise
+        try:
+            await coroutine
+        finally:
+            self._finished(key)
+
+    def _dispatch(self) -> None:
+        """Give free slots to the chats whose turn it is."""
+        while self._running < self._slots and self._round:
+            key = self._round.popleft()
+            queue = self._waiting[key]
+            turn = queue.popleft()
+            if not queue:
+                del self._waiting[key]
+            self._busy.add(key)
+            self._running += 1
+            turn.set_result(None)
+
+    def _finished(self, key: object) -> None:
+        self._running -= 1
+        self._busy.discard(key)
+        if key in self._waiting:
+            self._round.append(key)  # its next update: at the back of the round
+        self._dispatch()
+
+    def _forget(self, key: object, turn: asyncio.Future) -> None:
+        queue = self._waiting.get(key)
+        if queue is None or turn not in queue:
+            return
+        queue.remove(turn)
+        if not queue:
+            del self._waiting[key]
+            if key in self._round:
+                self._round.remove(key)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -29,8 +29,9 @@ from storage.inbox import store_received
 class InboxQueue(asyncio.Queue):
     """An update queue that stores each Update in the inbox before queuing it.
 
-    A duplicate delivery (the same update_id again) is stored once (the inbox ignores a known
-    update_id) and skipped when it comes to processing (`DurableApplication.process_update`).
+    A duplicate delivery (the same update again) is stored once (the inbox ignores a known
+    update: storage/update_keys.py) and skipped when it comes to processing
+    (`DurableApplication.process_update`).
     """
 
     def __init__(self, db: Any) -> None:
