@@ -87,6 +87,20 @@ def ledger_index(db: Database) -> LedgerIndex:
     return _index_at(db, ledger_version(db))
 
 
+@functools.lru_cache(maxsize=64)
+def _unit_refs(db: Database, version: int, unit_id: int | None) -> tuple[ProjectRef, ...]:
+    index = _index_at(db, version)
+    return tuple(ref for ref, p in zip(index.refs, index.projects, strict=True)
+                 if p["unit_id"] == unit_id)
+
+
+def refs_for(db: Database, index: LedgerIndex, caller: Caller) -> tuple[ProjectRef, ...]:
+    """The projects `caller`'s messages are read against: a member's own unit's only, so
+    another unit's code is as unknown to them as one that does not exist, and its names and
+    aliases match nothing (leaders: all)."""
+    return index.refs if caller.is_leader else _unit_refs(db, index.version, caller.unit_id)
+
+
 # --- refusal rules ---------------------------------------------------------------------------
 
 def sender_refusal(caller: Caller, lang: str, *, forwarded: bool) -> str | None:
@@ -160,7 +174,7 @@ def read_status(db: Database, caller: Caller, text: str, lang: str) -> Reading:
     if not text:
         return Reading(lang, t("in_empty", lang))
     index = ledger_index(db)
-    parsed = parse_message(text, index.refs, scope_unit(caller))
+    parsed = parse_message(text, refs_for(db, index, caller), scope_unit(caller))
     lang = parsed.lang or lang
     refusal = report_refusal(parsed.reports, index.by_code, caller, lang)
     if refusal:

@@ -161,6 +161,12 @@ def refused_other_unit(caller: Caller) -> Refusal:
     return Refusal(t("refused_other_unit", caller.lang, unit=esc(caller.unit_name or "—")))
 
 
+def conceals(caller: Caller, *unit_ids: int | None) -> bool:
+    """Whether another unit's project or unit is answered to `caller` as if it did not exist:
+    a member (not a leader) may not learn by probing what other units have."""
+    return not caller.is_leader and caller.unit_id not in unit_ids
+
+
 def unknown_unit(db: Database, name: str, lang: str, caller: Caller | None = None) -> Refusal:
     """`name` is no unit: the answer lists the units, but only the one shown in a unit's
     group, and to a member only their own."""
@@ -202,7 +208,7 @@ def visible_unit_arg(caller: Caller, arg: str) -> int | None:
 def unit_for(db: Database, caller: Caller, name: str) -> dict:
     """The unit called `name`, if the caller may see it."""
     unit = find_unit(db, name)
-    if unit is None:
+    if unit is None or (not caller.can_see_unit(unit["id"]) and conceals(caller, unit["id"])):
         raise unknown_unit(db, name, caller.lang, caller)
     if not caller.can_see_unit(unit["id"]):
         raise refused_other_unit(caller)
@@ -271,7 +277,7 @@ def summary_view(views: Views, config: Config, caller: Caller, arg: str) -> list
 def unit_status_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
     """One unit's projects, worst first, with its rank among all units."""
     unit = get_unit(views.db, id_arg(arg))
-    if unit is None:
+    if unit is None or (not caller.can_see_unit(unit["id"]) and conceals(caller, unit["id"])):
         raise Refusal(t("lead_cb_expired", caller.lang))
     if not caller.can_see_unit(unit["id"]):
         raise refused_other_unit(caller)
@@ -286,7 +292,8 @@ def project_status_view(views: Views, config: Config, caller: Caller, arg: str) 
     """One project: plan against actual, the last five updates, open problems."""
     db = views.db
     project = get_project_by_id(db, id_arg(arg))
-    if project is None:
+    if project is None or (not caller.can_see_unit(project["unit_id"])
+                           and conceals(caller, project["unit_id"])):
         raise Refusal(t("lead_cb_expired", caller.lang))
     if not caller.can_see_unit(project["unit_id"]):
         raise refused_other_unit(caller)
@@ -402,12 +409,16 @@ class Views:
             unit_id = default_unit(caller)
             return ("s", "") if unit_id is None else ("u", str(unit_id))
         project = get_project(self.db, clean_code(text))
-        if project is not None:
+        if project is not None and not self._hidden(caller, project["unit_id"]):
             return "p", str(project["id"])
         unit = find_unit(self.db, text)
-        if unit is not None:
+        if unit is not None and not self._hidden(caller, unit["id"]):
             return "u", str(unit["id"])
         raise Refusal(t("lead_unknown_target", caller.lang, arg=esc(text[:100])))
+
+    @staticmethod
+    def _hidden(caller: Caller, unit_id: int) -> bool:
+        return not caller.can_see_unit(unit_id) and conceals(caller, unit_id)
 
     def unit_scope(self, caller: Caller, text: str) -> str:
         return unit_scope(self.db, caller, text)

@@ -498,6 +498,28 @@ async def test_a_forged_pick_never_records_unit_b_s_project_in_unit_a_s_group(
     assert snapshot(db) == before, "a refused tap changed the database"
 
 
+PROBES = ["/status {}", "/update {} 进度51%", "text: {} 进度51%", "/problem {} 资金未到位",
+          "/lagging {}", "/chart {}", "/problems {}"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("probe", PROBES)
+async def test_a_member_probing_another_unit_learns_nothing(world: World, probe: str) -> None:
+    """Member A gets the same answer for unit B's project or unit as for one that does not
+    exist (what they typed aside), so probing tells them nothing."""
+    answers = {}
+    for target in ("QB-003", "QB-999", UNIT_B, "不存在的单位"):
+        since = world.api.mark()
+        update, chat_id, _ = perform(world, probe.format(target), MEMBER_A)
+        await processed(world, update["update_id"])
+        [answer] = [r["text"] for r in world.api.sent[since:] if r["chat_id"] == chat_id] or [""]
+        answers[target] = answer.replace(target, "…")
+    assert answers["QB-003"] == answers["QB-999"], answers
+    assert answers[UNIT_B] == answers["不存在的单位"], answers
+    for answer in answers.values():
+        assert not {mark for mark in foreign_marks(UNIT_A) if mark in answer}, answer
+
+
 # ---------------------------------------------------------------------------- reminders
 
 
