@@ -282,6 +282,7 @@ class BotAPIServer:
         self._fail_rate: dict | None = None
         self._rng = random.Random(0)
         self._failing_chats: dict[int, int] = {}  # chat id -> the status every call gets
+        self._migrated_chats: dict[int, int] = {}  # a group -> the supergroup it became
 
         self._methods: dict[str, tuple[str, Callable[[dict, dict], object]]] = {}
         for attr in dir(self):
@@ -1071,6 +1072,31 @@ class BotAPIServer:
         with self._lock:
             self._failing_chats[chat_id] = status
 
+    def migrate_chat(self, old_chat_id: int, new_chat_id: int, *, user_id: int,
+                     announce: bool = True) -> None:
+        """The group `old_chat_id` becomes the supergroup `new_chat_id`, as Telegram does when a
+        group grows or goes public: every later call about the old id is answered 400 "group
+        chat was upgraded" with ``migrate_to_chat_id``; with `announce`, the two service
+        messages (``migrate_to_chat_id`` in the old chat, ``migrate_from_chat_id`` in the new)
+        are queued as updates."""
+        with self._lock:
+            self._migrated_chats[old_chat_id] = new_chat_id
+            if not announce:
+                return
+            for chat_id, field, value in ((old_chat_id, "migrate_to_chat_id", new_chat_id),
+                                          (new_chat_id, "migrate_from_chat_id", old_chat_id)):
+                kind = "supergroup" if chat_id == new_chat_id else "group"
+                self.queue_raw({"message": {
+                    "message_id": self._new_message_id(chat_id), "date": int(time.time()),
+                    "from": self._user(user_id), "chat": self._chat(chat_id, kind), field: value}})
+
+    def _migration_error(self, params: dict) -> ApiError | None:
+        new_chat_id = self._migrated_chats.get(params.get("chat_id"))  # type: ignore[arg-type]
+        if new_chat_id is None:
+            return None
+        return ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                        {"migrate_to_chat_id": new_chat_id})
+
     def _chat_fault(self, params: dict) -> _Fault | None:
         status = self._failing_chats.get(params.get("chat_id"))  # type: ignore[arg-type]
         return None if status is None else _Fault(status, 1, None, 0.0, False)
@@ -1269,6 +1295,9 @@ class BotAPIServer:
                     raise decode_error
                 if found is None:
                     raise ApiError(404, "Not Found")
+                migrated = self._migration_error(params)
+                if migrated is not None:
+                    raise migrated
                 fault = self._chat_fault(params) or self._pick_fault(method)
                 if fault is not None:
                     entry: dict = {"method": method, "at": time.monotonic()}

@@ -97,8 +97,10 @@ def _unit_refs(db: Database, version: int, unit_id: int | None) -> tuple[Project
 def refs_for(db: Database, index: LedgerIndex, caller: Caller) -> tuple[ProjectRef, ...]:
     """The projects `caller`'s messages are read against: a member's own unit's only, so
     another unit's code is as unknown to them as one that does not exist, and its names and
-    aliases match nothing (leaders: all)."""
-    return index.refs if caller.is_leader else _unit_refs(db, index.version, caller.unit_id)
+    aliases match nothing (leaders, and in a unit's group whose answers quote nothing: all)."""
+    if caller.is_leader or caller.chat_unit_id is not None:
+        return index.refs
+    return _unit_refs(db, index.version, caller.unit_id)
 
 
 # --- refusal rules ---------------------------------------------------------------------------

@@ -163,8 +163,9 @@ def refused_other_unit(caller: Caller) -> Refusal:
 
 def conceals(caller: Caller, *unit_ids: int | None) -> bool:
     """Whether another unit's project or unit is answered to `caller` as if it did not exist:
-    a member (not a leader) may not learn by probing what other units have."""
-    return not caller.is_leader and caller.unit_id not in unit_ids
+    a member (not a leader) may not learn by probing what other units have. Not in a unit's
+    group: an answer there quotes nothing typed, as the whole unit reads it."""
+    return not caller.is_leader and caller.chat_unit_id is None and caller.unit_id not in unit_ids
 
 
 def unknown_unit(db: Database, name: str, lang: str, caller: Caller | None = None) -> Refusal:

@@ -114,6 +114,20 @@ def bind_group(db: Database, chat_id: int, unit_id: int, title: str | None, acto
         record_audit(db, actor_id, "bind", chat_id=chat_id, unit_id=unit_id)
 
 
+def move_group(db: Database, old_chat_id: int, new_chat_id: int) -> bool:
+    """The group `old_chat_id` became `new_chat_id` (a supergroup): its binding goes with it.
+    False when the old id was bound to nothing (or was moved already)."""
+    with db.atomic():
+        old = list(select(db, "select * from groups where chat_id = ?", [old_chat_id]))
+        if not old:
+            return False
+        db.execute("delete from groups where chat_id = ?", [new_chat_id])
+        db.execute("update groups set chat_id = ? where chat_id = ?", [new_chat_id, old_chat_id])
+        record_audit(db, None, "group_migrated", chat_id=old_chat_id, new_chat_id=new_chat_id,
+                     unit_id=old[0]["unit_id"])
+    return True
+
+
 def group_unit(db: Database, chat_id: int) -> dict | None:
     rows = list(select(db,
         "select u.* from groups g join units u on u.id = g.unit_id where g.chat_id = ?", [chat_id]))

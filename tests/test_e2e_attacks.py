@@ -9,7 +9,7 @@ import time
 
 from storage.projects import list_projects
 from tests.attacks import xlsx_bomb, zip_bomb
-from tests.conftest import ADMIN, seed_ledger
+from tests.conftest import ADMIN, LEADER, seed_ledger
 
 MEMBER = 301
 
@@ -41,3 +41,50 @@ async def test_a_spreadsheet_unpacking_to_hundreds_of_megabytes_is_refused(runni
     [refusal] = await running_bot.send(ADMIN, caption="/import",
                                        document=("l.xlsx", zip_bomb()), language_code="en")
     assert "unpacks to more than 64 MB" in refusal["text"]
+
+
+# ---------------------------------------------------------------------------- supergroups
+
+GROUP, SUPERGROUP = -4001, -1004001
+UNIT_A, UNIT_B = "科创城管委会", "区投资促进服务中心"
+MEMBER_B = 302
+
+
+async def bound_group(bot) -> None:
+    from storage.people import find_unit, grant_role
+
+    seed_ledger(bot.db)
+    grant_role(bot.db, LEADER, "leader", name="王市长")
+    grant_role(bot.db, MEMBER_B, "member", find_unit(bot.db, UNIT_B)["id"], name="投促小陈")
+    [bound] = await bot.send(ADMIN, f"/bind {UNIT_A}", chat_id=GROUP)
+    assert bound["text"].startswith("✅")
+
+
+async def assert_scoped_to_unit_a(bot) -> None:
+    """In the upgraded group, still unit A's only: a leader's /status is unit A's, another
+    unit's project is refused, and another unit's member's update is not stored."""
+    [status] = await bot.send(LEADER, "/status", chat_id=SUPERGROUP)
+    assert UNIT_A in status["text"] and UNIT_B not in status["text"], status["text"]
+    [other] = await bot.send(LEADER, "/status QB-003", chat_id=SUPERGROUP)
+    assert other["text"].startswith("⛔") and "QB-003" not in other["text"]
+    [refused] = await bot.send(MEMBER_B, "/update QB-003 进度51%", chat_id=SUPERGROUP)
+    assert refused["text"].startswith("⛔")
+    assert bot.db.execute("select count(*) from updates").fetchone()[0] == 0
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_unit(running_bot):
+    """Telegram's migrate_to_chat_id / migrate_from_chat_id messages move the binding."""
+    await bound_group(running_bot)
+    running_bot.api.migrate_chat(GROUP, SUPERGROUP, user_id=ADMIN)
+    await running_bot.idle()
+    await assert_scoped_to_unit_a(running_bot)
+
+
+async def test_an_answer_refused_as_group_upgraded_moves_the_binding(running_bot):
+    """No migration message seen (missed while the bot was down): the 400 "group chat was
+    upgraded" answer with migrate_to_chat_id moves the binding."""
+    await bound_group(running_bot)
+    running_bot.api.migrate_chat(GROUP, SUPERGROUP, user_id=ADMIN, announce=False)
+    running_bot.api.queue_message(LEADER, "/status", chat_id=GROUP)  # sent before the upgrade
+    await running_bot.idle()
+    await assert_scoped_to_unit_a(running_bot)
