@@ -86,6 +86,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
     )
     from handlers.pacing import PacedRateLimiter
     from services.views import Views
+    from storage.people import revoke_unlisted_admins
 
     if not config.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
@@ -129,6 +130,8 @@ def build_application(config: Config, db, *, rate_limit: bool = True):
     )
     application.bot_data["config"] = config
     application.bot_data["db"] = db
+    for user_id in revoke_unlisted_admins(db, config.admins):
+        log.warning("user %s is no longer in BOT_ADMINS: their admin role is revoked", user_id)
     application.bot_data["views"] = Views(db)  # keeps the state cache for every view
     register(application)
     return application

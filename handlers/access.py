@@ -70,7 +70,8 @@ def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | Non
     config, db = app_config(context), app_db(context)
     person = get_person(db, user.id)
     if person is None and user.id in config.admins:
-        grant_role(db, user.id, "admin", name=user.full_name)  # BOT_ADMINS are people too
+        grant_role(db, user.id, "admin", name=user.full_name,  # BOT_ADMINS are people too
+                   granted_by="config")
         person = get_person(db, user.id)
     told = (user.full_name, user.username, user.language_code)
     if person and (person["name"], person["username"], person["language_code"]) != told:

@@ -59,8 +59,10 @@ def get_person(db: Database, user_id: int) -> dict | None:
 
 
 def grant_role(db: Database, user_id: int, role: str, unit_id: int | None = None,
-               actor_id: int | None = None, name: str | None = None) -> None:
-    """Give `user_id` a role (members belong to one unit); keeps their language choice."""
+               actor_id: int | None = None, name: str | None = None,
+               granted_by: str = "command") -> None:
+    """Give `user_id` a role (members belong to one unit); keeps their language choice.
+    `granted_by`: "config" for BOT_ADMINS (revoked when the id leaves it), else "command"."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     if role == "member" and unit_id is None:
@@ -68,14 +70,31 @@ def grant_role(db: Database, user_id: int, role: str, unit_id: int | None = None
     now = now_iso()
     with db.atomic():
         if get_person(db, user_id):
-            changes = {"role": role, "unit_id": unit_id, "updated_at": now}
+            changes = {"role": role, "unit_id": unit_id, "updated_at": now,
+                       "granted_by": granted_by}
             if name:
                 changes["name"] = name
             db["people"].update(user_id, changes)
         else:
             db["people"].insert({"user_id": user_id, "role": role, "unit_id": unit_id,
-                                 "name": name, "created_at": now, "updated_at": now})
-        record_audit(db, actor_id, "grant", user_id=user_id, role=role, unit_id=unit_id)
+                                 "name": name, "created_at": now, "updated_at": now,
+                                 "granted_by": granted_by})
+        record_audit(db, actor_id, "grant", user_id=user_id, role=role, unit_id=unit_id,
+                     granted_by=granted_by)
+
+
+def revoke_unlisted_admins(db: Database, admins: frozenset[int] | set[int]) -> list[int]:
+    """BOT_ADMINS is the authority for configured admins: those whose id is no longer in it
+    are removed (they are strangers again). Returns their ids."""
+    gone = [row["user_id"] for row in select(
+        db, "select user_id from people where role = 'admin' and granted_by = 'config'")
+        if row["user_id"] not in admins]
+    with db.atomic():
+        for user_id in gone:
+            db.execute("delete from people where user_id = ?", [user_id])
+            record_audit(db, None, "revoke", user_id=user_id, role="admin",
+                         reason="not in BOT_ADMINS")
+    return gone
 
 
 def touch_person(db: Database, user_id: int, name: str | None, username: str | None,

@@ -324,3 +324,13 @@ def m007_state_columns_only(db: Database) -> None:
                "insert into project_changes (project_id) select old.project_id "
                "where old.project_id is not new.project_id; "
                "insert into project_changes (project_id) values (new.project_id); end")
+
+
+@migrations()
+def m008_security_role_granted_by(db: Database) -> None:
+    # Whether a role came from BOT_ADMINS ("config") or a command, an invite or the CLI
+    # ("command"): an id taken out of BOT_ADMINS loses the admin role it got from there. Admins
+    # from before could only come from BOT_ADMINS (or the CLI): they count as configured.
+    db["people"].add_column("granted_by", str)
+    db.execute("update people set granted_by = case role when 'admin' then 'config' "
+               "else 'command' end")

@@ -7,6 +7,8 @@ import asyncio
 import resource
 import time
 
+import pytest
+
 from storage.projects import list_projects
 from tests.attacks import xlsx_bomb, zip_bomb
 from tests.conftest import ADMIN, LEADER, seed_ledger
@@ -88,3 +90,27 @@ async def test_an_answer_refused_as_group_upgraded_moves_the_binding(running_bot
     running_bot.api.queue_message(LEADER, "/status", chat_id=GROUP)  # sent before the upgrade
     await running_bot.idle()
     await assert_scoped_to_unit_a(running_bot)
+
+
+# ---------------------------------------------------------------------------- admins
+
+
+async def test_an_id_taken_out_of_bot_admins_is_no_admin_after_a_restart(tmp_path, api):
+    """BOT_ADMINS is the authority: the configured admin stored at first contact is removed
+    at the next start without their id; an admin granted by command stays."""
+    from storage import open_db
+    from storage.people import get_person, grant_role
+    from tests.conftest import started_bot
+
+    async with started_bot(tmp_path, api) as bot:
+        [hello] = await bot.send(ADMIN, "/settings")
+        assert "stale_days" in hello["text"]
+        grant_role(bot.db, 7, "admin")  # from the command line: not BOT_ADMINS' to take back
+    assert get_person(open_db(tmp_path / "bot.db"), ADMIN)["granted_by"] == "config"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("tests.conftest.ADMIN", 999_999)  # BOT_ADMINS without the old admin
+        async with started_bot(tmp_path, api) as bot:
+            [refused] = await bot.send(ADMIN, "/settings")
+            assert refused["text"].startswith("⛔"), refused["text"]
+            assert get_person(bot.db, ADMIN) is None
+            assert get_person(bot.db, 7)["role"] == "admin"
