@@ -253,8 +253,10 @@ def cmd_export(args, config: Config, db) -> int:
         sys.stdout.buffer.write(result.data)
         sys.stdout.buffer.flush()
         return 0
+    from storage.db import write_private
+
     try:
-        Path(output).write_bytes(result.data)
+        write_private(Path(output), result.data)
     except OSError as exc:
         raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
     print(f"{len(result.rows)} projects written to {output}")
@@ -281,6 +283,8 @@ def cmd_backup(args, config: Config, db) -> int:
     import contextlib
     import sqlite3
 
+    from storage.db import create_private, private_folder
+
     target = Path(args.file)
     if target.exists():
         raise ConfigError(f"{args.file} exists already; choose a new file name")
@@ -288,8 +292,9 @@ def cmd_backup(args, config: Config, db) -> int:
     # disk or a kill never leaves a half-written file under the name a restore would use.
     partial = target.with_name(target.name + ".part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(target.parent)
         partial.unlink(missing_ok=True)
+        create_private(partial)  # a copy of every person and update: the owner's only
         destination = sqlite3.connect(str(partial))
         try:
             # SQLite's online backup copies all pages in one read transaction: a consistent
@@ -346,10 +351,13 @@ def main(argv: list[str] | None = None) -> int:
         if command == "backup" and not Path(config.db_path).exists():
             # open_db would create it: a mistyped path would give an empty "backup" every night
             raise StorageError(f"no database at {config.db_path!r} to back up")
-        db = open_db(config.db_path)
         if command == "run":
-            run_bot(config, db)
+            from storage.db import run_lock
+
+            with run_lock(config.db_path):
+                run_bot(config, open_db(config.db_path))
             return 0
+        db = open_db(config.db_path)
         return COMMANDS[command](args, config, db)
     except (ConfigError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -63,6 +63,7 @@ def test_everything_ready(ready_db, env, api):
         f"✓ schema: current ({len(ALL_MIGRATIONS)} migrations applied)",
         "✓ WAL: on",
         "✓ writable: yes",
+        "✓ file modes: the owner's only",
         f"✓ Bot API: @KeyProjectBot (id 123456) at {api.api_url}",
     ]
     assert code == 0
