@@ -19,7 +19,7 @@ from handlers.access import (
     role_label,
     unit_suffix,
 )
-from i18n import esc, t
+from i18n import esc, quote, t
 from storage.people import (
     bind_group,
     create_invite,
@@ -130,7 +130,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
     unit = find_unit(db, unit_name) if role == "member" else None
     if role == "member" and unit is None:
         await update.effective_message.reply_text(
-            t("unit_unknown", caller.lang, unit=esc(unit_name), units=units_list(db)))
+            t("unit_unknown", caller.lang, unit=quote(unit_name), units=units_list(db)))
         return
     code = create_invite(db, role, unit["id"] if unit else None, caller.user_id, config.invite_days)
     link = f"https://t.me/{context.bot.username}?start={code}"
@@ -155,7 +155,7 @@ async def bind(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Calle
     unit = find_unit(db, unit_name)
     if unit is None:  # no list of units here: the group's members would read it
         await update.effective_message.reply_text(
-            t("unit_unknown_here", caller.lang, unit=esc(unit_name)))
+            t("unit_unknown_here", caller.lang, unit=quote(unit_name)))
         return
     bind_group(db, chat.id, unit["id"], chat.title, caller.user_id)
     await update.effective_message.reply_text(t("bound", caller.lang, unit=esc(unit["name"])))

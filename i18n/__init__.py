@@ -41,3 +41,10 @@ def t(key: str, lang: str, /, **values) -> str:
 def esc(value: object) -> str:
     """Escape user-supplied text for Telegram's HTML parse mode."""
     return html.escape("" if value is None else str(value), quote=False)
+
+
+def quote(value: object, limit: int = 100) -> str:
+    """User text quoted back in an answer: escaped, and shortened to `limit` characters so the
+    answer stays within Telegram's 4,096."""
+    text = "" if value is None else str(value)
+    return esc(text if len(text) <= limit else text[:limit] + "…")

@@ -91,7 +91,7 @@ def save_setting(db: Database, base: Config, key: str, value: str,
     """Check and store one setting (a reset word removes it); nothing is stored on a bad input."""
     key, value = key.strip().lower(), value.strip()
     if key not in SETTING_KEYS:
-        return SettingChange("bad_key", key)
+        return SettingChange("bad_key", key if len(key) <= 40 else key[:40] + "…")
     if not value:
         return SettingChange("no_value", key, example=EXAMPLES[key])
     if value.lower() in RESET_WORDS:

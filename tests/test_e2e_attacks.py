@@ -114,3 +114,33 @@ async def test_an_id_taken_out_of_bot_admins_is_no_admin_after_a_restart(tmp_pat
             assert refused["text"].startswith("⛔"), refused["text"]
             assert get_person(bot.db, ADMIN) is None
             assert get_person(bot.db, 7)["role"] == "admin"
+
+
+# ---------------------------------------------------------------------------- settings
+
+OUT_OF_RANGE = {"catchup_hours": ["99999999999", "-1", "721"], "stale_days": ["0", "366"],
+                "lag_points": ["0", "101", "9" * 400],
+                "holidays": [",".join(f"2027-{m:02}-{d:02}" for m in range(1, 13)
+                                      for d in range(1, 29)) + ",2028-01-01" * 100]}
+
+
+async def test_a_setting_outside_its_range_is_refused_and_reminders_keep_going(running_bot):
+    """Every number setting has a sane range: outside it, one clear refusal and nothing stored
+    (a huge catchup_hours was saved and then failed every round); a value stored outside it
+    (by an older version) is ignored and the rounds run."""
+    from schedules.runner import remind
+    from storage.settings import get_settings, set_setting
+
+    for key, values in OUT_OF_RANGE.items():
+        for value in values:
+            [reply] = await running_bot.send(ADMIN, f"/settings {key} {value}", language_code="en")
+            assert reply["text"].startswith("⚠️ Not saved: " + key), reply["text"]
+            assert len(reply["text"]) < 600
+    assert get_settings(running_bot.db) == {}
+    seed_ledger(running_bot.db)
+    set_setting(running_bot.db, "catchup_hours", "99999999999", None)
+    runner = running_bot.application.bot_data["rounds_runner"]
+    failed = await remind(runner, dry_run=False, kinds=("digest",), out=lambda line: None)
+    assert failed == 0
+    await running_bot.idle()
+    assert running_bot.api.messages_to(ADMIN)[-1]["text"]
