@@ -36,6 +36,8 @@ def describe_ledger_problem(reason: str, lang: str) -> str:
         return t("ledger_duplicate_code", lang, value=esc(code), other=other)
     if kind in ("bad_date", "bad_number"):
         return t(f"ledger_{kind}", lang, column=esc(column), value=esc(value))
+    if kind == "hidden_characters":
+        return t("ledger_hidden_characters", lang, column=esc(column_label(detail, lang)))
     if kind == "too_long":
         return t("ledger_too_long", lang, column=esc(column), limit=value)
     if kind in ("bad_code", "bad_stage", "too_many_rows", "too_many_columns", "too_large"):

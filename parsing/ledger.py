@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from parsing.normalize import clean_name, has_hidden_characters
+
 STAGES = ("negotiating", "signed", "started", "completed")
 STAGE_WORDS = {
     "negotiating": "negotiating",
@@ -51,6 +53,9 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 64
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows counted with the empty ones between them
+# cells holding names: normalised (parsing.normalize.clean_name) as they are read, so a unit
+# written with an invisible character or a full-width letter is the same unit
+NAMES = ("code", "name", "unit", "leader", "aliases")
 # longest text a cell may hold (aliases: each alias); longer is a bad row, never cut silently
 MAX_LENGTH = {"name": 200, "unit": 100, "leader": 100, "aliases": 200}
 # our CSV export writes '=x for a text =x so no spreadsheet runs it; reading it back undoes that
@@ -224,7 +229,10 @@ def read_ledger(data: bytes, filename: str) -> tuple[list[LedgerRow], list[RowEr
         values = {
             key: _cell(raw[index]) if index < len(raw) else "" for key, index in columns.items()
         }
+        hidden = [key for key in NAMES if has_hidden_characters(values.get(key, ""))]
+        values.update({key: clean_name(values[key]) for key in NAMES if key in values})
         problems: list[str] = [f"missing:{key}" for key in REQUIRED if not values.get(key)]
+        problems += [f"hidden_characters:{key}" for key in hidden]
         code = values.get("code", "")
         if code and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,31}", code):
             problems.append(f"bad_code:{code[:40]}")

@@ -40,6 +40,7 @@ from storage.updates import (
 )
 
 MAX_TEXT = 4096
+MAX_AMOUNT_SHOWN = {"zh": "1万亿元", "en": "1 trillion yuan"}  # parsing.ledger.MAX_AMOUNT 万元
 PHOTO_WINDOW = timedelta(hours=1)  # a photo without a caption joins an update this recent
 
 # The control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) but tab and newline.
@@ -146,6 +147,8 @@ def report_refusal(reports: Sequence[ProjectReport], by_code: dict[str, dict], c
     for report in reports:
         if report.progress_error:
             return t("in_out_of_range", lang, value=esc(out_of_range_value(report.text)))
+        if report.invested_error:
+            return t("in_invested_out_of_range", lang, limit=MAX_AMOUNT_SHOWN[lang])
         if report.project and not caller.can_see_unit(by_code[report.project]["unit_id"]):
             return other_unit_refusal(caller, by_code[report.project], lang)
     unknown = next((r.unknown_code for r in reports if r.project is None and r.unknown_code), None)

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from parsing.normalize import clean_name
 from reports.ranking import UnitRank, rank_units
 from reports.spreadsheet import export_rows, write_xlsx
 from reports.standing import Item, Thresholds, days_since
@@ -232,7 +233,7 @@ def moment(value: str) -> datetime:
 
 
 def clean_code(text: str) -> str:
-    return text.strip().lstrip("#＃").strip()
+    return clean_name(text).lstrip("#").strip()
 
 
 def id_arg(arg: str) -> int:

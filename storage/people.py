@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
+from parsing.normalize import clean_name
 from storage.db import now_iso, select
 
 ROLES = ("admin", "leader", "member")
@@ -23,8 +24,9 @@ def record_audit(db: Database, actor_id: int | None, action: str, **detail) -> N
 # --- units -----------------------------------------------------------------------------------
 
 def find_unit(db: Database, name: str) -> dict | None:
-    """A unit by exact name, else by case-insensitive name."""
-    name = (name or "").strip()
+    """A unit by exact name, else by case-insensitive name (normalised as the ledger's are:
+    parsing.normalize.clean_name, so a look-alike typed in a command finds the unit)."""
+    name = clean_name(name or "")
     rows = list(select(db, "select * from units where name = ?", [name]))
     if not rows:
         rows = list(select(db, "select * from units where lower(name) = lower(?)", [name]))
@@ -35,7 +37,7 @@ def get_or_create_unit(db: Database, name: str) -> int:
     unit = find_unit(db, name)
     if unit:
         return unit["id"]
-    return db["units"].insert({"name": name.strip(), "created_at": now_iso()}).last_pk
+    return db["units"].insert({"name": clean_name(name), "created_at": now_iso()}).last_pk
 
 
 def get_unit(db: Database, unit_id: int | None) -> dict | None:

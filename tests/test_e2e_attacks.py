@@ -13,7 +13,7 @@ from storage.projects import list_projects
 from tests.attacks import xlsx_bomb, zip_bomb
 from tests.conftest import ADMIN, LEADER, seed_ledger
 
-MEMBER = 301
+MEMBER = 301  # a member of unit A
 
 
 def peak_rss_mb() -> float:
@@ -144,3 +144,57 @@ async def test_a_setting_outside_its_range_is_refused_and_reminders_keep_going(r
     assert failed == 0
     await running_bot.idle()
     assert running_bot.api.messages_to(ADMIN)[-1]["text"]
+
+
+# ---------------------------------------------------------------------------- names and figures
+
+
+async def test_an_investment_beyond_the_ledger_cap_is_refused(running_bot):
+    """A 400-digit figure was stored as inf ("inf亿元（inf%）"): now refused like the ledger
+    import refuses it, nothing stored."""
+    from storage.people import find_unit, grant_role
+
+    seed_ledger(running_bot.db)
+    grant_role(running_bot.db, MEMBER, "member", find_unit(running_bot.db, UNIT_A)["id"])
+    for figure in ("9" * 400 + "亿元", "2000000000000万元"):
+        [reply] = await running_bot.send(MEMBER, f"QB-001 进度50%，累计完成投资{figure}")
+        assert reply["text"].startswith("⛔ 完成投资超出上限（1万亿元），本条未记录"), reply["text"]
+        assert "inf" not in reply["text"]
+    assert running_bot.db.execute("select count(*) from updates").fetchone()[0] == 0
+
+
+async def test_a_unit_written_with_invisible_characters_is_the_same_unit(running_bot):
+    """A zero-width space or bidi marks in a ledger's unit cell: the same unit (its member
+    keeps the project); a private-use character that cannot be normalised is a bad row; a
+    command naming the unit that way finds it."""
+    from storage.people import find_unit, grant_role, list_units
+
+    seed_ledger(running_bot.db)
+    grant_role(running_bot.db, MEMBER, "member", find_unit(running_bot.db, UNIT_A)["id"])
+    grant_role(running_bot.db, LEADER, "leader")
+    units = len(list_units(running_bot.db))
+    look_alike = "科创城\u200b管委会\u200f"
+    data = (f"编号,项目名称,责任单位\nQB-001,科创城卫星互联网产业园一期,{look_alike}\n"
+            f"QB-002,信创产业基地标准厂房,\u202a科创城管委会\u202c\n").encode()
+    [done] = await running_bot.send(ADMIN, caption="/import", document=("l.csv", data))
+    assert done["text"].startswith("✅"), done["text"]
+    assert len(list_units(running_bot.db)) == units
+    [ok] = await running_bot.send(MEMBER, "QB-001 进度61%")
+    assert ok["text"].startswith("✅"), ok["text"]
+    [status] = await running_bot.send(LEADER, f"/status {look_alike}")
+    assert UNIT_A in status["text"] and not status["text"].startswith("⛔")
+    bad = "编号,项目名称,责任单位\nQB-001,科创城卫星互联网产业园一期,科创城管委会\ue000\n".encode()
+    [refused] = await running_bot.send(ADMIN, caption="/import", document=("l.csv", bad))
+    assert "第2行：“责任单位”含有不可见或无法显示的字符" in refused["text"], refused["text"]
+    assert len(list_units(running_bot.db)) == units
+
+
+async def test_a_forwarded_update_command_is_refused_like_forwarded_text(running_bot):
+    from storage.people import find_unit, grant_role
+
+    seed_ledger(running_bot.db)
+    grant_role(running_bot.db, MEMBER, "member", find_unit(running_bot.db, UNIT_A)["id"])
+    [text] = await running_bot.send(MEMBER, "QB-001 进度70%", forward_from=999)
+    [command] = await running_bot.send(MEMBER, "/update QB-001 进度70%", forward_from=999)
+    assert command["text"] == text["text"] and text["text"].startswith("⛔ 转发的消息")
+    assert running_bot.db.execute("select count(*) from updates").fetchone()[0] == 0
