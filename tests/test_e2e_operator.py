@@ -74,3 +74,43 @@ def test_the_database_backups_and_exports_are_the_owners_only(tmp_path, api):
     db.chmod(0o644)
     checked = cli("check", env=env)
     assert f"⚠ file modes: readable by other users: {db}" in checked.stdout, checked.stdout
+
+
+WRONG_TOKEN = "987654:REJECTED-SECRET-abcdefghijklmnopqrstuvwx"
+WEBHOOK_SECRET = "webhook-SECRET-0123456789abcdefghijkl"
+
+
+def test_no_command_shows_a_rejected_token(tmp_path, api):
+    """Every CLI command with a token the Bot API rejects, at DEBUG: neither stdout nor stderr
+    (what cron mails) shows it. `remind` printed it before."""
+    env = {"TELEGRAM_BOT_TOKEN": WRONG_TOKEN, "TELEGRAM_API_URL": api.api_url,
+           "BOT_DB": str(tmp_path / "bot.db"), "BOT_LOG_LEVEL": "DEBUG",
+           "BOT_ADMINS": str(ADMIN)}
+    runs = [["import", str(SAMPLES / "ledger_zh.csv")], ["export"], ["grant", "5", "leader"],
+            ["backup", str(tmp_path / "b.db")], ["check"], ["remind"], ["remind", "--dry-run"],
+            ["run"], ["console", "--demo"]]
+    for args in runs:
+        done = cli(*args, env=env)
+        output = done.stdout + done.stderr
+        assert WRONG_TOKEN not in output and WRONG_TOKEN.split(":")[1] not in output, (args, output)
+    assert "rejected" in cli("remind", env=env).stderr
+
+
+def test_the_webhook_secret_and_token_stay_out_of_a_debug_log(tmp_path, api, bot_process):
+    """python-telegram-bot logs setWebhook's parameters at DEBUG: the secret is redacted like
+    the token, and the bot works."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    bot = bot_process(BOT_WEBHOOK_URL=url, BOT_WEBHOOK_PORT=port, BOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                      BOT_LOG_LEVEL="DEBUG").start()
+    assert wait_until(lambda: api.webhook.get("url") == url, 60), bot.output()
+    api.queue_message(ADMIN, "/whoami")
+    assert wait_until(lambda: api.messages_to(ADMIN), 60), bot.output()
+    bot.stop()
+    log = bot.output()
+    assert "setWebhook" in log and "<webhook secret>" in log
+    assert WEBHOOK_SECRET not in log and TOKEN not in log and TOKEN.split(":")[1] not in log
