@@ -60,7 +60,8 @@ OK, NO, SILENT = "allowed", "refused", "silent"
 
 # What is done (see `perform`): a command in the caller's private chat; "text:", "photo:",
 # "document: NAME CAPTION" in the private chat; "group A:" a message in unit A's group ("group
-# X:" in a group bound to no unit), "group A reply:" one replying to the bot there; "tap:" a
+# X:" in a group bound to no unit), "forwarded:" a message forwarded from someone else,
+# "group A reply:" one replying to the bot there; "tap:" a
 # button's data sent from the caller's own chat (copied or forged), "group A tap:" a tap on the
 # bot's last message in unit A's group;
 # "edit: OLD → NEW" the caller sends OLD privately, then edits it to NEW.
@@ -116,6 +117,8 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("group A reply: QB-001 进度56%",       OK, OK, OK, NO, SILENT,  "QB-001"),
     ("group A reply: 今天开了协调会，推进顺利",  OK, OK, OK, NO, SILENT,  "QB-002"),  # asks which
     ("group A: /update QB-001 进度57%",     OK, OK, OK, NO, NO,      "QB-001"),
+    ("forwarded: QB-001 进度51%",            NO, NO, NO, NO, NO,      ""),
+    ("forwarded: /update QB-001 进度51%",    NO, NO, NO, NO, NO,      ""),
     ("edit: QB-001 进度58% → QB-002 进度60%", OK, OK, OK, SILENT, SILENT, "QB-002"),
     ("edit: QB-001 进度58% → QB-003 进度60%", OK, OK, NO, SILENT, SILENT, "QB-003"),
     # button taps
@@ -370,6 +373,8 @@ def perform(world: World, what: str, user_id: int) -> tuple[dict, int, str]:
         return api.queue_message(user_id, rest), user_id, rest
     if kind == "photo":
         return api.queue_message(user_id, caption=rest, photo=True), user_id, rest
+    if kind == "forwarded":  # someone else's words, forwarded by the caller
+        return api.queue_message(user_id, rest, forward_from=STRANGER), user_id, rest
     if kind == "document":
         name, _, caption = rest.partition(" ")
         data = LEDGER.read_bytes() if name.endswith(".csv") else b"%PDF-1.4 site acceptance"
