@@ -198,3 +198,17 @@ async def test_a_forwarded_update_command_is_refused_like_forwarded_text(running
     [command] = await running_bot.send(MEMBER, "/update QB-001 进度70%", forward_from=999)
     assert command["text"] == text["text"] and text["text"].startswith("⛔ 转发的消息")
     assert running_bot.db.execute("select count(*) from updates").fetchone()[0] == 0
+
+
+def test_a_job_failing_at_every_moment_is_logged_once(caplog):
+    import logging
+
+    from schedules.runner import log_job_failure
+
+    with caplog.at_level(logging.DEBUG, logger="schedules.runner"):
+        for _ in range(5):
+            log_job_failure("the test round", OverflowError("date value out of range"))
+        log_job_failure("the other round", ValueError("x"))
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage().split(" failed")[0] for r in errors] == ["the test round",
+                                                                     "the other round"]
