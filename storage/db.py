@@ -102,8 +102,7 @@ def create_private(path: Path) -> None:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write `data` to `path` (a backup, an export), readable by the owner only."""
-    private_folder(path.parent)
+    """Write `data` to `path` (an export), readable by the owner only; its folder must exist."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     os.fchmod(fd, PRIVATE_FILE)  # an existing file keeps its mode otherwise
     with os.fdopen(fd, "wb") as out:
