@@ -30,22 +30,50 @@ log = logging.getLogger("bot")
 
 # --- logging ---------------------------------------------------------------------------------
 
+# The secrets no line of output may show (the token; the webhook secret, once it is known),
+# each with what is shown instead.
+SECRETS: dict[str, str] = {}
+
+
+def keep_secret(secret: str | None, shown_as: str) -> None:
+    if secret:
+        SECRETS[secret] = shown_as
+
+
+def redact(text: str) -> str:
+    """`text` with every secret replaced (for log lines and error lines alike)."""
+    for secret, shown_as in SECRETS.items():
+        text = text.replace(secret, shown_as)
+    return text
+
+
 class RedactToken(logging.Filter):
-    """Replace the bot token wherever it would appear in a log line."""
+    """Replace the bot token, the webhook secret (keep_secret) wherever they would appear in a
+    log line; a traceback that shows one is dropped."""
 
     def __init__(self, token: str | None) -> None:
         super().__init__()
-        self.token = token
+        keep_secret(token, "<token>")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg, record.args = message.replace(self.token, "<token>"), None
-            if record.exc_info and record.exc_info[1] and self.token in str(record.exc_info[1]):
-                record.exc_info = None
-                record.msg = str(record.msg).replace(self.token, "<token>") + " (traceback hidden)"
+        if not SECRETS:
+            return True
+        message = record.getMessage()
+        if redact(message) != message:
+            record.msg, record.args = redact(message), None
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and (redact(str(error)) != str(error) or _traceback_shows_secret(
+                record)):
+            record.exc_info, record.exc_text = None, None
+            record.msg = f"{record.msg} ({type(error).__name__}: {redact(str(error))}; traceback hidden)"
         return True
+
+
+def _traceback_shows_secret(record: logging.LogRecord) -> bool:
+    import traceback
+
+    text = "".join(traceback.format_exception(*record.exc_info))
+    return redact(text) != text
 
 
 def setup_logging(config: Config) -> None:
@@ -90,6 +118,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
 
     from handlers import publish_commands, register
     from services.views import Views
+    from storage.people import revoke_unlisted_admins
     from transport.intake import (
         DurableApplication,
         DurableBot,
@@ -154,6 +183,8 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
     )
     application.bot_data["config"] = config
     application.bot_data["db"] = db
+    for user_id in revoke_unlisted_admins(db, config.admins):
+        log.warning("user %s is no longer in BOT_ADMINS: their admin role is revoked", user_id)
     application.bot_data["views"] = Views(db)  # keeps the state cache for every view
     register(application)
     return application
@@ -207,13 +238,15 @@ def serve(config: Config, db) -> None:
     if config.webhook_url:
         from transport.webhook import webhook_path, webhook_secret
 
+        secret = webhook_secret(config.webhook_secret)
+        keep_secret(secret, "<webhook secret>")  # python-telegram-bot logs setWebhook's at DEBUG
         log.info("webhook mode: listening on %s:%s/%s for %s", config.webhook_listen,
                  config.webhook_port, webhook_path(config.webhook_url), config.webhook_url)
         # Always a secret: without one, anybody who finds the URL could post updates.
         application.run_webhook(listen=config.webhook_listen, port=config.webhook_port,
                                 url_path=webhook_path(config.webhook_url),
                                 webhook_url=config.webhook_url,
-                                secret_token=webhook_secret(config.webhook_secret),
+                                secret_token=secret,
                                 allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
     else:
         # bootstrap_retries=-1: a Telegram down at start-up is waited for, not a reason to exit
@@ -311,8 +344,10 @@ def cmd_export(args, config: Config, db) -> int:
         sys.stdout.buffer.write(result.data)
         sys.stdout.buffer.flush()
         return 0
+    from storage.db import write_private
+
     try:
-        Path(output).write_bytes(result.data)
+        write_private(Path(output), result.data)
     except OSError as exc:
         raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
     print(f"{len(result.rows)} projects written to {output}")
@@ -357,12 +392,15 @@ def cmd_backup(args, config: Config, db) -> int:
     import contextlib
     import sqlite3
 
+    from storage.db import create_private
+
     target = check_output(args.file, args.force)
     # Written under a temporary name and renamed when complete: a backup interrupted by a full
     # disk or a kill never leaves a half-written file under the name a restore would use.
     partial = target.with_name(target.name + ".part")
     try:
         partial.unlink(missing_ok=True)
+        create_private(partial)  # a copy of every person and update: the owner's only
         destination = sqlite3.connect(str(partial))
         try:
             # SQLite's online backup copies all pages in one read transaction: a consistent
@@ -403,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return check_cli(db_override)
         config = load_config()
+        keep_secret(config.token, "<token>")  # from any error line, before anything can fail
         if db_override:
             config = config.with_overrides(db_path=db_override)
         setup_logging(config)
@@ -420,11 +459,15 @@ def main(argv: list[str] | None = None) -> int:
             raise StorageError(f"no database at {config.db_path}")
         db = open_db(config.db_path)
         if command == "run":
-            run_bot(config, db)
+            from storage.db import run_lock
+
+            with run_lock(config.db_path):
+                run_bot(config, open_db(config.db_path))
             return 0
+        db = open_db(config.db_path)
         return COMMANDS[command](args, config, db)
     except (ConfigError, StorageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(redact(f"error: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

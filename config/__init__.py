@@ -65,19 +65,19 @@ def parse_schedule(text: str) -> Schedule:
     """Parse `mon 09:00`, `mon,thu 09:00:30`, `daily 18:00`, `周一、周四 9:00`, `工作日 08:30`."""
     match = re.fullmatch(r"\s*(.*?[^\d\s:：])\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*", text or "")
     if not match:
-        raise ConfigError(f"bad schedule {text!r}: expected day names and a time, e.g. 'mon 09:00'",
-                          "schedule_format", value=text)
+        raise ConfigError(f"bad schedule {shown(text)}: expected day names and a time, e.g. 'mon 09:00'",
+                          "schedule_format", value=str(text)[:40])
     names, hour, minute, second = match.groups()
     days: set[int] = set()
     for name in filter(None, re.split(r"[,，、\s]+", names.strip().lower())):
         numbers = day_numbers(name)
         if numbers is None:
-            raise ConfigError(f"bad schedule {text!r}: unknown day {name!r}",
-                              "schedule_day", value=text, day=name)
+            raise ConfigError(f"bad schedule {shown(text)}: unknown day {shown(name)}",
+                              "schedule_day", value=str(text)[:40], day=name[:20])
         days.update(numbers)
     h, m, s = int(hour), int(minute), int(second or 0)
     if h > 23 or m > 59 or s > 59:
-        raise ConfigError(f"bad schedule {text!r}: no such time of day", "schedule_time", value=text)
+        raise ConfigError(f"bad schedule {shown(text)}: no such time of day", "schedule_time", value=str(text)[:40])
     return Schedule(tuple(sorted(days)), time(h, m, s))
 
 
@@ -85,21 +85,31 @@ def parse_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"unknown timezone {name!r}", "timezone", value=name) from exc
+        raise ConfigError(f"unknown timezone {shown(name)}", "timezone", value=name[:40]) from exc
 
 
-def _int(env: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
+def shown(text: object, limit: int = 40) -> str:
+    """User text quoted in a message, shortened: an answer must stay within Telegram's 4,096
+    characters, and a log line readable."""
+    text = str(text)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _int(env: dict[str, str], key: str, default: int, minimum: int = 0,
+         maximum: int | None = None) -> int:
     raw = env.get(key, "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{key} must be a whole number, not {raw!r}", "whole_number",
-                          key=key, value=raw) from None
-    if value < minimum:
+    if not re.fullmatch(r"[+-]?\d{1,12}", raw):  # int() would take 4,300 digits
+        raise ConfigError(f"{key} must be a whole number, not {shown(raw)}", "whole_number",
+                          key=key, value=raw[:40])
+    value = int(raw)
+    if value < minimum and maximum is None:
         raise ConfigError(f"{key} must be at least {minimum}, not {value}", "at_least",
                           key=key, value=value, minimum=minimum)
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ConfigError(f"{key} must be from {minimum} to {maximum}, not {value}", "between",
+                          key=key, value=value, minimum=minimum, maximum=maximum)
     return value
 
 
@@ -107,7 +117,7 @@ def _admins(raw: str) -> frozenset[int]:
     ids = set()
     for part in filter(None, (p.strip() for p in raw.split(","))):
         if not re.fullmatch(r"-?\d+", part):
-            raise ConfigError(f"BOT_ADMINS must be comma-separated Telegram user ids, not {part!r}")
+            raise ConfigError(f"BOT_ADMINS must be comma-separated Telegram user ids, not {shown(part)}")
         ids.add(int(part))
     return frozenset(ids)
 
@@ -166,10 +176,10 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
                     env.setdefault(key, value)
     language = env.get("BOT_LANGUAGE", "zh").strip().lower() or "zh"
     if language not in ("zh", "en"):
-        raise ConfigError(f"BOT_LANGUAGE must be zh or en, not {language!r}")
+        raise ConfigError(f"BOT_LANGUAGE must be zh or en, not {shown(language)}")
     log_level = env.get("BOT_LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        raise ConfigError(f"BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
+        raise ConfigError(f"BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {shown(log_level)}")
     return Config(
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
@@ -180,9 +190,9 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
         reminder_schedule=parse_schedule(env.get("BOT_REMINDER_SCHEDULE", "").strip() or "mon 09:00"),
         digest_schedule=parse_schedule(env.get("BOT_DIGEST_SCHEDULE", "").strip() or "mon 10:00"),
         ladder_schedule=parse_schedule(env.get("BOT_LADDER_SCHEDULE", "").strip() or "daily 09:00"),
-        stale_days=_int(env, "BOT_STALE_DAYS", 7, minimum=1),
-        lag_points=_int(env, "BOT_LAG_POINTS", 10, minimum=1),
-        catchup_hours=_int(env, "BOT_CATCHUP_HOURS", 24),
+        stale_days=_int(env, "BOT_STALE_DAYS", 7, *RANGES["stale_days"]),
+        lag_points=_int(env, "BOT_LAG_POINTS", 10, *RANGES["lag_points"]),
+        catchup_hours=_int(env, "BOT_CATCHUP_HOURS", 24, *RANGES["catchup_hours"]),
         inbox_days=_int(env, "BOT_INBOX_DAYS", 30, minimum=1),
         log_level=log_level,
         webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
@@ -205,13 +215,21 @@ def _web_url(raw: str) -> str | None:
 
 
 # Settings an admin may change in chat with /settings: key -> (Config field, parser).
+# The sane range of each number setting (env and /settings alike): beyond it a value is a typo,
+# and a huge catchup_hours overflowed every round's date arithmetic.
+RANGES = {"stale_days": (1, 365), "lag_points": (1, 100), "catchup_hours": (0, 720)}
+MAX_HOLIDAYS = 400
+
 SETTING_KEYS = {
     "reminder_schedule": ("reminder_schedule", parse_schedule),
     "digest_schedule": ("digest_schedule", parse_schedule),
     "timezone": ("timezone", parse_timezone),
-    "stale_days": ("stale_days", lambda v: _int({"stale_days": v}, "stale_days", 7, minimum=1)),
-    "lag_points": ("lag_points", lambda v: _int({"lag_points": v}, "lag_points", 10, minimum=1)),
-    "catchup_hours": ("catchup_hours", lambda v: _int({"catchup_hours": v}, "catchup_hours", 24)),
+    "stale_days": ("stale_days", lambda v: _int({"stale_days": v}, "stale_days", 7,
+                                                *RANGES["stale_days"])),
+    "lag_points": ("lag_points", lambda v: _int({"lag_points": v}, "lag_points", 10,
+                                                *RANGES["lag_points"])),
+    "catchup_hours": ("catchup_hours", lambda v: _int({"catchup_hours": v}, "catchup_hours", 24,
+                                                      *RANGES["catchup_hours"])),
     "language": ("language", lambda v: v if v in ("zh", "en") else _bad_language(v)),
     "holidays": ("holidays", lambda v: parse_holidays(v)),
     "ladder_schedule": ("ladder_schedule", parse_schedule),
@@ -225,18 +243,21 @@ SETTING_KEYS = {
 
 
 def _bad_language(value: str):
-    raise ConfigError(f"language must be zh or en, not {value!r}", "language", value=value)
+    raise ConfigError(f"language must be zh or en, not {shown(value)}", "language", value=value[:40])
 
 
 def parse_holidays(text: str) -> frozenset[date]:
-    """Comma- or space-separated YYYY-MM-DD dates."""
+    """Comma- or space-separated YYYY-MM-DD dates (at most MAX_HOLIDAYS)."""
     days = set()
-    for part in filter(None, re.split(r"[,\s，、]+", text or "")):
+    parts = list(filter(None, re.split(r"[,\s，、]+", text or "")))
+    if len(parts) > MAX_HOLIDAYS:
+        raise ConfigError(f"holidays must be at most {MAX_HOLIDAYS} dates, not {len(parts)}")
+    for part in parts:
         try:
             days.add(date.fromisoformat(part))
         except ValueError:
-            raise ConfigError(f"holidays must be YYYY-MM-DD dates, not {part!r}", "holiday_date",
-                              value=part) from None
+            raise ConfigError(f"holidays must be YYYY-MM-DD dates, not {shown(part)}", "holiday_date",
+                              value=part[:40]) from None
     return frozenset(days)
 
 

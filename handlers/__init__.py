@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, Update
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, ChatMigrated, NetworkError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -22,7 +22,7 @@ from handlers import intake, ledger, people
 from handlers import problems as problem_commands
 from handlers import settings as settings_commands
 from handlers import status as status_commands
-from handlers.access import COMMANDS, identify
+from handlers.access import COMMANDS, app_db, identify
 from i18n import t
 from services.floods import Allowance, serves
 from transport.retry import Outcome, outcome_of
@@ -46,6 +46,9 @@ def register(application: Application) -> None:
         filters.UpdateType.MESSAGE & filters.REPLY
         & (filters.TEXT | filters.PHOTO | filters.Document.ALL) & ~filters.COMMAND,
         problem_commands.on_reply), group=-2)
+    # A group upgraded to a supergroup changes its id: the unit binding follows it.
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, people.on_migration), group=-1)
 
     # A file captioned /import is a ledger (before status updates: a caption is not a command).
     application.add_handler(
@@ -110,6 +113,11 @@ async def drop_flooding_stranger(update: Update, context: ContextTypes.DEFAULT_T
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error and tell the user something went wrong; the bot carries on."""
+    if isinstance(context.error, ChatMigrated) and isinstance(update, Update) \
+            and update.effective_chat:  # answered in a group Telegram has just upgraded
+        people.follow_migration(app_db(context), update.effective_chat.id,
+                                context.error.new_chat_id)
+        return
     log.error("error while handling an update: %r", context.error, exc_info=context.error)
     if outcome_of(context.error) is not Outcome.FINAL:
         # Telegram failed (transport/retry.py gave up, or a send timed out): the work is done and

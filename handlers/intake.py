@@ -208,6 +208,9 @@ async def attach_or_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, call
 async def update_command(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller) -> None:
     """A status update anywhere: /update <text> (the way to post in a group)."""
     text = command_args(update)
+    if update.effective_message.forward_origin is not None:  # someone else's words, as text
+        await update.effective_message.reply_text(t("in_forwarded", caller.lang))
+        return
     if not text:
         await update.effective_message.reply_text(
             t("usage", caller.lang, usage=t("in_update_usage", caller.lang)))

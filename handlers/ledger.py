@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from handlers.access import Caller, app_db, command
 from i18n import esc, t
 from parsing.ledger import HEADERS
-from services.ledger import ImportResult, import_file
+from services.ledger import ImportResult, import_file, import_file_off_loop
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_ERRORS_SHOWN = 30
@@ -36,9 +36,11 @@ def describe_ledger_problem(reason: str, lang: str) -> str:
         return t("ledger_duplicate_code", lang, value=esc(code), other=other)
     if kind in ("bad_date", "bad_number"):
         return t(f"ledger_{kind}", lang, column=esc(column), value=esc(value))
+    if kind == "hidden_characters":
+        return t("ledger_hidden_characters", lang, column=esc(column_label(detail, lang)))
     if kind == "too_long":
         return t("ledger_too_long", lang, column=esc(column), limit=value)
-    if kind in ("bad_code", "bad_stage", "too_many_rows"):
+    if kind in ("bad_code", "bad_stage", "too_many_rows", "too_many_columns", "too_large"):
         return t(f"ledger_{kind}", lang, value=esc(detail))
     return t(f"ledger_{kind}", lang)
 
@@ -79,6 +81,6 @@ async def import_command(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
     buffer = io.BytesIO()
     file = await document.get_file()
     await file.download_to_memory(buffer)
-    result = import_file(app_db(context), buffer.getvalue(), document.file_name or "",
-                         caller.user_id)
+    result = await import_file_off_loop(app_db(context), buffer.getvalue(),
+                                        document.file_name or "", caller.user_id)
     await message.reply_text(import_reply(result, caller.lang))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
@@ -20,8 +22,11 @@ from handlers.access import (
 from i18n import esc, t
 from services import people as people_service
 from storage.people import (
+    move_group,
     set_language,
 )
+
+log = logging.getLogger(__name__)
 
 
 @command("start")
@@ -129,3 +134,21 @@ async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
     outcome = people_service.revoke(app_db(context), app_config(context), int(user_id),
                                     caller.user_id)
     await update.effective_message.reply_text(outcome.text(caller.lang))
+
+
+async def on_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram upgraded a group to a supergroup (a new chat id): its unit binding moves with
+    it, so the group keeps showing and recording only its unit's data. Both service messages
+    (migrate_to_chat_id in the old chat, migrate_from_chat_id in the new) lead here."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    else:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    follow_migration(app_db(context), old, new)
+
+
+def follow_migration(db, old_chat_id: int, new_chat_id: int) -> None:
+    if move_group(db, old_chat_id, new_chat_id):
+        log.warning("group %s became supergroup %s; its unit binding moved with it",
+                    old_chat_id, new_chat_id)

@@ -56,3 +56,10 @@ def plain_text(text: str | None) -> str:
     """One of these HTML texts as plain text (tags dropped, entities decoded): for a terminal,
     a button tap's answer, or a dry run."""
     return html.unescape(_TAG.sub("", text or ""))
+
+
+def quote(value: object, limit: int = 100) -> str:
+    """User text quoted back in an answer: escaped, and shortened to `limit` characters so the
+    answer stays within Telegram's 4,096."""
+    text = "" if value is None else str(value)
+    return esc(text if len(text) <= limit else text[:limit] + "…")

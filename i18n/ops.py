@@ -65,6 +65,10 @@ TEXTS |= {
         "zh": "<code>{key}</code> 不能小于 {minimum}，收到的是 <code>{value}</code>",
         "en": "<code>{key}</code> must be at least {minimum}, not <code>{value}</code>",
     },
+    "config_error_between": {
+        "zh": "<code>{key}</code> 须在 {minimum} 到 {maximum} 之间，收到的是 <code>{value}</code>",
+        "en": "<code>{key}</code> must be from {minimum} to {maximum}, not <code>{value}</code>",
+    },
     "config_error_language": {
         "zh": "语言须为 zh 或 en，收到的是 <code>{value}</code>",
         "en": "the language must be zh or en, not <code>{value}</code>",

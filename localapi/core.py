@@ -120,6 +120,7 @@ class BotAPI(UpdatesMixin, MessagesMixin, FilesMixin, BotInfoMixin, LimitsMixin,
         self._fail_rate: dict | None = None
         self._rng = random.Random(0)
         self._failing_chats: dict[int, int] = {}  # chat id -> the status every call gets
+        self._migrated_chats: dict[int, int] = {}  # a group -> the supergroup it became
 
         self._methods: dict[str, tuple[str, Callable[[dict, dict], object]]] = {}
         for attr in dir(self):
@@ -213,6 +214,9 @@ class BotAPI(UpdatesMixin, MessagesMixin, FilesMixin, BotInfoMixin, LimitsMixin,
                     raise decode_error
                 if found is None:
                     raise ApiError(404, "Not Found")
+                migrated = self._migration_error(params)
+                if migrated is not None:
+                    raise migrated
                 fault = self._chat_fault(params) or self._pick_fault(method)
                 if fault is not None:
                     delay = fault.delay

@@ -164,6 +164,31 @@ class LimitsMixin:
         with self._lock:
             self._failing_chats[chat_id] = status
 
+    def migrate_chat(self, old_chat_id: int, new_chat_id: int, *, user_id: int,
+                     announce: bool = True) -> None:
+        """The group `old_chat_id` becomes the supergroup `new_chat_id`, as Telegram does when a
+        group grows or goes public: every later call about the old id is answered 400 "group
+        chat was upgraded" with ``migrate_to_chat_id``; with `announce`, the two service
+        messages (``migrate_to_chat_id`` in the old chat, ``migrate_from_chat_id`` in the new)
+        are queued as updates."""
+        with self._lock:
+            self._migrated_chats[old_chat_id] = new_chat_id
+            if not announce:
+                return
+            for chat_id, field, value in ((old_chat_id, "migrate_to_chat_id", new_chat_id),
+                                          (new_chat_id, "migrate_from_chat_id", old_chat_id)):
+                kind = "supergroup" if chat_id == new_chat_id else "group"
+                self.queue_raw({"message": {
+                    "message_id": self._new_message_id(chat_id), "date": int(time.time()),
+                    "from": self._user(user_id), "chat": self._chat(chat_id, kind), field: value}})
+
+    def _migration_error(self, params: dict) -> ApiError | None:
+        new_chat_id = self._migrated_chats.get(params.get("chat_id"))  # type: ignore[arg-type]
+        if new_chat_id is None:
+            return None
+        return ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                        {"migrate_to_chat_id": new_chat_id})
+
     def _chat_fault(self, params: dict) -> Fault | None:
         status = self._failing_chats.get(params.get("chat_id"))  # type: ignore[arg-type]
         return None if status is None else Fault(status, 1, None, 0.0, False)

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from parsing.normalize import clean_name, has_hidden_characters
+
 STAGES = ("negotiating", "signed", "started", "completed")
 STAGE_WORDS = {
     "negotiating": "negotiating",
@@ -46,6 +48,14 @@ HEADERS = {
 }
 REQUIRED = ("code", "name", "unit")
 MAX_ROWS = 50_000
+# A ledger has a dozen columns; a sheet may declare 16,384 and a million rows in 2 KB, so an
+# .xlsx is read only this wide and refused beyond these sizes before it is unpacked.
+MAX_COLUMNS = 64
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows counted with the empty ones between them
+# cells holding names: normalised (parsing.normalize.clean_name) as they are read, so a unit
+# written with an invisible character or a full-width letter is the same unit
+NAMES = ("code", "name", "unit", "leader", "aliases")
 # longest text a cell may hold (aliases: each alias); longer is a bad row, never cut silently
 MAX_LENGTH = {"name": 200, "unit": 100, "leader": 100, "aliases": 200}
 # our CSV export writes '=x for a text =x so no spreadsheet runs it; reading it back undoes that
@@ -145,19 +155,56 @@ def _rows_from_csv(data: bytes) -> list[list[str]]:
         raise LedgerError("not_a_table") from exc
 
 
+def _unpacked_size(data: bytes) -> int:
+    """The declared size of every part of an .xlsx once unpacked (zipfile stops reading a part
+    at its declared size, so this bounds what openpyxl can be made to read)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LedgerError("not_xlsx") from exc
+
+
 def _rows_from_xlsx(data: bytes) -> list[list[object]]:
     from openpyxl import load_workbook
 
+    if _unpacked_size(data) > MAX_UNPACKED_BYTES:
+        raise LedgerError(f"too_large:{MAX_UNPACKED_BYTES // 2**20}")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise LedgerError("not_xlsx") from exc
     try:  # read-only sheets are parsed lazily: a broken sheet fails only here
-        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        return _bounded_rows(workbook.worksheets[0])
+    except LedgerError:
+        raise
     except Exception as exc:
         raise LedgerError("not_xlsx") from exc
     finally:
         workbook.close()
+
+
+def _bounded_rows(sheet) -> list[list[object]]:
+    """The sheet's rows, at most MAX_ROWS + 1 of them and MAX_COLUMNS wide. The size the sheet
+    declares is checked first; as it may lie, reading stops at the limits too (one column more
+    is read to tell a wider sheet from a row with nothing beyond the limit)."""
+    if (sheet.max_column or 0) > MAX_COLUMNS:
+        raise LedgerError(f"too_many_columns:{MAX_COLUMNS}")
+    if (sheet.max_row or 0) > MAX_SHEET_ROWS:
+        raise LedgerError(f"too_many_rows:{MAX_ROWS}")
+    rows: list[list[object]] = []
+    for index, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)):
+        if index > MAX_SHEET_ROWS:
+            raise LedgerError(f"too_many_rows:{MAX_ROWS}")
+        if len(row) > MAX_COLUMNS and _cell(row[MAX_COLUMNS]):
+            raise LedgerError(f"too_many_columns:{MAX_COLUMNS}")
+        if row.count(None) < len(row):  # gaps between rows come as rows of None: skip them fast
+            rows.append(list(row[:MAX_COLUMNS]))
+        if len(rows) > MAX_ROWS + 1:
+            raise LedgerError(f"too_many_rows:{MAX_ROWS}")
+    return rows
 
 
 def read_ledger(data: bytes, filename: str) -> tuple[list[LedgerRow], list[RowError]]:
@@ -182,7 +229,10 @@ def read_ledger(data: bytes, filename: str) -> tuple[list[LedgerRow], list[RowEr
         values = {
             key: _cell(raw[index]) if index < len(raw) else "" for key, index in columns.items()
         }
+        hidden = [key for key in NAMES if has_hidden_characters(values.get(key, ""))]
+        values.update({key: clean_name(values[key]) for key in NAMES if key in values})
         problems: list[str] = [f"missing:{key}" for key in REQUIRED if not values.get(key)]
+        problems += [f"hidden_characters:{key}" for key in hidden]
         code = values.get("code", "")
         if code and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,31}", code):
             problems.append(f"bad_code:{code[:40]}")

@@ -147,3 +147,23 @@ def trim(text: str) -> str:
     while end > start and _trimmable(text[end - 1]):
         end -= 1
     return text[start:end]
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_name(text: str) -> str:
+    """A name (of a unit, a project, a person) as stored and compared: NFKC (full-width forms,
+    compatibility characters), invisible formatting and bidi controls removed (zero-width
+    spaces, joiners, direction marks and isolates), control characters removed, runs of
+    spaces collapsed. Two names that look the same are then the same."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(ch for ch in text
+                   if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\t\n\r")
+    return _SPACES.sub(" ", text).strip()
+
+
+def has_hidden_characters(text: str) -> bool:
+    """Whether a name still holds characters that show as nothing or as a box once cleaned
+    (unassigned or private-use code points): a look-alike that normalising cannot fix."""
+    return any(unicodedata.category(ch) in ("Co", "Cn", "Cs") for ch in clean_name(text))

@@ -30,6 +30,7 @@ from .fields import (
     find_stage,
 )
 from .language import detect_language
+from .ledger import MAX_AMOUNT
 from .normalize import fold
 from .projects import (
     CODE,
@@ -57,6 +58,8 @@ class ProjectReport:
     progress_error: str | None = None  # "out_of_range" when e.g. 120% was written
     stage: str | None = None  # "negotiating" | "signed" | "started" | "completed"
     invested: float | None = None  # cumulative investment completed, in 万元
+    # "out_of_range": the investment written is beyond what a ledger may hold (MAX_AMOUNT)
+    invested_error: str | None = None
     problems: list[str] = field(default_factory=list)
     next_steps: str | None = None
     unknown_code: str | None = None  # a code-shaped word naming no project in the ledger
@@ -230,13 +233,17 @@ def _report(
     first_phase = is_first_phase(refs, code)
     progress, error = find_progress(folded, sections, spans, parts, first_phase)
     problems = find_problems(text, folded, sections)
+    invested = find_invested(folded, sections)
+    # as in a ledger file: beyond a trillion yuan (or inf) is a typo, never stored
+    invested_error = None if invested is None or 0 <= invested <= MAX_AMOUNT else "out_of_range"
     return ProjectReport(
         project=code,
         text=text.strip(),
         progress=progress,
         progress_error=error,
         stage=find_stage(folded, sections, spans),
-        invested=find_invested(folded, sections),
+        invested=None if invested_error else invested,
+        invested_error=invested_error,
         problems=problems,
         next_steps=find_next_steps(text, folded, sections),
         no_problems=sections.said_none and not problems,

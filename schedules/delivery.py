@@ -37,6 +37,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from storage import rounds
 from storage.db import database_file
+from storage.people import move_group
 from transport.retry import Outcome, outcome_of
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ async def _send_waiting(send: Send, chat: _Migrated, payload: dict, where: str) 
         except ChatMigrated as exc:
             if chat.migrated:
                 raise
-            log.warning("%s: chat %s became %s; sending there (update its binding)",
+            log.warning("%s: chat %s became %s; sending there (its unit binding follows)",
                         where, chat.chat_id, exc.new_chat_id)
             chat.chat_id, chat.migrated = exc.new_chat_id, True
 
@@ -215,6 +216,8 @@ async def _send_one(
         _fail(db, delivery, where, chat.chat_id, exc, logged=True)
     else:
         rounds.mark_sent(db, delivery_id, message_id)
+    if chat.migrated:
+        move_group(db, delivery["chat_id"], chat.chat_id)
 
 
 def _fail(db: Database, delivery: dict, where: str, chat_id: int, exc: Exception,

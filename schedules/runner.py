@@ -272,12 +272,31 @@ def _runner(context) -> Runner:
     return context.bot_data["rounds_runner"]
 
 
+_failing: dict[str, str] = {}  # job -> the error it last failed with
+
+
+def log_job_failure(job: str, error: Exception) -> None:
+    """A job failed: the traceback once, the same failure again only at DEBUG (a job failing
+    at every moment must not flood the log); each job fails on its own, the others run."""
+    described = f"{type(error).__name__}: {error}"
+    if _failing.get(job) == described:
+        log.debug("%s failed again: %s", job, described)
+        return
+    _failing[job] = described
+    log.error("%s failed (logged once while it keeps failing so): %s", job, described,
+              exc_info=error)
+
+
 async def _round_job(context) -> None:
     """A schedule's moment: its round (job.data is the kind)."""
+    job = f"the {context.job.data} round"
     try:
         await _runner(context).run_due(kinds=(context.job.data,))
-    except Exception:  # the round stays in the ledger; the next run or start-up picks it up
-        log.exception("the %s round could not be started", context.job.data)
+    except Exception as exc:  # the round stays in the ledger; the next run or start-up picks it up
+        log_job_failure(job, exc)
+    else:
+        if _failing.pop(job, None):
+            log.info("%s works again", job)
 
 
 async def _catch_up_job(context) -> None:

@@ -56,7 +56,8 @@ def identify_user(db: Database, config: Config, user_id: int, full_name: str | N
     Telegram tells anew about the person (name, username, language) is stored."""
     person = get_person(db, user_id)
     if (person is None or person["role"] is None) and user_id in config.admins:
-        grant_role(db, user_id, "admin", name=full_name)  # BOT_ADMINS are people too
+        grant_role(db, user_id, "admin", name=full_name,  # BOT_ADMINS are people too
+                   granted_by="config")
         person = get_person(db, user_id)
     told = (full_name, username, language_code)
     if person and (person["name"], person["username"], person["language_code"]) != told:

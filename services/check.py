@@ -26,9 +26,11 @@ class Check:
     ok: bool
     detail: str
     bad_setting: bool = False  # a configuration error: exit 2, like any command
+    warning: bool = False  # worth fixing, but the bot runs: ⚠, and the exit code stays 0
 
     def line(self) -> str:
-        return f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}"
+        mark = "⚠" if self.warning else "✓" if self.ok else "✗"
+        return f"{mark} {self.name}: {self.detail}"
 
 
 def check_settings(config: Config) -> list[Check]:
@@ -89,6 +91,7 @@ def check_database(path: str | Path) -> list[Check]:
         checks.append(Check("writable", False, health.write_error))
     else:
         checks.append(Check("writable", True, "yes"))
+    checks.append(check_file_modes(Path(path)))
     return checks
 
 
@@ -123,6 +126,21 @@ def check_disk_space(path: str | Path) -> Check:
         return Check("disk space", False, f"{detail}: below {LOW_DISK // 1024 ** 2} MB, the "
                      "bot stops taking updates when it is full")
     return Check("disk space", True, detail)
+
+
+def check_file_modes(path: Path) -> Check:
+    """The database, its WAL files and its folder readable by the bot's user only: they hold
+    every person and update."""
+    from storage.db import readable_by_others
+
+    files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+    open_to_others = [str(f) for f in files if readable_by_others(f)]
+    if readable_by_others(path.resolve().parent):
+        open_to_others.append(f"{path.resolve().parent}/")
+    if open_to_others:
+        return Check("file modes", True, f"readable by other users: {', '.join(open_to_others)}"
+                     " — chmod 600 the files and 700 the folder", warning=True)
+    return Check("file modes", True, "the owner's only")
 
 
 def check_bot_api(config: Config, timeout: float = API_TIMEOUT) -> Check:

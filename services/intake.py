@@ -41,6 +41,7 @@ from storage.updates import (
 )
 
 MAX_TEXT = 4096
+MAX_AMOUNT_SHOWN = {"zh": "1万亿元", "en": "1 trillion yuan"}  # parsing.ledger.MAX_AMOUNT 万元
 PHOTO_WINDOW = timedelta(hours=1)  # a photo without a caption joins an update this recent
 
 # The control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) but tab and newline.
@@ -88,6 +89,22 @@ def ledger_index(db: Database) -> LedgerIndex:
     return _index_at(db, ledger_version(db))
 
 
+@functools.lru_cache(maxsize=64)
+def _unit_refs(db: Database, version: int, unit_id: int | None) -> tuple[ProjectRef, ...]:
+    index = _index_at(db, version)
+    return tuple(ref for ref, p in zip(index.refs, index.projects, strict=True)
+                 if p["unit_id"] == unit_id)
+
+
+def refs_for(db: Database, index: LedgerIndex, caller: Caller) -> tuple[ProjectRef, ...]:
+    """The projects `caller`'s messages are read against: a member's own unit's only, so
+    another unit's code is as unknown to them as one that does not exist, and its names and
+    aliases match nothing (leaders, and in a unit's group whose answers quote nothing: all)."""
+    if caller.is_leader or caller.chat_unit_id is not None:
+        return index.refs
+    return _unit_refs(db, index.version, caller.unit_id)
+
+
 # --- refusal rules ---------------------------------------------------------------------------
 
 def sender_refusal(caller: Caller, lang: str, *, forwarded: bool) -> str | None:
@@ -131,6 +148,8 @@ def report_refusal(reports: Sequence[ProjectReport], by_code: dict[str, dict], c
     for report in reports:
         if report.progress_error:
             return t("in_out_of_range", lang, value=esc(out_of_range_value(report.text)))
+        if report.invested_error:
+            return t("in_invested_out_of_range", lang, limit=MAX_AMOUNT_SHOWN[lang])
         if report.project and not caller.can_see_unit(by_code[report.project]["unit_id"]):
             return other_unit_refusal(caller, by_code[report.project], lang)
     unknown = next((r.unknown_code for r in reports if r.project is None and r.unknown_code), None)
@@ -186,7 +205,7 @@ def read_status(db: Database, caller: Caller, text: str, lang: str, *,
     if not text:
         return Reading(lang, t("in_empty", lang))
     index = ledger_index(db)
-    parsed = parse_message(text, index.refs, scope_unit(caller))
+    parsed = parse_message(text, refs_for(db, index, caller), scope_unit(caller))
     lang = parsed.lang or lang
     refusal = report_refusal(parsed.reports, index.by_code, caller, lang)
     if refusal:

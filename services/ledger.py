@@ -5,6 +5,7 @@ Both return result objects; the chat, the command line and the console word them
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,10 +41,27 @@ class ImportResult:
 
 def import_file(db: Database, data: bytes, filename: str, actor_id: int | None) -> ImportResult:
     """Validate and import a ledger file (.csv or .xlsx); nothing changes unless all rows are good."""
+    return _store(db, _read(data, filename), actor_id)
+
+
+async def import_file_off_loop(db: Database, data: bytes, filename: str,
+                               actor_id: int | None) -> ImportResult:
+    """import_file for the running bot: the file is read in a worker thread (within the
+    limits of parsing.ledger), so every other chat is answered meanwhile."""
+    return _store(db, await asyncio.to_thread(_read, data, filename), actor_id)
+
+
+def _read(data: bytes, filename: str) -> ImportResult | tuple:
     try:
-        rows, errors = read_ledger(data, filename)
+        return read_ledger(data, filename)
     except LedgerError as exc:
         return ImportResult(False, problem=str(exc))
+
+
+def _store(db: Database, read: ImportResult | tuple, actor_id: int | None) -> ImportResult:
+    if isinstance(read, ImportResult):
+        return read
+    rows, errors = read
     if errors:
         return ImportResult(False, bad_rows=errors)
     counts = import_ledger(db, rows, actor_id)

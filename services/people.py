@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from config import Config
-from i18n import esc, t
+from i18n import esc, quote, t
 from services.caller import unit_suffix
 from storage.people import (
     ROLES,
@@ -61,7 +61,7 @@ def grant(db, user_id: int, role: str, unit_name: str | None, actor_id: int | No
     unit = find_unit(db, unit_name) if unit_name else None
     if unit_name and unit is None:
         units = "、".join(u["name"] for u in list_units(db)) or "—"
-        return Said(False, "grant_unit_unknown", {"unit": esc(unit_name), "units": esc(units)})
+        return Said(False, "grant_unit_unknown", {"unit": quote(unit_name), "units": esc(units)})
     grant_role(db, user_id, role, unit["id"] if unit else None, actor_id=actor_id,
                leader_name=leader_name)
     return Said(True, "granted", {
@@ -97,7 +97,7 @@ def invite(db, config: Config, args: str, actor_id: int, bot_username: str) -> S
     leader_name = unit_name[:60] if role == "leader" else None  # the ledger's leader column
     unit = find_unit(db, unit_name) if role == "member" else None
     if role == "member" and unit is None:
-        return Said(False, "unit_unknown", {"unit": esc(unit_name), "units": units_list(db)})
+        return Said(False, "unit_unknown", {"unit": quote(unit_name), "units": units_list(db)})
     code = create_invite(db, role, unit["id"] if unit else None, actor_id, config.invite_days,
                          leader_name=leader_name or None)
     link = f"https://t.me/{bot_username}?start={code}"
@@ -113,7 +113,7 @@ def bind(db, chat_id: int, title: str | None, unit_name: str, actor_id: int) -> 
         return Said(False, "usage", {"usage": lambda lang: t("bind_usage", lang)})
     unit = find_unit(db, unit_name)
     if unit is None:  # no list of units here: the group's members would read it
-        return Said(False, "unit_unknown_here", {"unit": esc(unit_name)})
+        return Said(False, "unit_unknown_here", {"unit": quote(unit_name)})
     bind_group(db, chat_id, unit["id"], title, actor_id)
     return Said(True, "bound", {"unit": esc(unit["name"])})
 

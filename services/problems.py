@@ -32,6 +32,7 @@ from services.views import (
     Refusal,
     Views,
     clean_code,
+    conceals,
     moment,
     refused_other_unit,
     unit_for,
@@ -190,9 +191,14 @@ def _sees_problem(caller: Caller, problem: dict) -> bool:
 
 def _visible_problem(db: Database, caller: Caller, problem_id: int) -> dict:
     problem = ledger.get_problem(db, problem_id)
-    if problem is None:
+    units = () if problem is None else (
+        problem["project_unit_id"], problem["must_act_unit_id"], problem["raised_unit_id"])
+    # The caller's if one of its units is (as in /problems): its project's, the one that must
+    # act, or the one that raised it; in a unit's group, that unit must be one of them.
+    visible = any(caller.can_see_unit(unit_id) for unit_id in units)
+    if problem is None or (not visible and conceals(caller, *units)):
         raise Refusal(t("lead_unknown_problem", caller.lang, id=problem_id))
-    if not _sees_problem(caller, problem):
+    if not visible:
         raise refused_other_unit(caller)
     return problem
 
@@ -222,7 +228,8 @@ def raise_problem(db: Database, config: Config, caller: Caller, args: str,
     if not code or not text:
         raise _usage(caller, "lead_problem_usage")
     project = get_project(db, code)
-    if project is None:
+    if project is None or (not caller.can_see_unit(project["unit_id"])
+                           and conceals(caller, project["unit_id"])):
         raise Refusal(t("lead_unknown_project", caller.lang, code=esc(code[:60])))
     if not caller.can_see_unit(project["unit_id"]):
         raise refused_other_unit(caller)

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from config import SETTING_KEYS, Config, ConfigError, Schedule, apply_settings
 from i18n import esc, t
+from parsing.normalize import clean_name
 from storage.people import unlinked_leader_names
 from storage.settings import get_settings, set_setting
 
@@ -98,9 +99,9 @@ class SettingChange:
 def save_setting(db: Database, base: Config, key: str, value: str,
                    actor_id: int | None) -> SettingChange:
     """Check and store one setting (a reset word removes it); nothing is stored on a bad input."""
-    key, value = key.strip().lower(), value.strip()
+    key, value = clean_name(key).lower(), clean_name(value)
     if key not in SETTING_KEYS:
-        return SettingChange("bad_key", key)
+        return SettingChange("bad_key", key if len(key) <= 40 else key[:40] + "…")
     if not value:
         return SettingChange("no_value", key, example=EXAMPLES[key])
     if value.lower() in RESET_WORDS:

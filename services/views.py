@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
-from parsing.normalize import is_han
+from parsing.normalize import clean_name, is_han
 from parsing.normalize import key as name_key
 from reports.ranking import UnitRank, rank_units
 from reports.spreadsheet import export_rows, write_xlsx
@@ -187,6 +187,13 @@ def refused_other_unit(caller: Caller) -> Refusal:
     return Refusal(t("refused_other_unit", caller.lang, unit=esc(caller.unit_name or "—")))
 
 
+def conceals(caller: Caller, *unit_ids: int | None) -> bool:
+    """Whether another unit's project or unit is answered to `caller` as if it did not exist:
+    a member (not a leader) may not learn by probing what other units have. Not in a unit's
+    group: an answer there quotes nothing typed, as the whole unit reads it."""
+    return not caller.is_leader and caller.chat_unit_id is None and caller.unit_id not in unit_ids
+
+
 def unknown_unit(db: Database, name: str, lang: str, caller: Caller | None = None) -> Refusal:
     """`name` is no unit: the answer lists the units, but only the one shown in a unit's
     group, and to a member only their own."""
@@ -256,12 +263,16 @@ def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = 
     either script; else the one project or unit the caller may see that `text` is a part
     of. Ambiguous when it is a part of several; Refusal (None found) when of none."""
     if projects and (project := get_project(db, clean_code(text))) is not None:
+        if Views._hidden(caller, project["unit_id"]):
+            raise Refusal("")  # another unit's, to a member: as if it did not exist
         return Target("p", project["id"], project["code"], project["unit_id"])
     wanted = name_key(text)
     units, all_projects = _named_at(db, ledger_index(db).version)
     named = all_projects + units if projects else units
     exact = [target for target, keys in named if wanted in keys]
     if wanted and len(exact) == 1:
+        if Views._hidden(caller, exact[0].unit_id):
+            raise Refusal("")
         return exact[0]  # named in full: shown, or refused, by the view
     seen = [(target, keys) for target, keys in named if caller.can_see_unit(target.unit_id)]
     parts = ([target for target, keys in seen if any(is_part_of(wanted, k) for k in keys)]
@@ -277,7 +288,7 @@ def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = 
 
 def unit_for(db: Database, caller: Caller, name: str) -> dict:
     """The unit called `name`, or of which `name` is an unambiguous part, if the caller may
-    see it."""
+    see it (a unit the caller may not see is answered as if it did not exist)."""
     try:
         unit = get_unit(db, resolve_target(db, caller, name, projects=False).id)
     except Ambiguous:
@@ -299,7 +310,7 @@ def unit_scope(db: Database, caller: Caller, text: str) -> str:
 
 
 def clean_code(text: str) -> str:
-    return text.strip().lstrip("#＃").strip()
+    return clean_name(text).lstrip("#").strip()
 
 
 def id_arg(arg: str) -> int:
@@ -345,7 +356,7 @@ def summary_view(views: Views, config: Config, caller: Caller, arg: str) -> list
 def unit_status_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
     """One unit's projects, worst first, with its rank among all units."""
     unit = get_unit(views.db, id_arg(arg))
-    if unit is None:
+    if unit is None or (not caller.can_see_unit(unit["id"]) and conceals(caller, unit["id"])):
         raise Refusal(t("lead_cb_expired", caller.lang))
     if not caller.can_see_unit(unit["id"]):
         raise refused_other_unit(caller)
@@ -360,7 +371,8 @@ def project_status_view(views: Views, config: Config, caller: Caller, arg: str) 
     """One project: plan against actual, the last five updates, open problems."""
     db = views.db
     project = get_project_by_id(db, id_arg(arg))
-    if project is None:
+    if project is None or (not caller.can_see_unit(project["unit_id"])
+                           and conceals(caller, project["unit_id"])):
         raise Refusal(t("lead_cb_expired", caller.lang))
     if not caller.can_see_unit(project["unit_id"]):
         raise refused_other_unit(caller)
@@ -486,6 +498,10 @@ class Views:
         except Refusal:
             raise Refusal(t("lead_unknown_target", caller.lang, arg=esc(text[:100]))) from None
         return target.view, str(target.id)
+
+    @staticmethod
+    def _hidden(caller: Caller, unit_id: int) -> bool:
+        return not caller.can_see_unit(unit_id) and conceals(caller, unit_id)
 
     def unit_scope(self, caller: Caller, text: str) -> str:
         return unit_scope(self.db, caller, text)

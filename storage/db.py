@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -40,7 +42,8 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
     path = Path(path)
     try:
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)
+            create_private(path)  # SQLite gives its -wal and -shm files the database's mode
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         db = Database(conn)
         db.execute("PRAGMA busy_timeout = 30000")
@@ -96,3 +99,63 @@ def checkpoint_wal(path: str) -> tuple[int, int, int]:
 def leave_checkpoints_to_others(db: Database) -> None:
     """This connection's commits no longer checkpoint the write-ahead log themselves."""
     db.execute("PRAGMA wal_autocheckpoint = 0")
+
+
+# --- files only the bot's user may read ------------------------------------------------------
+
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
+
+
+def private_folder(path: Path) -> None:
+    """Create `path` (and its parents) readable by the owner only, whatever the umask; an
+    existing folder is left as it is (it may be shared on purpose, e.g. the home folder)."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=PRIVATE_FOLDER, exist_ok=True)
+        os.chmod(path, PRIVATE_FOLDER)
+
+
+def create_private(path: Path) -> None:
+    """Create the empty file `path` readable and writable by the owner only (umask or not)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        os.chmod(path, PRIVATE_FILE)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write `data` to `path` (an export), readable by the owner only; its folder must exist."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)  # an existing file keeps its mode otherwise
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
+def readable_by_others(path: Path) -> bool:
+    return path.exists() and bool(path.stat().st_mode & 0o077)
+
+
+# --- one bot process per database ----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def run_lock(db_path: str | Path) -> Iterator[None]:
+    """Held while a bot runs (polling or webhook) on `db_path`: a second one would answer
+    every update twice. The lock file `<db>.run.lock` holds the running process's id; the
+    lock goes with the process, however it ends. Other commands (remind, export, backup,
+    check) do not take it."""
+    import fcntl
+
+    lock_path = Path(f"{db_path}.run.lock")
+    private_folder(lock_path.parent)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise StorageError(f"a bot is already running on {str(db_path)!r} (process {pid}, "
+                               f"lock {str(lock_path)!r}); stop it before starting another") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)

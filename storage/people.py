@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
+from parsing.normalize import clean_name
 from storage.db import now_iso, select
 
 ROLES = ("admin", "leader", "member")
@@ -23,8 +24,9 @@ def record_audit(db: Database, actor_id: int | None, action: str, **detail) -> N
 # --- units -----------------------------------------------------------------------------------
 
 def find_unit(db: Database, name: str) -> dict | None:
-    """A unit by exact name, else by case-insensitive name."""
-    name = (name or "").strip()
+    """A unit by exact name, else by case-insensitive name (normalised as the ledger's are:
+    parsing.normalize.clean_name, so a look-alike typed in a command finds the unit)."""
+    name = clean_name(name or "")
     rows = list(select(db, "select * from units where name = ?", [name]))
     if not rows:
         rows = list(select(db, "select * from units where lower(name) = lower(?)", [name]))
@@ -35,7 +37,7 @@ def get_or_create_unit(db: Database, name: str) -> int:
     unit = find_unit(db, name)
     if unit:
         return unit["id"]
-    return db["units"].insert({"name": name.strip(), "created_at": now_iso()}).last_pk
+    return db["units"].insert({"name": clean_name(name), "created_at": now_iso()}).last_pk
 
 
 def get_unit(db: Database, unit_id: int | None) -> dict | None:
@@ -60,9 +62,10 @@ def get_person(db: Database, user_id: int) -> dict | None:
 
 def grant_role(db: Database, user_id: int, role: str, unit_id: int | None = None,
                actor_id: int | None = None, name: str | None = None,
-               leader_name: str | None = None) -> None:
+               leader_name: str | None = None, granted_by: str = "command") -> None:
     """Give `user_id` a role (members belong to one unit); keeps their language choice.
-    `leader_name`: a leader in charge of the projects whose ledger leader column names them."""
+    `leader_name`: a leader in charge of the projects whose ledger leader column names them.
+    `granted_by`: "config" for BOT_ADMINS (revoked when the id leaves it), else "command"."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     if role == "member" and unit_id is None:
@@ -70,7 +73,8 @@ def grant_role(db: Database, user_id: int, role: str, unit_id: int | None = None
     now = now_iso()
     with db.atomic():
         if get_person(db, user_id):
-            changes = {"role": role, "unit_id": unit_id, "updated_at": now}
+            changes = {"role": role, "unit_id": unit_id, "updated_at": now,
+                       "granted_by": granted_by}
             if name:
                 changes["name"] = name
             if leader_name:
@@ -79,9 +83,10 @@ def grant_role(db: Database, user_id: int, role: str, unit_id: int | None = None
         else:
             db["people"].insert({"user_id": user_id, "role": role, "unit_id": unit_id,
                                  "name": name, "created_at": now, "updated_at": now,
-                                 "leader_name": (leader_name or "").strip() or None})
+                                 "leader_name": (leader_name or "").strip() or None,
+                                 "granted_by": granted_by})
         record_audit(db, actor_id, "grant", user_id=user_id, role=role, unit_id=unit_id,
-                     leader_name=leader_name)
+                     leader_name=leader_name, granted_by=granted_by)
 
 
 def revoke_role(db: Database, user_id: int, actor_id: int | None = None) -> dict | None:
@@ -95,6 +100,20 @@ def revoke_role(db: Database, user_id: int, actor_id: int | None = None) -> dict
         record_audit(db, actor_id, "revoke", user_id=user_id, role=person["role"],
                      unit_id=person["unit_id"])
     return person
+
+
+def revoke_unlisted_admins(db: Database, admins: frozenset[int] | set[int]) -> list[int]:
+    """BOT_ADMINS is the authority for configured admins: those whose id is no longer in it
+    are removed (they are strangers again). Returns their ids."""
+    gone = [row["user_id"] for row in select(
+        db, "select user_id from people where role = 'admin' and granted_by = 'config'")
+        if row["user_id"] not in admins]
+    with db.atomic():
+        for user_id in gone:
+            db.execute("delete from people where user_id = ?", [user_id])
+            record_audit(db, None, "revoke", user_id=user_id, role="admin",
+                         reason="not in BOT_ADMINS")
+    return gone
 
 
 def touch_person(db: Database, user_id: int, name: str | None, username: str | None,
@@ -148,6 +167,20 @@ def bind_group(db: Database, chat_id: int, unit_id: int, title: str | None, acto
         db["groups"].upsert({"chat_id": chat_id, "unit_id": unit_id, "title": title,
                              "bound_by": actor_id, "bound_at": now_iso()}, pk="chat_id")
         record_audit(db, actor_id, "bind", chat_id=chat_id, unit_id=unit_id)
+
+
+def move_group(db: Database, old_chat_id: int, new_chat_id: int) -> bool:
+    """The group `old_chat_id` became `new_chat_id` (a supergroup): its binding goes with it.
+    False when the old id was bound to nothing (or was moved already)."""
+    with db.atomic():
+        old = list(select(db, "select * from groups where chat_id = ?", [old_chat_id]))
+        if not old:
+            return False
+        db.execute("delete from groups where chat_id = ?", [new_chat_id])
+        db.execute("update groups set chat_id = ? where chat_id = ?", [new_chat_id, old_chat_id])
+        record_audit(db, None, "group_migrated", chat_id=old_chat_id, new_chat_id=new_chat_id,
+                     unit_id=old[0]["unit_id"])
+    return True
 
 
 def group_unit(db: Database, chat_id: int) -> dict | None:

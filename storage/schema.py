@@ -394,3 +394,13 @@ def m008_inbox_update_keys(db: Database) -> None:
     db.conn.executemany("update inbox set key = ? where update_id = ?", keys.items())
     db["inbox"].transform(pk="key", not_null={"key"})
     db["inbox"].create_index(["update_id"], if_not_exists=True)
+
+
+@migrations()
+def m008_security_role_granted_by(db: Database) -> None:
+    # Whether a role came from BOT_ADMINS ("config") or a command, an invite or the CLI
+    # ("command"): an id taken out of BOT_ADMINS loses the admin role it got from there. Admins
+    # from before could only come from BOT_ADMINS (or the CLI): they count as configured.
+    db["people"].add_column("granted_by", str)
+    db.execute("update people set granted_by = case role when 'admin' then 'config' "
+               "else 'command' end")

@@ -70,6 +70,7 @@ def test_everything_ready(ready_db, env, api):
         "grant --name): 张区长, 李副区长, 王副区长",
         "✓ WAL: on",
         "✓ writable: yes",
+        "✓ file modes: the owner's only",
         f"✓ Bot API: @KeyProjectBot (id 123456) at {api.api_url}",
     ]
     assert code == 0

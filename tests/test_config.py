@@ -31,7 +31,7 @@ def test_schedules(text, days, at):
 
 @pytest.mark.parametrize("env, message", [
     ({"BOT_STALE_DAYS": "seven"}, "BOT_STALE_DAYS must be a whole number"),
-    ({"BOT_LAG_POINTS": "0"}, "BOT_LAG_POINTS must be at least 1"),
+    ({"BOT_LAG_POINTS": "0"}, "BOT_LAG_POINTS must be from 1 to 100, not 0"),
     ({"BOT_TIMEZONE": "Mars/Base"}, "unknown timezone"),
     ({"BOT_REMINDER_SCHEDULE": "someday 09:00"}, "unknown day"),
     ({"BOT_DIGEST_SCHEDULE": "mon 25:00"}, "no such time"),

@@ -1,6 +1,7 @@
 """End to end: status messages become stored updates, confirmed in the message's language."""
 
 import json
+import re
 
 import pytest
 
@@ -97,8 +98,20 @@ async def test_several_projects_in_one_message(bot):
 
 
 async def test_member_writing_about_another_unit_is_refused(bot):
+    """As if the project did not exist; its alias names nothing (the member is asked which of
+    their own projects it is), and nothing of the other unit is shown."""
     [reply] = await bot.send(TZ, "QB-001 进度90%")
-    assert reply["text"].startswith("⛔ QB-001 不是您单位的项目")
+    [unknown] = await bot.send(TZ, "QB-999 进度90%")
+    assert reply["text"] == unknown["text"].replace("QB-999", "QB-001")
+    assert reply["text"].startswith("⛔ 没有编号为 QB-001 的项目")
+    [alias] = await bot.send(KC, "汽车零部件项目 进度90%")  # QB-003's alias, of TZ's unit
+    [nothing] = await bot.send(KC, "某某不存在的园区 进度90%")
+    assert alias["text"] == nothing["text"] == "❓ 这条进展属于哪个项目？请点选："
+    labels = [[b["text"] for b in row] for m in (alias, nothing)
+              for row in m["reply_markup"]["inline_keyboard"]]
+    assert labels[:2] == labels[2:]  # the member's own projects
+    assert not re.search("科创城|卫星|QB-002", reply["text"] + unknown["text"])  # QB-001: typed
+    assert not re.search("投资促进|汽车|QB-003", str(alias))
     assert stored(bot.db) == []
 
 

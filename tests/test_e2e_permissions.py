@@ -62,7 +62,8 @@ OK, NO, SILENT = "allowed", "refused", "silent"
 
 # What is done (see `perform`): a command in the caller's private chat; "text:", "photo:",
 # "document: NAME CAPTION" in the private chat; "group A:" a message in unit A's group ("group
-# X:" in a group bound to no unit), "group A reply:" one replying to the bot there; "tap:" a
+# X:" in a group bound to no unit), "forwarded:" a message forwarded from someone else,
+# "group A reply:" one replying to the bot there; "tap:" a
 # button's data sent from the caller's own chat (copied or forged), "group A tap:" a tap on the
 # bot's last message in unit A's group;
 # "edit: OLD → NEW" the caller sends OLD privately, then edits it to NEW.
@@ -119,6 +120,8 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("group A reply: QB-001 进度56%",       OK, OK, OK, NO, SILENT,  "QB-001"),
     ("group A reply: 今天开了协调会，推进顺利",  OK, OK, OK, NO, SILENT,  "QB-002"),  # asks which
     ("group A: /update QB-001 进度57%",     OK, OK, OK, NO, NO,      "QB-001"),
+    ("forwarded: QB-001 进度51%",            NO, NO, NO, NO, NO,      ""),
+    ("forwarded: /update QB-001 进度51%",    NO, NO, NO, NO, NO,      ""),
     ("edit: QB-001 进度58% → QB-002 进度60%", OK, OK, OK, SILENT, SILENT, "QB-002"),
     ("edit: QB-001 进度58% → QB-003 进度60%", OK, OK, NO, SILENT, SILENT, "QB-003"),
     # button taps
@@ -407,6 +410,8 @@ def perform(world: World, what: str, user_id: int) -> tuple[dict, int, str]:
         return api.queue_message(user_id, rest), user_id, rest
     if kind == "photo":
         return api.queue_message(user_id, caption=rest, photo=True), user_id, rest
+    if kind == "forwarded":  # someone else's words, forwarded by the caller
+        return api.queue_message(user_id, rest, forward_from=STRANGER), user_id, rest
     if kind == "document":
         name, _, caption = rest.partition(" ")
         data = LEDGER.read_bytes() if name.endswith(".csv") else b"%PDF-1.4 site acceptance"
@@ -533,6 +538,28 @@ async def test_a_forged_pick_never_records_unit_b_s_project_in_unit_a_s_group(
     assert alert.startswith(REFUSAL_TEXTS) and not api.sent[since:], alert
     assert not {mark for mark in foreign_marks(UNIT_A) if mark in alert}, alert
     assert snapshot(db) == before, "a refused tap changed the database"
+
+
+PROBES = ["/status {}", "/update {} 进度51%", "text: {} 进度51%", "/problem {} 资金未到位",
+          "/lagging {}", "/chart {}", "/problems {}"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("probe", PROBES)
+async def test_a_member_probing_another_unit_learns_nothing(world: World, probe: str) -> None:
+    """Member A gets the same answer for unit B's project or unit as for one that does not
+    exist (what they typed aside), so probing tells them nothing."""
+    answers = {}
+    for target in ("QB-003", "QB-999", UNIT_B, "不存在的单位"):
+        since = world.api.mark()
+        update, chat_id, _ = perform(world, probe.format(target), MEMBER_A)
+        await processed(world, update["update_id"])
+        [answer] = [r["text"] for r in world.api.sent[since:] if r["chat_id"] == chat_id] or [""]
+        answers[target] = answer.replace(target, "…")
+    assert answers["QB-003"] == answers["QB-999"], answers
+    assert answers[UNIT_B] == answers["不存在的单位"], answers
+    for answer in answers.values():
+        assert not {mark for mark in foreign_marks(UNIT_A) if mark in answer}, answer
 
 
 # ---------------------------------------------------------------------------- reminders

@@ -20,7 +20,7 @@ def words_outside_code(text: str) -> list[str]:
     ("reminder_schedule 周一 25:00", "没有这个时刻"),
     ("reminder_schedule 09:00", "星期和时间"),
     ("lag_points abc", "整数"),
-    ("stale_days 0", "不能小于 1"),
+    ("stale_days 0", "须在 1 到 365 之间"),
     ("timezone Mars/Olympus", "时区"),
     ("language fr", "zh 或 en"),
     ("holidays 2025-13-01", "日期"),

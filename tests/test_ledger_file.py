@@ -63,3 +63,24 @@ def test_files_that_are_not_ledgers(data, name, reason):
     with pytest.raises(LedgerError) as error:
         read_ledger(data, name)
     assert str(error.value) == reason
+
+
+def test_a_sheet_declaring_or_holding_too_much_is_refused_quickly():
+    import time
+
+    from tests.attacks import xlsx_bomb, zip_bomb
+
+    cases = {("XFD25000", None): "too_many_columns:64", ("C1048576", None): "too_many_rows:50000",
+             ("C1048576", "A1:C2"): None,  # the sheet lies about its size: still read within bounds
+             ("BM3", "A1:C3"): "too_many_columns:64"}
+    for (last_cell, dimension), problem in cases.items():
+        start = time.monotonic()
+        try:
+            read_ledger(xlsx_bomb(last_cell, dimension), "l.xlsx")
+            refused = None
+        except LedgerError as exc:
+            refused = str(exc)
+        assert refused == problem, (last_cell, dimension)
+        assert time.monotonic() - start < 5
+    with pytest.raises(LedgerError, match="too_large:64"):
+        read_ledger(zip_bomb(), "l.xlsx")

@@ -25,6 +25,7 @@ from openpyxl import Workbook, load_workbook
 from handlers.ledger import import_bytes
 from localapi.htmlcheck import parse_html
 from parsing.ledger import HEADERS, MAX_AMOUNT, MAX_LENGTH, STAGE_WORDS, read_ledger
+from parsing.normalize import clean_name, has_hidden_characters
 from reports.spreadsheet import EXPORT_COLUMNS, export_rows, write_csv, write_xlsx
 from reports.standing import Thresholds
 from reports.states import items_from_rows
@@ -48,8 +49,11 @@ cell_text = st.one_of(
                                 "<b>bold</b> & co", "'; DROP TABLE projects;--"]),
 ).map(str.strip).filter(bool).filter(
     # a leading ' before = + - @ is the export's formula guard, read back without it
-    lambda s: not re.match(r"'[=+\-@]", s))
-alias_text = cell_text.map(lambda s: re.sub(r"[;；、]", " ", s).strip()).filter(bool)
+    lambda s: not re.match(r"'[=+\-@]", s)).filter(
+    # names are normalised as they are read (expected() does the same); what cannot be
+    # normalised away (unassigned, private-use characters) is a bad row (test_ledger_file.py)
+    lambda s: clean_name(s) and not has_hidden_characters(s))
+alias_text = cell_text.map(lambda s: re.sub(r"[;；、]", " ", s).strip()).filter(clean_name)
 codes = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,31}", fullmatch=True)
 # distinct even case-insensitively (the import matches unit names that way)
 UNITS = ["科创城管委会", "=SUM(A1)", "+Unit", "@team", "-dash", "Riverside District Office",
@@ -98,7 +102,8 @@ def projects(draw) -> Project:
         planned_end=end,
         total_investment=draw(money),
         annual_plan=draw(money),
-        aliases=tuple(draw(st.lists(alias_text, max_size=3, unique_by=str.lower))),
+        aliases=tuple(draw(st.lists(alias_text, max_size=3,
+                                    unique_by=lambda a: clean_name(a).lower()))),
     )
 
 
@@ -184,7 +189,11 @@ def stored(db) -> dict[str, Project]:
 
 
 def expected(ledger: list[Project]) -> dict[str, Project]:
-    return {p.code.upper(): replace(p, code=p.code.upper()) for p in ledger}
+    """The ledger as stored: codes upper-cased, names normalised (parsing.normalize)."""
+    return {p.code.upper(): replace(
+        p, code=p.code.upper(), name=clean_name(p.name), unit=clean_name(p.unit),
+        leader=clean_name(p.leader) if p.leader else None,
+        aliases=tuple(clean_name(a) for a in p.aliases)) for p in ledger}
 
 
 def same_ledger(found: dict[str, Project], wanted: dict[str, Project]) -> bool:

@@ -76,9 +76,12 @@ def test_who_may_send_a_status_update(db):
 
 
 def test_a_member_writing_about_another_units_project_is_refused(db):
+    """As if the project did not exist: whether it does is not theirs to learn."""
     tz = member(db, TZ, "区投资促进服务中心")
     reading = read_status(db, tz, "QB-001 进度90%", "zh")
-    assert reading.refusal.startswith("⛔ QB-001 不是您单位的项目")
+    unknown = read_status(db, tz, "QB-999 进度90%", "zh")
+    assert reading.refusal == unknown.refusal.replace("QB-999", "QB-001")
+    assert reading.refusal.startswith("⛔ 没有编号为 QB-001 的项目")
     assert not reading.reports and not reading.ask_project
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -65,10 +66,11 @@ def test_the_xlsx_export_has_a_row_per_project(fresh_db, base):
 def test_the_export_uses_the_thresholds_set_in_chat(fresh_db, base):
     data = (HEADER + "P-1,Quiet,Unit A\n").encode()
     import_file(fresh_db, data, "l.csv", None)
-    fresh_db.execute("update projects set created_at = '2020-01-01T00:00:00+00:00'")
+    quiet_since = (datetime.now(UTC) - timedelta(days=200)).isoformat()
+    fresh_db.execute("update projects set created_at = ?", [quiet_since])
     fresh_db.conn.commit()
     before = export_ledger(fresh_db, base).rows[0]["standing"]
-    save_setting(fresh_db, base, "stale_days", "100000", actor_id=1)
+    save_setting(fresh_db, base, "stale_days", "365", actor_id=1)  # the longest allowed
     after = export_ledger(fresh_db, base).rows[0]["standing"]
     assert before != after
 

@@ -66,7 +66,8 @@ def test_a_problem_of_the_own_unit_tells_nobody_and_another_units_is_refused(db)
     assert done.telling is None and "QB-002" in done.answer("")
     with pytest.raises(Refusal) as refused:
         raise_problem(db, CONFIG, member(db), "QB-003 资金未到位", PRIVATE)
-    assert str(refused.value) == t("refused_other_unit", "zh", unit=KCC)
+    # as if it did not exist: whether it does is not the member's to learn
+    assert str(refused.value) == t("lead_unknown_project", "zh", code="QB-003")
     with pytest.raises(Refusal) as usage:
         raise_problem(db, CONFIG, member(db), "QB-002", PRIVATE)
     assert str(usage.value) == t("usage", "zh", usage=t("lead_problem_usage", "zh"))

@@ -84,7 +84,12 @@ def test_a_member_sees_their_own_unit_only(views):
     assert "QB-002" in own[0]
     with pytest.raises(Refusal) as refused:
         views.pages(CONFIG, member(db), "p", str(get_project(db, "QB-003")["id"]))
-    assert str(refused.value) == t("refused_other_unit", "zh", unit=KCC)
+    # another unit's project is answered as one that does not exist (a forged button's)
+    assert str(refused.value) == t("lead_cb_expired", "zh")
+    for target in ("QB-003", TZZX):
+        with pytest.raises(Refusal) as refused:
+            views.status_target(member(db), target)
+        assert str(refused.value) == t("lead_unknown_target", "zh", arg=target)
     with pytest.raises(Refusal):  # every unit's lagging list is a leader's
         views.pages(CONFIG, member(db), "l", "")
     with pytest.raises(Refusal):
