@@ -54,6 +54,7 @@ COMMANDS: dict[str, frozenset] = {
     "settings": ADMINS,
     "dashboard": WEB_ROLES,  # the web side checks the same roles (services.dashboard)
     "screen": SCREEN_ROLES,
+    "pack": LEADERS,
 }
 
 

@@ -98,6 +98,7 @@ TEXTS = {
     "pack_change_same": {"zh": "与上周持平", "en": "unchanged"},
     "pack_change_new": {"zh": "本周新进", "en": "new"},
     # /pack in chat.
+    "cmd_pack": {"zh": "调度会材料：调度表和通报", "en": "The meeting pack: schedule and bulletin"},
     "pack_caption": {
         "zh": "重点项目调度会材料（截至 {date}）：调度表与通报，共 {n} 个项目。",
         "en": "Scheduling meeting pack (as of {date}): the schedule table and the bulletin, "

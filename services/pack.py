@@ -57,25 +57,42 @@ def pack_data(views: Views, config: Config, now: datetime) -> PackData:
     return PackData(now, items, ranking, problems)
 
 
-def make_pack(views: Views, config: Config, lang: str, now: datetime | None = None) -> Pack:
-    """Both files as of `now` (default: this moment in the bot's timezone)."""
+@dataclass
+class PackPlan:
+    """A pack's data gathered (on the event loop, where the state cache lives), its files
+    still to be written (`build`, in a worker thread)."""
+
+    data: PackData
+    lang: str
+
+    def build(self) -> Pack:
+        schedule, bulletin = io.BytesIO(), io.BytesIO()
+        write_schedule(self.data, schedule, self.lang)
+        write_bulletin(self.data, bulletin, self.lang)
+        return Pack(self.data.today.isoformat(), self.lang, len(self.data.items),
+                    schedule.getvalue(), bulletin.getvalue())
+
+
+def plan_pack(views: Views, config: Config, lang: str, now: datetime | None = None) -> PackPlan:
+    """The pack as of `now` (default: this moment in the bot's timezone)."""
     now = now or datetime.now(config.timezone)
     data = pack_data(views, config, now)
     views.states.trim_change_log(views.db)
-    schedule, bulletin = io.BytesIO(), io.BytesIO()
-    write_schedule(data, schedule, lang)
-    write_bulletin(data, bulletin, lang)
-    return Pack(now.date().isoformat(), lang, len(data.items), schedule.getvalue(),
-                bulletin.getvalue())
+    return PackPlan(data, lang)
 
 
-def pack_for(views: Views, config: Config, caller: Caller) -> Pack:
+def make_pack(views: Views, config: Config, lang: str, now: datetime | None = None) -> Pack:
+    """Both files as of `now`."""
+    return plan_pack(views, config, lang, now).build()
+
+
+def pack_for(views: Views, config: Config, caller: Caller) -> PackPlan:
     """/pack: the whole portfolio, for leaders and admins outside a unit's bound group."""
     visible_unit_arg(caller, "")  # every unit: refused in a unit's group
     now = datetime.now(config.timezone)
     if not views.items(config, now):
         raise Refusal(t("pack_empty", caller.lang))
-    return make_pack(views, config, caller.lang, now)
+    return plan_pack(views, config, caller.lang, now)
 
 
 def write_pack(db: Database, base: Config, directory: Path, lang: str) -> list[Path]:
