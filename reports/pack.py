@@ -210,6 +210,16 @@ def _change(r: UnitRank, lang: str) -> str:
     return t(key, lang, n=abs(r.change))
 
 
+ZH_NUMBERS = "一二三四五六七八九十"
+
+
+def _ordinal(n: int, lang: str) -> str:
+    """（一）（二）… in Chinese (up to 十, then digits), "1." in English."""
+    if lang != "zh":
+        return f"{n}."
+    return f"（{ZH_NUMBERS[n - 1] if n <= len(ZH_NUMBERS) else n}）"
+
+
 def _ranks(ranks: Sequence[UnitRank], lang: str) -> str:
     sep = "；" if lang == "zh" else "; "
     return sep.join(t("pack_bul_rank", lang, rank=r.rank, unit=r.unit, score=_num(r.score),
@@ -274,13 +284,15 @@ def write_bulletin(data: PackData, target: Target, lang: str) -> None:
     else:
         doc.add_paragraph(t("pack_bul_lagging_intro", lang, n=len(data.lagging()),
                             units=len(groups)))
-        for unit, items in groups.items():
-            doc.add_paragraph(t("pack_bul_unit", lang, unit=unit, n=len(items)),
-                              style="List Number")
+        for number, (unit, items) in enumerate(groups.items(), 1):
+            # Plain paragraphs numbered in the text: a named list style is looked up anew
+            # on every paragraph by python-docx, far too slow for a thousand projects.
+            doc.add_paragraph(t("pack_bul_unit", lang, i=_ordinal(number, lang), unit=unit,
+                                n=len(items)))
             for p, s in items:
                 reason = reason_of((p, s), lang) or t("pack_bul_no_reason", lang)
                 doc.add_paragraph(t("pack_bul_project", lang, code=p.code, name=p.name,
-                                    reason=reason), style="List Bullet")
+                                    reason=reason))
 
     doc.add_heading(t("pack_bul_h_ranking", lang), level=1)
     ranking = list(data.ranking)
