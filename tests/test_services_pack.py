@@ -75,3 +75,14 @@ def test_pack_counts_equal_status(tmp_path):
     assert len(lagging) == lights[LAGGING] + lights["at_risk"]
     ranking = [r[2] for r in wb["单位排名"].iter_rows(min_row=2, values_only=True)]
     assert ranking == [r.unit for r in data.ranking]
+
+
+def test_cli_unwritable_folder_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "pack", "-o", str(blocker / "sub"),
+         "--db", str(tmp_path / "x.db")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: cannot write into {blocker / 'sub'}")
+    assert result.stderr.count("\n") == 1 and not result.stdout
