@@ -65,12 +65,12 @@ TEXTS = {
               "risk, {on_track} on track and {done} done; average progress {avg}.",
     },
     "pack_bul_invest": {
-        "zh": "本年度累计完成投资{invested}万元，占年度计划{plan}万元的{pct}。",
+        "zh": "已完成投资{invested}万元，为年度计划投资{plan}万元的{pct}。",
         "en": "Investment completed: CNY {invested} (10k), {pct} of the annual plan of "
               "CNY {plan} (10k).",
     },
     "pack_bul_invest_noplan": {
-        "zh": "本年度累计完成投资{invested}万元。",
+        "zh": "已完成投资{invested}万元。",
         "en": "Investment completed: CNY {invested} (10k).",
     },
     "pack_bul_problems": {
