@@ -305,6 +305,10 @@ def make_parser() -> argparse.ArgumentParser:
                             "(exactly once, also while the bot runs)")
     remind.add_argument("--dry-run", action="store_true", help="only show who would get what")
     remind.add_argument("--only", choices=("reminder", "digest"), help="one kind of round only")
+    pack = sub.add_parser("pack", help="write the scheduling meeting's pack: the schedule table "
+                          "(.xlsx) and the bulletin (.docx)")
+    pack.add_argument("-o", "--output", default=".", help="the folder to write into (default: .)")
+    pack.add_argument("--lang", choices=("zh", "en"), default="zh")
     return parser
 
 
@@ -423,11 +427,24 @@ def cmd_remind(args, config: Config, db) -> int:
     return remind_cli(config, db, build_application, dry_run=args.dry_run, only=args.only)
 
 
+def cmd_pack(args, config: Config, db) -> int:
+    """The meeting pack as of now, both files into the folder; their paths, one a line."""
+    from services.pack import write_pack
+
+    try:
+        paths = write_pack(db, config, Path(args.output), args.lang)
+    except OSError as exc:
+        raise ConfigError(f"cannot write into {args.output}: {exc.strerror or exc}") from exc
+    for path in paths:
+        print(path)
+    return 0
+
+
 # The commands that may start a new database (console --demo makes its own elsewhere).
 CREATE_DATABASE = frozenset({"run", "import", "grant"})
 
 COMMANDS = {"import": cmd_import, "export": cmd_export, "grant": cmd_grant, "revoke": cmd_revoke, "backup": cmd_backup,
-            "remind": cmd_remind}
+            "remind": cmd_remind, "pack": cmd_pack}
 
 
 def main(argv: list[str] | None = None) -> int:

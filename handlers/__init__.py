@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from handlers import dashboard as dashboard_commands
-from handlers import intake, ledger, people
+from handlers import intake, ledger, pack, people
 from handlers import problems as problem_commands
 from handlers import settings as settings_commands
 from handlers import status as status_commands
@@ -88,6 +88,7 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(intake.on_pick, pattern=r"^pick:"))
     application.add_handler(CommandHandler("dashboard", dashboard_commands.dashboard))
     application.add_handler(CommandHandler("screen", dashboard_commands.screen))
+    application.add_handler(CommandHandler("pack", pack.pack))
 
     # Status updates in groups: only replies to the bot's own messages (bots see little else).
     application.add_handler(MessageHandler(

@@ -58,6 +58,7 @@ COMMANDS: dict[str, frozenset] = {
     "deadline": LEADERS,
     "mine": LEADERS,
     "revoke": ADMINS,
+    "pack": LEADERS,
 }
 
 

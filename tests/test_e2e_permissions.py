@@ -170,6 +170,10 @@ MATRIX: list[tuple[str, str, str, str, str, str, str]] = [
     ("group A: /resolve {new_problem_b} 已协调", NO, NO, NO, NO, NO,    ""),
     ("group X: /status",                   OK, OK, OK, OK, NO,      ""),
     ("group X: /export",                   OK, OK, NO, NO, NO,      "QB-003"),
+    # The meeting pack: the whole portfolio, so never in a unit's group.
+    ("/pack",                              OK, OK, NO, NO, NO,      "QB-003"),
+    ("group A: /pack",                     NO, NO, NO, NO, NO,      ""),
+    ("group X: /pack",                     OK, OK, NO, NO, NO,      "QB-003"),
     # The dashboard (web/): a Mini App button for staff; screen links for leaders, privately.
     ("/dashboard",                         OK, OK, OK, OK, NO,      ""),
     ("group A: /dashboard",                OK, OK, OK, NO, NO,      UNIT_A),

@@ -1,0 +1,55 @@
+"""End to end over HTTP: /pack sends the schedule table and the bulletin, read back; the same
+counts as /status; members are refused."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+
+from docx import Document
+from openpyxl import load_workbook
+
+from tests.test_e2e_status import LEADER, MEMBER, is_one_line_refusal, seed, today
+
+
+async def test_pack_sends_both_files_with_the_status_counts(running_bot):
+    seed(running_bot.db)
+    table, bulletin = await running_bot.send(LEADER, "/pack", replies=2, timeout=30)
+    day = today().isoformat()
+    assert table["method"] == bulletin["method"] == "sendDocument"
+    assert table["file_name"] == f"调度表-{day}.xlsx"
+    assert bulletin["file_name"] == f"通报-{day}.docx"
+    assert "调度表与通报" in table["caption"]
+
+    wb = load_workbook(io.BytesIO(table["file_bytes"]))
+    assert wb.sheetnames == ["总表", "滞后预警", "问题清单", "单位排名"]
+    overview = wb["总表"]
+    assert overview["A1"].value == f"重点项目调度表（截至{today().year}年{today().month}月{today().day}日）"
+    summary = {overview.cell(r, 1).value: overview.cell(r, 2).value for r in range(4, 10)}
+
+    [status] = await running_bot.send(LEADER, "/status")
+    for label in ("滞后", "有风险", "正常", "已完成"):
+        shown = re.search(rf"{label} (\d+)", status["text"])
+        assert int(shown[1]) == summary[label], label
+    total = int(re.search(r"共 (\d+) 个", status["text"])[1])
+    assert summary["合计"] == total
+
+    # The bulletin names exactly the projects the table marks lagging.
+    header = next(r for r in range(1, 20) if overview.cell(r, 1).value == "编号")
+    lights = {row[0]: row[7] for row in overview.iter_rows(min_row=header + 1, values_only=True)}
+    assert Counter(lights.values())["滞后"] == summary["滞后"]
+    text = "\n".join(p.text for p in Document(io.BytesIO(bulletin["file_bytes"])).paragraphs)
+    named = {code for code in lights if f"{code} " in text}
+    assert named, "the seeded portfolio has lagging projects"
+    assert named == {code for code, light in lights.items() if light == "滞后"}
+    assert "一、总体情况" in text and "三、单位排名" in text
+
+
+async def test_pack_in_english_and_refused_for_members(running_bot):
+    seed(running_bot.db)
+    table, bulletin = await running_bot.send(LEADER, "/pack", replies=2, timeout=30,
+                                             language_code="en")
+    assert table["file_name"].startswith(("schedule-", "调度表-"))
+    [refused] = await running_bot.send(MEMBER, "/pack")
+    assert is_one_line_refusal(refused["text"])
