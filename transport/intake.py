@@ -26,12 +26,12 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseUpdateProcessor
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
 from storage.inbox import inbox_state, mark_processed, pending_updates, store_received
 from storage.updates import mark_replied
-from transport.retry import BestEffortBot, RetryingRequest
+from transport.retry import BestEffortBot, RequestAround, RetryingRequest
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ MAX_BACKOFF = 60.0  # seconds between getUpdates calls while the inbox cannot be
 FAILURE_LOG_EVERY = 60.0  # seconds between two log lines about the same failing inbox
 
 
-class InboxRequest(BaseRequest):
+class InboxRequest(RequestAround):
     """The getUpdates request around `inner` (an HTTPXRequest by default): each fetched batch is
     stored in the inbox before the Bot API's answer is parsed into Updates (and so before the
     Updater can acknowledge any of them).
@@ -67,21 +67,11 @@ class InboxRequest(BaseRequest):
     """
 
     def __init__(self, db: Any, inner: BaseRequest | None = None) -> None:
-        self.inner = inner or HTTPXRequest()
+        super().__init__(inner)
         self._db = db
         self._received: dict[int, str] = {}  # update_id -> inbox state when fetched
         self._failures = 0  # batches in a row that could not be stored
         self._logged_at = -FAILURE_LOG_EVERY
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     def received_state(self, update_id: int) -> str | None:
         """The inbox state of an update fetched here (once; None if not known here)."""

@@ -125,13 +125,12 @@ def _as_telegram_error(error: BaseException) -> BaseException:
     return wrapped
 
 
-class RetryingRequest(BaseRequest):
-    """The Bot API request of every call but getUpdates: an HTTPXRequest, retried by the rules
-    above. The first try goes straight through; tenacity takes over only after a failure."""
+class RequestAround(BaseRequest):
+    """A request layered on `inner` (an HTTPXRequest by default): its connection, timeouts and
+    life cycle are the inner request's; a subclass adds what it does around each call."""
 
-    def __init__(self, inner: HTTPXRequest | None = None, policy: RetryPolicy = RETRY) -> None:
+    def __init__(self, inner: BaseRequest | None = None) -> None:
         self.inner = inner or HTTPXRequest()
-        self.policy = policy
 
     @property
     def read_timeout(self) -> float | None:
@@ -142,6 +141,18 @@ class RetryingRequest(BaseRequest):
 
     async def shutdown(self) -> None:
         await self.inner.shutdown()
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        return await self.inner.do_request(*args, **kwargs)
+
+
+class RetryingRequest(RequestAround):
+    """The Bot API request of every call but getUpdates: an HTTPXRequest, retried by the rules
+    above. The first try goes straight through; tenacity takes over only after a failure."""
+
+    def __init__(self, inner: BaseRequest | None = None, policy: RetryPolicy = RETRY) -> None:
+        super().__init__(inner)
+        self.policy = policy
 
     def parse_json_payload(self, payload: bytes) -> dict:
         data = super().parse_json_payload(payload)
