@@ -32,20 +32,20 @@ log = logging.getLogger(__name__)
 
 def register(application: Application) -> None:
     """Register all handlers. Groups run in order; within a group the first match wins."""
-    # Group -2: a stranger over their few answers a minute is dropped before anything else.
+    # Group -3: a stranger over their few answers a minute is dropped before anything else.
     application.bot_data["strangers"] = Allowance()
-    application.add_handler(TypeHandler(Update, drop_flooding_stranger), group=-2)
+    application.add_handler(TypeHandler(Update, drop_flooding_stranger), group=-3)
 
-    # Group -1: an edited message corrects its stored update and stops there, so an edited
-    # command never runs the command a second time.
-    application.add_handler(
-        MessageHandler(filters.UpdateType.EDITED_MESSAGE, intake.on_edit), group=-1)
     # Group -2: a reply to the bot's message about a problem (a reopening's reason, a photo or
     # file as evidence) is taken there and stops; any other reply goes on.
     application.add_handler(MessageHandler(
         filters.UpdateType.MESSAGE & filters.REPLY
         & (filters.TEXT | filters.PHOTO | filters.Document.ALL) & ~filters.COMMAND,
         problem_commands.on_reply), group=-2)
+    # Group -1: an edited message corrects its stored update and stops there, so an edited
+    # command never runs the command a second time.
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, intake.on_edit), group=-1)
     # A group upgraded to a supergroup changes its id: the unit binding follows it.
     application.add_handler(
         MessageHandler(filters.StatusUpdate.MIGRATE, people.on_migration), group=-1)

@@ -51,10 +51,12 @@ def views(fresh_db):
 
 
 def test_every_view_names_the_command_whose_roles_apply():
-    import services.problems  # noqa: F401  (registers /problems' view)
+    import services.mine  # noqa: F401  (registers /mine's view)
+    import services.problems  # noqa: F401  (registers the views of /problems)
 
     assert {name: entry.command for name, entry in VIEWS.items()} == {
-        "s": "status", "u": "status", "p": "status", "l": "lagging", "q": "problems"}
+        "s": "status", "u": "status", "p": "status", "l": "lagging", "q": "problems",
+        "c": "problems", "m": "mine"}
 
 
 def test_status_without_text_is_the_summary_for_a_leader_and_the_own_unit_for_a_member(views):
