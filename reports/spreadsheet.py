@@ -60,6 +60,7 @@ EXPORT_COLUMNS = (
     "overdue_problems",
     "problems",
 )
+DATE_TIME_COLUMNS = frozenset({"last_update_at"})  # ISO text in csv, a date-time in xlsx
 NUMBER_FORMATS = {
     "total_investment": "#,##0.##",
     "annual_plan": "#,##0.##",
@@ -172,7 +173,8 @@ def write_xlsx(
     lang: str | None = None,
 ) -> None:
     """Write `rows` (from `export_rows`) as one sheet: a bold header row, panes frozen below
-    it, widths fitted to the content, numbers as numbers, dates as text.
+    it, widths fitted to the content, numbers as numbers, the last update's time as a
+    date-time (ISO text in csv), plan dates as text.
 
     Streamed (openpyxl's write-only mode): memory stays flat however many rows; the widths
     are measured in a first pass over `rows`."""
@@ -197,8 +199,13 @@ def write_xlsx(
     for row in rows:
         cells = []
         for col, value in zip(EXPORT_COLUMNS, _cell_values(row, lang), strict=True):
+            if col in DATE_TIME_COLUMNS and isinstance(value, str):
+                # a date-time a spreadsheet can sort and filter, in the export's timezone
+                value = datetime.fromisoformat(value).replace(tzinfo=None)
             cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
+            if col in DATE_TIME_COLUMNS and value is not None:
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, str):
                 cell.data_type = "s"  # text that starts with "=" stays text, never a formula
             elif col in NUMBER_FORMATS and value is not None:
                 cell.number_format = NUMBER_FORMATS[col]

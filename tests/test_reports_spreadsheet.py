@@ -98,6 +98,12 @@ def test_export_rows():
     assert never["standing"] == "at_risk"
 
 
+def b_cell_format(ws, code: str) -> str:
+    """The number format of the last-update cell in `code`'s row."""
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == code)
+    return ws.cell(row, EXPORT_COLUMNS.index("last_update_at") + 1).number_format
+
+
 def test_xlsx_round_trip():
     rows = export_rows(sample(), NOW)
     buf = io.BytesIO()
@@ -117,6 +123,9 @@ def test_xlsx_round_trip():
     assert a["annual_plan"] == 15000.5
     assert a["progress"] == 30 and isinstance(a["progress"], (int, float))
     assert a["days_since_update"] == 12 and isinstance(a["days_since_update"], int)
+    # the last update's time is a date-time a spreadsheet sorts, in the export's timezone
+    assert a["last_update_at"] == datetime(2026, 5, 20, 10, 30)
+    assert b_cell_format(ws, "QB-002") == "yyyy-mm-dd hh:mm"
     assert a["latest_update"].startswith("=HYPERLINK")  # kept as text
     assert ws.cell(3, 19).data_type == "s"
     b = dict(zip(EXPORT_COLUMNS, data["QB-001"], strict=True))
