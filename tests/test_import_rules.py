@@ -167,18 +167,20 @@ def test_the_core_never_imports_the_local_bot_api_stand_in():
 SQL = re.compile(r"\.(execute|executescript|executemany|query)\(|\bPRAGMA\b")
 
 
-def test_sql_is_written_only_in_storage():
-    outside = sorted(
-        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for name, path in MODULES.items()
-        if name.split(".")[0] in CORE and not name.startswith("storage")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if SQL.search(line) and not line.lstrip().startswith("#")
-    ) + sorted(
-        f"bot.py:{number}: {line.strip()}"
-        for number, line in enumerate((ROOT / "bot.py").read_text(encoding="utf-8").splitlines(), 1)
-        if SQL.search(line)
+def lines_matching(pattern: re.Pattern, names, *, skip_comments: bool = False) -> list[str]:
+    """Each line of the modules `names` that `pattern` finds, as "path:number: line"."""
+    return sorted(
+        f"{MODULES[name].relative_to(ROOT)}:{number}: {line.strip()}"
+        for name in names
+        for number, line in enumerate(MODULES[name].read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line) and not (skip_comments and line.lstrip().startswith("#"))
     )
+
+
+def test_sql_is_written_only_in_storage():
+    outside = lines_matching(SQL, [name for name in MODULES if name.split(".")[0] in CORE
+                                   and not name.startswith("storage")], skip_comments=True)
+    outside += lines_matching(SQL, ["bot"])
     assert not outside, "\n".join(outside)
 
 
@@ -186,13 +188,8 @@ PRIVATE_PTB = re.compile(r"\b_do_post\b|\._post\(|\._migrations\b|\.__dict__\[")
 
 
 def test_no_private_internals_of_the_libraries():
-    used = sorted(
-        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for name, path in MODULES.items()
-        if name.split(".")[0] in CORE or name == "bot"
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if PRIVATE_PTB.search(line)
-    )
+    used = lines_matching(PRIVATE_PTB, [name for name in MODULES
+                                        if name.split(".")[0] in CORE or name == "bot"])
     assert not used, "\n".join(used)
 
 
