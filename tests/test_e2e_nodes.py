@@ -232,3 +232,22 @@ def test_a_huge_nodes_file_is_refused_whole(monkeypatch):
     data = "code,due,progress\n" + "".join(f"N-{i},2027-01-01,50\n" for i in range(101))
     with pytest.raises(LedgerError, match="too_many_rows:100"):
         read_ledger_file(data.encode(), "nodes.csv")
+
+
+def test_the_worked_example_of_the_method():
+    """docs/method.md, "Worked example (nodes)"."""
+    from dataclasses import replace
+
+    from reports.standing import Milestone, compute_standing, planned_progress
+    from tests.test_reports_standing import project
+
+    nodes = (Milestone(date(2026, 6, 30), 30, "主体封顶"), Milestone(date(2026, 12, 31), 60),
+             Milestone(date(2027, 6, 30), 100))
+    p = project(planned_start=date(2026, 3, 1), planned_end=date(2027, 6, 30), milestones=nodes)
+    assert planned_progress(p, date(2026, 4, 15)) == 11.16
+    assert planned_progress(p, date(2026, 10, 1)) == 45.16
+    moment = datetime(2026, 10, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    reached = compute_standing(replace(p, progress=38, last_update_at=moment), moment.date(), moment)
+    assert reached.behind == 7.16 and reached.reason("node_missed") is None
+    missed = compute_standing(replace(p, progress=25, last_update_at=moment), moment.date(), moment)
+    assert missed.standing == "lagging" and missed.reason("node_missed").points == 5
