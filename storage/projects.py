@@ -46,19 +46,18 @@ def replace_milestones(db: Database, nodes: Mapping[str, Iterable[Any]],
     """Make each named project's nodes exactly these, all in one transaction: `nodes` maps a
     project code to its nodes (attributes due, progress, title of parsing.nodes.NodeRow; an
     empty list removes them all). Returns how many nodes were stored."""
-    stored = 0
     with db.atomic():
-        for code, own in nodes.items():
-            project = get_project(db, code)
-            if project is None:
-                raise KeyError(code)  # the caller checked the codes: this rolls everything back
-            db.execute("delete from milestones where project_id = ?", [project["id"]])
-            records = [{"project_id": project["id"], "due": n.due, "progress": n.progress,
-                        "title": n.title or ""} for n in own]
-            db["milestones"].insert_all(records)
-            stored += len(records)
-        record_audit(db, actor_id, "import_nodes", projects=len(nodes), nodes=stored)
-    return stored
+        ids = {row["code"].upper(): row["id"] for row in select(db, "select id, code from projects")}
+        unknown = [code for code in nodes if code.upper() not in ids]
+        if unknown:
+            raise KeyError(unknown[0])  # the caller checked the codes: this rolls back all
+        db.conn.executemany("delete from milestones where project_id = ?",
+                            [(ids[code.upper()],) for code in nodes])
+        records = [{"project_id": ids[code.upper()], "due": n.due, "progress": n.progress,
+                    "title": n.title or ""} for code, own in nodes.items() for n in own]
+        db["milestones"].insert_all(records)
+        record_audit(db, actor_id, "import_nodes", projects=len(nodes), nodes=len(records))
+    return len(records)
 
 
 def get_project(db: Database, code: str) -> dict | None:
