@@ -79,13 +79,17 @@ def read_ledger_file(data: bytes, filename: str) -> LedgerFile:
         raise LedgerError("not_ledger_or_nodes")
     ledger, errors = ledger_rows(tables.main)
     nodes = None
-    if tables.nodes is not None:
+    if tables.nodes:  # a nodes sheet with nothing on it says nothing
         try:
             nodes, node_errors = node_rows(tables.nodes, tables.node_lines, sheet=NODES_SHEET)
         except LedgerError as exc:  # the nodes sheet's header: one bad row of the file
             nodes, node_errors = [], [RowError(1, str(exc), NODES_SHEET)]
         errors += node_errors
     return LedgerFile(ledger, nodes, errors)
+
+
+class AmbiguousProgress(ValueError):
+    """A bare fraction such as 0.6: 60 % or 0.6 %? (its value, as a number, is the message)"""
 
 
 def progress_value(text: str) -> float:
@@ -98,7 +102,7 @@ def progress_value(text: str) -> float:
     if value > 100:
         raise ValueError(text)
     if not found.group(2) and 0 < value < 1:
-        raise ValueError("ambiguous")
+        raise AmbiguousProgress(f"{value:g}")
     return value
 
 
@@ -126,9 +130,10 @@ def node_rows(table: list[list[object]], lines: list[int] | None = None,
         if values["progress"]:
             try:
                 progress = progress_value(values["progress"])
-            except ValueError as exc:
-                kind = "ambiguous_progress" if str(exc) == "ambiguous" else "bad_progress"
-                problems.append(f"{kind}:{values['progress'][:40]}")
+            except AmbiguousProgress as exc:
+                problems.append(f"ambiguous_progress:{exc}")
+            except ValueError:
+                problems.append(f"bad_progress:{values['progress'][:40]}")
         title = clean_name(values.get("title", "")) or None
         if title and len(title) > TITLE_MAX:
             problems.append(f"too_long:title={TITLE_MAX}")

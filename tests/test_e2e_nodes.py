@@ -251,3 +251,21 @@ def test_the_worked_example_of_the_method():
     assert reached.behind == 7.16 and reached.reason("node_missed") is None
     missed = compute_standing(replace(p, progress=25, last_update_at=moment), moment.date(), moment)
     assert missed.standing == "lagging" and missed.reason("node_missed").points == 5
+
+
+def test_a_nodes_sheet_left_empty_says_nothing_and_one_without_a_column_is_a_bad_row():
+    book = Workbook()
+    book.active.append(["code", "name", "unit"])
+    book.active.append(["A-1", "a", "u"])
+    sheet = book.create_sheet("Milestones")
+
+    def read():
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return read_ledger_file(buffer.getvalue(), "ledger.xlsx")
+
+    assert read().nodes is None and read().errors == []
+    sheet.append(["code", "due"])
+    sheet.append(["A-1", "2027-01-01"])
+    [error] = read().errors
+    assert (error.line, error.reason, error.sheet) == (1, "missing_columns:progress", "nodes")
