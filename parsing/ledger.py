@@ -183,7 +183,7 @@ NODE_SHEETS = ("节点", "milestones", "nodes")
 
 
 @dataclass
-class Workbook:
+class Tables:
     """The tables of a ledger file: `main` (a CSV's only table, an .xlsx's first sheet other
     than its nodes sheet) and `nodes` (the nodes sheet; None without one). Rows are lists of
     cells, blank rows dropped; `lines` holds each kept row's number in the file."""
@@ -194,7 +194,7 @@ class Workbook:
     node_lines: list[int] = field(default_factory=list)
 
 
-def _rows_from_xlsx(data: bytes) -> Workbook:
+def _rows_from_xlsx(data: bytes) -> Tables:
     from openpyxl import load_workbook
 
     if _unpacked_size(data) > MAX_UNPACKED_BYTES:
@@ -210,8 +210,8 @@ def _rows_from_xlsx(data: bytes) -> Workbook:
         if main is None:
             raise LedgerError("empty")
         if main is nodes:  # a workbook of nodes alone: its one table is read as nodes
-            return Workbook(*_bounded_rows(main, percent_as_text=True))
-        found = Workbook(*_bounded_rows(main))
+            return Tables(*_bounded_rows(main, percent_as_text=True))
+        found = Tables(*_bounded_rows(main))
         if nodes is not None:
             found.nodes, found.node_lines = _bounded_rows(nodes, percent_as_text=True)
         return found
@@ -258,14 +258,14 @@ def _bounded_rows(sheet, *, percent_as_text: bool = False) -> tuple[list[list[ob
     return rows, lines
 
 
-def read_tables(data: bytes, filename: str) -> Workbook:
-    """The tables of a .csv or .xlsx file (see Workbook); LedgerError when it has none."""
+def read_tables(data: bytes, filename: str) -> Tables:
+    """The tables of a .csv or .xlsx file (see Tables); LedgerError when it has none."""
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if suffix == "xlsx":
         found = _rows_from_xlsx(data)
     elif suffix in ("csv", "txt"):
         table = _rows_from_csv(data)
-        found = Workbook(table, list(range(1, len(table) + 1)))
+        found = Tables(table, list(range(1, len(table) + 1)))
     else:
         raise LedgerError("unsupported_format")
     found.main, found.lines = _without_blank_rows(found.main, found.lines)

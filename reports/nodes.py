@@ -18,6 +18,7 @@ TITLE_MAX = 40
 
 
 def _pct(value: float) -> str:
+    # reports.summary.fmt_pct's look, without importing summary (which imports this module)
     return f"{round(float(value), 1):g}%"
 
 
