@@ -2,7 +2,7 @@
 
     python bot.py [run]                       the bot (long polling, or a webhook)
     python bot.py console [--demo] [--as ID]  chat with the bot in this terminal
-    python bot.py import LEDGER.csv|.xlsx     load or refresh projects and units
+    python bot.py import LEDGER.csv|.xlsx     load or refresh projects and units (and nodes)
     python bot.py export [--format csv|xlsx] [-o FILE]
     python bot.py grant USER_ID admin|leader|member [--unit UNIT] [--name LEADER_NAME]
     python bot.py revoke USER_ID              remove a person's role (their updates stay)
@@ -283,7 +283,8 @@ def make_parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="chat with the bot in this terminal, no Telegram needed")
     console.add_argument("--demo", action="store_true", help="a fresh demo database with sample data")
     console.add_argument("--as", dest="as_user", type=int, help="the Telegram user id to type as")
-    imp = sub.add_parser("import", help="load or refresh projects and units from a ledger file")
+    imp = sub.add_parser("import", help="load or refresh projects and units (and nodes) from a "
+                         "ledger or nodes file")
     imp.add_argument("file", help="a .csv or .xlsx ledger")
     exp = sub.add_parser("export", help="write the ledger with current standing")
     exp.add_argument("--format", choices=("csv", "xlsx"), default=None)

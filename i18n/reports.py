@@ -105,10 +105,6 @@ TEXTS = {
         "zh": "⛔ 已过计划竣工日期 {date}",
         "en": "⛔ Past its planned end, {date}",
     },
-    "rep_proj_milestone": {
-        "zh": "下一节点：{date} 达到 {pct}",
-        "en": "Next milestone: {pct} by {date}",
-    },
     "rep_proj_invest": {
         "zh": "完成投资：{invested}（总投资 {total}，年度计划 {plan}）",
         "en": "Invested: {invested} (total {total}, annual plan {plan})",

@@ -171,10 +171,12 @@ def write_xlsx(
     path_or_buffer: str | os.PathLike | IO[bytes],
     *,
     lang: str | None = None,
+    nodes: Sequence[dict[str, Any]] | None = None,
 ) -> None:
     """Write `rows` (from `export_rows`) as one sheet: a bold header row, panes frozen below
     it, widths fitted to the content, numbers as numbers, the last update's time as a
-    date-time (ISO text in csv), plan dates as text.
+    date-time (ISO text in csv), plan dates as text. `nodes` (from `node_rows`) make a second
+    sheet (see `write_nodes_sheet`).
 
     Streamed (openpyxl's write-only mode): memory stays flat however many rows; the widths
     are measured in a first pass over `rows`."""
@@ -211,7 +213,50 @@ def write_xlsx(
                 cell.number_format = NUMBER_FORMATS[col]
             cells.append(cell)
         ws.append(cells)
+    if nodes is not None:
+        write_nodes_sheet(wb, nodes, lang)
     wb.save(path_or_buffer)
+
+
+# The nodes sheet: headers the import reads back (parsing.nodes.NODE_HEADERS).
+NODE_COLUMNS = ("code", "due", "progress", "title")
+
+
+def node_rows(items: Iterable[Item]) -> list[dict[str, Any]]:
+    """Every project's nodes, one dict per node keyed by `NODE_COLUMNS`, by code and date."""
+    return [{"code": p.code, "due": m.due.isoformat(), "progress": float(m.progress),
+             "title": m.title or None}
+            for p, _ in sorted(items, key=lambda it: it[0].code)
+            for m in sorted(p.milestones, key=lambda m: m.due)]
+
+
+def write_nodes_sheet(wb: Workbook, nodes: Sequence[dict[str, Any]], lang: str | None) -> None:
+    """The sheet named milestones (节点 in Chinese): code, due date (text), planned progress
+    (percent, a number), title; a bold header row, even when there are no nodes."""
+    english = lang in (None, "en")
+    ws = wb.create_sheet("milestones" if english else "节点")
+    for letter, width in zip("ABCD", (16, 14, 12, 40), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    header = []
+    for col in NODE_COLUMNS:
+        cell = WriteOnlyCell(ws, value=col if english else t(f"node_col_{col}", lang))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    for node in nodes:
+        cells = []
+        for col in NODE_COLUMNS:
+            value = node.get(col)
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            elif value is not None:
+                cell.number_format = "0.##"
+            cells.append(cell)
+        ws.append(cells)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import NamedTuple
 
 from i18n import esc, t
+from reports.nodes import node_lines
 from reports.ranking import UnitRank, rank_units
 from reports.standing import (
     AT_RISK,
@@ -370,8 +371,8 @@ def project_view(
 ) -> list[str]:
     """`/status <code>`: plan against actual, behind, stage, investment, the last five updates
     (`updates`: (when, who, text[, files]) in any order) and the open problems (`problems`:
-    (id, text, age_days, acting_unit)). Times are shown in `tz` when given; `today` shows the
-    next milestone.
+    (id, text, age_days, acting_unit)). Times are shown in `tz` when given; with `today` the
+    nodes are listed (reports.nodes.node_lines).
     """
     header = f"{MARKERS[s.standing]} <b>{_name(p.code, 30)} {_name(p.name, 200)}</b>"
     lines = [t("rep_proj_unit", lang, unit=_name(p.unit, 100))]
@@ -405,18 +406,6 @@ def project_view(
             lines.append(t("rep_proj_ahead", lang, n=fmt_num(-s.behind)))
     if s.past_end:
         lines.append(t("rep_proj_past_end", lang, date=fmt_date(p.planned_end, lang)))
-    if today is not None:
-        upcoming = sorted((m for m in p.milestones if m.due >= today), key=lambda m: m.due)
-        if upcoming:
-            m = upcoming[0]
-            lines.append(
-                t(
-                    "rep_proj_milestone",
-                    lang,
-                    date=m.due.isoformat(),
-                    pct=fmt_pct(m.progress, lang),
-                )
-            )
     if p.invested is not None or p.total_investment or p.annual_plan:
         lines.append(
             t(
@@ -433,6 +422,8 @@ def project_view(
         key = "rep_proj_last_stale" if s.is_stale else "rep_proj_last"
         lines.append(t(key, lang, date=fmt_date(p.last_update_at, lang, tz), days=s.stale_days))
     blocks = ["\n".join(lines)]
+    if today is not None and p.milestones:
+        blocks += ["", *node_lines(p, today, lang, done=s.is_done)]
 
     rows = [UpdateRow(*u) for u in updates]
     rows.sort(key=lambda u: _sort_time(u.when), reverse=True)

@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from config import Config
 from i18n import esc, t
 from reports.mine import mine_pages
+from reports.nodes import due_soon, due_soon_text
 from reports.ranking import UnitRank, rank_units
 from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
 from reports.states import items_from_rows, moment
@@ -106,27 +107,42 @@ def example_progress(progress: float | None) -> int:
     return min(100, (int(progress) // 5 + 1) * 5)
 
 
-def reminder_entry(p: ProjectState, s: Standing, lang: str) -> str:
+def reminder_entry(p: ProjectState, s: Standing, lang: str, today: date | None = None) -> str:
+    """One project of a reminder: how long without update, how far behind, past its end, and
+    (with `today`) its node due within reports.nodes.SOON_DAYS."""
     details = [days_wording(p.last_update_at is None, s.stale_days, lang)]
     if s.behind is not None and s.behind > 0:
         details.append(t("rem_behind", lang, n=fmt_num(s.behind), actual=fmt_pct(p.progress, lang),
                          planned=fmt_pct(s.planned, lang)))
     if s.past_end:
         details.append(t("rem_past_end", lang, date=fmt_date(p.planned_end, lang)))
+    node = due_soon(p, today) if today is not None else None
+    if node is not None:
+        details.append(due_soon_text(node, today, lang))
+    return _item_line(p, s, details, lang)
+
+
+def _item_line(p: ProjectState, s: Standing, details: list[str], lang: str) -> str:
     sep = "；" if lang == "zh" else "; "
     return t("rem_item", lang, marker=MARKERS[s.standing], code=_clip(p.code, 20),
              name=_clip(p.name, 40), details=sep.join(details))
 
 
-def reminder_pages(unit: str, items: list[Item], lang: str, in_group: bool) -> list[str]:
-    """The reminder of one unit: title, its projects worst first, how to answer."""
+def reminder_pages(unit: str, items: list[Item], lang: str, in_group: bool,
+                   today: date | None = None, nodes_soon: list[Item] = ()) -> list[str]:
+    """The reminder of one unit: title, its projects worst first, the unit's other projects
+    with a node due soon (`nodes_soon`), how to answer."""
     ordered = worst_first(items)
     first = ordered[0][0]
     howto = t("rem_howto_group" if in_group else "rem_howto_private", lang,
               code=_clip(first.code, 20), progress=example_progress(first.progress))
     blocks = [t("rem_reminder_title", lang, unit=_clip(unit, 40)),
-              *(reminder_entry(p, s, lang) for p, s in ordered), "", howto]
-    return paginate(blocks, TG_LIMIT)
+              *(reminder_entry(p, s, lang, today) for p, s in ordered)]
+    if nodes_soon and today is not None:
+        blocks += ["", t("rem_nodes_soon", lang)]
+        blocks += [_item_line(p, s, [due_soon_text(due_soon(p, today), today, lang)], lang)
+                   for p, s in sorted(nodes_soon, key=lambda it: due_soon(it[0], today).due)]
+    return paginate([*blocks, "", howto], TG_LIMIT)
 
 
 def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
@@ -134,9 +150,12 @@ def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
     each member privately, in that chat's language. Units with nothing to report: nothing."""
     plan = Plan("reminder")
     by_unit: dict[int, list[tuple[dict, Item]]] = {}
+    nodes_soon: dict[int, list[Item]] = {}  # the other projects with a node due soon
     for row, item in _assess(db, config, now):
         if row.get("active", 1) and needs_reminder(item[1]):
             by_unit.setdefault(row["unit_id"], []).append((row, item))
+        elif row.get("active", 1) and not item[1].is_done and due_soon(item[0], now.date()):
+            nodes_soon.setdefault(row["unit_id"], []).append(item)
     members_of = {unit_id: unit_members(db, unit_id) for unit_id in by_unit}
     # Everyone's language at once: it reads their recent messages (one pass over the updates).
     langs = people_langs(db, [m for ms in members_of.values() for m in ms], config.language)
@@ -149,7 +168,8 @@ def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
             lang = unit_lang((langs[m["user_id"]] for m in members), config.language)
             plan.items.append((group, unit_id, {
                 "to": "group", "name": unit_name, "lang": lang,
-                "parts": [{"text": page} for page in reminder_pages(unit_name, items, lang, True)],
+                "parts": [{"text": page} for page in reminder_pages(
+                    unit_name, items, lang, True, now.date(), nodes_soon.get(unit_id, []))],
             }))
         elif members:
             for m in members:
@@ -158,7 +178,8 @@ def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
                     "to": "member", "name": m.get("name") or str(m["user_id"]),
                     "unit": unit_name, "lang": lang,
                     "parts": [{"text": page}
-                              for page in reminder_pages(unit_name, items, lang, False)],
+                              for page in reminder_pages(unit_name, items, lang, False,
+                                                         now.date(), nodes_soon.get(unit_id, []))],
                 }))
         else:
             note = (f"unit {unit_name!r} has {len(items)} stale or lagging project(s) but no "

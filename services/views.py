@@ -16,7 +16,7 @@ import io
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlite_utils import Database
@@ -26,7 +26,7 @@ from i18n import esc, t
 from parsing.normalize import clean_name, is_han
 from parsing.normalize import key as name_key
 from reports.ranking import UnitRank, rank_units
-from reports.spreadsheet import export_rows, write_xlsx
+from reports.spreadsheet import export_rows, node_rows, write_xlsx
 from reports.standing import Item, Thresholds, days_since
 from reports.states import items_from_rows, moment
 from reports.summary import (
@@ -444,6 +444,7 @@ class Export:
     rows: list[dict]
     lang: str
     day: str
+    nodes: list[dict] = field(default_factory=list)  # reports.spreadsheet.node_rows
 
     @property
     def filename(self) -> str:
@@ -455,7 +456,7 @@ class Export:
 
     def xlsx(self) -> bytes:
         buffer = io.BytesIO()
-        write_xlsx(self.rows, buffer, lang=self.lang)
+        write_xlsx(self.rows, buffer, lang=self.lang, nodes=self.nodes)
         return buffer.getvalue()
 
 
@@ -549,4 +550,4 @@ class Views:
         if not items:
             raise Refusal(t("lead_export_empty", caller.lang))
         return Export(export_rows(items, now, problems_by_project(self.db, config, now.date())),
-                      caller.lang, now.date().isoformat())
+                      caller.lang, now.date().isoformat(), node_rows(items))

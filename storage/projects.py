@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlite_utils import Database
@@ -15,9 +15,11 @@ LEDGER_FIELDS = ("name", "leader", "stage", "planned_start", "planned_end", "tot
                  "annual_plan")
 
 
-def import_ledger(db: Database, rows: Iterable[Any], actor_id: int | None) -> dict[str, int]:
+def import_ledger(db: Database, rows: Iterable[Any], actor_id: int | None,
+                  nodes: Mapping[str, Iterable[Any]] | None = None) -> dict[str, int]:
     """Create or update projects by code in one transaction; history is kept. `rows` have the
-    attributes of parsing.ledger.LedgerRow (code, unit, aliases and LEDGER_FIELDS)."""
+    attributes of parsing.ledger.LedgerRow (code, unit, aliases and LEDGER_FIELDS). `nodes`
+    (see `replace_milestones`) are replaced in the same transaction."""
     created = updated = 0
     now = now_iso()
     with db.atomic():
@@ -34,7 +36,28 @@ def import_ledger(db: Database, rows: Iterable[Any], actor_id: int | None) -> di
                 db["projects"].insert({"code": row.code, "created_at": now, **values})
                 created += 1
         record_audit(db, actor_id, "import", created=created, updated=updated)
+        if nodes is not None:
+            replace_milestones(db, nodes, actor_id)
     return {"created": created, "updated": updated}
+
+
+def replace_milestones(db: Database, nodes: Mapping[str, Iterable[Any]],
+                       actor_id: int | None) -> int:
+    """Make each named project's nodes exactly these, all in one transaction: `nodes` maps a
+    project code to its nodes (attributes due, progress, title of parsing.nodes.NodeRow; an
+    empty list removes them all). Returns how many nodes were stored."""
+    with db.atomic():
+        ids = {row["code"].upper(): row["id"] for row in select(db, "select id, code from projects")}
+        unknown = [code for code in nodes if code.upper() not in ids]
+        if unknown:
+            raise KeyError(unknown[0])  # the caller checked the codes: this rolls back all
+        db.conn.executemany("delete from milestones where project_id = ?",
+                            [(ids[code.upper()],) for code in nodes])
+        records = [{"project_id": ids[code.upper()], "due": n.due, "progress": n.progress,
+                    "title": n.title or ""} for code, own in nodes.items() for n in own]
+        db["milestones"].insert_all(records)
+        record_audit(db, actor_id, "import_nodes", projects=len(nodes), nodes=len(records))
+    return len(records)
 
 
 def get_project(db: Database, code: str) -> dict | None:
@@ -89,7 +112,8 @@ def project_states(db: Database, unit_id: int | None = None, code: str | None = 
     """Each project's ledger row plus its state derived from its updates.
 
     Adds: progress, stage (latest reported, else the ledger's), invested, last_update_at,
-    latest_update (text), open_problems, milestones (list of {due, progress}), unit_name.
+    latest_update (text), open_problems, milestones (list of {due, progress, title}),
+    unit_name.
     `unit_id`, `code` and `project_ids` (a few ids) narrow it down.
     """
     return list(iter_project_states(db, unit_id, code, project_ids))
@@ -118,9 +142,10 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
     milestones: dict[int, list[dict]] = {}
     scope = (f" where project_id in (select p.id from projects p where {' and '.join(where)})"
              if where else "")  # a few projects must not read every milestone
-    for m in select(db, f"select project_id, due, progress from milestones{scope} order by due",
-                      params):
-        milestones.setdefault(m["project_id"], []).append({"due": m["due"], "progress": m["progress"]})
+    for m in select(db, f"select project_id, due, progress, title from milestones{scope} "
+                        "order by due", params):
+        milestones.setdefault(m["project_id"], []).append(
+            {"due": m["due"], "progress": m["progress"], "title": m["title"] or None})
     for row in select(db, sql, params):
         row["milestones"] = milestones.get(row["id"], [])
         row["aliases"] = aliases_of(row)
@@ -139,8 +164,10 @@ def state_after_update(db: Database, project: dict, update_id: int) -> dict:
              and (b.created_at < this.created_at or (b.created_at = this.created_at
                                                      and b.id < this.id))
              order by b.created_at desc, b.id desc limit 1) as previous_progress,
-          (select json_group_array(json_object('due', due, 'progress', progress))
-             from (select due, progress from milestones where project_id = p.id order by due))
+          (select json_group_array(json_object('due', due, 'progress', progress,
+                                               'title', nullif(title, '')))
+             from (select due, progress, title from milestones where project_id = p.id
+                   order by due))
              as milestones
         from projects p where p.id = :project_id
     """, {"update_id": update_id, "project_id": project["id"]}))

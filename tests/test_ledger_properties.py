@@ -424,7 +424,8 @@ def test_a_date_with_more_than_a_date_in_it_is_a_bad_date(value: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["2026-01-01", "2026/01/01", "2026.01.01", "2026-01-01 08:30",
-                                   "2026-01-01 00:00:00", "2026-01-01T08:30:00.5"])
+                                   "2026-01-01 00:00:00", "2026-01-01T08:30:00.5", "2026/1/1",
+                                   "2026-1-01", "2026年1月1日"])
 def test_dates_as_spreadsheets_write_them_are_read(value: str) -> None:
     rows, errors = read_ledger(f"code,name,unit,planned_start\nA1,n,u,{value}\n".encode(), "l.csv")
     assert errors == [] and rows[0].planned_start == "2026-01-01"
