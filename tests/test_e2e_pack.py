@@ -1,5 +1,6 @@
-"""End to end over HTTP: /pack sends the schedule table and the bulletin, read back; the same
-counts as /status; members are refused."""
+"""End to end: /pack sends the schedule table and the bulletin, read back; the same counts as
+/status; members, and anyone in a unit's bound group, are refused; a group bound to no unit
+gets the pack."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from collections import Counter
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.test_e2e_status import LEADER, MEMBER, is_one_line_refusal, seed, today
+from storage.people import bind_group, find_unit
+from tests.test_e2e_status import ADMIN, KCC, LEADER, MEMBER, is_one_line_refusal, seed, today
+
+BOUND, UNBOUND = -100111, -100222
 
 
 async def test_pack_sends_both_files_with_the_status_counts(running_bot):
@@ -23,7 +27,7 @@ async def test_pack_sends_both_files_with_the_status_counts(running_bot):
     assert "调度表与通报" in table["caption"]
 
     wb = load_workbook(io.BytesIO(table["file_bytes"]))
-    assert wb.sheetnames == ["总表", "滞后预警", "问题清单", "单位排名"]
+    assert wb.sheetnames == ["总表", "滞后预警", "问题清单", "单位排名", "本周动态"]
     overview = wb["总表"]
     assert overview["A1"].value == f"重点项目调度表（截至{today().year}年{today().month}月{today().day}日）"
     summary = {overview.cell(r, 1).value: overview.cell(r, 2).value for r in range(4, 10)}
@@ -43,7 +47,10 @@ async def test_pack_sends_both_files_with_the_status_counts(running_bot):
     named = {code for code in lights if f"{code} " in text}
     assert named, "the seeded portfolio has lagging projects"
     assert named == {code for code, light in lights.items() if light == "滞后"}
-    assert "一、总体情况" in text and "三、单位排名" in text
+    assert "一、总体情况" in text and "二、本周变化" in text and "四、单位排名" in text
+    # The week's updates, each once, in the This week sheet.
+    week = [r[2] for r in wb["本周动态"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(week) == ["QB-001", "QB-002", "QB-003", "QB-005"]
 
 
 async def test_pack_in_english_and_refused_for_members(running_bot):
@@ -53,3 +60,15 @@ async def test_pack_in_english_and_refused_for_members(running_bot):
     assert table["file_name"].startswith(("schedule-", "调度表-"))
     [refused] = await running_bot.send(MEMBER, "/pack")
     assert is_one_line_refusal(refused["text"])
+
+
+async def test_pack_refused_in_a_units_group_sent_in_an_unbound_one(running_bot):
+    seed(running_bot.db)
+    bind_group(running_bot.db, BOUND, find_unit(running_bot.db, KCC)["id"], "科创城群", ADMIN)
+    for user in (LEADER, ADMIN):
+        [refused] = await running_bot.send(user, "/pack", chat_id=BOUND, chat_type="group")
+        assert is_one_line_refusal(refused["text"])
+        assert refused["method"] == "sendMessage"
+    table, bulletin = await running_bot.send(LEADER, "/pack", chat_id=UNBOUND,
+                                             chat_type="group", replies=2, timeout=30)
+    assert table["method"] == bulletin["method"] == "sendDocument"
