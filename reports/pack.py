@@ -12,12 +12,13 @@ import html
 import io
 import os
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -226,6 +227,8 @@ NODE_COLUMNS = (("code", None), ("name", None), ("unit", None), ("node", None),
                 ("node_status", None))
 WIDTHS = {"name": 36, "reason": 40, "text": 50, "update_text": 60, "unit": 20, "node": 24,
           "when": 17}
+BOLD = Font(bold=True)
+HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
 CHART_WIDTH_CM = 16  # the wall chart's width in the bulletin (an A4 page's text is 16 cm)
 
 
@@ -242,8 +245,8 @@ def _local(moment: datetime, tz) -> datetime:
 
 def _page_setup(ws: Worksheet, header_row: int, columns: int, last_row: int) -> None:
     """A3 landscape, one page wide, the header repeated on every page, frozen and filtered."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A3
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A3
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -254,33 +257,51 @@ def _page_setup(ws: Worksheet, header_row: int, columns: int, last_row: int) -> 
     ws.print_area = f"A1:{last}"  # the table; the chart beside it is for the screen
 
 
-def _table(ws: Worksheet, header_row: int, columns: Sequence[tuple[str, str | None]],
-           rows: Sequence[Sequence[Any]], lang: str) -> None:
-    bold = Font(bold=True)
+def _cell(ws: Worksheet, value: Any, fmt: str | None = None, bold: bool = False) -> Any:
+    """A value as a cell: plain values go as they are (a cell object each costs time)."""
+    if not bold and (value is None or (isinstance(value, str) and not value.startswith("="))
+                     or (fmt is None and not isinstance(value, str))):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text starting with "=" stays text, never a formula
+    elif fmt and value is not None:
+        cell.number_format = fmt
+    if bold:
+        cell.font = BOLD
+    return cell
+
+
+def _table(ws: Worksheet, columns: Sequence[tuple[str, str | None]],
+           rows: Iterable[Sequence[Any]], count: int, lang: str,
+           above: Sequence[Sequence[Any]] = ()) -> int:
+    """One table streamed into `ws` (openpyxl's write-only mode, so 2,000 projects write
+    quickly): the rows `above` it, the header, `count` rows. The header's row."""
+    header_row = len(above) + 1
     for i, (key, _) in enumerate(columns, 1):
-        cell = ws.cell(header_row, i, t(f"pack_col_{key}", lang))
-        cell.font, cell.alignment = bold, Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(key, 14)
-    for r, values in enumerate(rows, header_row + 1):
-        for i, ((_, fmt), value) in enumerate(zip(columns, values, strict=True), 1):
-            cell = ws.cell(r, i, value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text starting with "=" stays text, never a formula
-            elif fmt and value is not None:
-                cell.number_format = fmt
-    _page_setup(ws, header_row, len(columns), header_row + len(rows))
+    _page_setup(ws, header_row, len(columns), header_row + count)
+    for row in above:
+        ws.append(row)
+    header = []
+    for key, _ in columns:
+        cell = _cell(ws, t(f"pack_col_{key}", lang), bold=True)
+        cell.alignment = HEADER_ALIGN
+        header.append(cell)
+    ws.append(header)
+    for values in rows:
+        ws.append([_cell(ws, value, fmt)
+                   for (_, fmt), value in zip(columns, values, strict=True)])
+    return header_row
 
 
-def _overview(ws: Worksheet, data: PackData, lang: str) -> int:
-    """The title, the summary block and one row per project; the header's row."""
+def _overview(ws: Worksheet, data: PackData, lang: str) -> None:
+    """The title, the summary block and one row per project, with the wall chart beside."""
     day = data.today
-    ws.cell(1, 1, t("pack_title", lang, y=day.year, m=day.month, d=day.day,
-                    date=day.isoformat())).font = Font(bold=True, size=16)
-    row = 3
+    title = WriteOnlyCell(ws, value=t("pack_title", lang, y=day.year, m=day.month, d=day.day,
+                                      date=day.isoformat()))
+    title.font = Font(bold=True, size=16)
     lights, stages = data.light_counts(), data.stage_counts()
-    ws.cell(row, 1, t("pack_by_light", lang)).font = Font(bold=True)
-    ws.cell(row, 3, t("pack_by_stage", lang)).font = Font(bold=True)
-    ws.cell(row, 5, t("pack_investment", lang)).font = Font(bold=True)
     stage_rows = [(_stage(k, lang), stages[k]) for k in (*STAGES, None) if stages[k]]
     light_rows = [(_light(k, lang), lights[k]) for k in STANDINGS]
     invested, plan = data.investment()
@@ -288,63 +309,66 @@ def _overview(ws: Worksheet, data: PackData, lang: str) -> int:
                   (t("pack_col_invested", lang), invested, NUMBER),
                   (t("pack_invest_share", lang),
                    round(100 * invested / plan, 1) if plan else None, PERCENT)]
+    above: list[list[Any]] = [[title], [],
+                              [_cell(ws, t("pack_by_light", lang), bold=True), None,
+                               _cell(ws, t("pack_by_stage", lang), bold=True), None,
+                               _cell(ws, t("pack_investment", lang), bold=True)]]
     for i in range(max(len(light_rows), len(stage_rows), len(money_rows))):
-        for col, block in ((1, light_rows), (3, stage_rows), (5, money_rows)):
+        row: list[Any] = []
+        for block in (light_rows, stage_rows, money_rows):
             if i < len(block):
-                ws.cell(row + 1 + i, col, block[i][0])
-                cell = ws.cell(row + 1 + i, col + 1, block[i][1])
-                if len(block[i]) > 2:
-                    cell.number_format = block[i][2]
-    row += 1 + max(len(light_rows), len(stage_rows), len(money_rows))
-    ws.cell(row, 1, t("pack_total", lang)).font = Font(bold=True)
-    ws.cell(row, 2, len(data.items))
-    header = row + 2
-    rows = [(p.code, p.name, p.unit, p.leader, _stage(p.stage, lang), _one(s.planned),
+                label, value, *fmt = block[i]
+                row += [_cell(ws, label), _cell(ws, value, fmt[0] if fmt else None)]
+            else:
+                row += [None, None]
+        above.append(row)
+    above += [[_cell(ws, t("pack_total", lang), bold=True), len(data.items)], []]
+    rows = ((p.code, p.name, p.unit, p.leader, _stage(p.stage, lang), _one(s.planned),
              _one(p.progress), _light(s.standing, lang), reason_of((p, s), lang),
              p.annual_plan, invested_this_year(p), p.invested, data.last_update((p, s)),
              p.open_problems)
-            for p, s in sorted(data.items, key=lambda it: (it[0].unit, it[0].code))]
-    _table(ws, header, OVERVIEW, rows, lang)
-    return header
+            for p, s in sorted(data.items, key=lambda it: (it[0].unit, it[0].code)))
+    if data.chart:  # beside the table, below its header: it scrolls with the rows
+        from openpyxl.drawing.image import Image  # needs Pillow, which matplotlib brings
 
-
-def _picture(ws: Worksheet, png: bytes, anchor: str) -> None:
-    from openpyxl.drawing.image import Image  # needs Pillow, which matplotlib brings
-
-    ws.add_image(Image(io.BytesIO(png)), anchor)
+        anchor = f"{get_column_letter(len(OVERVIEW) + 2)}{len(above) + 2}"
+        ws.add_image(Image(io.BytesIO(data.chart)), anchor)
+    _table(ws, OVERVIEW, rows, len(data.items), lang, above)
 
 
 def write_schedule(data: PackData, target: Target, lang: str) -> None:
     """The schedule table: sheets Overview (with the wall chart), Lagging, Problems, Ranking,
     This week, and Nodes when any project has nodes."""
-    wb = Workbook()
-    overview = wb.active
-    overview.title = t("pack_sheet_overview", lang)
-    header = _overview(overview, data, lang)
-    if data.chart:  # beside the table, below its header: it scrolls with the rows
-        _picture(overview, data.chart, f"{get_column_letter(len(OVERVIEW) + 2)}{header + 1}")
-    lagging = [(p.code, p.name, p.unit, _light(s.standing, lang), reason_of((p, s), lang),
+    wb = Workbook(write_only=True)
+    _overview(wb.create_sheet(t("pack_sheet_overview", lang)), data, lang)
+    flagged = data.flagged()
+    lagging = ((p.code, p.name, p.unit, _light(s.standing, lang), reason_of((p, s), lang),
                 _one(s.planned), _one(p.progress),
                 s.forecast.end if s.forecast else None, data.last_update((p, s)))
-               for p, s in data.flagged()]
-    _table(wb.create_sheet(t("pack_sheet_lagging", lang)), 1, LAGGING_COLUMNS, lagging, lang)
-    problems = [(q.id, q.project_code, q.project_name, q.acting_unit, q.opened, q.due,
+               for p, s in flagged)
+    _table(wb.create_sheet(t("pack_sheet_lagging", lang)), LAGGING_COLUMNS, lagging,
+           len(flagged), lang)
+    problems = ((q.id, q.project_code, q.project_name, q.acting_unit, q.opened, q.due,
                  q.overdue, t("pack_status_overdue" if q.overdue else "pack_status_open", lang),
-                 q.text) for q in data.problems]
-    _table(wb.create_sheet(t("pack_sheet_problems", lang)), 1, PROBLEM_COLUMNS, problems, lang)
-    ranking = [(r.rank, r.change, r.unit, r.score, _pct(r.standing_share),
+                 q.text) for q in data.problems)
+    _table(wb.create_sheet(t("pack_sheet_problems", lang)), PROBLEM_COLUMNS, problems,
+           len(data.problems), lang)
+    ranking = ((r.rank, r.change, r.unit, r.score, _pct(r.standing_share),
                 _pct(r.plan_attainment), _pct(r.promptness), r.projects, r.lagging, r.at_risk)
-               for r in data.ranking]
-    _table(wb.create_sheet(t("pack_sheet_ranking", lang)), 1, RANKING_COLUMNS, ranking, lang)
+               for r in data.ranking)
+    _table(wb.create_sheet(t("pack_sheet_ranking", lang)), RANKING_COLUMNS, ranking,
+           len(data.ranking), lang)
     tz = data.now.tzinfo
-    week = [(_local(u.at, tz), u.author, u.code, u.name, u.unit, _one(u.progress),
+    week = ((_local(u.at, tz), u.author, u.code, u.name, u.unit, _one(u.progress),
              _stage(u.stage, lang) if u.stage else None, u.invested, u.text)
-            for u in data.updates]
-    _table(wb.create_sheet(t("pack_sheet_week", lang)), 1, WEEK_COLUMNS, week, lang)
+            for u in data.updates)
+    _table(wb.create_sheet(t("pack_sheet_week", lang)), WEEK_COLUMNS, week, len(data.updates),
+           lang)
     if data.nodes:
-        nodes = [(n.code, n.name, n.unit, n.title, n.due, _one(n.progress), n.reached,
-                  t(f"pack_node_{n.status(data.today)}", lang)) for n in data.nodes]
-        _table(wb.create_sheet(t("pack_sheet_nodes", lang)), 1, NODE_COLUMNS, nodes, lang)
+        nodes = ((n.code, n.name, n.unit, n.title, n.due, _one(n.progress), n.reached,
+                  t(f"pack_node_{n.status(data.today)}", lang)) for n in data.nodes)
+        _table(wb.create_sheet(t("pack_sheet_nodes", lang)), NODE_COLUMNS, nodes,
+               len(data.nodes), lang)
     wb.save(target)
 
 
