@@ -1,7 +1,8 @@
 """Texts of the meeting pack: the schedule table (调度表) and the bulletin (通报).
 
 Plain text, not HTML: they go into a spreadsheet or a Word document. `/pack`'s chat answers
-(pack_caption, pack_empty) are HTML like every chat text.
+(pack_caption, pack_digest_caption, pack_empty, config_error_switch) are HTML like every
+chat text.
 """
 
 from __future__ import annotations
@@ -161,6 +162,15 @@ TEXTS = {
         "zh": "重点项目调度会材料（截至 {date}）：调度表与通报，共 {n} 个项目。",
         "en": "Scheduling meeting pack (as of {date}): the schedule table and the bulletin, "
               "{n} projects.",
+    },
+    # /settings digest_pack with a value that is neither on nor off.
+    "config_error_switch": {
+        "zh": "须为 <code>on</code> 或 <code>off</code>（开/关），收到的是 <code>{value}</code>",
+        "en": "expected <code>on</code> or <code>off</code>, not <code>{value}</code>",
+    },
+    "pack_digest_caption": {
+        "zh": "调度会材料（截至 {date}）：调度表与通报。",
+        "en": "The meeting pack (as of {date}): the schedule table and the bulletin.",
     },
     "pack_empty": {"zh": "还没有项目，无法生成调度会材料。",
                    "en": "There are no projects yet: no pack to make."},
