@@ -13,7 +13,7 @@ import io
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
@@ -114,6 +114,7 @@ class PackData:
     opened: int = 0  # problems opened this week
     closed: int = 0  # problems closed this week
     chart: bytes | None = None
+    forecasts: dict[str, date] = field(default_factory=dict)  # code -> forecast end
 
     @property
     def today(self) -> date:
@@ -175,6 +176,13 @@ class PackData:
 
     def lagging(self) -> list[Item]:
         return [it for it in self.flagged() if it[1].standing == LAGGING]
+
+    def forecast_end(self, item: Item) -> date | None:
+        """When the project should be done at its pace so far (None: not known)."""
+        p, s = item
+        if p.code in self.forecasts:
+            return self.forecasts[p.code]
+        return s.forecast.end if s.forecast else None
 
     def last_update(self, item: Item) -> date | None:
         last = item[0].last_update_at
@@ -343,8 +351,8 @@ def write_schedule(data: PackData, target: Target, lang: str) -> None:
     _overview(wb.create_sheet(t("pack_sheet_overview", lang)), data, lang)
     flagged = data.flagged()
     lagging = ((p.code, p.name, p.unit, _light(s.standing, lang), reason_of((p, s), lang),
-                _one(s.planned), _one(p.progress),
-                s.forecast.end if s.forecast else None, data.last_update((p, s)))
+                _one(s.planned), _one(p.progress), data.forecast_end((p, s)),
+                data.last_update((p, s)))
                for p, s in flagged)
     _table(wb.create_sheet(t("pack_sheet_lagging", lang)), LAGGING_COLUMNS, lagging,
            len(flagged), lang)

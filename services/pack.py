@@ -23,7 +23,7 @@ from reports.pack import (
 )
 from reports.ranking import rank_units
 from reports.standing import Item, days_since
-from reports.states import moment
+from reports.states import forecast_from_row, moment
 from reports.summary import overdue_days
 from services.caller import Caller
 from services.deadlines import due_of
@@ -37,7 +37,12 @@ from services.views import (
     visible_unit_arg,
     weekly_ranking,
 )
-from storage.pack import nodes_until, problems_opened_closed, updates_between
+from storage.pack import (
+    nodes_until,
+    problems_opened_closed,
+    progress_histories,
+    updates_between,
+)
 from storage.problems import list_open_problems
 from storage.ranks import previous_week, week_ranks
 
@@ -116,8 +121,16 @@ def pack_data(views: Views, config: Config, now: datetime, *, as_of: bool = Fals
                       if n["reached_at"] else None)
              for n in nodes_until(db, end)]
     opened, closed = problems_opened_closed(db, stored(week_ago), end)
-    return PackData(now, items, ranking, problems, previous=previous, updates=updates,
+    data = PackData(now, items, ranking, problems, previous=previous, updates=updates,
                     nodes=nodes, opened=opened, closed=closed)
+    # The forecast end of each flagged project, from its progress so far (the standing is
+    # /status's, which does not read the history; the forecast is told, not judged by).
+    histories = progress_histories(db, [p.code for p, _ in data.flagged()], end)
+    for code, history in histories.items():
+        forecast = forecast_from_row({"progress_history": history}, now)
+        if forecast is not None and forecast.end is not None:
+            data.forecasts[code] = forecast.end
+    return data
 
 
 @dataclass

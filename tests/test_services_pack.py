@@ -15,6 +15,7 @@ from bench.pack import add_pack_history
 from bench.scale import build_db
 from config import load_config
 from i18n import plain_text, t
+from reports.forecast import forecast_completion
 from reports.standing import LAGGING, STANDINGS
 from reports.summary import fmt_amount, leader_summary
 from services.caller import Caller
@@ -199,7 +200,7 @@ def test_a_past_days_pack_says_the_same_later(tmp_path):
 
     ids = {p["code"]: p["id"] for p in db.query("select id, code from projects")}
     db.execute("update projects set created_at = ?", [ago(40)])
-    for code, days, progress in (("QB-001", 12, 20), ("QB-001", 5, 35), ("QB-002", 6, 10),
+    for code, days, progress in (("QB-001", 30, 20), ("QB-001", 5, 35), ("QB-002", 6, 10),
                                  ("QB-003", 2, 60)):
         db["updates"].insert({"project_id": ids[code], "created_at": ago(days),
                               "raw_text": f"{code} 进度{progress}%", "progress": progress,
@@ -217,6 +218,11 @@ def test_a_past_days_pack_says_the_same_later(tmp_path):
     assert [r[0] for r in first[0]["问题清单"][1:]] == [open_then]  # not the later one
     week = [r[2] for r in first[0]["本周动态"][1:]]
     assert sorted(week) == ["QB-001", "QB-002"]  # QB-003's update came after that day
+    # QB-001 is behind plan: its forecast end is at its pace (20 %, then 35 % 25 days later).
+    [qb1] = [r for r in first[0]["滞后预警"][1:] if r[0] == "QB-001"]
+    pace = forecast_completion([((now - timedelta(days=30)).astimezone(tz), 20),
+                                ((now - timedelta(days=5)).astimezone(tz), 35)])
+    assert qb1[7] == datetime.combine(pace.end, datetime.min.time())
 
     # Later: the open problem is resolved, a new project, a new update, an /status today.
     resolve_problem(db, open_then, None, "已解决")
