@@ -85,33 +85,37 @@ TEXTS = {
     "pack_bul_more": {"zh": "等，共{n}个未列出", "en": " and {n} more"},
     "pack_bul_red": {
         "zh": "本周新转为滞后的项目{n}个：{names}。",
-        "en": "{n} projects turned red this week: {names}.",
+        "en": "Turned red this week ({n}): {names}.",
+    },
+    "pack_bul_no_previous": {
+        "zh": "一周前尚无调度项目，本期不作比较。",
+        "en": "No project was scheduled a week ago: nothing to compare with.",
     },
     "pack_bul_no_red": {"zh": "本周没有项目新转为滞后。", "en": "No project turned red this week."},
     "pack_bul_green": {
         "zh": "由滞后或有风险转为正常推进的项目{n}个：{names}。",
-        "en": "{n} projects went from lagging or at risk back to on track: {names}.",
+        "en": "Back on track from lagging or at risk ({n}): {names}.",
     },
     "pack_bul_no_green": {"zh": "没有项目由滞后或有风险转为正常。",
                           "en": "No project went back to on track."},
     "pack_bul_done": {"zh": "本周完成项目{n}个：{names}。",
-                      "en": "{n} projects were completed this week: {names}."},
+                      "en": "Completed this week ({n}): {names}."},
     "pack_bul_no_done": {"zh": "本周没有新完成的项目。", "en": "No project was completed this week."},
     "pack_bul_nodes": {
         "zh": "本周达成节点{reached}个，错过节点{missed}个。",
-        "en": "{reached} nodes were reached this week and {missed} missed.",
+        "en": "Nodes reached this week: {reached}; missed: {missed}.",
     },
     "pack_bul_nodes_missed": {"zh": "错过的节点：{names}。", "en": "Missed: {names}."},
     "pack_bul_problem_week": {
         "zh": "本周新提出问题{opened}个，办结{closed}个，目前逾期未解决{overdue}个。",
-        "en": "{opened} problems were raised this week and {closed} closed; {overdue} are "
-              "overdue.",
+        "en": "Problems raised this week: {opened}; closed: {closed}; overdue now: "
+              "{overdue}.",
     },
     "pack_bul_no_overdue": {"zh": "目前没有逾期未解决的问题。", "en": "No problem is overdue."},
     "pack_bul_overdue_intro": {
         "zh": "以下{n}个问题已超过办结时限，涉及{units}个承办单位，请抓紧办理：",
-        "en": "The following {n} problems, in {units} units, are past their deadline; the "
-              "units are asked to settle them:",
+        "en": "Problems past their deadline: {n}, in acting units: {units}. The units are "
+              "asked to settle them:",
     },
     "pack_bul_overdue_unit": {"zh": "{i}{unit}（{n}个）：{items}。",
                               "en": "{i} {unit} ({n}): {items}."},
@@ -120,8 +124,8 @@ TEXTS = {
     "pack_bul_overall": {
         "zh": "截至{y}年{m}月{d}日，纳入调度的重点项目共{n}个，其中滞后{lagging}个、"
               "有风险{at_risk}个、正常推进{on_track}个、已完成{done}个；平均进度{avg}。",
-        "en": "As of {date}, {n} key projects are scheduled: {lagging} lagging, {at_risk} at "
-              "risk, {on_track} on track and {done} done; average progress {avg}.",
+        "en": "As of {date}, key projects scheduled: {n} — lagging {lagging}, at risk "
+              "{at_risk}, on track {on_track}, done {done}; average progress {avg}.",
     },
     "pack_bul_invest": {
         "zh": "已完成投资{invested}万元，为年度计划投资{plan}万元的{pct}。",
@@ -134,12 +138,12 @@ TEXTS = {
     },
     "pack_bul_problems": {
         "zh": "目前尚有{n}个问题未解决，其中{old}个已超过{days}天。",
-        "en": "{n} problems are open, {old} of them for more than {days} days.",
+        "en": "Open problems: {n}, of which open for more than {days} days: {old}.",
     },
     "pack_bul_lagging_intro": {
         "zh": "以下{n}个项目进度滞后，涉及{units}个单位，请责任单位抓紧推进：",
-        "en": "The following {n} projects, in {units} units, are lagging; the units in charge "
-              "are asked to catch up:",
+        "en": "Lagging projects: {n}, in units: {units}. The units in charge are asked to "
+              "catch up:",
     },
     "pack_bul_no_lagging": {"zh": "本期无滞后项目。", "en": "No project is lagging."},
     "pack_bul_unit": {"zh": "{i}{unit}（{n}个）", "en": "{i} {unit} ({n})"},

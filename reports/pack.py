@@ -450,7 +450,10 @@ def change_sentences(data: PackData, lang: str) -> list[str]:
     """What changed since a week before: lights turned red or green, projects completed,
     nodes reached and missed, problems opened, closed and overdue."""
     out = []
-    for key, items in data.changes().items():
+    changes = data.changes() if data.previous else {}
+    if not data.previous:
+        out.append(t("pack_bul_no_previous", lang))
+    for key, items in changes.items():
         if items:
             out.append(t(f"pack_bul_{key}", lang, n=len(items),
                          names=_names([p.name for p, _ in items], lang)))

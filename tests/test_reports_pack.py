@@ -217,7 +217,9 @@ def test_bulletin_headline_figures_and_no_lagging():
     empty = PackData(NOW, [], [], [])
     text = bulletin_text(empty, "en")
     assert t("pack_bul_no_lagging", "en") in text and t("pack_bul_no_ranking", "en") in text
-    assert t("pack_bul_no_overdue", "en") in text and t("pack_bul_no_red", "en") in text
+    assert t("pack_bul_no_overdue", "en") in text and t("pack_bul_no_previous", "en") in text
+    text = bulletin_text(PackData(NOW, data.items, [], [], previous=data.items), "zh")
+    assert "本周没有项目新转为滞后。" in text and "一周前尚无" not in text
 
 
 def test_bulletin_sections_changes_and_overdue_by_unit():
