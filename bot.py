@@ -20,6 +20,7 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 from config import Config, ConfigError, load_config
@@ -310,7 +311,17 @@ def make_parser() -> argparse.ArgumentParser:
                           "(.xlsx) and the bulletin (.docx)")
     pack.add_argument("-o", "--output", default=".", help="the folder to write into (default: .)")
     pack.add_argument("--lang", choices=("zh", "en"), default="zh")
+    pack.add_argument("--date", type=pack_day, help="the pack as of the end of this day "
+                      "(YYYY-MM-DD), from what was stored by then (default: now)")
     return parser
+
+
+def pack_day(text: str) -> date:
+    """`pack --date`: a YYYY-MM-DD day."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text[:40]!r}") from None
 
 
 def cmd_import(args, config: Config, db) -> int:
@@ -429,11 +440,15 @@ def cmd_remind(args, config: Config, db) -> int:
 
 
 def cmd_pack(args, config: Config, db) -> int:
-    """The meeting pack as of now, both files into the folder; their paths, one a line."""
+    """The meeting pack as of now (or the end of --date), both files into the folder; their
+    paths, one a line."""
     from services.pack import write_pack
 
+    if args.date and args.date > datetime.now(config.timezone).date():
+        raise ConfigError(f"--date {args.date.isoformat()} is still to come: a pack is made "
+                          "from what was stored by then")
     try:
-        paths = write_pack(db, config, Path(args.output), args.lang)
+        paths = write_pack(db, config, Path(args.output), args.lang, args.date)
     except OSError as exc:
         raise ConfigError(f"cannot write into {args.output}: {exc.strerror or exc}") from exc
     for path in paths:

@@ -151,6 +151,7 @@ class Config:
     problem_days: int = 14  # a problem's time limit when none is written: days from opening
     escalate_days: int = 7  # days overdue before the leader in charge is told
     confirm_days: int = 7  # days an unanswered resolution waits before it confirms itself
+    digest_pack: bool = True  # the leader digest attaches the meeting pack
 
     @property
     def file_api_url(self) -> str:
@@ -239,7 +240,20 @@ SETTING_KEYS = {
                       lambda v: _int({"escalate_days": v}, "escalate_days", 7, minimum=1)),
     "confirm_days": ("confirm_days",
                      lambda v: _int({"confirm_days": v}, "confirm_days", 7, minimum=1)),
+    "digest_pack": ("digest_pack", lambda v: parse_switch(v)),
 }
+
+SWITCH_WORDS = {"on": True, "off": False, "true": True, "false": False, "yes": True,
+                "no": False, "1": True, "0": False, "开": True, "关": False, "开启": True,
+                "关闭": False}
+
+
+def parse_switch(text: str) -> bool:
+    """on or off (also true/false, yes/no, 1/0, 开/关, 开启/关闭)."""
+    value = SWITCH_WORDS.get((text or "").strip().lower())
+    if value is None:
+        raise ConfigError(f"expected on or off, not {shown(text)}", "switch", value=str(text)[:40])
+    return value
 
 
 def _bad_language(value: str):

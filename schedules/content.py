@@ -4,10 +4,12 @@ The payload of each delivery is stored with it (storage.rounds.plan_deliveries),
 sends exactly the text that was planned. A payload is
 
     {"to": "group" | "member" | "leader", "name": ..., "lang": "zh" | "en",
-     "parts": [{"text": html} | {"photo": file number, "caption": html}, ...]}
+     "parts": [{"text": html} | {"photo": file number, "caption": html}
+               | {"document": file number, "filename": ..., "caption": html}, ...]}
 
 one entry of `parts` per Telegram message, in order (schedules.delivery sends them in order
-and records each). Pictures are stored once per round (`Plan.files`).
+and records each). Pictures and documents (the meeting pack) are stored once per round
+(`Plan.files`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
@@ -24,6 +26,7 @@ from config import Config
 from i18n import esc, t
 from reports.mine import mine_pages
 from reports.nodes import due_soon, due_soon_text
+from reports.pack import PackData
 from reports.ranking import UnitRank, rank_units
 from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
 from reports.states import items_from_rows, moment
@@ -39,8 +42,9 @@ from reports.summary import (
     tg_len,
 )
 from services.ladder import overdue_problems
+from services.pack import PackPlan, pack_data
 from services.people import people_langs
-from services.views import weekly_ranking
+from services.views import Views, weekly_ranking
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
 from storage.projects import project_states
@@ -206,6 +210,7 @@ class DigestData:
     recipients: list[tuple[int, str, str]]  # (chat id, name, lang)
     overdue: list[dict] = field(default_factory=list)  # services.ladder.overdue_problems
     leader_names: dict[int, str] = field(default_factory=dict)  # chat id -> name in charge
+    pack: PackData | None = None  # the meeting pack attached (/settings digest_pack)
 
 
 def digest_data(db: Database, config: Config, now: datetime, *,
@@ -229,12 +234,16 @@ def digest_data(db: Database, config: Config, now: datetime, *,
                                          langs[person["user_id"]])
     for admin in sorted(config.admins):  # BOT_ADMINS, even before they ever wrote to the bot
         recipients.setdefault(admin, (admin, "", config.language))
+    # The pack: from the same moment's data (as of `now`; a dry run writes nothing, so it
+    # reads as of now too and stores no ranking snapshot).
+    pack = (pack_data(Views(db), config, now, as_of=dry_run)
+            if config.digest_pack and items else None)
     return DigestData(items=items, today=now.date(),
                       ranking=ranking,
                       reminded=rounds.repeatedly_reminded(db),
                       problems=problems, now=now, recipients=sorted(recipients.values()),
                       overdue=overdue_problems(db, config, now.date()),
-                      leader_names=leader_names)
+                      leader_names=leader_names, pack=pack)
 
 
 def _age_days(created_at: str, now: datetime) -> int:
@@ -283,8 +292,26 @@ def overdue_blocks(overdue: list[dict], lang: str) -> list[str]:
     return blocks
 
 
+def pack_parts(plan: Plan, data: PackData, lang: str, chart: bytes | None,
+               render: bool) -> list[dict]:
+    """The meeting pack's two files as parts of a digest (stored with the round's files, so
+    a restart sends the same files); with `chart`, the digest's wall chart is the pack's."""
+    day = data.today.isoformat()
+    names = (t("pack_schedule_file", lang, date=day), t("pack_bulletin_file", lang, date=day))
+    if not render:  # a dry run: the parts without their files
+        return [{"document": None, "filename": name} for name in names]
+    made = PackPlan(replace(data, chart=chart), lang).build()
+    parts = []
+    for name, content in zip(names, (made.schedule, made.bulletin), strict=True):
+        parts.append({"document": len(plan.files), "filename": name})
+        plan.files.append(content)
+    parts[0]["caption"] = t("pack_digest_caption", lang, date=day)
+    return parts
+
+
 def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
-    """The digest for every leader and admin: the summary, the chart, the escalations.
+    """The digest for every leader and admin: the summary, the chart, the escalations, and
+    the meeting pack's two files (when `data.pack`).
 
     Pure (no database): safe to run in a worker thread, as the chart takes a moment to draw.
     """
@@ -299,6 +326,7 @@ def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
         else:
             pages.insert(0, title)
         parts: list[dict] = [{"text": page} for page in pages]
+        pictures: list[bytes] = []
         if render_chart:
             from reports.chart import render_wall_chart
 
@@ -312,6 +340,9 @@ def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
         else:
             parts.append({"photo": None, "caption": t("rem_chart_caption", lang)})
         parts += [{"text": page} for page in escalation_pages(data, lang)]
+        if data.pack is not None:
+            parts += pack_parts(plan, data.pack, lang, pictures[0] if pictures else None,
+                                render_chart)
         parts_by_lang[lang] = parts
     for chat_id, name, lang in data.recipients:
         own = []  # a leader in charge of projects: theirs first

@@ -256,6 +256,14 @@ class Runner:
                                                     caption=part.get("caption"))
                 if file_id is None and message.photo:
                     rounds.set_round_file_id(self.db, round_id, idx, message.photo[-1].file_id)
+            elif "document" in part:  # a file of the meeting pack
+                idx = part["document"]
+                data, file_id = rounds.round_file(self.db, round_id, idx)
+                message = await bot.send_document(chat_id, document=file_id or data,
+                                                  filename=part["filename"],
+                                                  caption=part.get("caption"))
+                if file_id is None and message.document:
+                    rounds.set_round_file_id(self.db, round_id, idx, message.document.file_id)
             else:
                 message = await bot.send_message(chat_id, part["text"])
             return message.message_id
@@ -374,6 +382,8 @@ def describe_payload(chat_id: int, payload: dict) -> list[str]:
     for part in parts:
         if "photo" in part:
             lines.append("     | [picture: the wall chart]")
+        elif "document" in part:
+            lines.append(f"     | [file: {part['filename']}]")
         else:
             lines += [f"     | {line}" for line in plain_text(part.get("text", "")).splitlines()]
         lines.append("     |")

@@ -33,6 +33,7 @@ EXAMPLES = {
     "problem_days": "14",
     "escalate_days": "7",
     "confirm_days": "7",
+    "digest_pack": "on",
 }
 RESET_WORDS = ("default", "reset", "none", "-")
 
@@ -44,6 +45,8 @@ def effective_config(db: Database, base: Config) -> Config:
 
 def format_value(value: object) -> str:
     """A setting's value as it is shown and stored."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
     if isinstance(value, Schedule):
         return str(value)
     if isinstance(value, frozenset | set):

@@ -161,9 +161,10 @@ class StateCache:
 
 
 def project_items(db: Database, config: Config, now: datetime, unit_id: int | None = None,
-                  code: str | None = None) -> list[Item]:
-    """The projects (all, one unit's, or one) with their standing at `now`, read afresh."""
-    rows = project_states(db, unit_id=unit_id, code=code)
+                  code: str | None = None, until: str | None = None) -> list[Item]:
+    """The projects (all, one unit's, or one) with their standing at `now`, read afresh;
+    with `until` (a stored time), from what was stored by then."""
+    rows = project_states(db, unit_id=unit_id, code=code, until=until)
     return items_from_rows(rows, now, Thresholds(config.stale_days, config.lag_points))
 
 

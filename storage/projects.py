@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from storage.db import now_iso, select
 from storage.people import get_or_create_unit, record_audit
+from storage.problems import open_at
 
 LEDGER_FIELDS = ("name", "leader", "stage", "planned_start", "planned_end", "total_investment",
                  "annual_plan")
@@ -93,48 +94,62 @@ def add_milestone(db: Database, project_id: int, due: str, progress: float, titl
 
 
 # What follows from a project's updates (of `projects p`): the latest reported value of each.
-_DERIVED = """
-  (select progress from updates where project_id = p.id and progress is not null
+# With `until`, only what was stored by then counts (the pack as of a past day): updates
+# stored up to :until, and problems open at :until (storage.problems.open_at).
+def _derived(until: bool = False) -> str:
+    by = " and created_at <= :until" if until else ""
+    open_problems = open_at("problems") if until else "status = 'open'"
+    return f"""
+  (select progress from updates where project_id = p.id and progress is not null{by}
      order by created_at desc, id desc limit 1) as progress,
-  coalesce((select stage from updates where project_id = p.id and stage is not null
+  coalesce((select stage from updates where project_id = p.id and stage is not null{by}
      order by created_at desc, id desc limit 1), p.stage) as current_stage,
-  (select invested from updates where project_id = p.id and invested is not null
+  (select invested from updates where project_id = p.id and invested is not null{by}
      order by created_at desc, id desc limit 1) as invested,
-  (select max(created_at) from updates where project_id = p.id) as last_update_at,
-  (select raw_text from updates where project_id = p.id
+  (select max(created_at) from updates where project_id = p.id{by}) as last_update_at,
+  (select raw_text from updates where project_id = p.id{by}
      order by created_at desc, id desc limit 1) as latest_update,
-  (select count(*) from problems where project_id = p.id and status = 'open') as open_problems
+  (select count(*) from problems where project_id = p.id and {open_problems}) as open_problems
 """
 
 
+_DERIVED = _derived()
+
+
 def project_states(db: Database, unit_id: int | None = None, code: str | None = None,
-                   project_ids: Iterable[int] | None = None) -> list[dict]:
+                   project_ids: Iterable[int] | None = None, until: str | None = None
+                   ) -> list[dict]:
     """Each project's ledger row plus its state derived from its updates.
 
     Adds: progress, stage (latest reported, else the ledger's), invested, last_update_at,
     latest_update (text), open_problems, milestones (list of {due, progress, title}),
     unit_name.
-    `unit_id`, `code` and `project_ids` (a few ids) narrow it down.
+    `unit_id`, `code` and `project_ids` (a few ids) narrow it down; `until` (a stored time)
+    gives the states as of then: projects created by then, from what was stored by then.
     """
-    return list(iter_project_states(db, unit_id, code, project_ids))
+    return list(iter_project_states(db, unit_id, code, project_ids, until))
 
 
 def iter_project_states(db: Database, unit_id: int | None = None, code: str | None = None,
-                        project_ids: Iterable[int] | None = None) -> Iterator[dict]:
+                        project_ids: Iterable[int] | None = None, until: str | None = None
+                        ) -> Iterator[dict]:
     """`project_states` one row at a time (tens of thousands of rows need not all be held)."""
-    where, params = [], []
+    where: list[str] = []
+    params: dict[str, object] = {"until": until}
     if project_ids is not None:
         ids = sorted(set(project_ids))
-        where.append(f"p.id in ({','.join('?' for _ in ids) or 'null'})")
-        params += ids
+        params.update((f"id{i}", v) for i, v in enumerate(ids))
+        where.append(f"p.id in ({','.join(f':id{i}' for i in range(len(ids))) or 'null'})")
     if unit_id is not None:
-        where.append("p.unit_id = ?")
-        params.append(unit_id)
+        where.append("p.unit_id = :unit_id")
+        params["unit_id"] = unit_id
     if code is not None:
-        where.append("p.code = ? collate nocase")
-        params.append(code)
+        where.append("p.code = :code collate nocase")
+        params["code"] = code
+    if until is not None:
+        where.append("p.created_at <= :until")
     sql = f"""
-        select p.*, u.name as unit_name, {_DERIVED}
+        select p.*, u.name as unit_name, {_derived(until is not None)}
         from projects p join units u on u.id = p.unit_id
         {"where " + " and ".join(where) if where else ""}
         order by u.name, p.code
