@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from reports.forecast import Forecast, forecast_completion
+from reports.investment import Investment, investment_to_date
 from reports.standing import Item, Milestone, ProjectState, Thresholds, assess
 
 
@@ -21,8 +23,23 @@ def moment(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def state_from_row(row: dict) -> ProjectState:
-    """One project row (with its derived fields) as the reports see it."""
+def investment_from_row(row: dict, now: datetime) -> Investment | None:
+    """Cumulative and this year's investment from the row's ``invested_history`` (JSON text or
+    a list of [iso moment, 万元, kind]); each figure counts on its day in `now`'s timezone."""
+    history = row.get("invested_history")
+    if history is None:
+        return None
+    figures = json.loads(history) if isinstance(history, str) else history
+    return investment_to_date(
+        ((moment(stamp).astimezone(now.tzinfo).date(), amount, kind)
+         for stamp, amount, kind in figures if amount is not None),
+        now.date(), started_on=_date(row.get("planned_start")))
+
+
+def state_from_row(row: dict, now: datetime | None = None) -> ProjectState:
+    """One project row (with its derived fields) as the reports see it; with `now` (aware),
+    its investment history gives the cumulative and this year's figures."""
+    invested = investment_from_row(row, now) if now is not None else None
     return ProjectState(
         code=row["code"],
         name=row["name"],
@@ -34,7 +51,7 @@ def state_from_row(row: dict) -> ProjectState:
         total_investment=row.get("total_investment"),
         annual_plan=row.get("annual_plan"),
         progress=row.get("progress"),
-        invested=row.get("invested"),
+        invested=row.get("invested") if invested is None else invested.cumulative,
         last_update_at=moment(row.get("last_update_at")),
         created_at=moment(row["created_at"]),
         milestones=tuple(
@@ -44,6 +61,9 @@ def state_from_row(row: dict) -> ProjectState:
         open_problems=row.get("open_problems") or 0,
         latest_update=row.get("latest_update"),
         aliases=tuple(row.get("aliases") or ()),
+        **({} if invested is None else {
+            "invested_derived": invested.cumulative_derived,
+            "invested_year": invested.this_year, "invested_year_derived": invested.derived}),
     )
 
 
@@ -67,4 +87,4 @@ def items_from_rows(rows: Iterable[dict], now: datetime, thresholds: Thresholds)
     """
     rows = list(rows)
     forecasts = {r["code"]: forecast_from_row(r, now) for r in rows}
-    return assess((state_from_row(r) for r in rows), now.date(), now, thresholds, forecasts)
+    return assess((state_from_row(r, now) for r in rows), now.date(), now, thresholds, forecasts)

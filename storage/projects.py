@@ -80,7 +80,11 @@ _DERIVED = """
   (select max(created_at) from updates where project_id = p.id) as last_update_at,
   (select raw_text from updates where project_id = p.id
      order by created_at desc, id desc limit 1) as latest_update,
-  (select count(*) from problems where project_id = p.id and status = 'open') as open_problems
+  (select count(*) from problems where project_id = p.id and status = 'open') as open_problems,
+  (select json_group_array(json_array(created_at, invested, coalesce(invested_kind, 'cumulative')))
+     from (select created_at, invested, invested_kind from updates
+           where project_id = p.id and invested is not null order by created_at, id))
+     as invested_history
 """
 
 
@@ -89,7 +93,8 @@ def project_states(db: Database, unit_id: int | None = None, code: str | None = 
     """Each project's ledger row plus its state derived from its updates.
 
     Adds: progress, stage (latest reported, else the ledger's), invested, last_update_at,
-    latest_update (text), open_problems, milestones (list of {due, progress}), unit_name.
+    latest_update (text), open_problems, milestones (list of {due, progress}), unit_name,
+    invested_history (JSON text: [[created_at, 万元, "cumulative" | "year"], …] in order).
     `unit_id`, `code` and `project_ids` (a few ids) narrow it down.
     """
     return list(iter_project_states(db, unit_id, code, project_ids))
@@ -191,3 +196,21 @@ def prune_changes(db: Database, keep: int = 1000) -> None:
     """Forget all but the last `keep` project changes (a reader further behind reloads all)."""
     db.execute("delete from project_changes where seq <= "
                "(select max(seq) from project_changes) - ?", [keep])
+
+
+def progress_before(db: Database, project_ids: Iterable[int], chat_id: int,
+                    message_id: int) -> dict[int, dict]:
+    """Each project's latest reported progress ({progress, created_at}) from updates other
+    than those of message (`chat_id`, `message_id`): what a new figure is checked against."""
+    ids = sorted(set(project_ids))
+    if not ids:
+        return {}
+    marks = ",".join("?" for _ in ids)
+    rows = select(db, f"""
+        select project_id, progress, created_at from (
+          select project_id, progress, created_at, row_number() over (
+            partition by project_id order by created_at desc, id desc) as nth
+          from updates where project_id in ({marks}) and progress is not null
+            and not (chat_id = ? and message_id = ?))
+        where nth = 1""", [*ids, chat_id, message_id])
+    return {row["project_id"]: row for row in rows}
