@@ -237,7 +237,7 @@ def overall_sentences(data: PackData, lang: str) -> list[str]:
     out = [t("pack_bul_overall", lang, y=day.year, m=day.month, d=day.day,
              date=day.isoformat(), n=len(items), avg=avg,
              **{k: lights[k] for k in STANDINGS})]
-    invested = sum(p.invested or 0.0 for p, _ in items)
+    invested = sum(p.invested_year or 0.0 for p, _ in items)  # this year's, as the plan is
     plan = sum(p.annual_plan for p, _ in items if p.annual_plan and p.annual_plan > 0)
     if plan > 0:
         out.append(t("pack_bul_invest", lang, invested=_num(invested), plan=_num(plan),
