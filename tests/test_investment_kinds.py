@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from parsing.status import ProjectRef, parse_message
 from reports.states import state_from_row
+from reports.summary import investment_lines
 from storage import open_db
 from storage.schema import migrations
 from tests.conftest import LEADER
@@ -57,7 +58,8 @@ def test_no_figure_no_kind(text):
 
 def row(history, planned_start="2025-03-01"):
     return {"code": "QB-001", "name": "n", "unit_name": "U", "created_at": "2025-01-01T00:00:00",
-            "planned_start": planned_start, "invested": None, "invested_history": history}
+            "planned_start": planned_start, "invested": None, "invested_history": history,
+            "annual_plan": 6000.0, "total_investment": 20000.0}
 
 
 def test_each_figure_counts_on_its_day_in_the_bots_timezone():
@@ -81,6 +83,9 @@ def test_the_worked_example_of_the_method():
     jan = state_from_row(row(history), datetime(2027, 1, 15, 9, tzinfo=SHANGHAI))
     assert (jan.invested, jan.invested_derived, jan.invested_year, jan.invested_year_derived) \
         == (6900, False, 100, True)
+    assert investment_lines([jan], "zh", one=True) == [
+        "💰 本年完成投资 100万元（推算），年度计划 6,000万元（1.7%）",
+        "🏗 累计完成投资 6,900万元，总投资 2亿元（34.5%）"]
     apr = state_from_row(row(history), datetime(2027, 4, 15, 9, tzinfo=SHANGHAI))
     assert (apr.invested, apr.invested_derived, apr.invested_year, apr.invested_year_derived) \
         == (8000, True, 1200, False)
