@@ -74,6 +74,20 @@ def test_each_figure_counts_on_its_day_in_the_bots_timezone():
     assert in_utc.invested_year is None  # in UTC both are of 2026, and nothing of 2027
 
 
+def test_moments_written_another_way_and_figures_after_today():
+    """Stamps with another offset are read as the moments they are; a figure dated after
+    today does not count yet."""
+    history = [["2026-12-20T10:00:00+08:00", 6800, "cumulative"],
+               ["2027-01-01T00:30:00+08:00", 6900, "cumulative"],   # 1 January in Shanghai
+               ["2027-01-20T02:00:00+00:00", 7500, "cumulative"]]   # after the 15th
+    state = state_from_row(row(history), datetime(2027, 1, 15, 9, tzinfo=SHANGHAI))
+    assert (state.invested, state.invested_year, state.invested_year_derived) == (6900, 100, True)
+    canonical = [["2026-12-20T02:00:00+00:00", 6800, "cumulative"],
+                 ["2026-12-31T16:30:00+00:00", 6900, "cumulative"],
+                 ["2027-01-20T02:00:00+00:00", 7500, "cumulative"]]
+    assert state_from_row(row(canonical), datetime(2027, 1, 15, 9, tzinfo=SHANGHAI)) == state
+
+
 def test_the_worked_example_of_the_method():
     """docs/method.md, "Example, across a year boundary"."""
     history = [["2026-06-20T02:00:00+00:00", 6100, "cumulative"],
