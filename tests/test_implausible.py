@@ -254,3 +254,35 @@ async def test_an_edit_of_a_stored_update_into_an_implausible_one_is_asked_first
     assert corrected["text"].startswith("✏️ 已更正") and "进度 50%" in corrected["text"]
     [row] = stored(bot.db)
     assert (row["progress"], row["stage"]) == (50, "completed")
+
+
+async def test_a_restart_between_the_question_and_the_tap(tmp_path, api):
+    """The question waits in the database: a bot started anew stores it on the tap."""
+    from tests.conftest import started_bot
+
+    async with started_bot(tmp_path, api) as first:
+        seed_world(first.db)
+        question, _ = await asked(first, "QB-002 已竣工投产，进度60%")
+    async with started_bot(tmp_path, api) as second:
+        assert stored(second.db) == []
+        [recorded] = await second.tap(KC, buttons(question)["✅ 记录"],
+                                      message_id=question["message_id"])
+        assert recorded["text"].startswith("✅ 已记录")
+        [row] = stored(second.db)
+        assert (row["progress"], row["stage"]) == (60, "completed")
+
+
+async def test_a_project_picked_from_the_buttons_is_checked_too(bot):
+    await bot.send(KC, "QB-001 进度90%")
+    queued = bot.api.queue_message(KC, "本周进度30%")  # which of the unit's two projects?
+    [which] = await bot.wait_replies(KC, len(bot.api.messages_to(KC)), 1)
+    qb1 = next(data for text, data in buttons(which).items() if text.startswith("QB-001"))
+    [question] = await bot.tap(KC, qb1, message_id=which["message_id"])
+    assert question["text"].startswith("❓") and "⚠️ 进度从 90% 降到 30%" in question["text"]
+    assert "reply_markup" not in bot.api.message(KC, which["message_id"])
+    assert len(stored(bot.db)) == 1
+    [recorded] = await bot.tap(KC, buttons(question)["✅ 记录"],
+                               message_id=question["message_id"])
+    assert "进度 30%（较上次 −60）" in recorded["text"], recorded["text"]
+    assert [(r["code"], r["progress"], r["message_id"]) for r in stored(bot.db)][-1] == (
+        "QB-001", 30, queued["message"]["message_id"])
