@@ -90,7 +90,8 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
                       text: str, file_ids: list[str] | None = None, *, edit: bool = False,
                       pending: dict | None = None) -> None:
     """Parse, check, store and confirm one status message, or its edit: `edit` when the
-    message has stored updates, `pending` when its "which project?" question still waits."""
+    message has stored updates, `pending` when its question ("which project?", or "store
+    this?") still waits. Implausible figures are asked about before anything is stored."""
     db, message = app_db(context), update.effective_message
     text = clean_text(text)
     lang = reply_language(text, caller)
@@ -121,9 +122,6 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
                             chat_id=message.chat_id, message_id=message.message_id,
                             created_at=created_at, text=text, lang=reading.lang,
                             file_ids=file_ids)
-    if edit and confirming:
-        for kept, new in zip(updates_of_payload(pending["payload"])[0], updates, strict=False):
-            new.created_at = kept.created_at
     found = doubts_of(db, reading, message.chat_id, message.message_id, created_at)
     if any(found):
         await ask_to_confirm(update, context, caller, updates, reading, found, edit=edit,
@@ -156,7 +154,7 @@ async def ask_to_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, cal
         await close_question(context, pending)
     token = secrets.token_urlsafe(6)
     pending_id = save_pending(db, caller.user_id, message.chat_id, message.message_id,
-                              updates[0].raw_text, reading.lang, [], kind=CONFIRM,
+                              updates[0].raw_text, reading.lang, updates[0].file_ids, kind=CONFIRM,
                               payload=payload, token=token)
     sent = await message.reply_text(text, reply_markup=confirm_buttons(pending_id, token,
                                                                        reading.lang))
@@ -174,7 +172,7 @@ def confirm_buttons(pending_id: int, token: str, lang: str) -> InlineKeyboardMar
 
 async def close_question(context: ContextTypes.DEFAULT_TYPE, pending: dict,
                          text: str | None = None) -> None:
-    """The "which project?" question answered: its buttons go (and it says how, if `text`)."""
+    """A waiting question answered: its buttons go (and it says how, if `text`)."""
     question = pending["question_message_id"]
     if not question:
         return
