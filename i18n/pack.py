@@ -128,13 +128,13 @@ TEXTS = {
               "{at_risk}, on track {on_track}, done {done}; average progress {avg}.",
     },
     "pack_bul_invest": {
-        "zh": "已完成投资{invested}万元，为年度计划投资{plan}万元的{pct}。",
-        "en": "Investment completed: CNY {invested} (10k), {pct} of the annual plan of "
+        "zh": "本年已完成投资{invested}万元，为年度计划投资{plan}万元的{pct}。",
+        "en": "Investment completed this year: CNY {invested} (10k), {pct} of the annual plan of "
               "CNY {plan} (10k).",
     },
     "pack_bul_invest_noplan": {
-        "zh": "已完成投资{invested}万元。",
-        "en": "Investment completed: CNY {invested} (10k).",
+        "zh": "本年已完成投资{invested}万元。",
+        "en": "Investment completed this year: CNY {invested} (10k).",
     },
     "pack_bul_problems": {
         "zh": "目前尚有{n}个问题未解决，其中{old}个已超过{days}天。",

@@ -46,14 +46,26 @@ TEXTS = {
     },
     "rep_sum_stages": {"zh": "阶段：{stages}", "en": "Stage: {stages}"},
     "rep_sum_avg": {"zh": "平均进度 {pct}", "en": "Average progress {pct}"},
-    "rep_sum_invest": {
-        "zh": "💰 完成投资 {invested}，年度计划 {plan}（{pct}）",
-        "en": "💰 Invested {invested} of {plan} planned this year ({pct})",
+    # investment (reports.summary.investment_lines): this year's against the annual plan, the
+    # cumulative against the total investment
+    "rep_invest_year": {
+        "zh": "💰 本年完成投资 {invested}，年度计划 {goal}（{pct}）",
+        "en": "💰 Invested this year {invested} of {goal} planned ({pct})",
     },
-    "rep_sum_invest_noplan": {
-        "zh": "💰 完成投资 {invested}（未设年度计划）",
-        "en": "💰 Invested {invested} (no annual plan set)",
+    "rep_invest_year_nogoal": {
+        "zh": "💰 本年完成投资 {invested}（未设年度计划）",
+        "en": "💰 Invested this year {invested} (no annual plan set)",
     },
+    "rep_invest_total": {
+        "zh": "🏗 累计完成投资 {invested}，总投资 {goal}（{pct}）",
+        "en": "🏗 Invested so far {invested} of {goal} in all ({pct})",
+    },
+    "rep_invest_total_nogoal": {
+        "zh": "🏗 累计完成投资 {invested}（未设总投资）",
+        "en": "🏗 Invested so far {invested} (no total investment set)",
+    },
+    "rep_derived": {"zh": "（推算）", "en": " (derived)"},
+    "rep_derived_some": {"zh": "（含推算）", "en": " (partly derived)"},
     "rep_sum_worst": {"zh": "<b>最需关注的项目</b>", "en": "<b>Projects needing attention</b>"},
     "rep_sum_worst_more": {
         "zh": "……另有 {n} 个，见 /lagging",
@@ -104,10 +116,6 @@ TEXTS = {
     "rep_proj_past_end": {
         "zh": "⛔ 已过计划竣工日期 {date}",
         "en": "⛔ Past its planned end, {date}",
-    },
-    "rep_proj_invest": {
-        "zh": "完成投资：{invested}（总投资 {total}，年度计划 {plan}）",
-        "en": "Invested: {invested} (total {total}, annual plan {plan})",
     },
     "rep_proj_last": {
         "zh": "最近更新：{date}（{days}天前）",
@@ -217,6 +225,10 @@ TEXTS = {
     "rep_col_last_update_at": {"zh": "最近更新时间", "en": "last_update_at"},
     "rep_col_days_since_update": {"zh": "未更新天数", "en": "days_since_update"},
     "rep_col_invested": {"zh": "已完成投资（万元）", "en": "invested"},
+    "rep_col_invested_derived": {"zh": "累计投资来源", "en": "invested_derived"},
+    "rep_col_invested_this_year": {"zh": "本年完成投资（万元）", "en": "invested_this_year"},
+    "rep_col_invested_this_year_derived": {"zh": "本年投资来源", "en": "invested_this_year_derived"},
+    "rep_value_derived": {"zh": "推算", "en": "derived"},
     "rep_col_open_problems": {"zh": "未解决问题数", "en": "open_problems"},
     "rep_col_latest_update": {"zh": "最近更新内容", "en": "latest_update"},
 }

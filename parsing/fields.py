@@ -10,6 +10,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from .normalize import is_han, trim
 from .numbers import (
@@ -828,10 +829,19 @@ def _cue_reaches(folded: str, cue: re.Match[str], amount_start: int) -> bool:
     return len(gap) <= 8 and bool(_CUE_GAP.match(gap))
 
 
-def find_invested(folded: str, sections: Sections) -> float | None:
-    """Investment completed so far, in 万元: a cumulative amount wins over a plain one; an
-    amount for this week or month alone is not what has been invested so far."""
-    best: tuple[int, int, float] | None = None  # (rank, position, value)
+class Invested(NamedTuple):
+    """An investment figure as reported: 万元, and whether it counts since the project began
+    ("cumulative": 累计, 开累, so far, and a bare 完成投资 — in these meetings that is the total
+    so far) or since 1 January ("year": 本年, 今年, 年内, 年度, this year, ytd)."""
+
+    wan: float
+    kind: str  # "cumulative" | "year"
+
+
+def find_invested(folded: str, sections: Sections) -> Invested | None:
+    """Investment completed, in 万元, with its kind: a cumulative amount wins over a plain one,
+    and both over this year's; an amount for this week or month alone is neither."""
+    best: tuple[int, int, float, str] | None = None  # (rank, position, value, kind)
     previous_end = 0
     for amount in _amounts(folded):
         if not sections.in_status(amount.start):
@@ -865,9 +875,10 @@ def find_invested(folded: str, sections: Sections) -> float | None:
             continue
         else:
             rank = 1
+        kind = "year" if "annual" in kinds else "cumulative"  # "年度累计" is this year's
         if best is None or (rank, amount.start) > best[:2]:
-            best = (rank, amount.start, amount.wan)
-    return tidy(best[2]) if best else None
+            best = (rank, amount.start, amount.wan, kind)
+    return Invested(tidy(best[2]), best[3]) if best else None
 
 
 # ---------------------------------------------------------------- problems and next steps

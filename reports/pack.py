@@ -158,9 +158,9 @@ class PackData:
         return dict(sorted(groups.items(), key=lambda kv: (-kv[1][0].overdue, kv[0])))
 
     def investment(self) -> tuple[float, float]:
-        """(investment completed, annual plan) of all projects, in 万元, as /status sums
+        """(this year's investment, annual plan) of all projects, in 万元, as /status sums
         them: the plan of projects that have one."""
-        invested = sum(p.invested or 0.0 for p, _ in self.items)
+        invested = sum(p.invested_year or 0.0 for p, _ in self.items)
         plan = sum(p.annual_plan for p, _ in self.items if p.annual_plan and p.annual_plan > 0)
         return invested, plan
 
@@ -241,9 +241,8 @@ CHART_WIDTH_CM = 16  # the wall chart's width in the bulletin (an A4 page's text
 
 
 def invested_this_year(p: ProjectState) -> float | None:
-    """This year's investment of a project. Project states carry the cumulative figure only
-    (`invested`); once they carry this year's (reports.investment), it is read here."""
-    return getattr(p, "invested_year", None)
+    """This year's investment of a project (reported, or derived from cumulative figures)."""
+    return p.invested_year
 
 
 def _local(moment: datetime, tz) -> datetime:

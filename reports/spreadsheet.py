@@ -6,10 +6,13 @@ total_investment, annual_plan, aliases (joined with ";"); then progress, planned
 behind (percent / percentage points, one decimal), standing (on_track | at_risk | lagging |
 done), last_update_at (ISO 8601 with offset, in the timezone of `now`; empty if never
 updated), days_since_update (whole days since the last update, or since the project was added
-when it was never updated — the number its staleness is judged by), invested (万元),
-open_problems, latest_update (the last update's text), overdue_problems (how many open ones
-are past their limit), problems (each open or awaiting problem: `#id status due YYYY-MM-DD`,
-`overdue N` days when it is, and its text; separated by " | ").
+when it was never updated — the number its staleness is judged by), invested (万元 since the
+project began), open_problems, latest_update (the last update's text), overdue_problems (how
+many open ones are past their limit), problems (each open or awaiting problem: `#id status due
+YYYY-MM-DD`, `overdue N` days when it is, and its text; separated by " | "), invested_derived
+("derived" when the cumulative figure is worked out from this year's rather than reported),
+invested_this_year (万元 since 1 January), invested_this_year_derived ("derived" when worked
+out from cumulative figures; reports/investment.py).
 
 Dates are text `YYYY-MM-DD`; numbers are numbers; unknown values are empty cells. With
 `lang="zh"` the headers (and stage and standing values) are in Chinese instead — headers the
@@ -59,12 +62,16 @@ EXPORT_COLUMNS = (
     "latest_update",
     "overdue_problems",
     "problems",
+    "invested_derived",
+    "invested_this_year",
+    "invested_this_year_derived",
 )
 DATE_TIME_COLUMNS = frozenset({"last_update_at"})  # ISO text in csv, a date-time in xlsx
 NUMBER_FORMATS = {
     "total_investment": "#,##0.##",
     "annual_plan": "#,##0.##",
     "invested": "#,##0.##",
+    "invested_this_year": "#,##0.##",
     "progress": "0.0",
     "planned_progress": "0.0",
     "behind": "0.0",
@@ -72,6 +79,7 @@ NUMBER_FORMATS = {
     "open_problems": "0",
     "overdue_problems": "0",
 }
+DERIVED = "derived"  # an investment figure worked out from the other kind (reports.investment)
 MAX_WIDTH = 60
 CELL_TEXT_MAX = 32_767  # Excel's limit for one cell
 
@@ -126,6 +134,9 @@ def export_rows(items: Iterable[Item], now: datetime,
                 "latest_update": p.latest_update or None,
                 "overdue_problems": sum(1 for q in problems.get(p.code, ()) if q.get("late")),
                 "problems": problems_cell(problems.get(p.code, ())),
+                "invested_derived": DERIVED if p.invested_derived else None,
+                "invested_this_year": p.invested_year,
+                "invested_this_year_derived": DERIVED if p.invested_year_derived else None,
             }
         )
     return rows
@@ -145,6 +156,9 @@ def _localise(row: dict[str, Any], lang: str | None) -> dict[str, Any]:
         row["stage"] = t(f"rep_stage_{row['stage']}", lang)
     if row.get("standing"):
         row["standing"] = t(f"rep_standing_{row['standing']}", lang)
+    for col in ("invested_derived", "invested_this_year_derived"):
+        if row.get(col) == DERIVED:
+            row[col] = t("rep_value_derived", lang)
     return row
 
 

@@ -8,6 +8,7 @@ goes through `esc()`. Standing markers: 🔴 lagging, 🟠 at risk, 🟢 on trac
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -161,7 +162,7 @@ def fmt_pct(value: float | None, lang: str) -> str:
 
 def fmt_amount(wan: float | None, lang: str) -> str:
     """An amount in 万元: Chinese in 万元/亿元, English in CNY millions/billions."""
-    if wan is None:
+    if wan is None or not math.isfinite(wan):  # never "inf亿元"
         return t("rep_unknown", lang)
     if lang == "zh":
         if abs(wan) >= 10_000:
@@ -171,6 +172,31 @@ def fmt_amount(wan: float | None, lang: str) -> str:
     if abs(million) >= 1_000:
         return t("rep_amount_big", lang, v=fmt_num(million / 1_000, 2))
     return t("rep_amount_small", lang, v=fmt_num(million, 1))
+
+
+def investment_lines(projects: Sequence[ProjectState], lang: str, one: bool = False) -> list[str]:
+    """This year's investment against the annual plan, and the cumulative against the total
+    investment, each its own figure; a figure worked out from the other kind is marked
+    derived (for several projects: when any of theirs is). Sums count the known figures."""
+    lines = []
+    for key, amount, derived, goal in (
+        ("year", "invested_year", "invested_year_derived", "annual_plan"),
+        ("total", "invested", "invested_derived", "total_investment"),
+    ):
+        known = [getattr(p, amount) for p in projects if getattr(p, amount) is not None]
+        figure = sum(known) if known else (None if one else 0.0)
+        target = sum(getattr(p, goal) or 0.0 for p in projects if (getattr(p, goal) or 0) > 0)
+        mark = ""
+        if any(getattr(p, derived) for p in projects if getattr(p, amount) is not None):
+            mark = t("rep_derived" if one else "rep_derived_some", lang)
+        values = {"invested": fmt_amount(figure, lang) + mark}
+        if target > 0:
+            values.update(goal=fmt_amount(target, lang),
+                          pct=fmt_pct(None if figure is None else 100 * figure / target, lang))
+            lines.append(t(f"rep_invest_{key}", lang, **values))
+        else:
+            lines.append(t(f"rep_invest_{key}_nogoal", lang, **values))
+    return lines
 
 
 def fmt_date(value: date | datetime | None, lang: str, tz: tzinfo | None = None) -> str:
@@ -292,20 +318,7 @@ def leader_summary(
     reported = any(p.progress is not None for p, _ in items)  # none: "—", not "0%"
     avg = sum((p.progress or 0.0) for p, _ in items) / len(items) if reported else None
     blocks.append(t("rep_sum_avg", lang, pct=fmt_pct(avg, lang)))
-    invested = sum(p.invested or 0.0 for p, _ in items)
-    plan = sum(p.annual_plan for p, _ in items if p.annual_plan and p.annual_plan > 0)
-    if plan > 0:
-        blocks.append(
-            t(
-                "rep_sum_invest",
-                lang,
-                invested=fmt_amount(invested, lang),
-                plan=fmt_amount(plan, lang),
-                pct=fmt_pct(100 * invested / plan, lang),
-            )
-        )
-    else:
-        blocks.append(t("rep_sum_invest_noplan", lang, invested=fmt_amount(invested, lang)))
+    blocks += investment_lines([p for p, _ in items], lang)
 
     blocks += ["", t("rep_sum_worst", lang)]
     bad = [it for it in worst_first(items) if it[1].standing in (LAGGING, AT_RISK)]
@@ -406,16 +419,8 @@ def project_view(
             lines.append(t("rep_proj_ahead", lang, n=fmt_num(-s.behind)))
     if s.past_end:
         lines.append(t("rep_proj_past_end", lang, date=fmt_date(p.planned_end, lang)))
-    if p.invested is not None or p.total_investment or p.annual_plan:
-        lines.append(
-            t(
-                "rep_proj_invest",
-                lang,
-                invested=fmt_amount(p.invested, lang),
-                total=fmt_amount(p.total_investment, lang),
-                plan=fmt_amount(p.annual_plan, lang),
-            )
-        )
+    if p.invested is not None or p.invested_year is not None or p.total_investment or p.annual_plan:
+        lines += investment_lines([p], lang, one=True)
     if p.last_update_at is None:
         lines.append(t("rep_proj_never", lang, days=s.stale_days))
     else:

@@ -138,6 +138,7 @@ def project_details(item: Item, lang: str, unit_ids: dict[str, int]) -> dict:
             "past_end": s.past_end, "planned_start": _day(p.planned_start),
             "planned_end": _day(p.planned_end), "total_investment": p.total_investment,
             "annual_plan": p.annual_plan, "invested": p.invested,
+            "invested_year": p.invested_year, "invested_year_derived": p.invested_year_derived,
             "last_update_at": p.last_update_at.isoformat() if p.last_update_at else None}
 
 

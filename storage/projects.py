@@ -109,7 +109,11 @@ def _derived(until: bool = False) -> str:
   (select max(created_at) from updates where project_id = p.id{by}) as last_update_at,
   (select raw_text from updates where project_id = p.id{by}
      order by created_at desc, id desc limit 1) as latest_update,
-  (select count(*) from problems where project_id = p.id and {open_problems}) as open_problems
+  (select count(*) from problems where project_id = p.id and {open_problems}) as open_problems,
+  (select json_group_array(json_array(created_at, invested, coalesce(invested_kind, 'cumulative')))
+     from (select created_at, invested, invested_kind from updates
+           where project_id = p.id and invested is not null{by} order by created_at, id))
+     as invested_history
 """
 
 
@@ -122,10 +126,11 @@ def project_states(db: Database, unit_id: int | None = None, code: str | None = 
     """Each project's ledger row plus its state derived from its updates.
 
     Adds: progress, stage (latest reported, else the ledger's), invested, last_update_at,
-    latest_update (text), open_problems, milestones (list of {due, progress, title}),
-    unit_name.
-    `unit_id`, `code` and `project_ids` (a few ids) narrow it down; `until` (a stored time)
-    gives the states as of then: projects created by then, from what was stored by then.
+  (select count(*) from problems where project_id = p.id and {open_problems}) as open_problems,
+  (select json_group_array(json_array(created_at, invested, coalesce(invested_kind, 'cumulative')))
+     from (select created_at, invested, invested_kind from updates
+           where project_id = p.id and invested is not null{by} order by created_at, id))
+     as invested_history
     """
     return list(iter_project_states(db, unit_id, code, project_ids, until))
 
@@ -233,3 +238,21 @@ def prune_changes(db: Database, keep: int = 1000) -> None:
     """Forget all but the last `keep` project changes (a reader further behind reloads all)."""
     db.execute("delete from project_changes where seq <= "
                "(select max(seq) from project_changes) - ?", [keep])
+
+
+def progress_before(db: Database, project_ids: Iterable[int], chat_id: int,
+                    message_id: int) -> dict[int, dict]:
+    """Each project's latest reported progress ({progress, created_at}) from updates other
+    than those of message (`chat_id`, `message_id`): what a new figure is checked against."""
+    ids = sorted(set(project_ids))
+    if not ids:
+        return {}
+    marks = ",".join("?" for _ in ids)
+    rows = select(db, f"""
+        select project_id, progress, created_at from (
+          select project_id, progress, created_at, row_number() over (
+            partition by project_id order by created_at desc, id desc) as nth
+          from updates where project_id in ({marks}) and progress is not null
+            and not (chat_id = ? and message_id = ?))
+        where nth = 1""", [*ids, chat_id, message_id])
+    return {row["project_id"]: row for row in rows}

@@ -174,7 +174,7 @@ async def member_week(talk: Conversation, member: int) -> None:
             await talk.say(member, prefix + text, chat_id=chat, stores=1)
     if member == KC:  # by alias, picked with a button, several projects in one message
         await talk.say(KC, "卫星产业园 进度62%，完成投资3000万元", stores=1)
-        [question] = await talk.say(KC, "本周进度10%，厂房基础开挖")
+        [question] = await talk.say(KC, "本周进度64%，厂房基础开挖")
         [[button], *_] = question["reply_markup"]["inline_keyboard"]
         await talk.tap(KC, button["callback_data"], stores=1, message_id=talk.last_message_id[KC])
         await talk.say(KC, "QB-001 进度65%\nQB-002 签约，进度55%", stores=2)
