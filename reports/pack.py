@@ -313,7 +313,7 @@ def _overview(ws: Worksheet, data: PackData, lang: str) -> None:
     light_rows = [(_light(k, lang), lights[k]) for k in STANDINGS]
     invested, plan = data.investment()
     money_rows = [(t("pack_col_annual_plan", lang), plan, NUMBER),
-                  (t("pack_col_invested", lang), invested, NUMBER),
+                  (t("pack_col_invested_year", lang), invested, NUMBER),
                   (t("pack_invest_share", lang),
                    round(100 * invested / plan, 1) if plan else None, PERCENT)]
     above: list[list[Any]] = [[title], [],

@@ -125,7 +125,7 @@ def test_overview_title_summary_and_rows_with_real_types():
     # The investment block: the same sums as /status.
     money = {ws.cell(r, 5).value: ws.cell(r, 6).value for r in range(4, h)}
     invested, plan = data.investment()
-    assert money["累计完成投资(万元)"] == invested and money["年度计划投资(万元)"] == plan
+    assert money["本年完成投资(万元)"] == invested and money["年度计划投资(万元)"] == plan
     assert money["完成年度计划(%)"] == round(100 * invested / plan, 1)
 
 
