@@ -23,6 +23,34 @@ settings.register_profile("ci", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: two workers per core, since most tests mostly wait (bot processes starting,
+    Telegram's pace per chat, scheduled rounds) and another worker's test uses the core."""
+    return 2 * (os.cpu_count() or 1)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The longest kinds of test first, so that, handed out one at a time (`--dist load
+    --maxschedchunk 1`), no worker is left running a long one after the others are done:
+    real bot processes, then property tests, then the in-process bot, then the rest (a stable
+    sort: a module's tests stay in their order and together)."""
+    from hypothesis import is_hypothesis_test
+
+    def kind(item) -> int:
+        fixtures = getattr(item, "fixturenames", ())
+        if "bot_process" in fixtures:
+            return 0
+        if is_hypothesis_test(getattr(item, "obj", None)):
+            return 1
+        if "api" in fixtures:
+            return 2
+        return 3
+
+    items.sort(key=kind)
+
+
 SAMPLES = Path(__file__).resolve().parents[1] / "console" / "demo"
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 ADMIN, LEADER = 1, 2

@@ -246,15 +246,25 @@ def seed_many(db, n: int) -> list[int]:
     return groups
 
 
+def in_force_for_an_hour(tmp_path, api, db, env: dict) -> None:
+    """The reminder schedule of `env` was in force an hour ago already, as if the bot had been
+    running: its moment, set a moment ahead, is sent on time if the process is up by then and
+    caught up as it starts if not — never left for next week by a slow start."""
+    config = make_config(tmp_path, api, **env)
+    rounds.schedule_since(db, "reminder", f"{config.reminder_schedule} {config.timezone.key}",
+                          datetime.now(NY) - timedelta(hours=1))
+
+
 def test_sigkill_mid_round_then_restart_sends_each_missing_message_once(tmp_path, api,
                                                                           bot_process):
     db = open_db(tmp_path / "bot.db")
     groups = seed_many(db, 150)
     api.delay_next("sendMessage", 0.15, count=1000, apply=True)  # a slow Telegram
-    at = ahead(10)  # after the process is up, even on a loaded machine
+    at = ahead(2)
     env = {"BOT_TIMEZONE": "America/New_York", "BOT_REMINDER_SCHEDULE": schedule_at(at),
            "BOT_DIGEST_SCHEDULE": schedule_at(at - timedelta(hours=1)),
            "BOT_LOG_LEVEL": "INFO"}
+    in_force_for_an_hour(tmp_path, api, db, env)
     first = bot_process(**env).start()
     sync_wait(lambda: len(sends(api)) >= 40, 30, "40 reminders")
     first.kill()
@@ -285,9 +295,10 @@ def test_remind_while_the_bot_sends_the_same_round(tmp_path, api, bot_process):
     db = open_db(tmp_path / "bot.db")
     groups = seed_many(db, 200)
     api.delay_next("sendMessage", 0.2, count=1000, apply=True)
-    at = ahead(10)  # after the process is up, even on a loaded machine
+    at = ahead(2)
     env = {"BOT_TIMEZONE": "America/New_York", "BOT_REMINDER_SCHEDULE": schedule_at(at),
            "BOT_DIGEST_SCHEDULE": schedule_at(at - timedelta(hours=1))}
+    in_force_for_an_hour(tmp_path, api, db, env)
     bot = bot_process(**env).start()
     sync_wait(lambda: len(sends(api)) >= 5, 30, "the round to start")
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
@@ -311,9 +322,10 @@ def test_sigterm_mid_round_finishes_in_flight_and_repeats_nothing(tmp_path, api,
     db = open_db(tmp_path / "bot.db")
     groups = seed_many(db, 100)
     api.delay_next("sendMessage", 0.15, count=1000, apply=True)
-    at = ahead(10)  # after the process is up, even on a loaded machine
+    at = ahead(2)
     env = {"BOT_TIMEZONE": "America/New_York", "BOT_REMINDER_SCHEDULE": schedule_at(at),
            "BOT_DIGEST_SCHEDULE": schedule_at(at - timedelta(hours=1))}
+    in_force_for_an_hour(tmp_path, api, db, env)
     first = bot_process(**env).start()
     sync_wait(lambda: len(sends(api)) >= 30, 30, "30 reminders")
     first.stop()
