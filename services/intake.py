@@ -26,7 +26,7 @@ from reports.investment import YEAR
 from reports.standing import Thresholds
 from reports.states import items_from_rows, moment
 from reports.summary import fmt_amount
-from services.caller import Caller
+from services.caller import Caller, not_yours_here
 from services.settings import effective_config
 from storage.projects import (
     aliases_of,
@@ -139,12 +139,10 @@ def out_of_range_value(text: str) -> str:
 def other_unit_refusal(caller: Caller, project: dict, lang: str) -> str:
     """The caller wrote about a project that is not theirs to change here. In a unit's group,
     which the whole unit reads, no project or unit is named: anyone but that unit's own member
-    is pointed to the private chat."""
+    is pointed to the private chat (services.caller.not_yours_here)."""
     if caller.chat_unit_id is None:
         return t("in_other_unit", lang, code=esc(project["code"]))
-    if caller.is_leader or caller.unit_id != caller.chat_unit_id:
-        return t("lead_refused_in_group", lang)
-    return t("refused_other_unit", lang, unit=esc(caller.unit_name or "—"))
+    return not_yours_here(caller, lang)
 
 
 def report_refusal(reports: Sequence[ProjectReport], by_code: dict[str, dict], caller: Caller,

@@ -37,7 +37,7 @@ from reports.summary import (
     project_view,
     unit_view,
 )
-from services.caller import Caller
+from services.caller import Caller, not_yours_here
 from services.deadlines import problems_by_project
 from services.intake import ledger_index
 from storage.people import get_unit, list_units
@@ -180,12 +180,8 @@ def weekly_ranking(db: Database, items: Sequence[Item], today: date) -> list[Uni
 
 
 def refused_other_unit(caller: Caller) -> Refusal:
-    """Not the caller's to see here. In a unit's group, anyone but that unit's own member is
-    pointed to the private chat, and no unit is named: the group may not read theirs."""
-    if caller.chat_unit_id is not None and (caller.is_leader
-                                            or caller.unit_id != caller.chat_unit_id):
-        return Refusal(t("lead_refused_in_group", caller.lang))
-    return Refusal(t("refused_other_unit", caller.lang, unit=esc(caller.unit_name or "—")))
+    """Not the caller's to see here (services.caller.not_yours_here)."""
+    return Refusal(not_yours_here(caller, caller.lang))
 
 
 def conceals(caller: Caller, *unit_ids: int | None) -> bool:
