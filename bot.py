@@ -163,9 +163,14 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         settle_startup_objects()
         # Language profiles (about a second) loaded beside start-up, not on the first message.
         asyncio.get_running_loop().run_in_executor(None, preload)
+        # The ledger's indexes, the states and the leaders' views likewise (seconds at 20,000).
+        application.bot_data["warm-up"] = asyncio.create_task(warm_views(application))
 
     async def post_shutdown(application) -> None:
         await stop_dashboard(application)
+        warm_up = application.bot_data.pop("warm-up", None)
+        if warm_up is not None:
+            await warm_up  # its thread reads the database, which is closed after this
 
     builder = ApplicationBuilder()
     if config.webhook_url:  # each update stored before the webhook answers 200
@@ -188,6 +193,19 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
     application.bot_data["views"] = Views(db)  # keeps the state cache for every view
     register(application)
     return application
+
+
+async def warm_views(application) -> None:
+    """The view service's warm-up (Views.warm), in a thread; a failure is logged, and the
+    first command builds what is missing."""
+    from services.settings import effective_config
+
+    db, config = application.bot_data["db"], application.bot_data["config"]
+    try:
+        await asyncio.to_thread(application.bot_data["views"].warm,
+                                effective_config(db, config), ("zh", "en"))
+    except Exception:
+        log.exception("warming the views up failed")
 
 
 async def start_dashboard(application) -> None:
