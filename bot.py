@@ -210,7 +210,8 @@ async def warm_views(application) -> None:
 
 async def start_dashboard(application) -> None:
     """With BOT_WEB_PORT, the dashboard (web/) is served by this process, on the application's
-    view service; with BOT_WEB_URL, the bot's menu button opens it."""
+    view service (in webhook mode the same server receives the updates: serve_webhook); with
+    BOT_WEB_URL, the bot's menu button opens it."""
     config = application.bot_data["config"]
     if config.web_port is None or "web" in application.bot_data:
         return
@@ -221,7 +222,7 @@ async def start_dashboard(application) -> None:
         return bytes(await telegram_file.download_as_bytearray())
 
     server = WebServer(application.bot_data["views"], config, config.web_listen, config.web_port,
-                       fetch_file)
+                       fetch_file, posts=application.bot_data.get("webhook"))
     await server.start()
     application.bot_data["web"] = server
     if config.web_url:
@@ -258,8 +259,13 @@ def serve(config: Config, db) -> None:
 
         secret = webhook_secret(config.webhook_secret)
         keep_secret(secret, "<webhook secret>")  # python-telegram-bot logs setWebhook's at DEBUG
-        log.info("webhook mode: listening on %s:%s/%s for %s", config.webhook_listen,
-                 config.webhook_port, webhook_path(config.webhook_url), config.webhook_url)
+        listen, port = ((config.web_listen, config.web_port) if config.web_port
+                        else (config.webhook_listen, config.webhook_port))
+        log.info("webhook mode: listening on %s:%s/%s for %s", listen, port,
+                 webhook_path(config.webhook_url), config.webhook_url)
+        if config.web_port:  # the dashboard's server receives the updates too
+            asyncio.run(serve_webhook(application, config, secret))
+            return
         # Always a secret: without one, anybody who finds the URL could post updates.
         application.run_webhook(listen=config.webhook_listen, port=config.webhook_port,
                                 url_path=webhook_path(config.webhook_url),
@@ -271,6 +277,51 @@ def serve(config: Config, db) -> None:
         # (a wrong token still is: python-telegram-bot stops retrying on InvalidToken)
         application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
                                 bootstrap_retries=-1)
+
+
+async def serve_webhook(application, config: Config, secret: str) -> None:
+    """Webhook mode with the dashboard: one server (the dashboard's) on BOT_WEB_PORT answers
+    Telegram's POSTs under the webhook URL's path too. The Application is run through its
+    public lifecycle, as run_webhook does around its own server, until SIGINT or SIGTERM."""
+    import signal
+
+    from telegram import Update
+
+    from transport.webhook import webhook_path, webhook_receiver
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    receiver = webhook_receiver(application.bot, application.update_queue, secret)
+    application.bot_data["webhook"] = {"/" + webhook_path(config.webhook_url): receiver}
+    try:
+        await until_answered(application.initialize)
+        await application.post_init(application)  # starts the server (start_dashboard)
+        await until_answered(lambda: application.bot.set_webhook(
+            config.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES))
+        await application.start()
+        await stop.wait()
+    finally:
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)
+
+
+async def until_answered(call):
+    """`call()`, tried again every second while the Bot API fails (a Telegram down at start-up
+    is waited for, as run_polling's bootstrap_retries=-1 does); a rejected token is not."""
+    from telegram.error import InvalidToken, TelegramError
+
+    while True:
+        try:
+            return await call()
+        except InvalidToken:
+            raise
+        except TelegramError as error:
+            log.warning("the Bot API failed at start-up (%s); trying again", error)
+            await asyncio.sleep(1)
 
 
 # --- the command line ------------------------------------------------------------------------
