@@ -191,6 +191,10 @@ class Dashboard:
 
     def __init__(self, views: Views, config: Config) -> None:
         self.views, self.base_config = views, config
+        # Every project's list row by language, as of one version of the states: a list of
+        # 2,000 projects is made once per change, not on every request.
+        self.rows_version: tuple | None = None
+        self.rows: dict[str, list[dict]] = {}
 
     @property
     def db(self) -> Database:
@@ -208,6 +212,8 @@ class Dashboard:
             default_unit(caller)  # a member without a unit sees nothing
         except Refusal:
             raise Forbidden from None
+        if caller.sees_all:
+            return items
         return [i for i in items if caller.can_see_unit(unit_ids.get(i[0].unit))]
 
     def _all(self, caller: Caller) -> tuple[Config, datetime, list[Item], list[Item], dict]:
@@ -259,12 +265,23 @@ class Dashboard:
         self.views.keep_ranking(config)
         return [rank_row(r, unit_ids) for r in ranking if caller.can_see_unit(unit_ids.get(r.unit))]
 
+    def all_rows(self, items: list[Item], lang: str, unit_ids: dict[str, int]) -> list[dict]:
+        """`project_row` of every project (`items`, as `_all` just loaded them)."""
+        if self.rows_version != self.views.states.version:
+            self.rows_version, self.rows = self.views.states.version, {}
+        if lang not in self.rows:
+            self.rows[lang] = [project_row(i, lang, unit_ids) for i in items]
+        return self.rows[lang]
+
     def projects(self, caller: Caller) -> dict:
-        _, now, _, visible, unit_ids = self._all(caller)
+        _, now, items, visible, unit_ids = self._all(caller)
         units = sorted({p.unit for p, _ in visible})
+        rows = self.all_rows(items, caller.lang, unit_ids)
+        if len(visible) < len(items):
+            rows = [row for row in rows if caller.can_see_unit(row["unit_id"])]
         return {"me": self.me(caller), "today": now.date().isoformat(),
                 "units": [{"id": unit_ids.get(u), "name": u} for u in units],
-                "projects": [project_row(i, caller.lang, unit_ids) for i in visible]}
+                "projects": rows}
 
     def ranking(self, caller: Caller) -> dict:
         config, now, _, _, unit_ids = self._all(caller)
