@@ -20,6 +20,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from config import Config, ConfigError, load_config
@@ -160,11 +161,10 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
             install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
         await start_dashboard(application)
+        await warm_views(application)  # the first commands at 20,000 projects answer at once
         settle_startup_objects()
         # Language profiles (about a second) loaded beside start-up, not on the first message.
         asyncio.get_running_loop().run_in_executor(None, preload)
-        # The ledger's indexes, the states and the leaders' views likewise (seconds at 20,000).
-        application.bot_data["warm-up"] = asyncio.create_task(warm_views(application))
 
     async def post_shutdown(application) -> None:
         await stop_dashboard(application)
@@ -196,16 +196,32 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
 
 
 async def warm_views(application) -> None:
-    """The view service's warm-up (Views.warm), in a thread; a failure is logged, and the
-    first command builds what is missing."""
+    """Before any update is handled, what the first commands would wait for at scale (seconds
+    at 20,000 projects: Views.warm), in a thread; then, beside the running bot, the other
+    language's views and the index leaders' updates are matched against. A failure is logged,
+    and the first command builds what is missing."""
+    from services.intake import warm_ledger_index
     from services.settings import effective_config
 
-    db, config = application.bot_data["db"], application.bot_data["config"]
-    try:
-        await asyncio.to_thread(application.bot_data["views"].warm,
-                                effective_config(db, config), ("zh", "en"))
-    except Exception:
-        log.exception("warming the views up failed")
+    db, views = application.bot_data["db"], application.bot_data["views"]
+    config = effective_config(db, application.bot_data["config"])
+    other = "en" if config.language == "zh" else "zh"
+
+    async def warm(*steps) -> None:
+        started = time.monotonic()
+        try:
+            for step, *args in steps:
+                await asyncio.to_thread(step, *args)
+        except Exception:
+            log.exception("warming the views up failed")
+        else:
+            log.info("warmed up in %.1f s: %s", time.monotonic() - started,
+                     ", ".join(step.__name__ for step, *_ in steps))
+
+    await warm((views.warm, config, config.language))
+    # A thread busy for seconds slows the event loop down (the GIL): only the rarer needs.
+    application.bot_data["warm-up"] = asyncio.create_task(
+        warm((views.warm, config, other), (warm_ledger_index, db)))
 
 
 async def start_dashboard(application) -> None:

@@ -40,7 +40,7 @@ from reports.summary import (
 )
 from services.caller import Caller
 from services.deadlines import problems_by_project
-from services.intake import ledger_index, warm_ledger_index
+from services.intake import ledger_index
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
@@ -540,17 +540,16 @@ class Views:
                 self.built_pages[key] = build(items, now)
             return self.built_pages[key]
 
-    def warm(self, config: Config, langs: Sequence[str]) -> None:
-        """Build beforehand what the first command would wait for at scale: the ledger's name
-        index, every project's standing, the unit ranking, the leaders' summary and lagging
-        list (the application calls it in a thread at start-up). Nothing is stored: this
-        week's ranking snapshot is the first one a person sees."""
-        warm_ledger_index(self.db)
+    def warm(self, config: Config, lang: str) -> None:
+        """Build beforehand what a first command would wait for at scale: the ledger, every
+        project's standing, the unit ranking, the leaders' summary and lagging list in
+        `lang`, the names /status <name> looks up (bot.py calls it in a thread at start-up).
+        Nothing is stored: this week's ranking snapshot is the first one a person sees."""
+        ledger_index(self.db)  # what a member's first update waits for
+        self.summary(config, lang)
+        self.pages(config, Caller(user_id=0, role="leader", unit_id=None, unit_name=None,
+                                  lang=lang), "l", "")
         _named_at(self.db, ledger_index(self.db).version)
-        for lang in langs:
-            leader = Caller(user_id=0, role="leader", unit_id=None, unit_name=None, lang=lang)
-            self.summary(config, lang)
-            self.pages(config, leader, "l", "")
 
     def pages(self, config: Config, caller: Caller, name: str, arg: str) -> list[str]:
         """The pages of view `name` for `arg`, as `caller` may see them (else Refusal)."""
