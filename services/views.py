@@ -35,6 +35,7 @@ from reports.summary import (
     UpdateRow,
     lagging_list,
     leader_summary,
+    project_entry,
     project_view,
     unit_view,
 )
@@ -405,9 +406,10 @@ def lagging_view(views: Views, config: Config, caller: Caller, arg: str) -> list
     unit = get_unit(views.db, unit_id) if unit_id is not None else None
 
     def build(items: list[Item], now: datetime) -> list[str]:
-        if unit_id is not None:
-            items = views.items(config, now, unit_id=unit_id)
-        return lagging_list(items, caller.lang, unit["name"] if unit else None)
+        if unit_id is not None:  # one unit's (none of a unit since removed)
+            items = [item for item in items if unit and item[0].unit == unit["name"]]
+        return lagging_list(items, caller.lang, unit["name"] if unit else None,
+                            entry=views.entry)
 
     return views.reused(config, ("l", arg, caller.lang), build)
 
@@ -488,6 +490,10 @@ class Views:
         self.built_ranking: list[UnitRank] | None = None
         self.ranking_kept = False
         self.built_pages: dict[tuple[str, str, str], list[str]] = {}
+        # Each project's list entry by (code, language), with the item it was made of: the
+        # state cache keeps an unchanged project's item, so after a change only the changed
+        # projects' entries are formatted again (18,000 lagging entries take 250 ms).
+        self.entries: dict[tuple[str, str], tuple[Item, str]] = {}
 
     def items(self, config: Config, now: datetime, unit_id: int | None = None,
               code: str | None = None) -> list[Item]:
@@ -501,6 +507,14 @@ class Views:
                     self.built_ranking, self.ranking_kept, self.built_pages = None, False, {}
                 return items
         return project_items(self.db, config, now, unit_id=unit_id, code=code)
+
+    def entry(self, item: Item, lang: str) -> str:
+        """`project_entry` of `item` in `lang`, formatted once per item."""
+        key = (item[0].code, lang)
+        kept = self.entries.get(key)
+        if kept is None or kept[0] is not item:
+            kept = self.entries[key] = (item, project_entry(*item, lang))
+        return kept[1]
 
     def ranking(self, config: Config, now: datetime) -> list[UnitRank]:
         """The unit ranking of every project with each unit's change since last week, ranked
