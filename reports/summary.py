@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import NamedTuple
 
@@ -481,10 +481,13 @@ def _sort_time(value: datetime | str) -> float:
     return value.timestamp()
 
 
-def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None) -> list[str]:
+def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None, *,
+                 entry: Callable[[Item, str], str] | None = None) -> list[str]:
     """`/lagging`: lagging projects, then at-risk ones, each worst first (most behind, most
     stale). `items` may hold every project; the others are left out. `unit`: the one unit
-    they are of, named in the heading."""
+    they are of, named in the heading. `entry(item, lang)`: `project_entry`'s text of an item
+    (the bot's reuses the text of a project that did not change)."""
+    entry = entry or (lambda item, lang: project_entry(*item, lang))
     ordered = worst_first(items)
     lagging = [it for it in ordered if it[1].standing == LAGGING]
     at_risk = [it for it in ordered if it[1].standing == AT_RISK]
@@ -499,7 +502,7 @@ def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None) -> l
             if blocks:
                 blocks.append("")
             blocks.append(t(key, lang))
-            blocks += [project_entry(p, s, lang) for p, s in group]
+            blocks += [entry(item, lang) for item in group]
     return _pages(header, blocks, lang)
 
 

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from config import Config
 from i18n import esc, t
 from parsing.language import detect_language
+from parsing.projects import index_for
 from parsing.status import ParsedMessage, ProjectRef, ProjectReport, has_status_words, parse_message
 from reports.investment import YEAR
 from reports.standing import Thresholds
@@ -109,6 +110,12 @@ def refs_for(db: Database, index: LedgerIndex, caller: Caller) -> tuple[ProjectR
     if caller.is_leader or caller.chat_unit_id is not None:
         return index.refs
     return _unit_refs(db, index.version, caller.unit_id)
+
+
+def warm_ledger_index(db: Database) -> None:
+    """Read the ledger and build the index leaders' messages are matched against, before the
+    first message needs them (20,000 projects take seconds)."""
+    index_for(ledger_index(db).refs)
 
 
 # --- refusal rules ---------------------------------------------------------------------------
