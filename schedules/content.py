@@ -25,7 +25,7 @@ from i18n import esc, t
 from reports.mine import mine_pages
 from reports.nodes import due_soon, due_soon_text
 from reports.ranking import UnitRank, rank_units
-from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
+from reports.standing import LAGGING, Item, ProjectState, Standing, worst_first
 from reports.states import items_from_rows, moment
 from reports.summary import (
     ESCALATE_DAYS,
@@ -40,6 +40,7 @@ from reports.summary import (
 )
 from services.ladder import overdue_problems
 from services.people import people_langs
+from services.settings import thresholds
 from services.views import weekly_ranking
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
@@ -74,7 +75,7 @@ def unit_lang(member_langs: Iterable[str], default: str) -> str:
 
 def _assess(db: Database, config: Config, now: datetime) -> list[tuple[dict, Item]]:
     rows = project_states(db)
-    items = items_from_rows(rows, now, Thresholds(config.stale_days, config.lag_points))
+    items = items_from_rows(rows, now, thresholds(config))
     return list(zip(rows, items, strict=True))
 
 

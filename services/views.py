@@ -40,6 +40,7 @@ from reports.summary import (
 from services.caller import Caller
 from services.deadlines import problems_by_project
 from services.intake import ledger_index
+from services.settings import thresholds
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
@@ -115,10 +116,10 @@ class StateCache:
         self.db, self.key, self.seq, self.items = None, None, 0, {}
 
     def load(self, db: Database, config: Config, now: datetime) -> list[Item]:
-        key = (now.date(), str(now.tzinfo), config.stale_days, config.lag_points)
+        limits = thresholds(config)
+        key = (now.date(), str(now.tzinfo), limits)
         same_db = self.db is db
         seq, changed = changed_projects(db, self.seq if same_db else 0)
-        thresholds = Thresholds(config.stale_days, config.lag_points)
         self.reloaded = (not same_db or key != self.key or changed is None
                          or len(changed) > self.PATCH_MAX)
         if self.reloaded:
@@ -130,12 +131,12 @@ class StateCache:
                     ids.append(row["id"])
                     yield row
 
-            items = items_from_rows(rows(), now, thresholds)
+            items = items_from_rows(rows(), now, limits)
             self.items = dict(zip(ids, items, strict=True))
             del items
             self.db, self.key = db, key
         elif changed:
-            self._patch(db, changed, now, thresholds)
+            self._patch(db, changed, now, limits)
         self.seq = seq
         return list(self.items.values())
 
@@ -164,7 +165,7 @@ def project_items(db: Database, config: Config, now: datetime, unit_id: int | No
                   code: str | None = None) -> list[Item]:
     """The projects (all, one unit's, or one) with their standing at `now`, read afresh."""
     rows = project_states(db, unit_id=unit_id, code=code)
-    return items_from_rows(rows, now, Thresholds(config.stale_days, config.lag_points))
+    return items_from_rows(rows, now, thresholds(config))
 
 
 def weekly_ranking(db: Database, items: Sequence[Item], today: date) -> list[UnitRank]:
