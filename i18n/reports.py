@@ -254,3 +254,37 @@ def reason_text(reason, lang: str) -> str:
 def reasons_text(reasons, lang: str) -> str:
     """Several reasons joined into one line: "；" in Chinese, "; " in English."""
     return ("；" if lang == "zh" else "; ").join(reason_text(r, lang) for r in reasons)
+
+
+# Why a project is lagging or at risk, and its forecast, in /status <code>.
+TEXTS |= {
+    "rep_proj_why": {"zh": "⚠️ 原因：{reasons}", "en": "⚠️ Why: {reasons}"},
+    "rep_proj_forecast_late": {
+        "zh": "📈 按目前进度预计 {date} 完成，比计划晚 {days} 天",
+        "en": "📈 At this pace: done {date}, {days} days after plan",
+    },
+    "rep_proj_forecast_early": {
+        "zh": "📈 按目前进度预计 {date} 完成，比计划早 {days} 天",
+        "en": "📈 At this pace: done {date}, {days} days before plan",
+    },
+    "rep_proj_forecast_on_plan": {
+        "zh": "📈 按目前进度预计 {date} 完成，与计划同日",
+        "en": "📈 At this pace: done {date}, the planned day",
+    },
+    "rep_proj_forecast_no_plan": {
+        "zh": "📈 按目前进度预计 {date} 完成", "en": "📈 At this pace: done {date}",
+    },
+    "rep_proj_stalled": {
+        "zh": "⏸ 最近三次报送进度均为 {pct}（自 {date} 起），按目前进度无法完成",
+        "en": "⏸ No progress over the last three updates ({pct} since {date}): at this pace "
+              "it is never done",
+    },
+    "rep_proj_no_pace": {
+        "zh": "📉 近期进度没有增长，无法预计完成日期",
+        "en": "📉 No progress recently: no completion date can be forecast",
+    },
+    "rep_proj_no_forecast": {
+        "zh": "📈 预计完成：报送记录不足（需要相隔至少 14 天的两次进度）",
+        "en": "📈 Forecast: not enough history yet (two progress figures at least 14 days apart)",
+    },
+}

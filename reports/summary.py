@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import NamedTuple
 
 from i18n import esc, t
+from i18n.reports import reason_text, reasons_text
 from reports.nodes import node_lines
 from reports.ranking import UnitRank, rank_units
 from reports.standing import (
@@ -210,6 +211,10 @@ def rank_change_label(r: UnitRank, lang: str) -> str:
     return "—"
 
 
+# Reasons a list entry already shows in its own words (points behind, past end, staleness).
+SHOWN_IN_ENTRY = ("behind", "past_end", "stale")
+
+
 def project_entry(p: ProjectState, s: Standing, lang: str, *, with_unit: bool = True) -> str:
     """Two short lines: marker, code and name; then unit and the numbers that matter."""
     head = f"{MARKERS[s.standing]} <code>{_name(p.code, 20)}</code> {_name(p.name)}"
@@ -228,6 +233,7 @@ def project_entry(p: ProjectState, s: Standing, lang: str, *, with_unit: bool = 
             parts.append(t("rep_item_never", lang))
         elif s.is_stale:
             parts.append(t("rep_item_stale", lang, n=s.stale_days))
+        parts += [reason_text(r, lang) for r in s.why if r.code not in SHOWN_IN_ENTRY]
     if p.open_problems:
         parts.append(t("rep_item_problems", lang, n=p.open_problems))
     return head + "\n   " + " · ".join(parts)
@@ -406,6 +412,10 @@ def project_view(
             lines.append(t("rep_proj_ahead", lang, n=fmt_num(-s.behind)))
     if s.past_end:
         lines.append(t("rep_proj_past_end", lang, date=fmt_date(p.planned_end, lang)))
+    if s.why:
+        lines.append(t("rep_proj_why", lang, reasons=reasons_text(s.why, lang)))
+    if s.standing != DONE:
+        lines.append(forecast_line(p, s, lang))
     if p.invested is not None or p.total_investment or p.annual_plan:
         lines.append(
             t(
@@ -463,6 +473,23 @@ def project_view(
                 )
             )
     return _pages(header, blocks, lang)
+
+
+def forecast_line(p: ProjectState, s: Standing, lang: str) -> str:
+    """When the project is done at its recent pace (reports.forecast), against its plan."""
+    f = s.forecast
+    if f is None:
+        return t("rep_proj_no_forecast", lang)
+    if f.stalled:
+        return t("rep_proj_stalled", lang, pct=fmt_pct(f.progress, lang), date=f.since.isoformat())
+    if f.end is None:
+        return t("rep_proj_no_pace", lang)
+    late = f.days_late(p.planned_end)
+    if late is None:
+        return t("rep_proj_forecast_no_plan", lang, date=f.end.isoformat())
+    key = ("rep_proj_forecast_late" if late > 0 else "rep_proj_forecast_early" if late < 0
+           else "rep_proj_forecast_on_plan")
+    return t(key, lang, date=f.end.isoformat(), days=abs(late))
 
 
 def _sort_time(value: datetime | str) -> float:

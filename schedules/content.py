@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from i18n.reports import reason_text
 from reports.mine import mine_pages
 from reports.nodes import due_soon, due_soon_text
 from reports.ranking import UnitRank, rank_units
@@ -30,6 +31,7 @@ from reports.states import items_from_rows, moment
 from reports.summary import (
     ESCALATE_DAYS,
     MARKERS,
+    SHOWN_IN_ENTRY,
     TG_LIMIT,
     fmt_date,
     fmt_num,
@@ -117,6 +119,7 @@ def reminder_entry(p: ProjectState, s: Standing, lang: str, today: date | None =
                          planned=fmt_pct(s.planned, lang)))
     if s.past_end:
         details.append(t("rem_past_end", lang, date=fmt_date(p.planned_end, lang)))
+    details += [reason_text(r, lang) for r in s.why if r.code not in SHOWN_IN_ENTRY]
     node = due_soon(p, today) if today is not None else None
     if node is not None:
         details.append(due_soon_text(node, today, lang))

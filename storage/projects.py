@@ -146,10 +146,44 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
                         "order by due", params):
         milestones.setdefault(m["project_id"], []).append(
             {"due": m["due"], "progress": m["progress"], "title": m["title"] or None})
+    histories = recent_progress(db, scope.removeprefix(" where ") or "1", params)
     for row in select(db, sql, params):
         row["milestones"] = milestones.get(row["id"], [])
         row["aliases"] = aliases_of(row)
+        row["progress_history"] = histories.get(row["id"], [])
         yield row
+
+
+# What a forecast (reports.forecast) reads of a project's progress figures, in one query for
+# all projects: the figures of the last HISTORY_DAYS days before its newest one (its 56-day
+# window, with a margin for the local day), the newest figure before them, and the figures of
+# its last six days (the three local days a stall is judged on).
+HISTORY_DAYS = 58
+
+
+def recent_progress(db: Database, scope: str = "1", params: Iterable = ()
+                    ) -> dict[int, list[tuple[str, float]]]:
+    """{project id: [(created_at, progress), oldest first]} as described above; `scope` is a
+    condition on `project_id` with its `params` (default: every project)."""
+    found: dict[int, list[tuple[str, float]]] = {}
+    for row in select(db, f"""
+        with figures as (
+          select project_id, id, created_at, progress,
+            created_at >= strftime('%Y-%m-%dT%H:%M:%S',
+                                   max(created_at) over (partition by project_id),
+                                   '-{HISTORY_DAYS} days') as recent,
+            dense_rank() over (partition by project_id order by substr(created_at, 1, 10) desc)
+              as day_rank
+          from updates where progress is not null and {scope}),
+        ranked as (
+          select *, row_number() over (partition by project_id, recent
+                                       order by created_at desc, id desc) as newest
+          from figures)
+        select project_id, created_at, progress from ranked
+        where recent or newest = 1 or day_rank <= 6
+        order by project_id, created_at, id""", list(params)):
+        found.setdefault(row["project_id"], []).append((row["created_at"], row["progress"]))
+    return found
 
 
 def state_after_update(db: Database, project: dict, update_id: int) -> dict:
@@ -171,8 +205,9 @@ def state_after_update(db: Database, project: dict, update_id: int) -> dict:
              as milestones
         from projects p where p.id = :project_id
     """, {"update_id": update_id, "project_id": project["id"]}))
+    history = recent_progress(db, "project_id = ?", [project["id"]]).get(project["id"], [])
     return {**project, **row, "milestones": json.loads(row["milestones"]),
-            "aliases": aliases_of(project)}
+            "aliases": aliases_of(project), "progress_history": history}
 
 
 def aliases_of(project: dict) -> list[str]:
