@@ -156,8 +156,9 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
 
 # What a forecast (reports.forecast) reads of a project's progress figures, in one query for
 # all projects: the figures of the last HISTORY_DAYS days before its newest one (its 56-day
-# window, with a margin for the local day), the newest figure before them, and the figures of
-# its last six days (the three local days a stall is judged on).
+# window, with a margin for times stored with another offset than UTC), the newest figure
+# before them, and the figures of its last six (UTC) days: the three local days a stall is
+# judged on.
 HISTORY_DAYS = 58
 
 
