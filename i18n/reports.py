@@ -288,3 +288,31 @@ TEXTS |= {
         "en": "📈 Forecast: not enough history yet (two progress figures at least 14 days apart)",
     },
 }
+
+
+# /status ranking: the ranking's formula, and each unit's inputs to check it by hand.
+TEXTS |= {
+    "rep_rank_explain_title": {"zh": "<b>🏇 单位排名怎么算</b>",
+                               "en": "<b>🏇 How the units are scored</b>"},
+    "rep_rank_explain": {
+        "zh": "得分 = 100 ×（0.5 × S + 0.3 × A + 0.2 × R），只算报送过或未完成的项目（n 个）。"
+              "S：已报送且正常或已完成的项目数 ÷ n；A：已完成（按 1）或今天计划进度大于 0 的项目"
+              "“实际 ÷ 计划”（最多按 1，从未报送按 0）的平均值，没有这样的项目时不计 A，"
+              "得分 = 100 ×（0.5 × S + 0.2 × R）÷ 0.7；R：已报送且 {stale_days} 天内有更新的"
+              "项目数 ÷ n。从未报送的单位得 0 分。",
+        "en": "score = 100 × (0.5 × S + 0.3 × A + 0.2 × R) over the unit's n projects that were "
+              "updated or are not done. S: those updated and on track or done ÷ n; A: the mean "
+              "of actual ÷ planned (at most 1; done counts 1, never updated 0) over those done "
+              "or planned above 0 today — with none, A is left out: 100 × (0.5 × S + 0.2 × R) "
+              "÷ 0.7; R: those updated within {stale_days} days ÷ n. A unit that never reported "
+              "scores 0.",
+    },
+    "rep_rank_explain_line": {
+        "zh": "{rank}. {unit}：{score} = 100 ×（0.5 × {s} + 0.3 × {a} + 0.2 × {r}），n = {n}",
+        "en": "{rank}. {unit}: {score} = 100 × (0.5 × {s} + 0.3 × {a} + 0.2 × {r}), n = {n}",
+    },
+    "rep_rank_explain_line_no_a": {
+        "zh": "{rank}. {unit}：{score} = 100 ×（0.5 × {s} + 0.2 × {r}）÷ 0.7，n = {n}",
+        "en": "{rank}. {unit}: {score} = 100 × (0.5 × {s} + 0.2 × {r}) ÷ 0.7, n = {n}",
+    },
+}

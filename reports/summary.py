@@ -581,3 +581,24 @@ def problems_list(
             + due
         )
     return _pages(header, blocks, lang)
+
+
+def ranking_explained(ranking: Sequence[UnitRank], lang: str, stale_days: int) -> list[str]:
+    """`/status ranking`: the ranking's formula in one paragraph, then each unit's score with
+    its inputs (S and R as counts of its n projects, A to two decimals)."""
+    header = t("rep_rank_explain_title", lang)
+    blocks = [t("rep_rank_explain", lang, stale_days=stale_days), ""]
+    for r in ranking:
+        n = r.scored
+        values = dict(rank=r.rank, unit=_name(r.unit, 30), score=fmt_num(r.score), n=n,
+                      s=f"{round(r.standing_share * n)}/{n}" if n else "0",
+                      r=f"{round(r.promptness * n)}/{n}" if n else "0")
+        if r.plan_attainment is None:
+            blocks.append(t("rep_rank_explain_line_no_a", lang, **values))
+        else:
+            blocks.append(t("rep_rank_explain_line", lang, a=f"{r.plan_attainment:.2f}",
+                            **values))
+    if not ranking:
+        blocks.append(t("rep_no_projects", lang))
+    return _pages(header, blocks, lang)
+

@@ -35,6 +35,7 @@ from reports.summary import (
     lagging_list,
     leader_summary,
     project_view,
+    ranking_explained,
     unit_view,
 )
 from services.caller import Caller
@@ -353,6 +354,18 @@ def summary_view(views: Views, config: Config, caller: Caller, arg: str) -> list
     return leader_summary(items, caller.lang, now.date(), ranking=ranking)
 
 
+RANKING_WORDS = ("ranking", "rank", "排名", "赛马")  # /status ranking
+
+
+@view("r", "status")
+def ranking_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
+    """Leaders: how the units are scored, with each unit's inputs."""
+    visible_unit_arg(caller, "")  # every unit
+    now = datetime.now(config.timezone)
+    ranking = weekly_ranking(views.db, views.items(config, now), now.date())
+    return ranking_explained(ranking, caller.lang, config.stale_days)
+
+
 @view("u", "status")
 def unit_status_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
     """One unit's projects, worst first, with its rank among all units."""
@@ -493,6 +506,8 @@ class Views:
         if not text:
             unit_id = default_unit(caller)
             return ("s", "") if unit_id is None else ("u", str(unit_id))
+        if text.strip().lower() in RANKING_WORDS:
+            return "r", ""
         try:
             target = resolve_target(self.db, caller, text)
         except Ambiguous:

@@ -75,3 +75,23 @@ def test_a_unit_that_never_reported_never_ranks_above_one_reporting_weekly_on_tr
     assert ranks["Silent"].score == 0
     assert ranks["Weekly"].score >= 70
     assert ranks["Silent"].rank > ranks["Weekly"].rank
+
+
+async def test_status_ranking_shows_the_formula_and_each_units_inputs(running_bot):
+    """`/status ranking`: a leader can redo each unit's score by hand from what is shown."""
+    from tests.test_e2e_status import GXJ, KCC, LEADER, MEMBER, seed
+
+    seed(running_bot.db)
+    [reply] = await running_bot.send(LEADER, "/status ranking", language_code="en")
+    text = reply["text"]
+    assert text.startswith("<b>🏇 How the units are scored</b>")
+    assert "score = 100 × (0.5 × S + 0.3 × A + 0.2 × R)" in text and "within 7 days" in text
+    # 科创城: QB-001 on track (50 % of 50 %), QB-002 lagging (30 % of 50 %), both updated
+    # this week: S = 1/2, A = (1 + 0.6) / 2 = 0.80, R = 2/2 → 25 + 24 + 20 = 69.
+    assert f"{KCC}: 69 = 100 × (0.5 × 1/2 + 0.3 × 0.80 + 0.2 × 2/2), n = 2" in text
+    # The unit whose one project was never updated (and has no plan) scores 0, last.
+    assert f"{GXJ}: 0 = 100 × (0.5 × 0/1 + 0.2 × 0/1) ÷ 0.7, n = 1" in text
+    [zh] = await running_bot.send(LEADER, "/status 排名")
+    assert zh["text"].startswith("<b>🏇 单位排名怎么算</b>") and "得分 = 100 ×" in zh["text"]
+    [member] = await running_bot.send(MEMBER, "/status ranking")
+    assert "S" not in member["text"] and "\n" not in member["text"]  # one line, no data
