@@ -104,3 +104,15 @@ async def test_holidays_and_workdays_settings_move_it(tmp_path, api):
 async def test_without_chinas_calendar_the_round_keeps_its_day(tmp_path, api):
     periods, _ = await round_days(tmp_path, api, BOT_HOLIDAYS="none")
     assert periods == ["2025-10-01T09:00:00+08:00", "2025-10-08T09:00:00+08:00"]
+
+
+def test_settings_shows_when_a_holiday_round_is_sent(tmp_path, api):
+    from handlers.settings import next_rounds
+
+    config = make_config(tmp_path, api, BOT_REMINDER_SCHEDULE="wed 09:00",
+                         BOT_DIGEST_SCHEDULE="fri 10:00")
+    shown = next_rounds(config, "en", datetime(2025, 9, 30, 12, tzinfo=SH))
+    assert "Wed 2025-10-01 09:00 Asia/Shanghai (a holiday: sent on 2025-10-09)" in shown
+    assert "Fri 2025-10-03 10:00 Asia/Shanghai (a holiday: sent on 2025-10-09)" in shown
+    zh = next_rounds(config, "zh", datetime(2025, 10, 9, 12, tzinfo=SH))
+    assert "2025-10-10（周五）10:00" in zh and "顺延" not in zh
