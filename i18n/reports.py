@@ -266,3 +266,65 @@ def reason_text(reason, lang: str) -> str:
 def reasons_text(reasons, lang: str) -> str:
     """Several reasons joined into one line: "；" in Chinese, "; " in English."""
     return ("；" if lang == "zh" else "; ").join(reason_text(r, lang) for r in reasons)
+
+
+# Why a project is lagging or at risk, and its forecast, in /status <code>.
+TEXTS |= {
+    "rep_proj_why": {"zh": "⚠️ 原因：{reasons}", "en": "⚠️ Why: {reasons}"},
+    "rep_proj_forecast_late": {
+        "zh": "📈 按目前进度预计 {date} 完成，比计划晚 {days} 天",
+        "en": "📈 At this pace: done {date}, {days} days after plan",
+    },
+    "rep_proj_forecast_early": {
+        "zh": "📈 按目前进度预计 {date} 完成，比计划早 {days} 天",
+        "en": "📈 At this pace: done {date}, {days} days before plan",
+    },
+    "rep_proj_forecast_on_plan": {
+        "zh": "📈 按目前进度预计 {date} 完成，与计划同日",
+        "en": "📈 At this pace: done {date}, the planned day",
+    },
+    "rep_proj_forecast_no_plan": {
+        "zh": "📈 按目前进度预计 {date} 完成", "en": "📈 At this pace: done {date}",
+    },
+    "rep_proj_stalled": {
+        "zh": "⏸ 最近三次报送进度均为 {pct}（自 {date} 起），按目前进度无法完成",
+        "en": "⏸ No progress over the last three updates ({pct} since {date}): at this pace "
+              "it is never done",
+    },
+    "rep_proj_no_pace": {
+        "zh": "📉 近期进度没有增长，无法预计完成日期",
+        "en": "📉 No progress recently: no completion date can be forecast",
+    },
+    "rep_proj_no_forecast": {
+        "zh": "📈 预计完成：报送记录不足（需要相隔至少 14 天的两次进度）",
+        "en": "📈 Forecast: not enough history yet (two progress figures at least 14 days apart)",
+    },
+}
+
+
+# /status ranking: the ranking's formula, and each unit's inputs to check it by hand.
+TEXTS |= {
+    "rep_rank_explain_title": {"zh": "<b>🏇 单位排名怎么算</b>",
+                               "en": "<b>🏇 How the units are scored</b>"},
+    "rep_rank_explain": {
+        "zh": "得分 = 100 ×（0.5 × S + 0.3 × A + 0.2 × R），只算报送过或未完成的项目（n 个）。"
+              "S：已报送且正常或已完成的项目数 ÷ n；A：已完成（按 1）或今天计划进度大于 0 的项目"
+              "“实际 ÷ 计划”（最多按 1，从未报送按 0）的平均值，没有这样的项目时不计 A，"
+              "得分 = 100 ×（0.5 × S + 0.2 × R）÷ 0.7；R：已报送且 {stale_days} 天内有更新的"
+              "项目数 ÷ n。从未报送的单位得 0 分。",
+        "en": "score = 100 × (0.5 × S + 0.3 × A + 0.2 × R) over the unit's n projects that were "
+              "updated or are not done. S: those updated and on track or done ÷ n; A: the mean "
+              "of actual ÷ planned (at most 1; done counts 1, never updated 0) over those done "
+              "or planned above 0 today — with none, A is left out: 100 × (0.5 × S + 0.2 × R) "
+              "÷ 0.7; R: those updated within {stale_days} days ÷ n. A unit that never reported "
+              "scores 0.",
+    },
+    "rep_rank_explain_line": {
+        "zh": "{rank}. {unit}：{score} = 100 ×（0.5 × {s} + 0.3 × {a} + 0.2 × {r}），n = {n}",
+        "en": "{rank}. {unit}: {score} = 100 × (0.5 × {s} + 0.3 × {a} + 0.2 × {r}), n = {n}",
+    },
+    "rep_rank_explain_line_no_a": {
+        "zh": "{rank}. {unit}：{score} = 100 ×（0.5 × {s} + 0.2 × {r}）÷ 0.7，n = {n}",
+        "en": "{rank}. {unit}: {score} = 100 × (0.5 × {s} + 0.2 × {r}) ÷ 0.7, n = {n}",
+    },
+}

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import NamedTuple
 
 from i18n import esc, t
+from i18n.reports import reason_text, reasons_text
 from reports.nodes import node_lines
 from reports.ranking import UnitRank, rank_units
 from reports.standing import (
@@ -236,6 +237,10 @@ def rank_change_label(r: UnitRank, lang: str) -> str:
     return "—"
 
 
+# Reasons a list entry already shows in its own words (points behind, past end, staleness).
+SHOWN_IN_ENTRY = ("behind", "past_end", "stale")
+
+
 def project_entry(p: ProjectState, s: Standing, lang: str, *, with_unit: bool = True) -> str:
     """Two short lines: marker, code and name; then unit and the numbers that matter."""
     head = f"{MARKERS[s.standing]} <code>{_name(p.code, 20)}</code> {_name(p.name)}"
@@ -254,6 +259,7 @@ def project_entry(p: ProjectState, s: Standing, lang: str, *, with_unit: bool = 
             parts.append(t("rep_item_never", lang))
         elif s.is_stale:
             parts.append(t("rep_item_stale", lang, n=s.stale_days))
+        parts += [reason_text(r, lang) for r in s.why if r.code not in SHOWN_IN_ENTRY]
     if p.open_problems:
         parts.append(t("rep_item_problems", lang, n=p.open_problems))
     return head + "\n   " + " · ".join(parts)
@@ -419,6 +425,10 @@ def project_view(
             lines.append(t("rep_proj_ahead", lang, n=fmt_num(-s.behind)))
     if s.past_end:
         lines.append(t("rep_proj_past_end", lang, date=fmt_date(p.planned_end, lang)))
+    if s.why:
+        lines.append(t("rep_proj_why", lang, reasons=reasons_text(s.why, lang)))
+    if s.standing != DONE:
+        lines.append(forecast_line(p, s, lang))
     if p.invested is not None or p.invested_year is not None or p.total_investment or p.annual_plan:
         lines += investment_lines([p], lang, one=True)
     if p.last_update_at is None:
@@ -468,6 +478,23 @@ def project_view(
                 )
             )
     return _pages(header, blocks, lang)
+
+
+def forecast_line(p: ProjectState, s: Standing, lang: str) -> str:
+    """When the project is done at its recent pace (reports.forecast), against its plan."""
+    f = s.forecast
+    if f is None:
+        return t("rep_proj_no_forecast", lang)
+    if f.stalled:
+        return t("rep_proj_stalled", lang, pct=fmt_pct(f.progress, lang), date=f.since.isoformat())
+    if f.end is None:
+        return t("rep_proj_no_pace", lang)
+    late = f.days_late(p.planned_end)
+    if late is None:
+        return t("rep_proj_forecast_no_plan", lang, date=f.end.isoformat())
+    key = ("rep_proj_forecast_late" if late > 0 else "rep_proj_forecast_early" if late < 0
+           else "rep_proj_forecast_on_plan")
+    return t(key, lang, date=f.end.isoformat(), days=abs(late))
 
 
 def _sort_time(value: datetime | str) -> float:
@@ -562,3 +589,24 @@ def problems_list(
             + due
         )
     return _pages(header, blocks, lang)
+
+
+def ranking_explained(ranking: Sequence[UnitRank], lang: str, stale_days: int) -> list[str]:
+    """`/status ranking`: the ranking's formula in one paragraph, then each unit's score with
+    its inputs (S and R as counts of its n projects, A to two decimals)."""
+    header = t("rep_rank_explain_title", lang)
+    blocks = [t("rep_rank_explain", lang, stale_days=stale_days), ""]
+    for r in ranking:
+        n = r.scored
+        values = dict(rank=r.rank, unit=_name(r.unit, 30), score=fmt_num(r.score), n=n,
+                      s=f"{round(r.standing_share * n)}/{n}" if n else "0",
+                      r=f"{round(r.promptness * n)}/{n}" if n else "0")
+        if r.plan_attainment is None:
+            blocks.append(t("rep_rank_explain_line_no_a", lang, **values))
+        else:
+            blocks.append(t("rep_rank_explain_line", lang, a=f"{r.plan_attainment:.2f}",
+                            **values))
+    if not ranking:
+        blocks.append(t("rep_no_projects", lang))
+    return _pages(header, blocks, lang)
+

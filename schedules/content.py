@@ -24,15 +24,17 @@ from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from i18n.reports import reason_text
 from reports.mine import mine_pages
 from reports.nodes import due_soon, due_soon_text
 from reports.pack import PackData
 from reports.ranking import UnitRank, rank_units
-from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
+from reports.standing import LAGGING, Item, ProjectState, Standing, worst_first
 from reports.states import items_from_rows, moment
 from reports.summary import (
     ESCALATE_DAYS,
     MARKERS,
+    SHOWN_IN_ENTRY,
     TG_LIMIT,
     fmt_date,
     fmt_num,
@@ -44,6 +46,7 @@ from reports.summary import (
 from services.ladder import overdue_problems
 from services.pack import PackPlan, pack_data
 from services.people import people_langs
+from services.settings import thresholds
 from services.views import Views, weekly_ranking
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
@@ -78,7 +81,7 @@ def unit_lang(member_langs: Iterable[str], default: str) -> str:
 
 def _assess(db: Database, config: Config, now: datetime) -> list[tuple[dict, Item]]:
     rows = project_states(db)
-    items = items_from_rows(rows, now, Thresholds(config.stale_days, config.lag_points))
+    items = items_from_rows(rows, now, thresholds(config))
     return list(zip(rows, items, strict=True))
 
 
@@ -120,6 +123,7 @@ def reminder_entry(p: ProjectState, s: Standing, lang: str, today: date | None =
                          planned=fmt_pct(s.planned, lang)))
     if s.past_end:
         details.append(t("rem_past_end", lang, date=fmt_date(p.planned_end, lang)))
+    details += [reason_text(r, lang) for r in s.why if r.code not in SHOWN_IN_ENTRY]
     node = due_soon(p, today) if today is not None else None
     if node is not None:
         details.append(due_soon_text(node, today, lang))

@@ -24,11 +24,10 @@ from parsing.language import detect_language
 from parsing.projects import index_for
 from parsing.status import ParsedMessage, ProjectRef, ProjectReport, has_status_words, parse_message
 from reports.investment import YEAR
-from reports.standing import Thresholds
 from reports.states import items_from_rows, moment
 from reports.summary import fmt_amount
 from services.caller import Caller, not_yours_here
-from services.settings import effective_config
+from services.settings import effective_config, thresholds
 from storage.projects import (
     aliases_of,
     get_project_by_id,
@@ -412,10 +411,9 @@ def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str
                  corrected: bool = False) -> str:
     """What was recorded, per project (`state_after_update`'s row), with its standing now."""
     now = datetime.now(config.timezone)
-    thresholds = Thresholds(config.stale_days, config.lag_points)
     blocks = [t("in_corrected_head" if corrected else "in_recorded_head", lang)]
     states = [row for _, row in stored]
-    standings = [item[1].standing for item in items_from_rows(states, now, thresholds)]
+    standings = [item[1].standing for item in items_from_rows(states, now, thresholds(config))]
     for (update, project), standing in zip(stored, standings, strict=True):
         previous = project["previous_progress"]  # a correction too: against the update before
         lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]

@@ -17,9 +17,9 @@ from config import Config
 from parsing.ledger import LedgerError, RowError
 from parsing.nodes import NODES_SHEET, LedgerFile, by_project, check_nodes, read_ledger_file
 from reports.spreadsheet import export_rows, node_rows, write_csv, write_xlsx
-from reports.standing import Item, Thresholds
+from reports.standing import Item
 from reports.states import items_from_rows
-from services.settings import effective_config
+from services.settings import effective_config, thresholds
 from storage.projects import import_ledger, iter_project_states, list_projects, replace_milestones
 
 FORMATS = ("csv", "xlsx")
@@ -111,8 +111,7 @@ def ledger_rows(db: Database, config: Config, now: datetime | None = None,
 
 
 def _assessed(db: Database, config: Config, now: datetime) -> list[Item]:
-    thresholds = Thresholds(config.stale_days, config.lag_points)
-    return items_from_rows(iter_project_states(db), now, thresholds)
+    return items_from_rows(iter_project_states(db), now, thresholds(config))
 
 
 def export_ledger(db: Database, base: Config, fmt: str = "csv",

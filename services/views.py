@@ -37,11 +37,13 @@ from reports.summary import (
     leader_summary,
     project_entry,
     project_view,
+    ranking_explained,
     unit_view,
 )
 from services.caller import Caller, not_yours_here
 from services.deadlines import problems_by_project
 from services.intake import ledger_index
+from services.settings import thresholds
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
@@ -117,10 +119,10 @@ class StateCache:
         self.db, self.key, self.seq, self.items = None, None, 0, {}
 
     def load(self, db: Database, config: Config, now: datetime) -> list[Item]:
-        key = (now.date(), str(now.tzinfo), config.stale_days, config.lag_points)
+        limits = thresholds(config)
+        key = (now.date(), str(now.tzinfo), limits)
         same_db = self.db is db
         seq, changed = changed_projects(db, self.seq if same_db else 0)
-        thresholds = Thresholds(config.stale_days, config.lag_points)
         self.reloaded = (not same_db or key != self.key or changed is None
                          or len(changed) > self.PATCH_MAX)
         if self.reloaded:
@@ -132,12 +134,12 @@ class StateCache:
                     ids.append(row["id"])
                     yield row
 
-            items = items_from_rows(rows(), now, thresholds)
+            items = items_from_rows(rows(), now, limits)
             self.items = dict(zip(ids, items, strict=True))
             del items
             self.db, self.key = db, key
         elif changed:
-            self._patch(db, changed, now, thresholds)
+            self._patch(db, changed, now, limits)
         self.seq = seq
         return list(self.items.values())
 
@@ -173,7 +175,7 @@ def project_items(db: Database, config: Config, now: datetime, unit_id: int | No
     """The projects (all, one unit's, or one) with their standing at `now`, read afresh;
     with `until` (a stored time), from what was stored by then."""
     rows = project_states(db, unit_id=unit_id, code=code, until=until)
-    return items_from_rows(rows, now, Thresholds(config.stale_days, config.lag_points))
+    return items_from_rows(rows, now, thresholds(config))
 
 
 def weekly_ranking(db: Database, items: Sequence[Item], today: date) -> list[UnitRank]:
@@ -354,6 +356,17 @@ def summary_view(views: Views, config: Config, caller: Caller, arg: str) -> list
     pages = views.summary(config, caller.lang)
     views.keep_ranking(config)
     return pages
+
+
+RANKING_WORDS = ("ranking", "rank", "排名", "赛马")  # /status ranking
+
+
+@view("r", "status")
+def ranking_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
+    """Leaders: how the units are scored, with each unit's inputs."""
+    visible_unit_arg(caller, "")  # every unit
+    ranking = views.ranking(config, datetime.now(config.timezone))
+    return ranking_explained(ranking, caller.lang, config.stale_days)
 
 
 @view("u", "status")
@@ -576,6 +589,8 @@ class Views:
         if not text:
             unit_id = default_unit(caller)
             return ("s", "") if unit_id is None else ("u", str(unit_id))
+        if text.strip().lower() in RANKING_WORDS:
+            return "r", ""
         try:
             target = resolve_target(self.db, caller, text)
         except Ambiguous:
