@@ -166,7 +166,7 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
                         "order by due", params):
         milestones.setdefault(m["project_id"], []).append(
             {"due": m["due"], "progress": m["progress"], "title": m["title"] or None})
-    histories = recent_progress(db, scope.removeprefix(" where ") or "1", params)
+    histories = recent_progress(db, scope.removeprefix(" where ") or "1", params, until)
     for row in select(db, sql, params):
         row["milestones"] = milestones.get(row["id"], [])
         row["aliases"] = aliases_of(row)
@@ -183,12 +183,17 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
 HISTORY_DAYS = 58
 
 
-def recent_progress(db: Database, scope: str = "1", params: Iterable = ()
-                    ) -> dict[int, list[tuple[str, float]]]:
+def recent_progress(db: Database, scope: str = "1", params: Iterable | dict = (),
+                    until: str | None = None) -> dict[int, list[tuple[str, float]]]:
     """{project id: [(created_at, progress), oldest first]} as described above; `scope` is a
-    condition on `project_id` with its `params` (default: every project)."""
+    condition on `project_id` with its `params` (default: every project); with `until` (a
+    stored time), only the figures stored by then."""
     found: dict[int, list[tuple[str, float]]] = {}
-    figures = "from updates u where u.project_id = ids.project_id and u.progress is not null"
+    by = " and u.created_at <= :until" if until else ""
+    params = dict(params, until=until) if isinstance(params, dict) else list(params)
+    if until and not isinstance(params, dict):
+        raise ValueError("recent_progress: `until` needs named parameters")
+    figures = f"from updates u where u.project_id = ids.project_id and u.progress is not null{by}"
     for _, project_id, created_at, progress in db.execute(f"""
         with bounds as materialized (
           select project_id,
@@ -202,16 +207,16 @@ def recent_progress(db: Database, scope: str = "1", params: Iterable = ()
           select project_id, cutoff, min(cutoff, coalesce(sixth_day, '')) as low from bounds)
         select u.id, b.project_id, u.created_at, u.progress
         from limits b join updates u on u.project_id = b.project_id
-          and u.progress is not null and u.created_at >= b.low
+          and u.progress is not null and u.created_at >= b.low{by}
         union all
         select u.id, b.project_id, u.created_at, u.progress
         from limits b join updates u on u.id = (
             select v.id from updates v
             where v.project_id = b.project_id and v.progress is not null
-              and v.created_at < b.cutoff
+              and v.created_at < b.cutoff{by.replace("u.", "v.")}
             order by v.created_at desc, v.id desc limit 1)
           and u.created_at < b.low
-        order by 2, 3, 1""", list(params)).fetchall():  # tuples: 40,000 dicts cost more
+        order by 2, 3, 1""", params).fetchall():  # tuples: 40,000 dicts cost more
         found.setdefault(project_id, []).append((created_at, progress))
     return found
 
