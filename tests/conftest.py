@@ -167,13 +167,14 @@ def confirmations(api) -> Counter:
     """How many confirmations each (chat, progress reported) received.
 
     A private confirmation follows its message without quoting it, so tests that count the
-    answers to each message give every message of a chat its own progress.
+    answers to each message give every message of a chat its own progress. One message may
+    confirm several (a burst's confirmations go together): each counts.
     """
     counts: Counter = Counter()
     for record in api.sent:
-        confirmed = re.search(r"进度 (\d+)%", record["text"] or "")
-        if record["method"] == "sendMessage" and confirmed:
-            counts[(record["chat_id"], int(confirmed.group(1)))] += 1
+        if record["method"] == "sendMessage":
+            for confirmed in re.finditer(r"进度 (\d+)%", record["text"] or ""):
+                counts[(record["chat_id"], int(confirmed.group(1)))] += 1
     return counts
 
 

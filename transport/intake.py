@@ -231,7 +231,7 @@ class DurableApplication(Application):
             state = self.bot.received_state(update.update_id)
         if state is None:  # re-queued after a restart, or not fetched by getUpdates
             state = inbox_state(db, update.update_id)
-        if state in ("done", "failed"):
+        if state in ("done", "failed") or self.outbox.holds(update.update_id):
             log.debug("update %s already processed; skipped", update.update_id)
             return
         if state is None:  # webhook or console: store it first

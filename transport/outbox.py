@@ -106,6 +106,11 @@ class Outbox:
         waiting (None: only the chat's pacing holds confirmations back)."""
         self._application, self._processor = application, processor
         self._open: dict[int, Batch] = {}
+        self._held: set[int] = set()  # received updates whose answer waits in a batch
+
+    def holds(self, update_id: int) -> bool:
+        """This update's answer waits in a batch (a second delivery of it must not answer)."""
+        return update_id in self._held
 
     @property
     def _db(self) -> Any:
@@ -117,10 +122,10 @@ class Outbox:
         return limiter if isinstance(limiter, PacedRateLimiter) else None
 
     def _would_wait(self, chat_id: int) -> bool:
-        """More of the chat's updates are waiting, or a message went to it within a second."""
+        """More of the chat's updates are waiting, or its pacing would hold a send back."""
         processor, limiter = self._processor, self._limiter
         return bool((processor is not None and processor.waiting(chat_id))
-                    or (limiter is not None and limiter.recently_sent(chat_id)))
+                    or (limiter is not None and limiter.would_wait(chat_id)))
 
     async def confirm(self, chat_id: int, text: str, *, quote: int | None,
                       update_ids: list[int]) -> None:
@@ -139,7 +144,10 @@ class Outbox:
         if batch is None:
             batch = self._open[chat_id] = Batch()
             self._application.create_task(self._send_when_due(chat_id, batch))
-        batch.add(text, quote, update_ids, answer_later())
+        update_id = answer_later()
+        batch.add(text, quote, update_ids, update_id)
+        if update_id is not None:
+            self._held.add(update_id)
 
     async def flush(self, chat_id: int) -> None:
         """Send the chat's open batch now (before another message to the chat)."""
@@ -165,7 +173,10 @@ class Outbox:
             # As a handler whose answer failed: its updates are done, their answer lost.
             _note_answer(self._db, [], None, batch.processed)
             raise
-        _note_answer(self._db, batch.update_ids, sent, batch.processed)
+        else:
+            _note_answer(self._db, batch.update_ids, sent, batch.processed)
+        finally:
+            self._held.difference_update(batch.processed)
 
 
 async def confirm(application: Any, chat_id: int, text: str, *, quote: int | None,

@@ -11,7 +11,6 @@ clear of the limit even when requests reach Telegram a little bunched up.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -44,49 +43,31 @@ class PacedRateLimiter(AIORateLimiter):
         super().__init__(*args, overall_max_rate=overall_max_rate, **kwargs)
         self._private_burst, self._private_period = private_burst, private_period
         self._private_limiters: dict[int, AsyncLimiter] = {}
-        self._last_sent: dict[int, float] = {}  # chat -> when its last message went (loop time)
-
-    @property
-    def spacing(self) -> float:
-        """Seconds between two messages into a private chat, once its burst is spent."""
-        return self._private_period / self._private_burst
 
     def _private_limiter(self, chat_id: int) -> AsyncLimiter:
         if len(self._private_limiters) > KEEP_LIMITERS:
             for key, limiter in list(self._private_limiters.items()):
                 if key != chat_id and limiter.has_capacity(self._private_burst):  # idle
                     del self._private_limiters[key]
-                    self._last_sent.pop(key, None)
         limiter = self._private_limiters.get(chat_id)
         if limiter is None:
             limiter = self._private_limiters[chat_id] = AsyncLimiter(self._private_burst,
                                                                      self._private_period)
         return limiter
 
-    def _since_last(self, chat_id: int) -> float:
-        last = self._last_sent.get(chat_id)
-        return float("inf") if last is None else asyncio.get_running_loop().time() - last
-
-    def recently_sent(self, chat_id: int) -> bool:
-        """A message went into this private chat less than `spacing` seconds ago."""
-        return self._since_last(chat_id) < self.spacing
-
-    async def _acquire(self, chat_id: int) -> None:
-        await self._private_limiter(chat_id).acquire()
-        self._last_sent[chat_id] = asyncio.get_running_loop().time()
+    def would_wait(self, chat_id: int) -> bool:
+        """A message into this private chat would be held back now (its burst is spent)."""
+        limiter = self._private_limiters.get(chat_id)
+        return limiter is not None and not limiter.has_capacity()
 
     @asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
-        """Wait until the chat's last message is `spacing` seconds old and take its turn,
-        without sending yet (what joins a message meanwhile goes with it): one message a second
-        while the chat is busy, the burst kept for others. The message sent inside is not held
-        back again."""
+        """Wait for this chat's next turn without sending yet (what joins the message meanwhile
+        goes with it); the message sent inside is not held back again."""
         if not is_paced("sendMessage", chat_id):
             yield
             return
-        if (wait := self.spacing - self._since_last(chat_id)) > 0:
-            await asyncio.sleep(wait)  # one timer, no polling
-        await self._acquire(chat_id)
+        await self._private_limiter(chat_id).acquire()  # woken by one timer, no polling
         token = _turn_taken.set(chat_id)
         try:
             yield
@@ -103,6 +84,6 @@ class PacedRateLimiter(AIORateLimiter):
         if not is_paced(endpoint, chat_id):
             return await super().process_request(callback, args, kwargs, endpoint, data,
                                                  rate_limit_args)
-        await self._acquire(chat_id)
-        return await super().process_request(callback, args, kwargs, endpoint, data,
-                                             rate_limit_args)
+        async with self._private_limiter(chat_id):
+            return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                 rate_limit_args)
