@@ -105,6 +105,7 @@ class Outbox:
         """`processor`: the PerChatUpdateProcessor that tells whether a chat has updates
         waiting (None: only the chat's pacing holds confirmations back)."""
         self._application, self._processor = application, processor
+        self.combine = True  # False: each confirmation goes alone (bench/intake.py compares)
         self._open: dict[int, Batch] = {}
         self._held: set[int] = set()  # received updates whose answer waits in a batch
 
@@ -134,7 +135,7 @@ class Outbox:
         # (a handler that never had to wait got here before they did).
         await asyncio.sleep(0)
         batch = self._open.get(chat_id)
-        if batch is None and not self._would_wait(chat_id):
+        if batch is None and not (self.combine and self._would_wait(chat_id)):
             sent = await self._application.bot.send_text(chat_id, text, quote=quote)
             mark_answered(self._db, update_ids, sent)
             return
