@@ -161,9 +161,11 @@ class Outbox:
         if processor is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(processor.drained(chat_id), MAX_HOLD)
+        if self._open.get(chat_id) is not batch:
+            return  # sent already: it filled up, or another message to the chat took it
         # Confirmations keep joining while the chat waits for its turn.
         async with limiter.turn(chat_id) if limiter else contextlib.nullcontext():
-            if self._open.get(chat_id) is batch:  # else a full batch or another message sent it
+            if self._open.get(chat_id) is batch:  # (as above, while it waited)
                 del self._open[chat_id]
                 await self._send(chat_id, batch)
 
