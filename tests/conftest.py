@@ -96,7 +96,8 @@ class RunningBot:
         return found
 
     async def idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
-        """Wait until the bot has processed everything queued and sent nothing for `quiet` s."""
+        """Wait until the bot has processed everything queued (answers held back to go with
+        others included: their updates stay pending) and sent nothing for `quiet` s."""
         deadline = time.monotonic() + timeout
         last, since = len(self.api.sent), time.monotonic()
         while time.monotonic() < deadline:
@@ -105,7 +106,8 @@ class RunningBot:
             if now != last:
                 last, since = now, time.monotonic()
             elif (time.monotonic() - since > quiet and not self.api.pending_updates()
-                  and self.application.update_queue.empty()):
+                  and self.application.update_queue.empty() and not self.db.execute(
+                      "select 1 from inbox where state = 'pending' limit 1").fetchone()):
                 return
 
 
