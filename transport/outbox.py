@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,10 @@ from transport.pacing import PacedRateLimiter
 
 MAX_HOLD = 1.0  # seconds a batch waits for its chat's other updates before it goes anyway
 MAX_TEXT = 4096  # Telegram's limit for a message's text
+# Combined answers on their way at once, all chats together: what a crash can catch between
+# Telegram's answer and the commit noting it (and so repeat); two keep up with Telegram's 30 a
+# second at round trips up to 60 ms.
+SENDING_AT_ONCE = 2
 
 
 @dataclass
@@ -108,6 +113,8 @@ class Outbox:
         self.combine = True  # False: each confirmation goes alone (bench/intake.py compares)
         self._open: dict[int, Batch] = {}
         self._held: set[int] = set()  # received updates whose answer waits in a batch
+        self._sending: dict[int, list] = {}  # chat -> [its lock, the batches at it]
+        self._at_once = asyncio.Semaphore(SENDING_AT_ONCE)
 
     def holds(self, update_id: int) -> bool:
         """This update's answer waits in a batch (a second delivery of it must not answer)."""
@@ -125,8 +132,23 @@ class Outbox:
     def _would_wait(self, chat_id: int) -> bool:
         """More of the chat's updates are waiting, or its pacing would hold a send back."""
         processor, limiter = self._processor, self._limiter
-        return bool((processor is not None and processor.waiting(chat_id))
+        return bool(chat_id in self._sending  # a batch is on its way: this one goes after it
+                    or (processor is not None and processor.waiting(chat_id))
                     or (limiter is not None and limiter.would_wait(chat_id)))
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, chat_id: int) -> AsyncIterator[None]:
+        """One batch of a chat on its way at a time: in order, and a crash can catch only one
+        of them between Telegram's answer and the commit that notes it."""
+        entry = self._sending.setdefault(chat_id, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if not entry[1]:
+                del self._sending[chat_id]
 
     async def confirm(self, chat_id: int, text: str, *, quote: int | None,
                       update_ids: list[int]) -> None:
@@ -151,10 +173,14 @@ class Outbox:
             self._held.add(update_id)
 
     async def flush(self, chat_id: int) -> None:
-        """Send the chat's open batch now (before another message to the chat)."""
+        """Send the chat's open batch now, after any on its way (before another message to the
+        chat)."""
         batch = self._open.pop(chat_id, None)
         if batch is not None:
             await self._send(chat_id, batch)
+        elif chat_id in self._sending:
+            async with self._one_at_a_time(chat_id):
+                pass
 
     async def _send_when_due(self, chat_id: int, batch: Batch) -> None:
         processor, limiter = self._processor, self._limiter
@@ -170,16 +196,18 @@ class Outbox:
                 await self._send(chat_id, batch)
 
     async def _send(self, chat_id: int, batch: Batch) -> None:
-        try:
-            sent = await self._application.bot.send_text(chat_id, batch.text, quote=batch.quote)
-        except Exception:
-            # As a handler whose answer failed: its updates are done, their answer lost.
-            _note_answer(self._db, [], None, batch.processed)
-            raise
-        else:
-            _note_answer(self._db, batch.update_ids, sent, batch.processed)
-        finally:
-            self._held.difference_update(batch.processed)
+        async with self._one_at_a_time(chat_id), self._at_once:
+            try:
+                sent = await self._application.bot.send_text(chat_id, batch.text,
+                                                             quote=batch.quote)
+            except Exception:
+                # As a handler whose answer failed: its updates are done, their answer lost.
+                _note_answer(self._db, [], None, batch.processed)
+                raise
+            else:
+                _note_answer(self._db, batch.update_ids, sent, batch.processed)
+            finally:
+                self._held.difference_update(batch.processed)
 
 
 async def confirm(application: Any, chat_id: int, text: str, *, quote: int | None,
