@@ -59,7 +59,7 @@ from storage.updates import (
     update_pending_text,
     updates_of_message,
 )
-from transport.intake import mark_answered
+from transport.outbox import confirm
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +194,9 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
     # private chat it follows the message (as Telegram's own default); a correction quotes it.
     chat = update.effective_chat
     quote = edit or chat is None or chat.type != ChatType.PRIVATE
-    sent_id = await context.bot.send_text(updates[0].chat_id, recorded.confirmation,
-                                          quote=updates[0].message_id if quote else None)
-    mark_answered(db, recorded.ids, sent_id)  # and the update processed, in one commit
+    # Sent now or with the chat's other queued confirmations; noted answered as it is sent.
+    await confirm(context.application, updates[0].chat_id, recorded.confirmation,
+                  quote=updates[0].message_id if quote else None, update_ids=recorded.ids)
 
 
 async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,

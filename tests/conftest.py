@@ -124,7 +124,8 @@ class RunningBot:
         return found
 
     async def idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
-        """Wait until the bot has processed everything queued and sent nothing for `quiet` s."""
+        """Wait until the bot has processed everything queued (answers held back to go with
+        others included: their updates stay pending) and sent nothing for `quiet` s."""
         deadline = time.monotonic() + timeout
         last, since = len(self.api.sent), time.monotonic()
         while time.monotonic() < deadline:
@@ -133,7 +134,8 @@ class RunningBot:
             if now != last:
                 last, since = now, time.monotonic()
             elif (time.monotonic() - since > quiet and not self.api.pending_updates()
-                  and self.application.update_queue.empty()):
+                  and self.application.update_queue.empty() and not self.db.execute(
+                      "select 1 from inbox where state = 'pending' limit 1").fetchone()):
                 return
 
 
@@ -195,13 +197,14 @@ def confirmations(api) -> Counter:
     """How many confirmations each (chat, progress reported) received.
 
     A private confirmation follows its message without quoting it, so tests that count the
-    answers to each message give every message of a chat its own progress.
+    answers to each message give every message of a chat its own progress. One message may
+    confirm several (a burst's confirmations go together): each counts.
     """
     counts: Counter = Counter()
     for record in api.sent:
-        confirmed = re.search(r"进度 (\d+)%", record["text"] or "")
-        if record["method"] == "sendMessage" and confirmed:
-            counts[(record["chat_id"], int(confirmed.group(1)))] += 1
+        if record["method"] == "sendMessage":
+            for confirmed in re.finditer(r"进度 (\d+)%", record["text"] or ""):
+                counts[(record["chat_id"], int(confirmed.group(1)))] += 1
     return counts
 
 
