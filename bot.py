@@ -161,17 +161,14 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
             await requeue_pending(application)
             install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
-        await start_dashboard(application)
         await warm_views(application)  # the first commands at 20,000 projects answer at once
+        await start_dashboard(application)
         settle_startup_objects()
         # Language profiles (about a second) loaded beside start-up, not on the first message.
         asyncio.get_running_loop().run_in_executor(None, preload)
 
     async def post_shutdown(application) -> None:
         await stop_dashboard(application)
-        warm_up = application.bot_data.pop("warm-up", None)
-        if warm_up is not None:
-            await warm_up  # its thread reads the database, which is closed after this
 
     builder = ApplicationBuilder()
     if config.webhook_url:  # each update stored before the webhook answers 200
@@ -197,32 +194,24 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
 
 
 async def warm_views(application) -> None:
-    """Before any update is handled, what the first commands would wait for at scale (seconds
-    at 20,000 projects: Views.warm), in a thread; then, beside the running bot, the other
-    language's views and the index leaders' updates are matched against. A failure is logged,
-    and the first command builds what is missing."""
+    """Before any update is handled and before the dashboard serves, what the first commands
+    would wait for at scale (seconds at 20,000 projects): the default language's views
+    (Views.warm) and the index leaders' updates are matched against, in a thread while nothing
+    else uses the database connection. A failure is logged, and the first command builds what
+    is missing; the other language's views are built on first use."""
     from services.intake import warm_ledger_index
     from services.settings import effective_config
 
     db, views = application.bot_data["db"], application.bot_data["views"]
     config = effective_config(db, application.bot_data["config"])
-    other = "en" if config.language == "zh" else "zh"
-
-    async def warm(*steps) -> None:
-        started = time.monotonic()
-        try:
-            for step, *args in steps:
-                await asyncio.to_thread(step, *args)
-        except Exception:
-            log.exception("warming the views up failed")
-        else:
-            log.info("warmed up in %.1f s: %s", time.monotonic() - started,
-                     ", ".join(step.__name__ for step, *_ in steps))
-
-    await warm((views.warm, config, config.language))
-    # A thread busy for seconds slows the event loop down (the GIL): only the rarer needs.
-    application.bot_data["warm-up"] = asyncio.create_task(
-        warm((views.warm, config, other), (warm_ledger_index, db)))
+    started = time.monotonic()
+    try:
+        await asyncio.to_thread(views.warm, config, config.language)
+        await asyncio.to_thread(warm_ledger_index, db)
+    except Exception:
+        log.exception("warming the views up failed")
+    else:
+        log.info("warmed up in %.1f s", time.monotonic() - started)
 
 
 async def start_dashboard(application) -> None:
