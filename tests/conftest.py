@@ -124,7 +124,8 @@ class RunningBot:
         return found
 
     async def idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
-        """Wait until the bot has processed everything queued and sent nothing for `quiet` s."""
+        """Wait until the bot has processed everything queued and sent nothing for `quiet` s;
+        fails if it is still busy after `timeout` s (what it sends later is no test's answer)."""
         deadline = time.monotonic() + timeout
         last, since = len(self.api.sent), time.monotonic()
         while time.monotonic() < deadline:
@@ -135,6 +136,10 @@ class RunningBot:
             elif (time.monotonic() - since > quiet and not self.api.pending_updates()
                   and self.application.update_queue.empty()):
                 return
+        raise AssertionError(
+            f"the bot was still busy after {timeout} s: {len(self.api.pending_updates())} "
+            f"update(s) not fetched, {self.application.update_queue.qsize()} queued, "
+            f"{len(self.api.sent) - last} sent in the last {quiet} s")
 
 
 def build_in_process(config, db, api, *, rate_limit: bool = True):
