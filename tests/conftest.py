@@ -25,6 +25,23 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 
+def pytest_sessionstart(session) -> None:
+    """Build Hypothesis's table of Unicode characters once, before the xdist workers start:
+    it is kept on disk (.hypothesis/unicode_data), where a fresh checkout has none yet, and each
+    worker would otherwise build its own (~2 s of CPU each)."""
+    if hasattr(session.config, "workerinput"):  # a worker: the controller did it
+        return
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @settings(max_examples=1, database=None)
+    @given(st.text(min_size=1, max_size=1))
+    def draw_a_character(text: str) -> None:
+        assert text
+
+    draw_a_character()
+
+
 def pytest_xdist_auto_num_workers(config) -> int:
     """`-n auto`: two workers per core, since most tests mostly wait (bot processes starting,
     Telegram's pace per chat, scheduled rounds) and another worker's test uses the core."""
