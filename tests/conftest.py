@@ -31,15 +31,20 @@ def pytest_sessionstart(session) -> None:
     worker would otherwise build its own (~2 s of CPU each)."""
     if hasattr(session.config, "workerinput"):  # a worker: the controller did it
         return
+    import warnings
+
     from hypothesis import given
     from hypothesis import strategies as st
+    from hypothesis.errors import HypothesisSideeffectWarning
 
     @settings(max_examples=1, database=None)
     @given(st.text(min_size=1, max_size=1))
     def draw_a_character(text: str) -> None:
         assert text
 
-    draw_a_character()
+    with warnings.catch_warnings():  # slow on purpose, and once, before the workers
+        warnings.simplefilter("ignore", HypothesisSideeffectWarning)
+        draw_a_character()
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
