@@ -75,16 +75,25 @@ async def test_the_checkpoint_job_runs_without_info_lines(running_bot, caplog):
     caplog.set_level(logging.DEBUG)
     [job] = running_bot.application.job_queue.get_jobs_by_name(CHECKPOINT_JOB)
 
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
     def runs() -> int:
         return sum(r.name == "schedules.checkpoint" and "WAL checkpoint" in r.getMessage()
                    for r in caplog.records)
 
+    # A run counts once the scheduler has seen it end (its line is logged just before): firing
+    # the next one earlier would be skipped as "maximum number of running instances".
+    ended: list[object] = []
+    scheduler = running_bot.application.job_queue.scheduler
+    scheduler.add_listener(lambda event: ended.append(event) if event.job_id == job.job.id
+                           else None, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     for n in range(1, 4):  # three runs, each fired by the scheduler
         job.job.modify(next_run_time=datetime.now(UTC))
-        for _ in range(200):
-            if runs() >= n:
+        for _ in range(1000):
+            if len(ended) >= n:
                 break
             await asyncio.sleep(0.02)
+        assert len(ended) == n, f"run {n} of the checkpoint job did not end within 20 s"
     assert runs() >= 3
     loud = [r for r in caplog.records if r.levelno >= logging.INFO
             and (r.name in ("apscheduler.executors.routine", "schedules.checkpoint")

@@ -172,7 +172,7 @@ async def test_a_storm_of_hostile_messages(fuzz_bot: RunningBot, caplog) -> None
         [reply] = await bot.send(ADMIN, "/whoami", chat_id=group)
         group_messages[group] = reply["message_id"]
     storm = queue_storm(bot, rng, group_messages)
-    await bot.idle(quiet=1.0, timeout=120)
+    await bot.idle(quiet=1.0, timeout=300)  # fails if still busy: slow CI machines
 
     # 1. It still answers a normal update normally.
     [reply] = await bot.send(KC, "QB-001 进度45%，主体结构完成过半")
