@@ -296,7 +296,8 @@ def parse_holidays(text: str, key: str = "holidays") -> frozenset[date]:
     days = set()
     parts = list(filter(None, re.split(r"[,\s，、]+", text or "")))
     if len(parts) > MAX_HOLIDAYS:
-        raise ConfigError(f"{key} must be at most {MAX_HOLIDAYS} dates, not {len(parts)}")
+        raise ConfigError(f"{key} must be at most {MAX_HOLIDAYS} dates, not {len(parts)}",
+                          "too_many_dates", key=key, maximum=MAX_HOLIDAYS, count=len(parts))
     for part in parts:
         try:
             days.add(date.fromisoformat(part))

@@ -77,6 +77,10 @@ TEXTS |= {
         "zh": "节假日须为 年-月-日 格式的日期（如 <code>2025-10-01</code>），收到的是 <code>{value}</code>",
         "en": "holidays must be YYYY-MM-DD dates, not <code>{value}</code>",
     },
+    "config_error_too_many_dates": {
+        "zh": "<code>{key}</code> 最多 {maximum} 个日期，收到 {count} 个",
+        "en": "<code>{key}</code> takes at most {maximum} dates, not {count}",
+    },
     "config_error_light_rule": {
         "zh": "亮灯规则须为 <code>points</code>（按落后百分点）或 <code>ratio</code>（按实际/计划之比），收到的是 <code>{value}</code>",
         "en": "the light rule must be <code>points</code> (points behind) or <code>ratio</code> (actual / planned), not <code>{value}</code>",

@@ -67,3 +67,14 @@ def test_the_view_says_which_values_were_set_in_chat(fresh_db, base):
 def test_a_stored_value_that_no_longer_parses_falls_back(fresh_db, base):
     fresh_db["settings"].insert({"key": "stale_days", "value": "-4", "updated_at": "x"})
     assert effective_config(fresh_db, base).stale_days == base.stale_days
+
+
+@pytest.mark.parametrize("key", ["holidays", "workdays"])
+def test_too_many_dates_are_refused_in_the_admins_language(fresh_db, base, key):
+    from services.settings import error_text
+
+    days = " ".join([f"2030-01-{d:02d}" for d in range(1, 29)] * 15)  # 420 dates
+    change = save_setting(fresh_db, base, key, days, actor_id=1)
+    assert change.outcome == "bad_value" and get_settings(fresh_db) == {}
+    assert error_text(change, "zh") == f"<code>{key}</code> 最多 400 个日期，收到 420 个"
+    assert error_text(change, "en") == f"<code>{key}</code> takes at most 400 dates, not 420"
