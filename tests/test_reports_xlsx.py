@@ -1,0 +1,106 @@
+"""The .xlsx export's file, cell by cell: every value, type, number format and column width of a
+fixed portfolio, in English and Chinese, against tests/golden/export_xlsx.json (written by the
+openpyxl writer the export used before reports.xlsx; the file must stay what it was)."""
+
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from reports.spreadsheet import export_rows, write_xlsx
+from reports.standing import ProjectState, assess
+
+GOLDEN = Path(__file__).parent / "golden" / "export_xlsx.json"
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=TZ)
+
+
+def portfolio() -> list[dict]:
+    """Projects with every kind of cell: CJK and Latin text, text longer than a column, lines,
+    formulas, characters Excel refuses, whole and fractional numbers, empty cells, problems."""
+    def project(i: int, **fields) -> ProjectState:
+        base = dict(code=f"QB-{i:03d}", name=f"项目{i}", unit="科创城管委会", leader="张区长",
+                    stage="started", planned_start=date(2026, 1, 1), planned_end=date(2026, 12, 31),
+                    total_investment=42000.0, annual_plan=15000.5, progress=30.0, invested=3000.0,
+                    last_update_at=datetime(2026, 5, 20, 2, 30, tzinfo=UTC),
+                    created_at=datetime(2026, 1, 1, tzinfo=UTC), open_problems=0,
+                    latest_update="进度30%", aliases=())
+        return ProjectState(**{**base, **fields})
+
+    states = [
+        project(1, name="信创产业基地标准厂房", aliases=("信创基地", "标准厂房"), open_problems=2,
+                latest_update='=HYPERLINK("http://x")  进度30%'),
+        project(2, name="储能电池材料项目", unit="区工业和信息化局", leader=None, stage=None,
+                planned_start=None, planned_end=None, total_investment=None, annual_plan=None,
+                progress=None, invested=None, last_update_at=None, latest_update=None,
+                created_at=NOW - timedelta(days=12)),
+        project(3, name="Riverside Logistics Hub phase II (cold chain and container terminal)",
+                unit="Port Authority", leader="Li Wei", stage="signed", progress=62.25,
+                total_investment=1234567.89, annual_plan=7, invested=12.5,
+                latest_update="line one\nline two is much longer than the first one, by far"),
+        project(4, name="光伏\x07组件", stage="completed", progress=100.0, latest_update="bad\x00text",
+                last_update_at=datetime(2026, 5, 31, 23, 59, 59, tzinfo=UTC)),
+        project(5, name="  spaced name  ", stage="negotiating", progress=0.0, total_investment=5,
+                latest_update="+1 looks like a formula; -2 too; @three", aliases=("x",)),
+        project(6, name="Ünïcödé Straße ＡＢＣ全角", latest_update="x" * 200),
+    ]
+    problems = {"QB-001": [
+        {"id": 7, "status": "open", "due": date(2026, 5, 1), "late": 31, "text": "用地指标未落实"},
+        {"id": 9, "status": "awaiting", "due": date(2026, 6, 30), "late": 0, "text": "grid"}]}
+    return export_rows(assess(states, NOW.date(), NOW), NOW, problems)
+
+
+def describe(data: bytes) -> dict:
+    """What a spreadsheet program shows of the file: sheets, widths, panes, filter, cells."""
+    wb = load_workbook(io.BytesIO(data))
+    out = {}
+    for ws in wb.worksheets:
+        cells = []
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None:
+                    continue
+                value = c.value.isoformat() if isinstance(c.value, datetime) else c.value
+                cells.append([c.coordinate, value, c.data_type, c.number_format,
+                              bool(c.font.bold), c.alignment.vertical])
+        out[ws.title] = {
+            "widths": {k: d.width for k, d in sorted(ws.column_dimensions.items())},
+            "freeze_panes": ws.freeze_panes, "auto_filter": ws.auto_filter.ref,
+            "dimensions": ws.dimensions, "cells": cells}
+    return out
+
+
+def written(lang: str) -> bytes:
+    buffer = io.BytesIO()
+    write_xlsx(portfolio(), buffer, lang=lang)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_file_is_what_it_was(lang):
+    assert json.loads(json.dumps(describe(written(lang)))) == json.loads(GOLDEN.read_text())[lang]
+
+
+def test_an_ordinary_xlsx():
+    """The parts a spreadsheet program expects, each well-formed XML, and a filter name."""
+    with zipfile.ZipFile(io.BytesIO(written("zh"))) as z:
+        names = set(z.namelist())
+        assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml",
+                "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml"} <= names
+        assert z.testzip() is None
+        workbook = z.read("xl/workbook.xml").decode()
+    assert "_xlnm._FilterDatabase" in workbook and "'项目'!$A$1:$U$7" in workbook
+
+
+if __name__ == "__main__":  # python tests/test_reports_xlsx.py: write the golden file anew
+    text = json.dumps({lang: describe(written(lang)) for lang in ("en", "zh")},
+                      ensure_ascii=False, indent=1)
+    # one cell a line: a changed cell shows as one changed line
+    GOLDEN.write_text(re.sub(r"\[\n\s+([^\[\]]*?)\n\s+\]",
+                             lambda m: "[" + re.sub(r",\n\s+", ", ", m[1]) + "]", text) + "\n")
