@@ -11,10 +11,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from reports.spreadsheet import export_rows, write_xlsx
 from reports.standing import ProjectState, assess
+from reports.xlsx import column_width
 
 GOLDEN = Path(__file__).parent / "golden" / "export_xlsx.json"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -104,3 +107,22 @@ if __name__ == "__main__":  # python tests/test_reports_xlsx.py: write the golde
     # one cell a line: a changed cell shows as one changed line
     GOLDEN.write_text(re.sub(r"\[\n\s+([^\[\]]*?)\n\s+\]",
                              lambda m: "[" + re.sub(r",\n\s+", ", ", m[1]) + "]", text) + "\n")
+
+
+def naive_width(value) -> int:
+    """The export's width rule, plainly: the first line's first 60 characters, those from
+    U+1100 on counting two; numbers with thousands separators."""
+    text = value if isinstance(value, str) else ("" if value is None else f"{value:,}")
+    return sum(2 if ord(c) >= 0x1100 else 1 for c in text.split("\n")[0][:60])
+
+
+cell_values = st.one_of(
+    st.none(), st.integers(-10**12, 10**12), st.floats(-1e9, 1e9, allow_nan=False),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=90),
+    st.text("ab 中文\nＡ", max_size=70))
+
+
+@given(st.lists(cell_values, max_size=40), st.text("名称code", max_size=12))
+def test_widths_measure_every_cell_as_the_plain_rule_would(values, header):
+    widest = max(map(naive_width, [header, *values]))
+    assert column_width(header, values) == min(60, max(8, widest + 2))
