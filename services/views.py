@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import io
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +39,7 @@ from reports.summary import (
 from services.caller import Caller
 from services.deadlines import problems_by_project
 from services.intake import ledger_index
+from services.offload import MadeFiles, in_child
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
@@ -48,6 +48,7 @@ from storage.projects import (
     get_project,
     get_project_by_id,
     iter_project_states,
+    last_change,
     project_states,
     prune_changes,
     recent_updates,
@@ -68,6 +69,10 @@ CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
 PER_PICTURE = 40
 CHART_PICTURES = 1
 UNIT_PICTURES = 2
+# Files kept until their data change: an export of 20,000 projects is about 3.5 MB, a picture
+# about 0.4 MB.
+EXPORTS_KEPT = 2
+CHARTS_KEPT = 6
 
 
 class Refusal(Exception):
@@ -414,6 +419,7 @@ class ChartPlan:
     caption: str
     pictures: int
     title: str  # drawn on each picture
+    key: tuple = ()  # the data and settings drawn: the same key, the same pictures
 
     def filename(self, index: int) -> str:
         return f"wall-chart-{self.today.isoformat()}-{index + 1}.png"
@@ -424,11 +430,8 @@ def draw_chart(items: list[Item], lang: str, today: date, pictures: int,
     """The wall chart's PNG pictures (matplotlib is imported on the first chart)."""
     from reports.chart import render_wall_chart
 
-    try:
-        return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
-                                 max_pictures=pictures, title=title)
-    finally:
-        gc.collect()  # figures are reference cycles: free their pixel buffers now
+    return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
+                             max_pictures=pictures, title=title)
 
 
 async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
@@ -437,13 +440,36 @@ async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
         CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures, plan.title)
 
 
+def warm_up_charts() -> None:
+    """Draw a small chart in the chart thread now, beside start-up: matplotlib, the CJK font
+    and its glyphs are loaded there (about a second), not on the first /chart."""
+    CHART_THREAD.submit(_warm_up)
+
+
+@functools.cache  # once a process
+def _warm_up() -> None:
+    from reports.chart import render_wall_chart
+    from reports.standing import ProjectState, assess
+
+    now = datetime.now().astimezone()
+    sample = ProjectState("QB-001", "重点项目 Key project 0123456789", "单位 Unit", None, "started",
+                          now.date(), now.date(), None, None, 50.0, None, now, now)
+    render_wall_chart(assess([sample], now.date(), now), "zh")
+
+
 @dataclass
 class Export:
     """The ledger with each project's standing at `now`, as spreadsheet rows."""
 
-    rows: list[dict]
+    items: list[Item]
+    read_problems: Callable[[], dict[str, list[dict]]]  # each project's unclosed problems
+    now: datetime
     lang: str
-    day: str
+    key: tuple = ()  # the data and settings exported: the same key, the same file
+
+    @property
+    def day(self) -> str:
+        return self.now.date().isoformat()
 
     @property
     def filename(self) -> str:
@@ -451,7 +477,15 @@ class Export:
 
     @property
     def caption(self) -> str:
-        return t("lead_export_caption", self.lang, n=len(self.rows), date=self.day)
+        return t("lead_export_caption", self.lang, n=len(self.items), date=self.day)
+
+    @functools.cached_property
+    def problems(self) -> dict[str, list[dict]]:
+        return self.read_problems()
+
+    @functools.cached_property
+    def rows(self) -> list[dict]:
+        return export_rows(self.items, self.now, self.problems)
 
     def xlsx(self) -> bytes:
         buffer = io.BytesIO()
@@ -469,6 +503,8 @@ class Views:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.states = StateCache()
+        self.exports = MadeFiles(EXPORTS_KEPT)
+        self.charts = MadeFiles(CHARTS_KEPT)
 
     def items(self, config: Config, now: datetime, unit_id: int | None = None,
               code: str | None = None) -> list[Item]:
@@ -527,6 +563,7 @@ class Views:
 
     def chart_of(self, config: Config, caller: Caller, unit: dict | None) -> ChartPlan:
         now = datetime.now(config.timezone)
+        version = last_change(self.db)  # before the data: a change meanwhile makes a new key
         items = self.items(config, now, unit_id=unit["id"] if unit else None)
         count, most = len(items), CHART_PICTURES if unit is None else UNIT_PICTURES
         scope = esc(unit["name"]) if unit else t("lead_scope_all", caller.lang)
@@ -538,15 +575,31 @@ class Views:
         day = now.date().isoformat()
         title = (t("rep_chart_title_unit", caller.lang, unit=unit["name"], date=day) if unit
                  else t("rep_chart_title", caller.lang, date=day))
-        return ChartPlan(items, caller.lang, now.date(), caption, most, title)
+        key = (version, config, unit["id"] if unit else None, caller.lang, title, most)
+        return ChartPlan(items, caller.lang, now.date(), caption, most, title, key)
+
+    async def pictures(self, plan: ChartPlan) -> list[bytes]:
+        """The plan's pictures: drawn in the chart thread, or as drawn before of the same data."""
+        return list(await self.charts.get(plan.key, lambda: draw_in_chart_thread(plan)))
 
     def export(self, config: Config, caller: Caller) -> Export:
         """The ledger with each project's current standing (in a unit's group, that unit's
         projects only); Refusal when there is nothing to export."""
         now = datetime.now(config.timezone)
-        items = self.items(config, now, unit_id=default_unit(caller))
+        version = last_change(self.db)  # before the data: a change meanwhile makes a new key
+        unit_id = default_unit(caller)
+        items = self.items(config, now, unit_id=unit_id)
         self.states.trim_change_log(self.db)
         if not items:
             raise Refusal(t("lead_export_empty", caller.lang))
-        return Export(export_rows(items, now, problems_by_project(self.db, config, now.date())),
-                      caller.lang, now.date().isoformat())
+        return Export(items, functools.partial(problems_by_project, self.db, config, now.date()),
+                      now, caller.lang, (version, config, now.date(), unit_id, caller.lang))
+
+    async def export_file(self, export: Export) -> bytes:
+        """The export as an .xlsx file, made in a child process (the event loop and every other
+        chat carry on), or as made before of the same data."""
+        async def make() -> bytes:
+            export.problems  # noqa: B018 -- read here: the child may not use the database
+            return await in_child(export.xlsx)
+
+        return await self.exports.get(export.key, make)
