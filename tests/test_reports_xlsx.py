@@ -126,3 +126,22 @@ cell_values = st.one_of(
 def test_widths_measure_every_cell_as_the_plain_rule_would(values, header):
     widest = max(map(naive_width, [header, *values]))
     assert column_width(header, values) == min(60, max(8, widest + 2))
+
+
+def test_several_sheets_and_every_kind_of_value():
+    from reports.xlsx import Sheet, fitted_widths, write_workbook
+
+    rows = [["a & <b>", 1, 2.5, True, datetime(2026, 5, 20, 10, 30), date(2026, 1, 2), None],
+            [" lead", -3, float("nan"), False, None, None, "x\ry"]]
+    headers = ["text", "int", "float", "bool", "moment", "day", "more"]
+    buffer = io.BytesIO()
+    write_workbook([Sheet("one", headers, rows, fitted_widths(headers, rows), {1: "0"}),
+                    Sheet("二's", ["only"], [["x"]], [8])], buffer)
+    wb = load_workbook(buffer)
+    assert wb.sheetnames == ["one", "二's"]
+    one = [[c.value for c in row] for row in wb["one"].iter_rows()]
+    assert one[1] == ["a & <b>", 1, 2.5, True, datetime(2026, 5, 20, 10, 30),
+                      datetime(2026, 1, 2), None]
+    assert one[2] == [" lead", -3, None, False, None, None, "x\ry"]  # NaN: an empty cell
+    assert wb["one"]["B2"].number_format == "0" and wb["one"]["F2"].number_format == "yyyy-mm-dd"
+    assert wb["二's"]["A2"].value == "x" and wb["二's"].freeze_panes == "A2"
