@@ -264,9 +264,9 @@ def measure(db_path: Path, commands: list[str], repeat: int, workdir: Path,
     rnd = random.Random(1)
     with BotAPIServer(token=TOKEN) as server:
         bot = Bot(server, db_path, workdir / f"bot-{db_path.stem}.log")
+        BotCPU.pid = bot.process.pid
         try:
             round_trip(server, "/whoami", timeout=120)  # started and polling
-            BotCPU.pid = bot.process.pid
             results = {}
             for command in commands:
                 first, first_cpu, answers = first_run(server, command)
