@@ -40,6 +40,7 @@ from services.caller import Caller
 from services.deadlines import problems_by_project
 from services.intake import ledger_index
 from services.offload import MadeFiles, in_child
+from storage.db import database_file, open_db
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
@@ -462,7 +463,8 @@ class Export:
     """The ledger with each project's standing at `now`, as spreadsheet rows."""
 
     items: list[Item]
-    read_problems: Callable[[], dict[str, list[dict]]]  # each project's unclosed problems
+    db: Database
+    config: Config
     now: datetime
     lang: str
     key: tuple = ()  # the data and settings exported: the same key, the same file
@@ -481,7 +483,8 @@ class Export:
 
     @functools.cached_property
     def problems(self) -> dict[str, list[dict]]:
-        return self.read_problems()
+        """Each project's unclosed problems (the problem columns)."""
+        return problems_by_project(self.db, self.config, self.now.date())
 
     @functools.cached_property
     def rows(self) -> list[dict]:
@@ -592,14 +595,27 @@ class Views:
         self.states.trim_change_log(self.db)
         if not items:
             raise Refusal(t("lead_export_empty", caller.lang))
-        return Export(items, functools.partial(problems_by_project, self.db, config, now.date()),
-                      now, caller.lang, (version, config, now.date(), unit_id, caller.lang))
+        return Export(items, self.db, config, now, caller.lang,
+                      (version, config, now.date(), unit_id, caller.lang))
 
     async def export_file(self, export: Export) -> bytes:
         """The export as an .xlsx file, made in a child process (the event loop and every other
         chat carry on), or as made before of the same data."""
-        async def make() -> bytes:
-            export.problems  # noqa: B018 -- read here: the child may not use the database
-            return await in_child(export.xlsx)
+        path = database_file(self.db)
+        if not path:  # in memory: no other connection can read it
+            export.problems  # noqa: B018 -- read here, before the child
 
-        return await self.exports.get(export.key, make)
+        return await self.exports.get(
+            export.key, lambda: in_child(functools.partial(export_in_child, export, path)))
+
+
+def export_in_child(export: Export, path: str) -> bytes:
+    """The export's file, made in the child process: its problems read through a connection of
+    the child's own to the database file at `path` (the parent's may not be used there)."""
+    if path and "problems" not in vars(export):
+        db = open_db(path, migrate=False)
+        try:
+            export.problems = problems_by_project(db, export.config, export.now.date())
+        finally:
+            db.close()
+    return export.xlsx()

@@ -125,3 +125,28 @@ def test_the_child_runs_elsewhere_without_fork_too(monkeypatch):
 
     monkeypatch.delattr(offload.os, "fork")
     assert asyncio.run(in_child(lambda: b"made")) == b"made"
+
+
+async def test_the_child_reads_the_problems_through_its_own_connection(running_bot, monkeypatch):
+    """The bot's connection is never used in the child: the problem columns come from one of
+    the child's own (the bot's would be shared across the fork)."""
+    db = running_bot.db
+    seed(db)
+    from storage.problems import open_problem
+    from storage.projects import get_project
+
+    project = get_project(db, "QB-001")
+    open_problem(db, project["id"], "施工许可未办结", MEMBER, project["unit_id"], None)
+    read_by = []
+    real = view_services.problems_by_project
+
+    def spied(*args):  # in the child it fills the child's copy of the list
+        read_by.append(os.getpid())
+        return real(*args)
+
+    monkeypatch.setattr(view_services, "problems_by_project", spied)
+    [document] = await running_bot.send(LEADER, "/export")
+    rows = list(load_workbook(io.BytesIO(document["file_bytes"])).active.values)
+    qb1 = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}["QB-001"]
+    assert "施工许可未办结" in qb1["问题及期限"]
+    assert read_by == []  # not read in the bot's own process
