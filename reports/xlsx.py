@@ -35,13 +35,15 @@ _PRESERVE = ' xml:space="preserve"'
 class Sheet:
     """One sheet: `headers` (bold, frozen, filtered), then `rows` of values (str, int, float,
     bool, datetime, date or None for an empty cell); `formats`: a number format by column
-    index, for the numbers and date-times in it; `widths` in characters (`fitted_widths`)."""
+    index, for the numbers and date-times in it; `widths` in characters (`fitted_widths`);
+    `filtered`: a filter over the columns."""
 
     title: str
     headers: Sequence[str]
     rows: Sequence[Sequence[Any]]
     widths: Sequence[float]
     formats: Mapping[int, str] = field(default_factory=dict)
+    filtered: bool = True
 
 
 def display_width(value: Any, cap: int = MAX_WIDTH) -> int:
@@ -248,7 +250,8 @@ def _sheet_parts(sheet: Sheet, styles: _Styles) -> Iterable[str]:
                    in zip(letters, zip(*chunk, strict=True), column_styles, strict=True)]
         yield "".join(f'<row r="{n}">{"".join(cells)}</row>'
                       for n, cells in enumerate(zip(*columns, strict=True), start + 2))
-    yield f'</sheetData><autoFilter ref="A1:{last}"/></worksheet>'
+    yield ("</sheetData>" + (f'<autoFilter ref="A1:{last}"/>' if sheet.filtered else "")
+           + "</worksheet>")
 
 
 def _quoted(title: str) -> str:
@@ -289,7 +292,7 @@ def write_workbook(sheets: Sequence[Sheet], path_or_buffer: Any | IO[bytes]) -> 
         filters = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
             f"{_escape(_quoted(s.title))}!$A$1:${column_letter(len(s.headers) - 1)}$"
-            f"{len(s.rows) + 1}</definedName>" for i, s in enumerate(sheets) if s.headers)
+            f"{len(s.rows) + 1}</definedName>" for i, s in enumerate(sheets) if s.headers and s.filtered)
         z.writestr("xl/workbook.xml", (
             f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr/><bookViews>'
             '<workbookView activeTab="0"/></bookViews>'

@@ -136,7 +136,7 @@ def test_several_sheets_and_every_kind_of_value():
     headers = ["text", "int", "float", "bool", "moment", "day", "more"]
     buffer = io.BytesIO()
     write_workbook([Sheet("one", headers, rows, fitted_widths(headers, rows), {1: "0"}),
-                    Sheet("二's", ["only"], [["x"]], [8])], buffer)
+                    Sheet("二's", ["only"], [["x"]], [8], filtered=False)], buffer)
     wb = load_workbook(buffer)
     assert wb.sheetnames == ["one", "二's"]
     one = [[c.value for c in row] for row in wb["one"].iter_rows()]
@@ -145,3 +145,4 @@ def test_several_sheets_and_every_kind_of_value():
     assert one[2] == [" lead", -3, None, False, None, None, "x\ry"]  # NaN: an empty cell
     assert wb["one"]["B2"].number_format == "0" and wb["one"]["F2"].number_format == "yyyy-mm-dd"
     assert wb["二's"]["A2"].value == "x" and wb["二's"].freeze_panes == "A2"
+    assert wb["one"].auto_filter.ref == "A1:G3" and wb["二's"].auto_filter.ref is None
