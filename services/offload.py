@@ -34,7 +34,13 @@ async def in_child(make: Callable[[], bytes]) -> bytes:
     if not hasattr(os, "fork"):
         return await asyncio.to_thread(make)
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or processes left for a child: made here, in a thread
+        os.close(read_fd)
+        os.close(write_fd)
+        log.warning("could not fork a child process: the file is made in a thread")
+        return await asyncio.to_thread(make)
     if pid == 0:  # the child
         status = 1
         try:

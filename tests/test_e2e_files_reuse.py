@@ -150,3 +150,13 @@ async def test_the_child_reads_the_problems_through_its_own_connection(running_b
     qb1 = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}["QB-001"]
     assert "施工许可未办结" in qb1["问题及期限"]
     assert read_by == []  # not read in the bot's own process
+
+
+def test_a_fork_refused_makes_the_file_in_a_thread(monkeypatch):
+    import asyncio
+
+    def refused():
+        raise OSError("Cannot allocate memory")
+
+    monkeypatch.setattr(offload.os, "fork", refused)
+    assert asyncio.run(in_child(lambda: str(os.getpid()).encode())) == str(os.getpid()).encode()
