@@ -1,34 +1,34 @@
-"""A small, fast .xlsx writer: sheets of rows under a bold header row, panes frozen below it, a
-filter over the columns, fitted widths, numbers and date-times with their number formats.
+"""The .xlsx files the bot sends, written by XlsxWriter: sheets of rows under a bold header row,
+panes frozen below it, a filter over the columns, fitted widths, numbers and date-times with
+their number formats.
 
-It writes the ordinary SpreadsheetML parts (the ones openpyxl's write-only mode writes, text
-as inline strings) as text, a cell being one formatted string: openpyxl builds a cell object,
-its style and its XML element for each cell, about 25 µs, and a ledger of 20,000 projects has
-420,000 cells. Pure: no storage, no Telegram; nothing but the standard library.
+XlsxWriter runs in its `constant_memory` mode (a row is written out once the next one starts,
+texts inline), so a ledger of 20,000 projects and 420,000 cells keeps memory flat. This module
+only chooses each column's writer and format once and measures the widths cheaply. Pure: no
+storage, no Telegram.
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import IO, Any
+
+import xlsxwriter
 
 MAX_WIDTH = 60  # a column is never wider than this many characters
 MIN_WIDTH = 8
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # refused by Excel in a cell
+# A line break in a cell is "\n": XlsxWriter writes a "\r" as "_x000D_", which openpyxl (the
+# import) reads back as those letters.
+_RETURN = re.compile(r"\r\n?")
 DATE_TIME_FORMAT = "yyyy-mm-dd h:mm:ss"  # a date-time in a column without a format of its own
 DATE_FORMAT = "yyyy-mm-dd"
-BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9,
-                   "0.00%": 10, "0.00E+00": 11, "@": 49}
-ROWS_PER_CHUNK = 2000  # rows joined and compressed at a time: memory stays flat
+DIGIT_PIXELS = 7  # Calibri 11's digit: a width of w characters is 7·w pixels in the file
 _WIDE = re.compile("[\u1100-\U0010ffff]")  # counted two columns wide
-_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's (Windows) date serials
 _INF = float("inf")
-_EDGE_SPACE = re.compile(r"(?:^|\0)\s|\s(?:\0|$)")  # a text starting or ending with a space
-_PRESERVE = ' xml:space="preserve"'
 
 
 @dataclass(frozen=True)
@@ -106,197 +106,91 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _escape(text: str) -> str:
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\r", "&#13;") if "\r" in text else text
+class _Cells:
+    """How one column's values are written: a bulk writer when the column holds texts alone
+    or finite numbers alone, else each value by its kind."""
 
+    def __init__(self, sheet: Any, values: Sequence[Any], formats: tuple[Any, Any, Any]) -> None:
+        self.sheet = sheet
+        self.number_format, self.moment_format, self.date_format = formats
+        kinds = set(map(type, values)) - {type(None)}
+        if kinds == {str}:
+            self.write = sheet.write_string
+        elif kinds <= {int, float} and all(v == v and abs(v) != _INF
+                                           for v in values if v is not None):
+            self.write = self._number
+        else:
+            self.write = self._any
 
-def _text_cell(ref: str, text: str, style: str = "") -> str:
-    text = ILLEGAL_CHARACTERS.sub("", text)
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
+    def _number(self, row: int, col: int, value: float) -> None:
+        self.sheet.write_number(row, col, value, self.number_format)
 
-
-def _serial(moment: datetime | date) -> float | int:
-    """Excel's date serial of `moment` (naive: a spreadsheet has no time zones)."""
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time())
-    days = (moment.replace(tzinfo=None) - _EPOCH).days
-    if 0 < days <= 60:  # Excel counts a 29 February 1900 that never was
-        days -= 1
-    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
-    return days + seconds / 86400 if seconds else days
-
-
-class _Styles:
-    """The cell formats the sheets use: 0 plain, 1 the header, then one per number format."""
-
-    def __init__(self) -> None:
-        self.formats: dict[str, int] = {}  # number format -> its xf index
-
-    def of(self, number_format: str) -> str:
-        """The ` s="N"` attribute of a cell with `number_format`."""
-        index = self.formats.setdefault(number_format, len(self.formats) + 2)
-        return f' s="{index}"'
-
-    def xml(self) -> str:
-        custom = {f: 164 + i for i, f in enumerate(f for f in self.formats
-                                                   if f not in BUILTIN_FORMATS)}
-        num_fmts = "".join(f'<numFmt numFmtId="{i}" formatCode="{_escape(f)}"/>'
-                           for f, i in custom.items())
-        xfs = ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',
-               '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
-               'applyAlignment="1"><alignment vertical="center"/></xf>']
-        for f in self.formats:
-            xfs.append(f'<xf numFmtId="{BUILTIN_FORMATS.get(f, custom.get(f))}" fontId="0" '
-                       'fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>')
-        return (
-            f'<styleSheet xmlns="{_MAIN}">'
-            + (f'<numFmts count="{len(custom)}">{num_fmts}</numFmts>' if custom else "")
-            + '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-            '<font><b val="1"/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-            '<fills count="2"><fill><patternFill/></fill>'
-            '<fill><patternFill patternType="gray125"/></fill></fills>'
-            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-            f'</cellStyleXfs><cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-            "</styleSheet>")
-
-
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-
-
-def _column_cells(letter: str, values: Sequence[Any], styles: tuple[str, str, str],
-                  first: int) -> list[str]:
-    """The <c> elements of one column from row `first` on, "" for an empty cell (`styles`: the
-    attributes of its numbers, date-times and dates). Texts or numbers alone go in bulk."""
-    kinds = set(map(type, values)) - {type(None)}
-    number_style, moment_style, date_style = styles
-    if kinds == {str}:
-        texts = _escaped(values)
-        return [f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
-                if text is not None else "" for n, (text, space) in enumerate(texts, first)]
-    if kinds <= {int, float} and all(v == v and abs(v) != _INF for v in values if v is not None):
-        return [f'<c r="{letter}{n}"{number_style} t="n"><v>{v!r}</v></c>'
-                if v is not None else "" for n, v in enumerate(values, first)]
-    cells = []
-    for n, value in enumerate(values, first):
-        ref = f"{letter}{n}"
-        if value is None:
-            cells.append("")
-        elif isinstance(value, str):
-            cells.append(_text_cell(ref, value))
+    def _any(self, row: int, col: int, value: Any) -> None:
+        sheet = self.sheet
+        if isinstance(value, str):
+            sheet.write_string(row, col, value)
         elif isinstance(value, bool):
-            cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            sheet.write_boolean(row, col, value)
         elif isinstance(value, int | float):
-            # NaN and infinities are no spreadsheet numbers: left empty
-            ok = value == value and abs(value) != _INF
-            cells.append(f'<c r="{ref}"{number_style} t="n"><v>{value!r}</v></c>' if ok else "")
+            if value == value and abs(value) != _INF:  # NaN and infinities: left empty
+                sheet.write_number(row, col, value, self.number_format)
         elif isinstance(value, datetime):
-            cells.append(f'<c r="{ref}"{moment_style} t="n"><v>{_serial(value)!r}</v></c>')
+            sheet.write_datetime(row, col, value, self.moment_format)
         elif isinstance(value, date):
-            cells.append(f'<c r="{ref}"{date_style} t="n"><v>{_serial(value)!r}</v></c>')
+            sheet.write_datetime(row, col, value, self.date_format)
         else:
-            cells.append(_text_cell(ref, str(value)))
-    return cells
+            sheet.write_string(row, col, _clean(str(value)))
 
 
-def _escaped(values: Sequence[str | None]) -> list[tuple[str | None, str]]:
-    """Each text (None stays None) cleaned and escaped for XML, with the attribute keeping its
-    leading or trailing spaces. In bulk: NUL can be no cell's character, so it joins them."""
-    texts = ["" if v is None else v for v in values]
-    if ILLEGAL_CHARACTERS.search("".join(texts)):  # seldom: clean each
-        texts = [ILLEGAL_CHARACTERS.sub("", text) for text in texts]
-    joined = "\0".join(texts)
-    parts = _escape(joined).split("\0")
-    spaced = _EDGE_SPACE.search(joined) is not None
-    out: list[tuple[str | None, str]] = []
-    for value, text in zip(values, parts, strict=True):
-        if value is None:
-            out.append((None, ""))
-        else:
-            out.append((text, _PRESERVE if spaced and text != text.strip() else ""))
-    return out
+def _clean(text: str) -> str:
+    return _RETURN.sub("\n", ILLEGAL_CHARACTERS.sub("", text))
 
 
-def _sheet_parts(sheet: Sheet, styles: _Styles) -> Iterable[str]:
-    """The worksheet's XML, in pieces of ROWS_PER_CHUNK rows."""
+def _clean_texts(values: Sequence[Any]) -> Sequence[Any]:
+    """A column's texts without characters Excel refuses, line breaks as "\n" (checked for
+    the whole column at once: seldom any)."""
+    texts = "".join(v for v in values if v.__class__ is str)
+    if "\r" in texts or ILLEGAL_CHARACTERS.search(texts):
+        return [_clean(v) if v.__class__ is str else v for v in values]
+    return values
+
+
+def _write_sheet(book: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
+    """One worksheet, row after row (constant_memory writes each row out once passed)."""
+    ws = book.add_worksheet(sheet.title)
     count = len(sheet.headers)
-    letters = [column_letter(i) for i in range(count)]
-    last = f"{letters[-1]}{len(sheet.rows) + 1}" if count else "A1"
-    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
-                   for i, w in enumerate(sheet.widths, 1))
-    yield (
-        f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="A1:{last}"/>'
-        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-        'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A1" '
-        f'sqref="A1"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-        + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>"
-        + '<row r="1">' + "".join(_text_cell(f"{letter}1", str(h), ' s="1"')
-                                  for letter, h in zip(letters, sheet.headers, strict=True))
-        + "</row>")
-    column_styles = []
-    for i in range(count):
+
+    def fmt(number_format: str | None) -> Any:
+        if number_format is None:
+            return None
+        if number_format not in formats:
+            formats[number_format] = book.add_format({"num_format": number_format})
+        return formats[number_format]
+
+    for i, width in enumerate(sheet.widths):
+        ws.set_column_pixels(i, i, round(width * DIGIT_PIXELS))
+    ws.freeze_panes(1, 0)
+    header = formats["header"]
+    for i, text in enumerate(sheet.headers):
+        ws.write_string(0, i, _clean(str(text)), header)
+    columns = [_clean_texts(c) for c in zip(*sheet.rows, strict=True)] if sheet.rows else []
+    writers = []
+    for i, values in enumerate(columns):
         own = sheet.formats.get(i)
-        column_styles.append((styles.of(own) if own else "",
-                              styles.of(own or DATE_TIME_FORMAT), styles.of(own or DATE_FORMAT)))
-    for start in range(0, len(sheet.rows), ROWS_PER_CHUNK):
-        chunk = sheet.rows[start:start + ROWS_PER_CHUNK]
-        columns = [_column_cells(letter, values, style, start + 2) for letter, values, style
-                   in zip(letters, zip(*chunk, strict=True), column_styles, strict=True)]
-        yield "".join(f'<row r="{n}">{"".join(cells)}</row>'
-                      for n, cells in enumerate(zip(*columns, strict=True), start + 2))
-    yield ("</sheetData>" + (f'<autoFilter ref="A1:{last}"/>' if sheet.filtered else "")
-           + "</worksheet>")
-
-
-def _quoted(title: str) -> str:
-    return "'" + title.replace("'", "''") + "'"
+        cells = _Cells(ws, values, (fmt(own), fmt(own or DATE_TIME_FORMAT), fmt(own or DATE_FORMAT)))
+        writers.append(cells.write)
+    for r, row in enumerate(zip(*columns, strict=True), 1):
+        for c, value in enumerate(row):
+            if value is not None:
+                writers[c](r, c, value)
+    if sheet.filtered and count:
+        ws.autofilter(0, 0, len(sheet.rows), count - 1)
 
 
 def write_workbook(sheets: Sequence[Sheet], path_or_buffer: Any | IO[bytes]) -> None:
     """Write `sheets` as one .xlsx file to a path or a binary buffer."""
-    styles = _Styles()
-    with zipfile.ZipFile(path_or_buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for i, sheet in enumerate(sheets, 1):
-            with z.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
-                for piece in _sheet_parts(sheet, styles):
-                    part.write(piece.encode("utf-8", "replace"))
-        overrides = "".join(
-            f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
-            f'ContentType="{_CT}.worksheet+xml"/>' for i in range(1, len(sheets) + 1))
-        z.writestr("[Content_Types].xml", (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
-            f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
-            f"{overrides}</Types>"))
-        z.writestr("_rels/.rels", (
-            f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
-            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
-        sheet_rels = "".join(
-            f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" '
-            f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(sheets) + 1))
-        z.writestr("xl/_rels/workbook.xml.rels", (
-            f'<Relationships xmlns="{_PKG_REL}">{sheet_rels}<Relationship '
-            f'Id="rId{len(sheets) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
-            "</Relationships>"))
-        entries = "".join(f'<sheet name="{_escape(s.title)}" sheetId="{i}" r:id="rId{i}"/>'
-                          for i, s in enumerate(sheets, 1))
-        filters = "".join(
-            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-            f"{_escape(_quoted(s.title))}!$A$1:${column_letter(len(s.headers) - 1)}$"
-            f"{len(s.rows) + 1}</definedName>" for i, s in enumerate(sheets) if s.headers and s.filtered)
-        z.writestr("xl/workbook.xml", (
-            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr/><bookViews>'
-            '<workbookView activeTab="0"/></bookViews>'
-            f"<sheets>{entries}</sheets>"
-            + (f"<definedNames>{filters}</definedNames>" if filters else "")
-            + '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'))
-        z.writestr("xl/styles.xml", styles.xml())
+    book = xlsxwriter.Workbook(path_or_buffer, {"constant_memory": True, "remove_timezone": True})
+    formats = {"header": book.add_format({"bold": True, "valign": "vcenter"})}
+    for sheet in sheets:
+        _write_sheet(book, sheet, formats)
+    book.close()
