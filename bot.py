@@ -2,7 +2,7 @@
 
     python bot.py [run]                       the bot (long polling, or a webhook)
     python bot.py console [--demo] [--as ID]  chat with the bot in this terminal
-    python bot.py import LEDGER.csv|.xlsx     load or refresh projects and units
+    python bot.py import LEDGER.csv|.xlsx     load or refresh projects and units (and nodes)
     python bot.py export [--format csv|xlsx] [-o FILE]
     python bot.py grant USER_ID admin|leader|member [--unit UNIT] [--name LEADER_NAME]
     python bot.py revoke USER_ID              remove a person's role (their updates stay)
@@ -20,6 +20,8 @@ import asyncio
 import logging
 import os
 import sys
+import time
+from datetime import date, datetime
 from pathlib import Path
 
 from config import Config, ConfigError, load_config
@@ -161,6 +163,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
             install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
         await start_dashboard(application)
+        await warm_views(application)  # the first commands at 20,000 projects answer at once
         settle_startup_objects()
         # Language profiles (about a second) loaded beside start-up, not on the first message.
         asyncio.get_running_loop().run_in_executor(None, preload)
@@ -168,6 +171,9 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
 
     async def post_shutdown(application) -> None:
         await stop_dashboard(application)
+        warm_up = application.bot_data.pop("warm-up", None)
+        if warm_up is not None:
+            await warm_up  # its thread reads the database, which is closed after this
 
     builder = ApplicationBuilder()
     if config.webhook_url:  # each update stored before the webhook answers 200
@@ -192,9 +198,39 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
     return application
 
 
+async def warm_views(application) -> None:
+    """Before any update is handled, what the first commands would wait for at scale (seconds
+    at 20,000 projects: Views.warm), in a thread; then, beside the running bot, the other
+    language's views and the index leaders' updates are matched against. A failure is logged,
+    and the first command builds what is missing."""
+    from services.intake import warm_ledger_index
+    from services.settings import effective_config
+
+    db, views = application.bot_data["db"], application.bot_data["views"]
+    config = effective_config(db, application.bot_data["config"])
+    other = "en" if config.language == "zh" else "zh"
+
+    async def warm(*steps) -> None:
+        started = time.monotonic()
+        try:
+            for step, *args in steps:
+                await asyncio.to_thread(step, *args)
+        except Exception:
+            log.exception("warming the views up failed")
+        else:
+            log.info("warmed up in %.1f s: %s", time.monotonic() - started,
+                     ", ".join(step.__name__ for step, *_ in steps))
+
+    await warm((views.warm, config, config.language))
+    # A thread busy for seconds slows the event loop down (the GIL): only the rarer needs.
+    application.bot_data["warm-up"] = asyncio.create_task(
+        warm((views.warm, config, other), (warm_ledger_index, db)))
+
+
 async def start_dashboard(application) -> None:
     """With BOT_WEB_PORT, the dashboard (web/) is served by this process, on the application's
-    view service; with BOT_WEB_URL, the bot's menu button opens it."""
+    view service (in webhook mode the same server receives the updates: serve_webhook); with
+    BOT_WEB_URL, the bot's menu button opens it."""
     config = application.bot_data["config"]
     if config.web_port is None or "web" in application.bot_data:
         return
@@ -205,7 +241,7 @@ async def start_dashboard(application) -> None:
         return bytes(await telegram_file.download_as_bytearray())
 
     server = WebServer(application.bot_data["views"], config, config.web_listen, config.web_port,
-                       fetch_file)
+                       fetch_file, posts=application.bot_data.get("webhook"))
     await server.start()
     application.bot_data["web"] = server
     if config.web_url:
@@ -242,8 +278,13 @@ def serve(config: Config, db) -> None:
 
         secret = webhook_secret(config.webhook_secret)
         keep_secret(secret, "<webhook secret>")  # python-telegram-bot logs setWebhook's at DEBUG
-        log.info("webhook mode: listening on %s:%s/%s for %s", config.webhook_listen,
-                 config.webhook_port, webhook_path(config.webhook_url), config.webhook_url)
+        listen, port = ((config.web_listen, config.web_port) if config.web_port
+                        else (config.webhook_listen, config.webhook_port))
+        log.info("webhook mode: listening on %s:%s/%s for %s", listen, port,
+                 webhook_path(config.webhook_url), config.webhook_url)
+        if config.web_port:  # the dashboard's server receives the updates too
+            asyncio.run(serve_webhook(application, config, secret))
+            return
         # Always a secret: without one, anybody who finds the URL could post updates.
         application.run_webhook(listen=config.webhook_listen, port=config.webhook_port,
                                 url_path=webhook_path(config.webhook_url),
@@ -255,6 +296,51 @@ def serve(config: Config, db) -> None:
         # (a wrong token still is: python-telegram-bot stops retrying on InvalidToken)
         application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
                                 bootstrap_retries=-1)
+
+
+async def serve_webhook(application, config: Config, secret: str) -> None:
+    """Webhook mode with the dashboard: one server (the dashboard's) on BOT_WEB_PORT answers
+    Telegram's POSTs under the webhook URL's path too. The Application is run through its
+    public lifecycle, as run_webhook does around its own server, until SIGINT or SIGTERM."""
+    import signal
+
+    from telegram import Update
+
+    from transport.webhook import webhook_path, webhook_receiver
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    receiver = webhook_receiver(application.bot, application.update_queue, secret)
+    application.bot_data["webhook"] = {"/" + webhook_path(config.webhook_url): receiver}
+    try:
+        await until_answered(application.initialize)
+        await application.post_init(application)  # starts the server (start_dashboard)
+        await until_answered(lambda: application.bot.set_webhook(
+            config.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES))
+        await application.start()
+        await stop.wait()
+    finally:
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)
+
+
+async def until_answered(call):
+    """`call()`, tried again every second while the Bot API fails (a Telegram down at start-up
+    is waited for, as run_polling's bootstrap_retries=-1 does); a rejected token is not."""
+    from telegram.error import InvalidToken, TelegramError
+
+    while True:
+        try:
+            return await call()
+        except InvalidToken:
+            raise
+        except TelegramError as error:
+            log.warning("the Bot API failed at start-up (%s); trying again", error)
+            await asyncio.sleep(1)
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -285,7 +371,8 @@ def make_parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="chat with the bot in this terminal, no Telegram needed")
     console.add_argument("--demo", action="store_true", help="a fresh demo database with sample data")
     console.add_argument("--as", dest="as_user", type=int, help="the Telegram user id to type as")
-    imp = sub.add_parser("import", help="load or refresh projects and units from a ledger file")
+    imp = sub.add_parser("import", help="load or refresh projects and units (and nodes) from a "
+                         "ledger or nodes file")
     imp.add_argument("file", help="a .csv or .xlsx ledger")
     exp = sub.add_parser("export", help="write the ledger with current standing")
     exp.add_argument("--format", choices=("csv", "xlsx"), default=None)
@@ -311,7 +398,17 @@ def make_parser() -> argparse.ArgumentParser:
                           "(.xlsx) and the bulletin (.docx)")
     pack.add_argument("-o", "--output", default=".", help="the folder to write into (default: .)")
     pack.add_argument("--lang", choices=("zh", "en"), default="zh")
+    pack.add_argument("--date", type=pack_day, help="the pack as of the end of this day "
+                      "(YYYY-MM-DD), from what was stored by then (default: now)")
     return parser
+
+
+def pack_day(text: str) -> date:
+    """`pack --date`: a YYYY-MM-DD day."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text[:40]!r}") from None
 
 
 def cmd_import(args, config: Config, db) -> int:
@@ -430,11 +527,15 @@ def cmd_remind(args, config: Config, db) -> int:
 
 
 def cmd_pack(args, config: Config, db) -> int:
-    """The meeting pack as of now, both files into the folder; their paths, one a line."""
+    """The meeting pack as of now (or the end of --date), both files into the folder; their
+    paths, one a line."""
     from services.pack import write_pack
 
+    if args.date and args.date > datetime.now(config.timezone).date():
+        raise ConfigError(f"--date {args.date.isoformat()} is still to come: a pack is made "
+                          "from what was stored by then")
     try:
-        paths = write_pack(db, config, Path(args.output), args.lang)
+        paths = write_pack(db, config, Path(args.output), args.lang, args.date)
     except OSError as exc:
         raise ConfigError(f"cannot write into {args.output}: {exc.strerror or exc}") from exc
     for path in paths:

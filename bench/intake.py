@@ -1,14 +1,15 @@
 """Throughput of status intake: the real bot against a bare python-telegram-bot echo bot.
 
-Both poll the same local Bot API server in one run; N status updates are queued up front and
-the clock runs until the N-th answer is recorded. The database is a real file on disk. The
-server runs in a process of its own, as Telegram does not share the bot's CPU (`--in-process`
-puts it in the bot's process, sharing the GIL, for comparison).
-The two take turns, ROUNDS times (echo, bot, echo, bot, ...), so that a machine whose speed
-drifts during the run (a shared virtual machine) slows both alike; the ratio reported is the
-median of the rounds' ratios. It compares the two without a rate limiter (the bot's own
-work); the last row shows the bot as deployed, capped by its rate limiter at Telegram's 30
-messages a second (20 users: one a second each).
+Both poll the same local Bot API server in one run; N status updates from 20 people are queued
+up front and the clock runs until every one of them is answered (the echo bot echoes each; the
+bot confirms each, several to a message where a person's confirmations queue up). The database
+is a real file on disk. The server runs in a process of its own, as Telegram does not share the
+bot's CPU (`--in-process` puts it in the bot's process, sharing the GIL, for comparison).
+Each round runs the echo bot, the bot without a rate limiter (its own work) and with it
+(Telegram's limits, as deployed), both as it runs (a person's queued confirmations combined)
+and with every confirmation sent alone (as it ran before); they take turns ROUNDS times so that
+a machine whose speed drifts during the run (a shared virtual machine) slows all alike; ratios
+are the median of the rounds'. CPU is the thread time of each event loop (time.thread_time).
 
     python bench/intake.py [N] [--rounds R] [--in-process]
 """
@@ -18,10 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
+import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,12 +42,20 @@ from storage.projects import list_projects  # noqa: E402
 
 TOKEN = "999:BENCH"
 USERS = 20
+# What each round runs: the echo bot, then the bot without and with its rate limiter, its
+# confirmations combined where a person's queue up (as it runs) or each alone (as it ran before).
+KINDS = ("echo", "bot", "bot paced", "alone", "alone paced")
+ALONE_PACED = 300  # updates for "alone paced": at one message a second each, enough to show it
+# One status update answered: its progress, as the echo bot repeats it ("进度12%") or the bot
+# confirms it ("进度 12%"); a message may answer several.
+ANSWERED_RE = re.compile(r"进度 ?\d+%")
 
 
 class OwnProcessServer:
     """The local Bot API server in a child process, driven over a pipe.
 
-    Offers what the benchmark needs of a `BotAPIServer`: api_url, queue_messages, wait_sent.
+    Offers what the benchmark needs of a `BotAPIServer`: api_url, queue_messages, counts,
+    wait_answered.
     """
 
     def __init__(self, token: str) -> None:
@@ -59,11 +72,11 @@ class OwnProcessServer:
     def queue_messages(self, messages: list[tuple[int, str]]) -> None:
         self._call("queue", messages)
 
-    def sent_count(self) -> int:
-        return self._call("sent")
+    def counts(self) -> tuple[int, int]:
+        return self._call("counts")
 
-    def wait_sent(self, count: int) -> None:
-        """Block until `count` messages have been sent (call it off the bot's event loop)."""
+    def wait_answered(self, count: int) -> None:
+        """Block until `count` updates have been answered (call it off the bot's event loop)."""
         self._call("wait", count)
 
     def stop(self) -> None:
@@ -77,17 +90,28 @@ class InProcessServer:
     def __init__(self, token: str) -> None:
         self.server = BotAPIServer(token=token).start()
         self.api_url = self.server.api_url
+        self.messages = self.answered = 0
+        self.changed = threading.Condition()
+        self.server.add_listener(self.count)
+
+    def count(self, record: dict) -> None:
+        with self.changed:
+            self.messages += 1
+            self.answered += len(ANSWERED_RE.findall(record["body"] or ""))
+            self.changed.notify_all()
 
     def queue_messages(self, messages: list[tuple[int, str]]) -> None:
         for user, text in messages:
             self.server.queue_message(user, text)
 
-    def sent_count(self) -> int:
-        return len(self.server.sent)
+    def counts(self) -> tuple[int, int]:
+        """(messages sent, updates answered) so far."""
+        with self.changed:
+            return self.messages, self.answered
 
-    def wait_sent(self, count: int) -> None:
-        while len(self.server.sent) < count:
-            time.sleep(0.002)
+    def wait_answered(self, count: int) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.answered >= count)
 
     def stop(self) -> None:
         self.server.stop()
@@ -101,18 +125,26 @@ def serve(conn, token: str) -> None:
         command, *args = conn.recv()
         if command == "queue":
             conn.send(server.queue_messages(*args))
-        elif command == "sent":
-            conn.send(server.sent_count())
+        elif command == "counts":
+            conn.send(server.counts())
         elif command == "wait":
-            conn.send(server.wait_sent(*args))
+            conn.send(server.wait_answered(*args))
         else:
             server.stop()
             conn.send(None)
             return
 
 
-async def run(application, server, n: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the bot's event loop) until `n` more messages are sent.
+@dataclass
+class Run:
+    count: int  # updates answered
+    seconds: float  # wall clock until the last update was answered
+    cpu: float  # CPU seconds of the bot's event loop meanwhile
+    messages: int  # messages it sent
+
+
+async def run(application, server, n: int) -> Run:
+    """Run `application` until `n` more updates are answered.
 
     The CPU time of the loop's thread is the bot's whole cost (handlers, python-telegram-bot,
     httpx, SQLite), untouched by whatever else the machine is doing.
@@ -120,16 +152,16 @@ async def run(application, server, n: int) -> tuple[float, float]:
     async with application:
         if application.post_init:
             await application.post_init(application)
-        before = server.sent_count()
+        messages, answered = server.counts()
         start, cpu_start = time.perf_counter(), time.thread_time()
         await application.updater.start_polling(poll_interval=0.0, timeout=1)
         await application.start()
         # Waited for in another thread: asking the server from the loop would stall the bot.
-        await asyncio.to_thread(server.wait_sent, before + n)
+        await asyncio.to_thread(server.wait_answered, answered + n)
         elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
         await application.updater.stop()
         await application.stop()
-    return elapsed, cpu
+    return Run(n, elapsed, cpu, server.counts()[0] - messages)
 
 
 def queue(server, users: dict[int, str], n: int) -> None:
@@ -176,34 +208,39 @@ def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
                 app.add_handler(MessageHandler(filters.TEXT, echo))
                 return app
 
-            runs = []  # (echo seconds, echo CPU, bot seconds, bot CPU) per round
+            def bot_app(rate_limit: bool, combine: bool):
+                app = build_application(config, db, rate_limit=rate_limit)
+                app.outbox.combine = combine
+                return app
+
+            runs = []  # Run of each of KINDS, per round
             for _ in range(rounds):
-                queue(server, users, n)
-                echo_seconds, echo_cpu = asyncio.run(run(echo_app(), server, n))
-                queue(server, users, n)
-                bot_seconds, bot_cpu = asyncio.run(run(
-                    build_application(config, db, rate_limit=False), server, n))
-                runs.append((echo_seconds, echo_cpu, bot_seconds, bot_cpu))
-            limited = min(n, 300)  # at Telegram's pace: enough to show the cap
-            queue(server, users, limited)
-            limited_seconds, _ = asyncio.run(run(build_application(config, db), server, limited))
+                round_runs = []
+                for kind in KINDS:
+                    count = min(n, ALONE_PACED) if kind == "alone paced" else n
+                    queue(server, users, count)
+                    application = echo_app() if kind == "echo" else bot_app(
+                        rate_limit="paced" in kind, combine="alone" not in kind)
+                    round_runs.append(asyncio.run(run(application, server, count)))
+                runs.append(round_runs)
         finally:
             server.stop()
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     where = "in the bot's process" if in_process else "in its own process"
-    print(f"updates: {n} a run, {rounds} rounds, users: {USERS}, database on disk, "
-          f"server {where}")
-    print("| round | echo bot updates/s | Key Project Bot updates/s | ratio "
-          "| CPU ms per update, echo / bot |\n|---|---|---|---|---|")
-    for i, (echo_seconds, echo_cpu, bot_seconds, bot_cpu) in enumerate(runs, 1):
-        print(f"| {i} | {n / echo_seconds:.0f} | {n / bot_seconds:.0f} "
-              f"| {echo_seconds / bot_seconds:.2f} "
-              f"| {echo_cpu / n * 1000:.2f} / {bot_cpu / n * 1000:.2f} |")
-    print(f"Key Project Bot with its rate limiter (Telegram's limits): "
-          f"{limited / limited_seconds:.0f} updates/s")
-    ratio = statistics.median(e / b for e, _, b, _ in runs)
-    cpu_ratio = statistics.median(ec / bc for _, ec, _, bc in runs)
-    print(f"ratio bot/echo (median of {rounds}): {ratio:.2f} in updates/s, "
-          f"{cpu_ratio:.2f} in CPU per update")
+    print(f"updates: {n} a run ({n // USERS} from each of {USERS} people, queued at once; "
+          f"{min(n, ALONE_PACED)} for \"alone paced\"), {rounds} rounds, database on disk, "
+          f"server {where}; load average after: {load}")
+    print("| round | " + " | ".join(KINDS) + " |\n" + "|---" * (len(KINDS) + 1) + "|")
+    for i, round_runs in enumerate(runs, 1):
+        cells = [f"{r.count / r.seconds:.0f}/s, {r.cpu / r.count * 1000:.2f} ms, {r.messages}"
+                 for r in round_runs]
+        print(f"| {i} | " + " | ".join(cells) + " |")
+    print("(each cell: updates answered a second, CPU ms of the event loop per update, "
+          "messages sent)")
+    for column, kind in enumerate(KINDS[1:], 1):
+        cpu = statistics.median((r[column].cpu / r[column].count) / (r[0].cpu / r[0].count)
+                                for r in runs)
+        print(f"{kind}: {cpu:.2f}x the echo bot's CPU per update (median of {rounds})")
 
 
 if __name__ == "__main__":

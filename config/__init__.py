@@ -151,6 +151,15 @@ class Config:
     problem_days: int = 14  # a problem's time limit when none is written: days from opening
     escalate_days: int = 7  # days overdue before the leader in charge is told
     confirm_days: int = 7  # days an unanswered resolution waits before it confirms itself
+    digest_pack: bool = True  # the leader digest attaches the meeting pack
+    # The lights (docs/method.md): the rule for plan against actual, and the rules on top.
+    light_rule: str = "points"  # "points": lag_points behind; "ratio": actual / planned
+    red_ratio: float = 0.6  # rule "ratio": lagging below red_ratio × planned
+    yellow_ratio: float = 0.8  # rule "ratio": at risk below yellow_ratio × planned
+    start_grace_days: int = 90  # not started this long after the planned start: lagging
+    forecast_late_days: int = 30  # forecast this much after the planned end: at risk
+    holiday_calendar: str = "auto"  # BOT_HOLIDAYS: "cn", "none", or "auto" (cn in China's zones)
+    workdays: frozenset[date] = field(default_factory=frozenset)  # working days despite it
 
     @property
     def file_api_url(self) -> str:
@@ -180,7 +189,7 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
     log_level = env.get("BOT_LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ConfigError(f"BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {shown(log_level)}")
-    return Config(
+    config = Config(
         token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
         db_path=env.get("BOT_DB", "").strip() or "data/bot.db",
@@ -204,7 +213,16 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
         web_port=_int(env, "BOT_WEB_PORT", 0, minimum=1) or None,
         web_listen=env.get("BOT_WEB_LISTEN", "").strip() or "127.0.0.1",
         web_url=_web_url(env.get("BOT_WEB_URL", "").strip()),
+        light_rule=parse_light_rule(env.get("BOT_LIGHT_RULE", "").strip() or "points"),
+        red_ratio=parse_ratio(env.get("BOT_RED_RATIO", "").strip() or "0.6", "red_ratio"),
+        yellow_ratio=parse_ratio(env.get("BOT_YELLOW_RATIO", "").strip() or "0.8", "yellow_ratio"),
+        start_grace_days=_int(env, "BOT_START_GRACE_DAYS", 90, *RANGES["start_grace_days"]),
+        forecast_late_days=_int(env, "BOT_FORECAST_LATE_DAYS", 30,
+                                *RANGES["forecast_late_days"]),
+        holiday_calendar=parse_holiday_calendar(env.get("BOT_HOLIDAYS", "").strip() or "auto"),
     )
+    check_config(config)
+    return config
 
 
 def _web_url(raw: str) -> str | None:
@@ -217,7 +235,10 @@ def _web_url(raw: str) -> str | None:
 # Settings an admin may change in chat with /settings: key -> (Config field, parser).
 # The sane range of each number setting (env and /settings alike): beyond it a value is a typo,
 # and a huge catchup_hours overflowed every round's date arithmetic.
-RANGES = {"stale_days": (1, 365), "lag_points": (1, 100), "catchup_hours": (0, 720)}
+RANGES = {"stale_days": (1, 365), "lag_points": (1, 100), "catchup_hours": (0, 720),
+          "start_grace_days": (0, 3650), "forecast_late_days": (0, 3650)}
+LIGHT_RULES = ("points", "ratio")
+HOLIDAY_CALENDARS = ("auto", "cn", "none")
 MAX_HOLIDAYS = 400
 
 SETTING_KEYS = {
@@ -239,26 +260,87 @@ SETTING_KEYS = {
                       lambda v: _int({"escalate_days": v}, "escalate_days", 7, minimum=1)),
     "confirm_days": ("confirm_days",
                      lambda v: _int({"confirm_days": v}, "confirm_days", 7, minimum=1)),
+    "digest_pack": ("digest_pack", lambda v: parse_switch(v)),
+    "light_rule": ("light_rule", lambda v: parse_light_rule(v)),
+    "red_ratio": ("red_ratio", lambda v: parse_ratio(v, "red_ratio")),
+    "yellow_ratio": ("yellow_ratio", lambda v: parse_ratio(v, "yellow_ratio")),
+    "start_grace_days": ("start_grace_days",
+                         lambda v: _int({"start_grace_days": v}, "start_grace_days", 90,
+                                        *RANGES["start_grace_days"])),
+    "forecast_late_days": ("forecast_late_days",
+                           lambda v: _int({"forecast_late_days": v}, "forecast_late_days", 30,
+                                          *RANGES["forecast_late_days"])),
+    "workdays": ("workdays", lambda v: parse_holidays(v, "workdays")),
 }
+
+SWITCH_WORDS = {"on": True, "off": False, "true": True, "false": False, "yes": True,
+                "no": False, "1": True, "0": False, "开": True, "关": False, "开启": True,
+                "关闭": False}
+
+
+def parse_switch(text: str) -> bool:
+    """on or off (also true/false, yes/no, 1/0, 开/关, 开启/关闭)."""
+    value = SWITCH_WORDS.get((text or "").strip().lower())
+    if value is None:
+        raise ConfigError(f"expected on or off, not {shown(text)}", "switch", value=str(text)[:40])
+    return value
 
 
 def _bad_language(value: str):
     raise ConfigError(f"language must be zh or en, not {shown(value)}", "language", value=value[:40])
 
 
-def parse_holidays(text: str) -> frozenset[date]:
-    """Comma- or space-separated YYYY-MM-DD dates (at most MAX_HOLIDAYS)."""
+def parse_holidays(text: str, key: str = "holidays") -> frozenset[date]:
+    """Comma- or space-separated YYYY-MM-DD dates (at most MAX_HOLIDAYS): `holidays` (days
+    off besides the statutory calendar's) and `workdays` (working days despite it)."""
     days = set()
     parts = list(filter(None, re.split(r"[,\s，、]+", text or "")))
     if len(parts) > MAX_HOLIDAYS:
-        raise ConfigError(f"holidays must be at most {MAX_HOLIDAYS} dates, not {len(parts)}")
+        raise ConfigError(f"{key} must be at most {MAX_HOLIDAYS} dates, not {len(parts)}")
     for part in parts:
         try:
             days.add(date.fromisoformat(part))
         except ValueError:
-            raise ConfigError(f"holidays must be YYYY-MM-DD dates, not {shown(part)}", "holiday_date",
+            raise ConfigError(f"{key} must be YYYY-MM-DD dates, not {shown(part)}", "holiday_date",
                               value=part[:40]) from None
     return frozenset(days)
+
+
+def parse_light_rule(text: str) -> str:
+    """`points` or `ratio` (docs/method.md)."""
+    rule = (text or "").strip().lower()
+    if rule not in LIGHT_RULES:
+        raise ConfigError(f"light_rule must be points or ratio, not {shown(text)}", "light_rule",
+                          value=str(text)[:40])
+    return rule
+
+
+def parse_ratio(text: str, key: str) -> float:
+    """A share of the planned progress above 0 and at most 1: `0.6` or `60%`."""
+    raw = (text or "").strip().replace("％", "%")
+    match = re.fullmatch(r"(\d{1,3}(?:\.\d{1,4})?|\.\d{1,4})(%?)", raw)
+    value = (float(match.group(1)) / (100 if match.group(2) else 1)) if match else None
+    if value is None or not 0 < value <= 1:
+        raise ConfigError(f"{key} must be a number above 0 and at most 1 (e.g. 0.6), not "
+                          f"{shown(text)}", "ratio", key=key, value=str(text)[:40])
+    return round(value, 4)
+
+
+def parse_holiday_calendar(text: str) -> str:
+    """BOT_HOLIDAYS: `cn` (China's statutory calendar), `none`, or `auto` (cn in China's
+    timezones)."""
+    value = (text or "").strip().lower()
+    if value not in HOLIDAY_CALENDARS:
+        raise ConfigError(f"BOT_HOLIDAYS must be cn, none or auto, not {shown(text)}")
+    return value
+
+
+def check_config(config: Config) -> None:
+    """Refuse settings that contradict each other (ConfigError)."""
+    if config.red_ratio >= config.yellow_ratio:
+        raise ConfigError(f"red_ratio ({config.red_ratio:g}) must be below yellow_ratio "
+                          f"({config.yellow_ratio:g})", "ratio_order",
+                          red=f"{config.red_ratio:g}", yellow=f"{config.yellow_ratio:g}")
 
 
 def apply_settings(config: Config, settings: dict[str, str]) -> Config:
@@ -271,4 +353,11 @@ def apply_settings(config: Config, settings: dict[str, str]) -> Config:
                 changes[field_name] = parse(value)
             except ConfigError:
                 continue  # a stored value that no longer parses falls back to the environment
-    return replace(config, **changes) if changes else config
+    if not changes:
+        return config
+    applied = replace(config, **changes)
+    try:
+        check_config(applied)
+    except ConfigError:  # stored ratios that contradict the environment's: the environment's
+        applied = replace(applied, red_ratio=config.red_ratio, yellow_ratio=config.yellow_ratio)
+    return applied

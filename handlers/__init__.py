@@ -86,6 +86,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("settings", settings_commands.settings))
     application.add_handler(CommandHandler("update", intake.update_command))
     application.add_handler(CallbackQueryHandler(intake.on_pick, pattern=r"^pick:"))
+    application.add_handler(CallbackQueryHandler(intake.on_confirm, pattern=r"^iq:"))
     application.add_handler(CommandHandler("dashboard", dashboard_commands.dashboard))
     application.add_handler(CommandHandler("screen", dashboard_commands.screen))
     application.add_handler(CommandHandler("pack", pack.pack))

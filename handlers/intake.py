@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -21,34 +22,44 @@ from handlers.access import (
 )
 from i18n import esc, t
 from services.intake import (
+    Reading,
     Recorded,
     answered_by_edit,
     attach_to_recent,
     build_updates,
     clean_text,
+    confirm_refusal,
+    doubts_of,
     kept_or_own,
     pick_refusal,
     picked_updates,
     projects_to_ask,
+    question,
+    question_payload,
     read_status,
     record_status,
     reply_language,
+    report_for,
+    reread_for_kept,
     reread_for_stored,
     sender_refusal,
+    updates_of_payload,
 )
 from storage.people import group_unit
 from storage.projects import get_project_by_id
 from storage.updates import (
+    CONFIRM,
     NewUpdate,
     get_pending,
     pending_for_message,
     resolve_pending,
     save_pending,
     set_pending_question,
+    update_pending_payload,
     update_pending_text,
     updates_of_message,
 )
-from transport.intake import mark_answered
+from transport.outbox import confirm
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +90,8 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
                       text: str, file_ids: list[str] | None = None, *, edit: bool = False,
                       pending: dict | None = None) -> None:
     """Parse, check, store and confirm one status message, or its edit: `edit` when the
-    message has stored updates, `pending` when its "which project?" question still waits."""
+    message has stored updates, `pending` when its question ("which project?", or "store
+    this?") still waits. Implausible figures are asked about before anything is stored."""
     db, message = app_db(context), update.effective_message
     text = clean_text(text)
     lang = reply_language(text, caller)
@@ -93,6 +105,9 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
     if reading.refusal:
         await message.reply_text(reading.refusal)
         return
+    confirming = pending is not None and pending["kind"] == CONFIRM
+    if reading.ask_project and confirming:  # the edit named no project: the ones asked about
+        reading = reread_for_kept(db, reading, text, pending)
     if reading.ask_project and edit:
         reading = reread_for_stored(db, reading, text, message.chat_id, message.message_id)
     if reading.ask_project:
@@ -102,21 +117,62 @@ async def take_update(update: Update, context: ContextTypes.DEFAULT_TYPE, caller
             await ask_project(update, context, caller, text, reading.lang, file_ids,
                               reading.candidates)
         return
-    if pending and not resolve_pending(db, pending["id"]):
-        return  # tapped meanwhile: the tap recorded it, and the edit now corrects that
     created_at, file_ids = kept_or_own(pending, "" if edit else message_time(message), file_ids)
     updates = build_updates(reading.reports, reading.projects, author_id=caller.user_id,
                             chat_id=message.chat_id, message_id=message.message_id,
                             created_at=created_at, text=text, lang=reading.lang,
                             file_ids=file_ids)
+    found = doubts_of(db, reading, message.chat_id, message.message_id, created_at)
+    if any(found):
+        await ask_to_confirm(update, context, caller, updates, reading, found, edit=edit,
+                             pending=pending)
+        return
+    if pending and not resolve_pending(db, pending["id"]):
+        return  # tapped meanwhile: the tap recorded it, and the edit now corrects that
     await record(update, context, updates, reading.projects, reading.lang, edit=edit)
     if pending:
         await close_question(context, pending, answered_by_edit(reading))
 
 
+async def ask_to_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
+                         updates: list[NewUpdate], reading: Reading, found: list,
+                         *, edit: bool, pending: dict | None) -> None:
+    """Keep the implausible updates and ask, with ✅/✖️ buttons, before storing them; an edit
+    while that question waits changes the question in place."""
+    db, message = app_db(context), update.effective_message
+    text = question(updates, reading.projects, found, reading.lang)
+    payload = question_payload(updates, edit=edit)
+    if pending and pending["kind"] == CONFIRM and pending["question_message_id"]:
+        update_pending_payload(db, pending["id"], updates[0].raw_text, payload)
+        await context.bot.edit_message_text(
+            text, pending["chat_id"], pending["question_message_id"],
+            reply_markup=confirm_buttons(pending["id"], pending["token"], reading.lang))
+        return
+    if pending:  # the "which project?" question: answered by the edit, replaced by this one
+        if not resolve_pending(db, pending["id"]):
+            return
+        await close_question(context, pending)
+    token = secrets.token_urlsafe(6)
+    pending_id = save_pending(db, caller.user_id, message.chat_id, message.message_id,
+                              updates[0].raw_text, reading.lang, updates[0].file_ids, kind=CONFIRM,
+                              payload=payload, token=token)
+    sent = await message.reply_text(text, reply_markup=confirm_buttons(pending_id, token,
+                                                                       reading.lang))
+    set_pending_question(db, pending_id, sent.message_id)
+
+
+def confirm_buttons(pending_id: int, token: str, lang: str) -> InlineKeyboardMarkup:
+    """✅ store / ✖️ cancel: `iq:<pending id>:<token>:s|c` (at most 29 bytes)."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("in_confirm_store", lang), callback_data=f"iq:{pending_id}:{token}:s"),
+        InlineKeyboardButton(t("in_confirm_cancel", lang),
+                             callback_data=f"iq:{pending_id}:{token}:c"),
+    ]])
+
+
 async def close_question(context: ContextTypes.DEFAULT_TYPE, pending: dict,
                          text: str | None = None) -> None:
-    """The "which project?" question answered: its buttons go (and it says how, if `text`)."""
+    """A waiting question answered: its buttons go (and it says how, if `text`)."""
     question = pending["question_message_id"]
     if not question:
         return
@@ -138,9 +194,9 @@ async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: li
     # private chat it follows the message (as Telegram's own default); a correction quotes it.
     chat = update.effective_chat
     quote = edit or chat is None or chat.type != ChatType.PRIVATE
-    sent_id = await context.bot.send_text(updates[0].chat_id, recorded.confirmation,
-                                          quote=updates[0].message_id if quote else None)
-    mark_answered(db, recorded.ids, sent_id)  # and the update processed, in one commit
+    # Sent now or with the chat's other queued confirmations; noted answered as it is sent.
+    await confirm(context.application, updates[0].chat_id, recorded.confirmation,
+                  quote=updates[0].message_id if quote else None, update_ids=recorded.ids)
 
 
 async def ask_project(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Caller,
@@ -244,12 +300,14 @@ async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = message.text or message.caption or ""
     if text.startswith("/update"):
         text = text.partition(" ")[2]
+    pending = pending_for_message(db, message.chat_id, message.message_id)
+    if pending and pending["resolved_at"] is not None:
+        pending = None
     if updates_of_message(db, message.chat_id, message.message_id):
-        await take_update(update, context, caller, text, edit=True)
-    else:
-        pending = pending_for_message(db, message.chat_id, message.message_id)
-        if pending and pending["resolved_at"] is None:
-            await take_update(update, context, caller, text, pending=pending)
+        confirming = pending if pending and pending["kind"] == CONFIRM else None
+        await take_update(update, context, caller, text, edit=True, pending=confirming)
+    elif pending:
+        await take_update(update, context, caller, text, pending=pending)
     raise ApplicationHandlerStop  # an edited command must not run the command again
 
 
@@ -279,8 +337,49 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     updates = picked_updates(pending, project, caller.user_id)
-    await record(update, context, updates, [project], lang)
+    reading = Reading(lang, reports=[report_for(pending["text"], project)], projects=[project])
+    found = doubts_of(db, reading, pending["chat_id"], pending["message_id"],
+                      pending["created_at"])
     await close_question(context, pending)
+    if any(found):
+        await ask_to_confirm(update, context, caller, updates, reading, found, edit=False,
+                             pending=None)
+        return
+    await record(update, context, updates, [project], lang)
+
+
+async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The tap on ✅ store or ✖️ cancel of an implausible update's question."""
+    query = update.callback_query
+    db = app_db(context)
+    caller = identify(update, context)
+    if caller is None:
+        await query.answer()
+        return
+    try:
+        _, pending_id, token, choice = query.data.split(":")
+        pending = get_pending(db, int(pending_id))
+        updates, edit = updates_of_payload(pending["payload"]) if pending else ([], False)
+        projects = [get_project_by_id(db, u.project_id) for u in updates]
+    except (ValueError, TypeError, KeyError):
+        pending, token, choice, updates, edit, projects = None, "", "", [], False, []
+    caller = in_chat(update, context, caller)
+    chat = update.effective_chat
+    refusal = confirm_refusal(pending, token, caller, chat.id if chat else None,
+                              [p for p in projects if p] if all(projects) else [])
+    if refusal or choice not in ("s", "c") or not all(projects):
+        await query.answer(refusal or t("lead_cb_expired", caller.lang), show_alert=True)
+        return
+    lang = pending["lang"]
+    if not resolve_pending(db, pending["id"]):
+        await query.answer(t("in_pick_done", lang))
+        return
+    await query.answer()
+    if choice == "c":
+        await close_question(context, pending, t("in_confirm_cancelled", lang))
+        return
+    await close_question(context, pending, t("in_confirm_stored", lang))
+    await record(update, context, updates, projects, lang, edit=edit)
 
 
 async def on_other_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

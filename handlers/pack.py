@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from handlers.access import Caller, command, effective_config, in_chat
 from handlers.status import app_views
 from services.pack import pack_for
-from services.views import Refusal
+from services.views import CHART_THREAD, Refusal
 
 
 @command("pack")
@@ -24,7 +24,9 @@ async def pack(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Calle
         await update.effective_message.reply_text(str(refusal))
         return
     await update.effective_chat.send_action(ChatAction.UPLOAD_DOCUMENT)
-    made = await asyncio.to_thread(plan.build)  # writing the files takes a moment
+    # In the one chart thread (the pack draws the wall chart; matplotlib's font cache is per
+    # thread); writing the files takes a moment, the event loop carries on.
+    made = await asyncio.get_running_loop().run_in_executor(CHART_THREAD, plan.build)
     message = update.effective_message
     await message.reply_document(made.schedule, filename=made.schedule_name,
                                  caption=made.caption)

@@ -6,16 +6,17 @@ A change of a schedule or the timezone reschedules the round jobs at once, no re
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from config import SETTING_KEYS, Config
+from config.calendar import work_calendar
 from handlers.access import Caller, app_config, app_db, command, command_args
 from i18n import esc, t
 from schedules import reschedule
-from schedules.periods import next_occurrence
+from schedules.periods import next_round
 from services.settings import (
     SettingChange,
     SettingsView,
@@ -25,25 +26,28 @@ from services.settings import (
 )
 
 
-def _when(moment: datetime | None, lang: str, holidays: frozenset[date]) -> str:
-    if moment is None:
+def _when(found: tuple[datetime, datetime] | None, lang: str) -> str:
+    """The next occurrence, and when it is sent if a holiday puts it off."""
+    if found is None:
         return t("rem_settings_never", lang)
+    moment, sent = found
     text = t("rem_settings_when", lang, date=moment.strftime("%Y-%m-%d"),
              weekday=t("rem_weekdays", lang).split(",")[moment.weekday()],
              time=moment.strftime("%H:%M:%S" if moment.second else "%H:%M"),
              tz=moment.tzinfo.key if hasattr(moment.tzinfo, "key") else "")
-    if moment.date() in holidays:
-        text += t("rem_settings_holiday_note", lang)
+    if sent != moment:
+        text += t("rem_settings_holiday_note", lang, date=sent.strftime("%Y-%m-%d"))
     return text
 
 
 def next_rounds(config: Config, lang: str, now: datetime | None = None) -> str:
     now = now or datetime.now(config.timezone)
+    calendar = work_calendar(config)
     return t("rem_settings_next", lang,
-             reminder=_when(next_occurrence(config.reminder_schedule, config.timezone, now),
-                            lang, config.holidays),
-             digest=_when(next_occurrence(config.digest_schedule, config.timezone, now),
-                          lang, config.holidays))
+             reminder=_when(next_round(config.reminder_schedule, config.timezone, now,
+                                       calendar), lang),
+             digest=_when(next_round(config.digest_schedule, config.timezone, now, calendar),
+                          lang))
 
 
 def show_settings(view: SettingsView, lang: str) -> str:

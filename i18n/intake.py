@@ -9,6 +9,41 @@ TEXTS = {
     "in_change_first": {"zh": "（首次报送进度）", "en": " (first progress reported)"},
     "in_stage": {"zh": "阶段：{stage}", "en": "stage: {stage}"},
     "in_invested": {"zh": "累计完成投资 {amount}", "en": "invested so far: {amount}"},
+    "in_invested_year": {"zh": "本年完成投资 {amount}", "en": "invested this year: {amount}"},
+    # the question before an implausible update is stored (services.intake.doubts)
+    "in_confirm_head": {
+        "zh": "❓ 这条进展里有不太寻常的数字，确认后才记录：",
+        "en": "❓ Some figures in this update look unusual; it is stored only once you confirm:",
+    },
+    "in_confirm_tail": {
+        "zh": "无误请点「✅ 记录」；有误请点「✖️ 取消」，或直接修改原消息。",
+        "en": "Tap ✅ Store if it is right; if not, tap ✖️ Cancel, or edit your message.",
+    },
+    "in_confirm_store": {"zh": "✅ 记录", "en": "✅ Store"},
+    "in_confirm_cancel": {"zh": "✖️ 取消", "en": "✖️ Cancel"},
+    "in_confirm_stored": {"zh": "✅ 已确认，已记录。", "en": "✅ Confirmed and stored."},
+    "in_confirm_cancelled": {"zh": "✖️ 已取消，本条未记录。", "en": "✖️ Cancelled; nothing was stored."},
+    "in_doubt_invested_cap": {
+        "zh": "⚠️ 完成投资超出上限（{limit}），这个数字不会记录",
+        "en": "⚠️ the investment is beyond the limit ({limit}); that figure will not be stored",
+    },
+    "in_doubt_invested_over_total": {
+        "zh": "⚠️ 完成投资 {amount} 超过项目总投资 {total}",
+        "en": "⚠️ investment {amount} is more than the project's total investment {total}",
+    },
+    "in_doubt_progress_drop": {
+        "zh": "⚠️ 进度从 {before}% 降到 {now}%（下降 {points} 个百分点）",
+        "en": "⚠️ progress falls from {before}% to {now}% ({points} points down)",
+    },
+    "in_doubt_progress_jump": {
+        "zh": "⚠️ 进度 {days} 天内从 {before}% 升到 {now}%（上升 {points} 个百分点）",
+        "en": "⚠️ progress rises from {before}% to {now}% within {days} days ({points} points up)",
+    },
+    "in_doubt_completed_low": {
+        "zh": "⚠️ 写的是竣工投产，但进度只有 {now}%；记录后按进度算，项目尚未完成",
+        "en": "⚠️ it says completed, but progress is {now}%; once stored the project counts as "
+              "not done until progress is 100%",
+    },
     "in_problems": {"zh": "新增问题 {count} 个：{items}", "en": "{count} problem(s) opened: {items}"},
     "in_next": {"zh": "下步：{text}", "en": "next: {text}"},
     "in_files": {"zh": "附件 {count} 个", "en": "{count} file(s) attached"},

@@ -77,6 +77,18 @@ TEXTS |= {
         "zh": "节假日须为 年-月-日 格式的日期（如 <code>2025-10-01</code>），收到的是 <code>{value}</code>",
         "en": "holidays must be YYYY-MM-DD dates, not <code>{value}</code>",
     },
+    "config_error_light_rule": {
+        "zh": "亮灯规则须为 <code>points</code>（按落后百分点）或 <code>ratio</code>（按实际/计划之比），收到的是 <code>{value}</code>",
+        "en": "the light rule must be <code>points</code> (points behind) or <code>ratio</code> (actual / planned), not <code>{value}</code>",
+    },
+    "config_error_ratio": {
+        "zh": "<code>{key}</code> 须为大于 0、不超过 1 的比例（如 <code>0.6</code> 或 <code>60%</code>），收到的是 <code>{value}</code>",
+        "en": "<code>{key}</code> must be a share above 0 and at most 1 (e.g. <code>0.6</code> or <code>60%</code>), not <code>{value}</code>",
+    },
+    "config_error_ratio_order": {
+        "zh": "红灯比例 red_ratio（{red}）须小于黄灯比例 yellow_ratio（{yellow}）",
+        "en": "red_ratio ({red}) must be below yellow_ratio ({yellow})",
+    },
 }
 
 # How long a project has gone without an update, in a reminder.

@@ -69,14 +69,26 @@ TEXTS = {
     "rem_settings_when": {"zh": "{date}（{weekday}）{time} {tz}", "en": "{weekday} {date} {time} {tz}"},
     "rem_weekdays": {"zh": "周一,周二,周三,周四,周五,周六,周日",
                      "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun"},
-    "rem_settings_holiday_note": {"zh": "（节假日，将跳过）", "en": " (a holiday: skipped)"},
+    "rem_settings_holiday_note": {"zh": "（节假日，顺延至 {date}）",
+                                  "en": " (a holiday: sent on {date})"},
     "rem_settings_help": {
         "zh": "修改：<code>/settings 键 值</code>，例如 "
               "<code>/settings reminder_schedule mon,thu 09:00</code>；"
-              "恢复默认：<code>/settings 键 default</code>",
+              "恢复默认：<code>/settings 键 default</code>\n"
+              "亮灯规则：<code>light_rule points</code>（落后 lag_points 个百分点为红灯，一半为黄灯）"
+              "或 <code>light_rule ratio</code>（实际低于计划的 red_ratio 倍为红灯，"
+              "低于 yellow_ratio 倍为黄灯）；计划开工 start_grace_days 天后仍未开工为红灯；"
+              "按目前进度预计比计划晚 forecast_late_days 天以上为黄灯。"
+              "holidays 加休息日，workdays 加工作日（在法定节假日之上）。",
         "en": "Change: <code>/settings key value</code>, e.g. "
               "<code>/settings reminder_schedule mon,thu 09:00</code>; back to the default: "
-              "<code>/settings key default</code>",
+              "<code>/settings key default</code>\n"
+              "Lights: <code>light_rule points</code> (lag_points behind: red, half of it: "
+              "yellow) or <code>light_rule ratio</code> (actual below red_ratio × planned: red, "
+              "below yellow_ratio × planned: yellow); not started start_grace_days after the "
+              "planned start: red; forecast more than forecast_late_days after the planned "
+              "end: yellow. holidays adds days off, workdays adds working days (on top of the "
+              "statutory calendar).",
     },
     "rem_settings_saved": {
         "zh": "✅ 已保存 <code>{key}</code> = <code>{value}</code>，立即生效。",

@@ -46,14 +46,26 @@ TEXTS = {
     },
     "rep_sum_stages": {"zh": "阶段：{stages}", "en": "Stage: {stages}"},
     "rep_sum_avg": {"zh": "平均进度 {pct}", "en": "Average progress {pct}"},
-    "rep_sum_invest": {
-        "zh": "💰 完成投资 {invested}，年度计划 {plan}（{pct}）",
-        "en": "💰 Invested {invested} of {plan} planned this year ({pct})",
+    # investment (reports.summary.investment_lines): this year's against the annual plan, the
+    # cumulative against the total investment
+    "rep_invest_year": {
+        "zh": "💰 本年完成投资 {invested}，年度计划 {goal}（{pct}）",
+        "en": "💰 Invested this year {invested} of {goal} planned ({pct})",
     },
-    "rep_sum_invest_noplan": {
-        "zh": "💰 完成投资 {invested}（未设年度计划）",
-        "en": "💰 Invested {invested} (no annual plan set)",
+    "rep_invest_year_nogoal": {
+        "zh": "💰 本年完成投资 {invested}（未设年度计划）",
+        "en": "💰 Invested this year {invested} (no annual plan set)",
     },
+    "rep_invest_total": {
+        "zh": "🏗 累计完成投资 {invested}，总投资 {goal}（{pct}）",
+        "en": "🏗 Invested so far {invested} of {goal} in all ({pct})",
+    },
+    "rep_invest_total_nogoal": {
+        "zh": "🏗 累计完成投资 {invested}（未设总投资）",
+        "en": "🏗 Invested so far {invested} (no total investment set)",
+    },
+    "rep_derived": {"zh": "（推算）", "en": " (derived)"},
+    "rep_derived_some": {"zh": "（含推算）", "en": " (partly derived)"},
     "rep_sum_worst": {"zh": "<b>最需关注的项目</b>", "en": "<b>Projects needing attention</b>"},
     "rep_sum_worst_more": {
         "zh": "……另有 {n} 个，见 /lagging",
@@ -104,14 +116,6 @@ TEXTS = {
     "rep_proj_past_end": {
         "zh": "⛔ 已过计划竣工日期 {date}",
         "en": "⛔ Past its planned end, {date}",
-    },
-    "rep_proj_milestone": {
-        "zh": "下一节点：{date} 达到 {pct}",
-        "en": "Next milestone: {pct} by {date}",
-    },
-    "rep_proj_invest": {
-        "zh": "完成投资：{invested}（总投资 {total}，年度计划 {plan}）",
-        "en": "Invested: {invested} (total {total}, annual plan {plan})",
     },
     "rep_proj_last": {
         "zh": "最近更新：{date}（{days}天前）",
@@ -221,6 +225,10 @@ TEXTS = {
     "rep_col_last_update_at": {"zh": "最近更新时间", "en": "last_update_at"},
     "rep_col_days_since_update": {"zh": "未更新天数", "en": "days_since_update"},
     "rep_col_invested": {"zh": "已完成投资（万元）", "en": "invested"},
+    "rep_col_invested_derived": {"zh": "累计投资来源", "en": "invested_derived"},
+    "rep_col_invested_this_year": {"zh": "本年完成投资（万元）", "en": "invested_this_year"},
+    "rep_col_invested_this_year_derived": {"zh": "本年投资来源", "en": "invested_this_year_derived"},
+    "rep_value_derived": {"zh": "推算", "en": "derived"},
     "rep_col_open_problems": {"zh": "未解决问题数", "en": "open_problems"},
     "rep_col_latest_update": {"zh": "最近更新内容", "en": "latest_update"},
 }
@@ -258,3 +266,65 @@ def reason_text(reason, lang: str) -> str:
 def reasons_text(reasons, lang: str) -> str:
     """Several reasons joined into one line: "；" in Chinese, "; " in English."""
     return ("；" if lang == "zh" else "; ").join(reason_text(r, lang) for r in reasons)
+
+
+# Why a project is lagging or at risk, and its forecast, in /status <code>.
+TEXTS |= {
+    "rep_proj_why": {"zh": "⚠️ 原因：{reasons}", "en": "⚠️ Why: {reasons}"},
+    "rep_proj_forecast_late": {
+        "zh": "📈 按目前进度预计 {date} 完成，比计划晚 {days} 天",
+        "en": "📈 At this pace: done {date}, {days} days after plan",
+    },
+    "rep_proj_forecast_early": {
+        "zh": "📈 按目前进度预计 {date} 完成，比计划早 {days} 天",
+        "en": "📈 At this pace: done {date}, {days} days before plan",
+    },
+    "rep_proj_forecast_on_plan": {
+        "zh": "📈 按目前进度预计 {date} 完成，与计划同日",
+        "en": "📈 At this pace: done {date}, the planned day",
+    },
+    "rep_proj_forecast_no_plan": {
+        "zh": "📈 按目前进度预计 {date} 完成", "en": "📈 At this pace: done {date}",
+    },
+    "rep_proj_stalled": {
+        "zh": "⏸ 最近三次报送进度均为 {pct}（自 {date} 起），按目前进度无法完成",
+        "en": "⏸ No progress over the last three updates ({pct} since {date}): at this pace "
+              "it is never done",
+    },
+    "rep_proj_no_pace": {
+        "zh": "📉 近期进度没有增长，无法预计完成日期",
+        "en": "📉 No progress recently: no completion date can be forecast",
+    },
+    "rep_proj_no_forecast": {
+        "zh": "📈 预计完成：报送记录不足（需要相隔至少 14 天的两次进度）",
+        "en": "📈 Forecast: not enough history yet (two progress figures at least 14 days apart)",
+    },
+}
+
+
+# /status ranking: the ranking's formula, and each unit's inputs to check it by hand.
+TEXTS |= {
+    "rep_rank_explain_title": {"zh": "<b>🏇 单位排名怎么算</b>",
+                               "en": "<b>🏇 How the units are scored</b>"},
+    "rep_rank_explain": {
+        "zh": "得分 = 100 ×（0.5 × S + 0.3 × A + 0.2 × R），只算报送过或未完成的项目（n 个）。"
+              "S：已报送且正常或已完成的项目数 ÷ n；A：已完成（按 1）或今天计划进度大于 0 的项目"
+              "“实际 ÷ 计划”（最多按 1，从未报送按 0）的平均值，没有这样的项目时不计 A，"
+              "得分 = 100 ×（0.5 × S + 0.2 × R）÷ 0.7；R：已报送且 {stale_days} 天内有更新的"
+              "项目数 ÷ n。从未报送的单位得 0 分。",
+        "en": "score = 100 × (0.5 × S + 0.3 × A + 0.2 × R) over the unit's n projects that were "
+              "updated or are not done. S: those updated and on track or done ÷ n; A: the mean "
+              "of actual ÷ planned (at most 1; done counts 1, never updated 0) over those done "
+              "or planned above 0 today — with none, A is left out: 100 × (0.5 × S + 0.2 × R) "
+              "÷ 0.7; R: those updated within {stale_days} days ÷ n. A unit that never reported "
+              "scores 0.",
+    },
+    "rep_rank_explain_line": {
+        "zh": "{rank}. {unit}：{score} = 100 ×（0.5 × {s} + 0.3 × {a} + 0.2 × {r}），n = {n}",
+        "en": "{rank}. {unit}: {score} = 100 × (0.5 × {s} + 0.3 × {a} + 0.2 × {r}), n = {n}",
+    },
+    "rep_rank_explain_line_no_a": {
+        "zh": "{rank}. {unit}：{score} = 100 ×（0.5 × {s} + 0.2 × {r}）÷ 0.7，n = {n}",
+        "en": "{rank}. {unit}: {score} = 100 × (0.5 × {s} + 0.2 × {r}) ÷ 0.7, n = {n}",
+    },
+}

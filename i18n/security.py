@@ -1,11 +1,6 @@
 """Texts of the bot's defences: files too large to read, values out of range, refused input."""
 
 TEXTS = {
-    "in_invested_out_of_range": {
-        "zh": "⛔ 完成投资超出上限（{limit}），本条未记录。请核对金额和单位（万元/亿元）后重新发送。",
-        "en": "⛔ The investment is beyond the limit ({limit}); nothing was recorded. Check the "
-              "amount and its unit (万元/亿元) and send again.",
-    },
     "ledger_too_many_columns": {
         "zh": "列数超过上限 {value}",
         "en": "more columns than the limit of {value}",

@@ -10,6 +10,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from .normalize import is_han, trim
 from .numbers import (
@@ -55,8 +56,8 @@ def _first_char_gate(*word_lists: str) -> str:
 
 @lru_cache(maxsize=16)
 def _bounds(folded: str, separator: re.Pattern[str] = _CLAUSE_SEP) -> tuple[list[int], list[int]]:
-    """Where separators (of clauses, or sentences) start and end in `folded` (asked once per
-    figure and mention)."""
+    """Where the matches of `separator` (of clauses or sentences; plan or fact markers) start
+    and end in `folded` (asked once per figure and mention)."""
     starts, ends = [], []
     for m in separator.finditer(folded):
         starts.append(m.start())
@@ -107,9 +108,15 @@ def _sentence_start(folded: str, pos: int) -> int:
 
 def in_future(folded: str, pos: int) -> bool:
     """Whether `pos` is in a clause that tells a plan, an aim, an expectation or a condition."""
-    lo = _sentence_start(folded, pos)
-    markers = list(_FUTURE.finditer(folded, lo, pos))
-    return bool(markers) and _FACT_AGAIN.search(folded, markers[-1].end(), pos) is None
+    # the markers of the whole text, found once: one scan per stage word or figure from the
+    # sentence's start was quadratic on a long sentence ("竣工" * 10,000)
+    starts, ends = _bounds(folded, _FUTURE)
+    i = bisect_right(ends, pos) - 1  # the last plan marker that ends by pos ...
+    if i < 0 or starts[i] < _sentence_start(folded, pos):  # ... in pos's sentence
+        return False
+    facts, _ends = _bounds(folded, _FACT_AGAIN)
+    j = bisect_left(facts, ends[i])  # and no fact stated again after it, before pos
+    return not (j < len(facts) and _ends[j] <= pos)
 
 
 # ---------------------------------------------------------------- sections
@@ -420,7 +427,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 @lru_cache(maxsize=8)
 def _letters_outside(folded: str, mentions: tuple[tuple[int, int], ...]) -> list[int]:
     """Where letters are in `folded`, the project mentions left out (asked once per figure)."""
-    blanked = _blank(folded, 0, len(folded), list(mentions))
+    blanked = _blanked(folded, mentions)
     return [m.start() for m in _LETTER.finditer(blanked)]
 
 
@@ -532,8 +539,10 @@ def find_progress(
     it, and are added to `parts` as (what, figure) when given."""
     candidates: list[_Candidate] = []
 
+    skipped = {i for a, b in skip for i in range(a, b)}  # not one look per span and figure
+
     def usable(pos: int) -> bool:
-        return sections.in_status(pos) and not any(a <= pos < b for a, b in skip)
+        return sections.in_status(pos) and pos not in skipped
 
     spans: list[tuple[int, int, float]] = []
     found_parts: list[tuple[str, float, _Candidate | None]] = []
@@ -672,11 +681,23 @@ _PHASE_HINT = re.compile(r"[二三四]期|phase")  # where an _OTHER_PHASE match
 
 def _blank(folded: str, lo: int, hi: int, mentions: list[tuple[int, int]]) -> str:
     """folded[lo:hi] with the project mentions in it blanked out."""
-    text = list(folded[lo:hi])
+    return _blanked(folded, tuple(mentions))[lo:hi]
+
+
+@lru_cache(maxsize=8)
+def _blanked(folded: str, mentions: tuple[tuple[int, int], ...]) -> str:
+    """`folded` with the project mentions blanked out (once per text, not once per figure)."""
+    text = list(folded)
     for a, b in mentions:
-        for i in range(max(a, lo), min(b, hi)):
-            text[i - lo] = " "
+        text[a:b] = " " * (b - a)
     return "".join(text)
+
+
+def _part_subject_between(folded: str, lo: int, hi: int, mentions: list[tuple[int, int]]) -> bool:
+    """Whether a part of the project ("2号楼", "phase 1 berths") is named in folded[lo:hi]."""
+    starts, ends = _bounds(_blanked(folded, tuple(mentions)), _PART_SUBJECT)
+    i = bisect_left(starts, lo)
+    return i < len(starts) and ends[i] <= hi
 
 
 _PART_FIGURE_BEFORE = re.compile(r"(?<![\d.])(?!100)\d{1,2}(?:\.\d+)?\s*%\s*(?:of\s+(?:the\s+)?)?$")
@@ -704,9 +725,11 @@ def find_stage(folded: str, sections: Sections, mentions: list[tuple[int, int]])
             continue
         if in_future(folded, start):
             continue
-        if "completed" in kind and _PART_FIGURE_BEFORE.search(folded, floor, start):
+        # a figure is a few characters: looking further back made a long clause quadratic
+        if "completed" in kind and _PART_FIGURE_BEFORE.search(folded, max(floor, start - 64),
+                                                              start):
             continue  # "90% of construction complete" is progress
-        if "completed" in kind and _PART_SUBJECT.search(_blank(folded, floor, start, mentions)):
+        if "completed" in kind and _part_subject_between(folded, floor, start, mentions):
             continue  # "2号楼已全部竣工", "phase 1 berths have been completed": a part's end
         if kind == "begun":
             if not re.search(r"construction|works?|building|excavation", folded[floor:start]):
@@ -828,10 +851,19 @@ def _cue_reaches(folded: str, cue: re.Match[str], amount_start: int) -> bool:
     return len(gap) <= 8 and bool(_CUE_GAP.match(gap))
 
 
-def find_invested(folded: str, sections: Sections) -> float | None:
-    """Investment completed so far, in 万元: a cumulative amount wins over a plain one; an
-    amount for this week or month alone is not what has been invested so far."""
-    best: tuple[int, int, float] | None = None  # (rank, position, value)
+class Invested(NamedTuple):
+    """An investment figure as reported: 万元, and whether it counts since the project began
+    ("cumulative": 累计, 开累, so far, and a bare 完成投资 — in these meetings that is the total
+    so far) or since 1 January ("year": 本年, 今年, 年内, 年度, this year, ytd)."""
+
+    wan: float
+    kind: str  # "cumulative" | "year"
+
+
+def find_invested(folded: str, sections: Sections) -> Invested | None:
+    """Investment completed, in 万元, with its kind: a cumulative amount wins over a plain one,
+    and both over this year's; an amount for this week or month alone is neither."""
+    best: tuple[int, int, float, str] | None = None  # (rank, position, value, kind)
     previous_end = 0
     for amount in _amounts(folded):
         if not sections.in_status(amount.start):
@@ -865,9 +897,10 @@ def find_invested(folded: str, sections: Sections) -> float | None:
             continue
         else:
             rank = 1
+        kind = "year" if "annual" in kinds else "cumulative"  # "年度累计" is this year's
         if best is None or (rank, amount.start) > best[:2]:
-            best = (rank, amount.start, amount.wan)
-    return tidy(best[2]) if best else None
+            best = (rank, amount.start, amount.wan, kind)
+    return Invested(tidy(best[2]), best[3]) if best else None
 
 
 # ---------------------------------------------------------------- problems and next steps

@@ -57,7 +57,8 @@ class ProjectReport:
     progress: float | None = None  # 0..100
     progress_error: str | None = None  # "out_of_range" when e.g. 120% was written
     stage: str | None = None  # "negotiating" | "signed" | "started" | "completed"
-    invested: float | None = None  # cumulative investment completed, in 万元
+    invested: float | None = None  # investment completed, in 万元
+    invested_kind: str | None = None  # "cumulative" (since the start) | "year" (since 1 January)
     # "out_of_range": the investment written is beyond what a ledger may hold (MAX_AMOUNT)
     invested_error: str | None = None
     problems: list[str] = field(default_factory=list)
@@ -233,7 +234,8 @@ def _report(
     first_phase = is_first_phase(refs, code)
     progress, error = find_progress(folded, sections, spans, parts, first_phase)
     problems = find_problems(text, folded, sections)
-    invested = find_invested(folded, sections)
+    found = find_invested(folded, sections)
+    invested = found.wan if found else None
     # as in a ledger file: beyond a trillion yuan (or inf) is a typo, never stored
     invested_error = None if invested is None or 0 <= invested <= MAX_AMOUNT else "out_of_range"
     return ProjectReport(
@@ -243,6 +245,7 @@ def _report(
         progress_error=error,
         stage=find_stage(folded, sections, spans),
         invested=None if invested_error else invested,
+        invested_kind=found.kind if found and not invested_error else None,
         invested_error=invested_error,
         problems=problems,
         next_steps=find_next_steps(text, folded, sections),

@@ -53,12 +53,20 @@ def _day(moment: date | datetime) -> date:
     return moment.date() if isinstance(moment, datetime) else moment
 
 
+def _order(moment: date | datetime) -> tuple[date, float]:
+    """Oldest first: by day, then by time within the day (a date alone counts first)."""
+    return _day(moment), moment.timestamp() if isinstance(moment, datetime) else float("-inf")
+
+
 def daily_figures(history: Iterable[tuple[date | datetime, float | None]]) -> list[tuple[date, float]]:
     """One figure a day (the day's last one), oldest first; figures without progress dropped."""
+    figures = [(m, p) for m, p in history if p is not None]
+    try:
+        figures.sort(key=lambda pair: pair[0])  # all dates, or all (aware) datetimes
+    except TypeError:  # dates and datetimes mixed
+        figures.sort(key=lambda pair: _order(pair[0]))
     by_day: dict[date, float] = {}
-    for moment, progress in sorted(
-        ((m, p) for m, p in history if p is not None), key=lambda pair: _day(pair[0])
-    ):
+    for moment, progress in figures:
         by_day[_day(moment)] = float(progress)
     return sorted(by_day.items())
 

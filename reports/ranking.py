@@ -61,6 +61,7 @@ class UnitRank:
     promptness: float  # R, 0–1
     previous_rank: int | None = None
     change: int | None = None  # previous_rank − rank; None when new
+    scored: int = 0  # the projects S and R are shares of (all but those done unreported)
 
     @property
     def is_new(self) -> bool:
@@ -134,6 +135,7 @@ def rank_units(items: Iterable[Item], previous: Mapping[str, int] | None = None)
                 standing_share=good,
                 plan_attainment=attain,
                 promptness=prompt,
+                scored=len(_scored(its)),
             )
         )
     rows.sort(key=lambda r: (-r["score"], r["lagging"], r["unit"]))

@@ -6,10 +6,13 @@ total_investment, annual_plan, aliases (joined with ";"); then progress, planned
 behind (percent / percentage points, one decimal), standing (on_track | at_risk | lagging |
 done), last_update_at (ISO 8601 with offset, in the timezone of `now`; empty if never
 updated), days_since_update (whole days since the last update, or since the project was added
-when it was never updated — the number its staleness is judged by), invested (万元),
-open_problems, latest_update (the last update's text), overdue_problems (how many open ones
-are past their limit), problems (each open or awaiting problem: `#id status due YYYY-MM-DD`,
-`overdue N` days when it is, and its text; separated by " | ").
+when it was never updated — the number its staleness is judged by), invested (万元 since the
+project began), open_problems, latest_update (the last update's text), overdue_problems (how
+many open ones are past their limit), problems (each open or awaiting problem: `#id status due
+YYYY-MM-DD`, `overdue N` days when it is, and its text; separated by " | "), invested_derived
+("derived" when the cumulative figure is worked out from this year's rather than reported),
+invested_this_year (万元 since 1 January), invested_this_year_derived ("derived" when worked
+out from cumulative figures; reports/investment.py).
 
 Dates are text `YYYY-MM-DD`; numbers are numbers; unknown values are empty cells. With
 `lang="zh"` the headers (and stage and standing values) are in Chinese instead — headers the
@@ -54,12 +57,16 @@ EXPORT_COLUMNS = (
     "latest_update",
     "overdue_problems",
     "problems",
+    "invested_derived",
+    "invested_this_year",
+    "invested_this_year_derived",
 )
 DATE_TIME_COLUMNS = frozenset({"last_update_at"})  # ISO text in csv, a date-time in xlsx
 NUMBER_FORMATS = {
     "total_investment": "#,##0.##",
     "annual_plan": "#,##0.##",
     "invested": "#,##0.##",
+    "invested_this_year": "#,##0.##",
     "progress": "0.0",
     "planned_progress": "0.0",
     "behind": "0.0",
@@ -67,6 +74,7 @@ NUMBER_FORMATS = {
     "open_problems": "0",
     "overdue_problems": "0",
 }
+DERIVED = "derived"  # an investment figure worked out from the other kind (reports.investment)
 CELL_TEXT_MAX = 32_767  # Excel's limit for one cell
 
 
@@ -120,6 +128,9 @@ def export_rows(items: Iterable[Item], now: datetime,
                 "latest_update": p.latest_update or None,
                 "overdue_problems": sum(1 for q in problems.get(p.code, ()) if q.get("late")),
                 "problems": problems_cell(problems.get(p.code, ())),
+                "invested_derived": DERIVED if p.invested_derived else None,
+                "invested_this_year": p.invested_year,
+                "invested_this_year_derived": DERIVED if p.invested_year_derived else None,
             }
         )
     return rows
@@ -139,14 +150,20 @@ def _localise(row: dict[str, Any], lang: str | None) -> dict[str, Any]:
         row["stage"] = t(f"rep_stage_{row['stage']}", lang)
     if row.get("standing"):
         row["standing"] = t(f"rep_standing_{row['standing']}", lang)
+    for col in ("invested_derived", "invested_this_year_derived"):
+        if row.get(col) == DERIVED:
+            row[col] = t("rep_value_derived", lang)
     return row
+
+
+_LOCALISED = frozenset({"stage", "standing", "invested_derived", "invested_this_year_derived"})
 
 
 def _column(rows: Sequence[dict[str, Any]], col: str, lang: str | None) -> list[Any]:
     """One column's cell values: in `lang`, without characters Excel refuses, each text cut
     to a cell's limit."""
     values = [row.get(col) for row in rows]
-    if lang not in (None, "en") and col in ("stage", "standing"):
+    if lang not in (None, "en") and col in _LOCALISED:
         values = [_localise({col: v}, lang)[col] if v else v for v in values]
     texts = [v for v in values if v.__class__ is str]
     if texts and (ILLEGAL_CHARACTERS.search("".join(texts))
@@ -165,10 +182,12 @@ def write_xlsx(
     path_or_buffer: str | os.PathLike | IO[bytes],
     *,
     lang: str | None = None,
+    nodes: Sequence[dict[str, Any]] | None = None,
 ) -> None:
     """Write `rows` (from `export_rows`) as one sheet: a bold header row, panes frozen below
     it, widths fitted to the content, numbers as numbers, the last update's time as a
-    date-time (ISO text in csv), plan dates as text (reports.xlsx writes the file)."""
+    date-time (ISO text in csv), plan dates as text (reports.xlsx writes the file). `nodes`
+    (from `node_rows`) make a second sheet (see `nodes_sheet`)."""
     headers = _headers(lang)
     columns = [_column(rows, col, lang) for col in EXPORT_COLUMNS]
     widths = [column_width(h, values) for h, values in zip(headers, columns, strict=True)]
@@ -180,8 +199,34 @@ def write_xlsx(
                           if isinstance(v, str) else v for v in columns[i]]
             formats[i] = "yyyy-mm-dd hh:mm"
     title = "projects" if lang in (None, "en") else "项目"
-    write_workbook([Sheet(title, headers, list(zip(*columns, strict=True)), widths, formats)],
-                   path_or_buffer)
+    sheets = [Sheet(title, headers, list(zip(*columns, strict=True)), widths, formats)]
+    if nodes is not None:
+        sheets.append(nodes_sheet(nodes, lang))
+    write_workbook(sheets, path_or_buffer)
+
+
+# The nodes sheet: headers the import reads back (parsing.nodes.NODE_HEADERS).
+NODE_COLUMNS = ("code", "due", "progress", "title")
+NODE_WIDTHS = (16, 14, 12, 40)
+
+
+def node_rows(items: Iterable[Item]) -> list[dict[str, Any]]:
+    """Every project's nodes, one dict per node keyed by `NODE_COLUMNS`, by code and date."""
+    return [{"code": p.code, "due": m.due.isoformat(), "progress": float(m.progress),
+             "title": m.title or None}
+            for p, _ in sorted(items, key=lambda it: it[0].code)
+            for m in sorted(p.milestones, key=lambda m: m.due)]
+
+
+def nodes_sheet(nodes: Sequence[dict[str, Any]], lang: str | None) -> Sheet:
+    """The sheet named milestones (节点 in Chinese): code, due date (text), planned progress
+    (percent, a number), title; a bold header row, even when there are no nodes."""
+    english = lang in (None, "en")
+    headers = [col if english else t(f"node_col_{col}", lang) for col in NODE_COLUMNS]
+    rows = [[_cell_text(v) if isinstance(v, str) else v for v in map(node.get, NODE_COLUMNS)]
+            for node in nodes]
+    return Sheet("milestones" if english else "节点", headers, rows, NODE_WIDTHS,
+                 {NODE_COLUMNS.index("progress"): "0.##"}, filtered=False)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -100,6 +100,11 @@ class ProjectState:
     open_problems: int = 0
     latest_update: str | None = None  # the last update's text
     aliases: tuple[str, ...] = ()
+    # `invested` is the cumulative figure; this year's is apart (reports.investment); either
+    # may be derived from the other kind of figure rather than reported as such
+    invested_derived: bool = False
+    invested_year: float | None = None  # 万元 since 1 January
+    invested_year_derived: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from bisect import bisect_left
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as dt_time
+from operator import itemgetter
 
 from reports.forecast import Forecast, forecast_completion
+from reports.investment import CUMULATIVE, YEAR, Investment, investment_to_date
 from reports.standing import Item, Milestone, ProjectState, Thresholds, assess
 
 
@@ -21,8 +27,53 @@ def moment(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def state_from_row(row: dict) -> ProjectState:
-    """One project row (with its derived fields) as the reports see it."""
+UTC_TEXT = len("2026-01-01T00:00:00+00:00")  # how the bot stores moments (storage.db.now_iso)
+
+
+@functools.lru_cache(maxsize=8)
+def _year_bounds(today: date, tz: tzinfo) -> tuple[str, str]:
+    """1 January of `today`'s year and tomorrow, at midnight in `tz`, as stored UTC text."""
+    return tuple(datetime.combine(day, dt_time(), tzinfo=tz).astimezone(UTC).isoformat()
+                 for day in (date(today.year, 1, 1), today + timedelta(days=1)))
+
+
+def _last(figures: list, kind: str, end: int) -> list | None:
+    """The last of `figures[:end]` of `kind`."""
+    return next((f for f in reversed(figures[:end]) if f[2] == kind), None)
+
+
+def investment_from_row(row: dict, now: datetime) -> Investment | None:
+    """Cumulative and this year's investment from the row's ``invested_history`` (JSON text or
+    a list of [iso moment, 万元, kind], in time order); each figure counts on its day in
+    `now`'s timezone.
+
+    Only the figures `investment_to_date` can use are read: the latest of each kind, and the
+    last cumulative one before 1 January, found by bisection on the moments as stored (UTC
+    text of one length compares as time) — reading each of a project's weekly figures was
+    most of the cost of a full /status."""
+    history = row.get("invested_history")
+    if history is None:
+        return None
+    figures = json.loads(history) if isinstance(history, str) else history
+    tz = now.tzinfo
+    if not all(len(f[0]) == UTC_TEXT and f[0].endswith("+00:00") for f in figures):
+        figures = sorted(([moment(s).astimezone(UTC).isoformat(), a, k] for s, a, k in figures),
+                         key=itemgetter(0))  # written some other way: made comparable first
+    jan1, tomorrow = _year_bounds(now.date(), tz)
+    end = bisect_left(figures, tomorrow, key=itemgetter(0))  # later ones: not yet reported
+    this_year = bisect_left(figures, jan1, 0, end, key=itemgetter(0))
+    picked = {id(f): f for f in (_last(figures, CUMULATIVE, end), _last(figures, YEAR, end),
+                                 _last(figures, CUMULATIVE, this_year)) if f is not None}
+    kept = sorted(picked.values(), key=itemgetter(0))
+    return investment_to_date(
+        ((moment(stamp).astimezone(tz).date(), amount, kind) for stamp, amount, kind in kept),
+        now.date(), started_on=_date(row.get("planned_start")))
+
+
+def state_from_row(row: dict, now: datetime | None = None) -> ProjectState:
+    """One project row (with its derived fields) as the reports see it; with `now` (aware),
+    its investment history gives the cumulative and this year's figures."""
+    invested = investment_from_row(row, now) if now is not None else None
     return ProjectState(
         code=row["code"],
         name=row["name"],
@@ -34,7 +85,7 @@ def state_from_row(row: dict) -> ProjectState:
         total_investment=row.get("total_investment"),
         annual_plan=row.get("annual_plan"),
         progress=row.get("progress"),
-        invested=row.get("invested"),
+        invested=row.get("invested") if invested is None else invested.cumulative,
         last_update_at=moment(row.get("last_update_at")),
         created_at=moment(row["created_at"]),
         milestones=tuple(
@@ -44,6 +95,9 @@ def state_from_row(row: dict) -> ProjectState:
         open_problems=row.get("open_problems") or 0,
         latest_update=row.get("latest_update"),
         aliases=tuple(row.get("aliases") or ()),
+        **({} if invested is None else {
+            "invested_derived": invested.cumulative_derived,
+            "invested_year": invested.this_year, "invested_year_derived": invested.derived}),
     )
 
 
@@ -67,4 +121,4 @@ def items_from_rows(rows: Iterable[dict], now: datetime, thresholds: Thresholds)
     """
     rows = list(rows)
     forecasts = {r["code"]: forecast_from_row(r, now) for r in rows}
-    return assess((state_from_row(r) for r in rows), now.date(), now, thresholds, forecasts)
+    return assess((state_from_row(r, now) for r in rows), now.date(), now, thresholds, forecasts)

@@ -8,13 +8,16 @@ goes through `esc()`. Standing markers: 🔴 lagging, 🟠 at risk, 🟢 on trac
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import NamedTuple
 
 from i18n import esc, t
+from i18n.reports import reason_text, reasons_text
+from reports.nodes import node_lines
 from reports.ranking import UnitRank, rank_units
 from reports.standing import (
     AT_RISK,
@@ -160,7 +163,7 @@ def fmt_pct(value: float | None, lang: str) -> str:
 
 def fmt_amount(wan: float | None, lang: str) -> str:
     """An amount in 万元: Chinese in 万元/亿元, English in CNY millions/billions."""
-    if wan is None:
+    if wan is None or not math.isfinite(wan):  # never "inf亿元"
         return t("rep_unknown", lang)
     if lang == "zh":
         if abs(wan) >= 10_000:
@@ -170,6 +173,31 @@ def fmt_amount(wan: float | None, lang: str) -> str:
     if abs(million) >= 1_000:
         return t("rep_amount_big", lang, v=fmt_num(million / 1_000, 2))
     return t("rep_amount_small", lang, v=fmt_num(million, 1))
+
+
+def investment_lines(projects: Sequence[ProjectState], lang: str, one: bool = False) -> list[str]:
+    """This year's investment against the annual plan, and the cumulative against the total
+    investment, each its own figure; a figure worked out from the other kind is marked
+    derived (for several projects: when any of theirs is). Sums count the known figures."""
+    lines = []
+    for key, amount, derived, goal in (
+        ("year", "invested_year", "invested_year_derived", "annual_plan"),
+        ("total", "invested", "invested_derived", "total_investment"),
+    ):
+        known = [getattr(p, amount) for p in projects if getattr(p, amount) is not None]
+        figure = sum(known) if known else (None if one else 0.0)
+        target = sum(getattr(p, goal) or 0.0 for p in projects if (getattr(p, goal) or 0) > 0)
+        mark = ""
+        if any(getattr(p, derived) for p in projects if getattr(p, amount) is not None):
+            mark = t("rep_derived" if one else "rep_derived_some", lang)
+        values = {"invested": fmt_amount(figure, lang) + mark}
+        if target > 0:
+            values.update(goal=fmt_amount(target, lang),
+                          pct=fmt_pct(None if figure is None else 100 * figure / target, lang))
+            lines.append(t(f"rep_invest_{key}", lang, **values))
+        else:
+            lines.append(t(f"rep_invest_{key}_nogoal", lang, **values))
+    return lines
 
 
 def fmt_date(value: date | datetime | None, lang: str, tz: tzinfo | None = None) -> str:
@@ -209,6 +237,10 @@ def rank_change_label(r: UnitRank, lang: str) -> str:
     return "—"
 
 
+# Reasons a list entry already shows in its own words (points behind, past end, staleness).
+SHOWN_IN_ENTRY = ("behind", "past_end", "stale")
+
+
 def project_entry(p: ProjectState, s: Standing, lang: str, *, with_unit: bool = True) -> str:
     """Two short lines: marker, code and name; then unit and the numbers that matter."""
     head = f"{MARKERS[s.standing]} <code>{_name(p.code, 20)}</code> {_name(p.name)}"
@@ -227,6 +259,7 @@ def project_entry(p: ProjectState, s: Standing, lang: str, *, with_unit: bool = 
             parts.append(t("rep_item_never", lang))
         elif s.is_stale:
             parts.append(t("rep_item_stale", lang, n=s.stale_days))
+        parts += [reason_text(r, lang) for r in s.why if r.code not in SHOWN_IN_ENTRY]
     if p.open_problems:
         parts.append(t("rep_item_problems", lang, n=p.open_problems))
     return head + "\n   " + " · ".join(parts)
@@ -291,20 +324,7 @@ def leader_summary(
     reported = any(p.progress is not None for p, _ in items)  # none: "—", not "0%"
     avg = sum((p.progress or 0.0) for p, _ in items) / len(items) if reported else None
     blocks.append(t("rep_sum_avg", lang, pct=fmt_pct(avg, lang)))
-    invested = sum(p.invested or 0.0 for p, _ in items)
-    plan = sum(p.annual_plan for p, _ in items if p.annual_plan and p.annual_plan > 0)
-    if plan > 0:
-        blocks.append(
-            t(
-                "rep_sum_invest",
-                lang,
-                invested=fmt_amount(invested, lang),
-                plan=fmt_amount(plan, lang),
-                pct=fmt_pct(100 * invested / plan, lang),
-            )
-        )
-    else:
-        blocks.append(t("rep_sum_invest_noplan", lang, invested=fmt_amount(invested, lang)))
+    blocks += investment_lines([p for p, _ in items], lang)
 
     blocks += ["", t("rep_sum_worst", lang)]
     bad = [it for it in worst_first(items) if it[1].standing in (LAGGING, AT_RISK)]
@@ -370,8 +390,8 @@ def project_view(
 ) -> list[str]:
     """`/status <code>`: plan against actual, behind, stage, investment, the last five updates
     (`updates`: (when, who, text[, files]) in any order) and the open problems (`problems`:
-    (id, text, age_days, acting_unit)). Times are shown in `tz` when given; `today` shows the
-    next milestone.
+    (id, text, age_days, acting_unit)). Times are shown in `tz` when given; with `today` the
+    nodes are listed (reports.nodes.node_lines).
     """
     header = f"{MARKERS[s.standing]} <b>{_name(p.code, 30)} {_name(p.name, 200)}</b>"
     lines = [t("rep_proj_unit", lang, unit=_name(p.unit, 100))]
@@ -405,34 +425,20 @@ def project_view(
             lines.append(t("rep_proj_ahead", lang, n=fmt_num(-s.behind)))
     if s.past_end:
         lines.append(t("rep_proj_past_end", lang, date=fmt_date(p.planned_end, lang)))
-    if today is not None:
-        upcoming = sorted((m for m in p.milestones if m.due >= today), key=lambda m: m.due)
-        if upcoming:
-            m = upcoming[0]
-            lines.append(
-                t(
-                    "rep_proj_milestone",
-                    lang,
-                    date=m.due.isoformat(),
-                    pct=fmt_pct(m.progress, lang),
-                )
-            )
-    if p.invested is not None or p.total_investment or p.annual_plan:
-        lines.append(
-            t(
-                "rep_proj_invest",
-                lang,
-                invested=fmt_amount(p.invested, lang),
-                total=fmt_amount(p.total_investment, lang),
-                plan=fmt_amount(p.annual_plan, lang),
-            )
-        )
+    if s.why:
+        lines.append(t("rep_proj_why", lang, reasons=reasons_text(s.why, lang)))
+    if s.standing != DONE:
+        lines.append(forecast_line(p, s, lang))
+    if p.invested is not None or p.invested_year is not None or p.total_investment or p.annual_plan:
+        lines += investment_lines([p], lang, one=True)
     if p.last_update_at is None:
         lines.append(t("rep_proj_never", lang, days=s.stale_days))
     else:
         key = "rep_proj_last_stale" if s.is_stale else "rep_proj_last"
         lines.append(t(key, lang, date=fmt_date(p.last_update_at, lang, tz), days=s.stale_days))
     blocks = ["\n".join(lines)]
+    if today is not None and p.milestones:
+        blocks += ["", *node_lines(p, today, lang, done=s.is_done)]
 
     rows = [UpdateRow(*u) for u in updates]
     rows.sort(key=lambda u: _sort_time(u.when), reverse=True)
@@ -474,6 +480,23 @@ def project_view(
     return _pages(header, blocks, lang)
 
 
+def forecast_line(p: ProjectState, s: Standing, lang: str) -> str:
+    """When the project is done at its recent pace (reports.forecast), against its plan."""
+    f = s.forecast
+    if f is None:
+        return t("rep_proj_no_forecast", lang)
+    if f.stalled:
+        return t("rep_proj_stalled", lang, pct=fmt_pct(f.progress, lang), date=f.since.isoformat())
+    if f.end is None:
+        return t("rep_proj_no_pace", lang)
+    late = f.days_late(p.planned_end)
+    if late is None:
+        return t("rep_proj_forecast_no_plan", lang, date=f.end.isoformat())
+    key = ("rep_proj_forecast_late" if late > 0 else "rep_proj_forecast_early" if late < 0
+           else "rep_proj_forecast_on_plan")
+    return t(key, lang, date=f.end.isoformat(), days=abs(late))
+
+
 def _sort_time(value: datetime | str) -> float:
     if isinstance(value, str):
         try:
@@ -485,10 +508,13 @@ def _sort_time(value: datetime | str) -> float:
     return value.timestamp()
 
 
-def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None) -> list[str]:
+def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None, *,
+                 entry: Callable[[Item, str], str] | None = None) -> list[str]:
     """`/lagging`: lagging projects, then at-risk ones, each worst first (most behind, most
     stale). `items` may hold every project; the others are left out. `unit`: the one unit
-    they are of, named in the heading."""
+    they are of, named in the heading. `entry(item, lang)`: `project_entry`'s text of an item
+    (the bot's reuses the text of a project that did not change)."""
+    entry = entry or (lambda item, lang: project_entry(*item, lang))
     ordered = worst_first(items)
     lagging = [it for it in ordered if it[1].standing == LAGGING]
     at_risk = [it for it in ordered if it[1].standing == AT_RISK]
@@ -503,7 +529,7 @@ def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None) -> l
             if blocks:
                 blocks.append("")
             blocks.append(t(key, lang))
-            blocks += [project_entry(p, s, lang) for p, s in group]
+            blocks += [entry(item, lang) for item in group]
     return _pages(header, blocks, lang)
 
 
@@ -563,3 +589,24 @@ def problems_list(
             + due
         )
     return _pages(header, blocks, lang)
+
+
+def ranking_explained(ranking: Sequence[UnitRank], lang: str, stale_days: int) -> list[str]:
+    """`/status ranking`: the ranking's formula in one paragraph, then each unit's score with
+    its inputs (S and R as counts of its n projects, A to two decimals)."""
+    header = t("rep_rank_explain_title", lang)
+    blocks = [t("rep_rank_explain", lang, stale_days=stale_days), ""]
+    for r in ranking:
+        n = r.scored
+        values = dict(rank=r.rank, unit=_name(r.unit, 30), score=fmt_num(r.score), n=n,
+                      s=f"{round(r.standing_share * n)}/{n}" if n else "0",
+                      r=f"{round(r.promptness * n)}/{n}" if n else "0")
+        if r.plan_attainment is None:
+            blocks.append(t("rep_rank_explain_line_no_a", lang, **values))
+        else:
+            blocks.append(t("rep_rank_explain_line", lang, a=f"{r.plan_attainment:.2f}",
+                            **values))
+    if not ranking:
+        blocks.append(t("rep_no_projects", lang))
+    return _pages(header, blocks, lang)
+

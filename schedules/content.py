@@ -4,10 +4,12 @@ The payload of each delivery is stored with it (storage.rounds.plan_deliveries),
 sends exactly the text that was planned. A payload is
 
     {"to": "group" | "member" | "leader", "name": ..., "lang": "zh" | "en",
-     "parts": [{"text": html} | {"photo": file number, "caption": html}, ...]}
+     "parts": [{"text": html} | {"photo": file number, "caption": html}
+               | {"document": file number, "filename": ..., "caption": html}, ...]}
 
 one entry of `parts` per Telegram message, in order (schedules.delivery sends them in order
-and records each). Pictures are stored once per round (`Plan.files`).
+and records each). Pictures and documents (the meeting pack) are stored once per round
+(`Plan.files`).
 """
 
 from __future__ import annotations
@@ -15,20 +17,24 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
+from i18n.reports import reason_text
 from reports.mine import mine_pages
+from reports.nodes import due_soon, due_soon_text
+from reports.pack import PackData
 from reports.ranking import UnitRank, rank_units
-from reports.standing import LAGGING, Item, ProjectState, Standing, Thresholds, worst_first
+from reports.standing import LAGGING, Item, ProjectState, Standing, worst_first
 from reports.states import items_from_rows, moment
 from reports.summary import (
     ESCALATE_DAYS,
     MARKERS,
+    SHOWN_IN_ENTRY,
     TG_LIMIT,
     fmt_date,
     fmt_num,
@@ -38,8 +44,10 @@ from reports.summary import (
     tg_len,
 )
 from services.ladder import overdue_problems
+from services.pack import PackPlan, pack_data
 from services.people import people_langs
-from services.views import weekly_ranking
+from services.settings import thresholds
+from services.views import Views, weekly_ranking
 from storage import rounds
 from storage.people import people_with_role, unit_group, unit_members
 from storage.projects import project_states
@@ -73,7 +81,7 @@ def unit_lang(member_langs: Iterable[str], default: str) -> str:
 
 def _assess(db: Database, config: Config, now: datetime) -> list[tuple[dict, Item]]:
     rows = project_states(db)
-    items = items_from_rows(rows, now, Thresholds(config.stale_days, config.lag_points))
+    items = items_from_rows(rows, now, thresholds(config))
     return list(zip(rows, items, strict=True))
 
 
@@ -106,27 +114,43 @@ def example_progress(progress: float | None) -> int:
     return min(100, (int(progress) // 5 + 1) * 5)
 
 
-def reminder_entry(p: ProjectState, s: Standing, lang: str) -> str:
+def reminder_entry(p: ProjectState, s: Standing, lang: str, today: date | None = None) -> str:
+    """One project of a reminder: how long without update, how far behind, past its end, and
+    (with `today`) its node due within reports.nodes.SOON_DAYS."""
     details = [days_wording(p.last_update_at is None, s.stale_days, lang)]
     if s.behind is not None and s.behind > 0:
         details.append(t("rem_behind", lang, n=fmt_num(s.behind), actual=fmt_pct(p.progress, lang),
                          planned=fmt_pct(s.planned, lang)))
     if s.past_end:
         details.append(t("rem_past_end", lang, date=fmt_date(p.planned_end, lang)))
+    details += [reason_text(r, lang) for r in s.why if r.code not in SHOWN_IN_ENTRY]
+    node = due_soon(p, today) if today is not None else None
+    if node is not None:
+        details.append(due_soon_text(node, today, lang))
+    return _item_line(p, s, details, lang)
+
+
+def _item_line(p: ProjectState, s: Standing, details: list[str], lang: str) -> str:
     sep = "；" if lang == "zh" else "; "
     return t("rem_item", lang, marker=MARKERS[s.standing], code=_clip(p.code, 20),
              name=_clip(p.name, 40), details=sep.join(details))
 
 
-def reminder_pages(unit: str, items: list[Item], lang: str, in_group: bool) -> list[str]:
-    """The reminder of one unit: title, its projects worst first, how to answer."""
+def reminder_pages(unit: str, items: list[Item], lang: str, in_group: bool,
+                   today: date | None = None, nodes_soon: list[Item] = ()) -> list[str]:
+    """The reminder of one unit: title, its projects worst first, the unit's other projects
+    with a node due soon (`nodes_soon`), how to answer."""
     ordered = worst_first(items)
     first = ordered[0][0]
     howto = t("rem_howto_group" if in_group else "rem_howto_private", lang,
               code=_clip(first.code, 20), progress=example_progress(first.progress))
     blocks = [t("rem_reminder_title", lang, unit=_clip(unit, 40)),
-              *(reminder_entry(p, s, lang) for p, s in ordered), "", howto]
-    return paginate(blocks, TG_LIMIT)
+              *(reminder_entry(p, s, lang, today) for p, s in ordered)]
+    if nodes_soon and today is not None:
+        blocks += ["", t("rem_nodes_soon", lang)]
+        blocks += [_item_line(p, s, [due_soon_text(due_soon(p, today), today, lang)], lang)
+                   for p, s in sorted(nodes_soon, key=lambda it: due_soon(it[0], today).due)]
+    return paginate([*blocks, "", howto], TG_LIMIT)
 
 
 def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
@@ -134,9 +158,12 @@ def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
     each member privately, in that chat's language. Units with nothing to report: nothing."""
     plan = Plan("reminder")
     by_unit: dict[int, list[tuple[dict, Item]]] = {}
+    nodes_soon: dict[int, list[Item]] = {}  # the other projects with a node due soon
     for row, item in _assess(db, config, now):
         if row.get("active", 1) and needs_reminder(item[1]):
             by_unit.setdefault(row["unit_id"], []).append((row, item))
+        elif row.get("active", 1) and not item[1].is_done and due_soon(item[0], now.date()):
+            nodes_soon.setdefault(row["unit_id"], []).append(item)
     members_of = {unit_id: unit_members(db, unit_id) for unit_id in by_unit}
     # Everyone's language at once: it reads their recent messages (one pass over the updates).
     langs = people_langs(db, [m for ms in members_of.values() for m in ms], config.language)
@@ -149,7 +176,8 @@ def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
             lang = unit_lang((langs[m["user_id"]] for m in members), config.language)
             plan.items.append((group, unit_id, {
                 "to": "group", "name": unit_name, "lang": lang,
-                "parts": [{"text": page} for page in reminder_pages(unit_name, items, lang, True)],
+                "parts": [{"text": page} for page in reminder_pages(
+                    unit_name, items, lang, True, now.date(), nodes_soon.get(unit_id, []))],
             }))
         elif members:
             for m in members:
@@ -158,7 +186,8 @@ def reminder_plan(db: Database, config: Config, now: datetime) -> Plan:
                     "to": "member", "name": m.get("name") or str(m["user_id"]),
                     "unit": unit_name, "lang": lang,
                     "parts": [{"text": page}
-                              for page in reminder_pages(unit_name, items, lang, False)],
+                              for page in reminder_pages(unit_name, items, lang, False,
+                                                         now.date(), nodes_soon.get(unit_id, []))],
                 }))
         else:
             note = (f"unit {unit_name!r} has {len(items)} stale or lagging project(s) but no "
@@ -185,6 +214,7 @@ class DigestData:
     recipients: list[tuple[int, str, str]]  # (chat id, name, lang)
     overdue: list[dict] = field(default_factory=list)  # services.ladder.overdue_problems
     leader_names: dict[int, str] = field(default_factory=dict)  # chat id -> name in charge
+    pack: PackData | None = None  # the meeting pack attached (/settings digest_pack)
 
 
 def digest_data(db: Database, config: Config, now: datetime, *,
@@ -208,12 +238,16 @@ def digest_data(db: Database, config: Config, now: datetime, *,
                                          langs[person["user_id"]])
     for admin in sorted(config.admins):  # BOT_ADMINS, even before they ever wrote to the bot
         recipients.setdefault(admin, (admin, "", config.language))
+    # The pack: from the same moment's data (as of `now`; a dry run writes nothing, so it
+    # reads as of now too and stores no ranking snapshot).
+    pack = (pack_data(Views(db), config, now, as_of=dry_run)
+            if config.digest_pack and items else None)
     return DigestData(items=items, today=now.date(),
                       ranking=ranking,
                       reminded=rounds.repeatedly_reminded(db),
                       problems=problems, now=now, recipients=sorted(recipients.values()),
                       overdue=overdue_problems(db, config, now.date()),
-                      leader_names=leader_names)
+                      leader_names=leader_names, pack=pack)
 
 
 def _age_days(created_at: str, now: datetime) -> int:
@@ -262,8 +296,26 @@ def overdue_blocks(overdue: list[dict], lang: str) -> list[str]:
     return blocks
 
 
+def pack_parts(plan: Plan, data: PackData, lang: str, chart: bytes | None,
+               render: bool) -> list[dict]:
+    """The meeting pack's two files as parts of a digest (stored with the round's files, so
+    a restart sends the same files); with `chart`, the digest's wall chart is the pack's."""
+    day = data.today.isoformat()
+    names = (t("pack_schedule_file", lang, date=day), t("pack_bulletin_file", lang, date=day))
+    if not render:  # a dry run: the parts without their files
+        return [{"document": None, "filename": name} for name in names]
+    made = PackPlan(replace(data, chart=chart), lang).build()
+    parts = []
+    for name, content in zip(names, (made.schedule, made.bulletin), strict=True):
+        parts.append({"document": len(plan.files), "filename": name})
+        plan.files.append(content)
+    parts[0]["caption"] = t("pack_digest_caption", lang, date=day)
+    return parts
+
+
 def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
-    """The digest for every leader and admin: the summary, the chart, the escalations.
+    """The digest for every leader and admin: the summary, the chart, the escalations, and
+    the meeting pack's two files (when `data.pack`).
 
     Pure (no database): safe to run in a worker thread, as the chart takes a moment to draw.
     """
@@ -278,6 +330,7 @@ def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
         else:
             pages.insert(0, title)
         parts: list[dict] = [{"text": page} for page in pages]
+        pictures: list[bytes] = []
         if render_chart:
             from reports.chart import render_wall_chart
 
@@ -291,6 +344,9 @@ def digest_plan(data: DigestData, *, render_chart: bool = True) -> Plan:
         else:
             parts.append({"photo": None, "caption": t("rem_chart_caption", lang)})
         parts += [{"text": page} for page in escalation_pages(data, lang)]
+        if data.pack is not None:
+            parts += pack_parts(plan, data.pack, lang, pictures[0] if pictures else None,
+                                render_chart)
         parts_by_lang[lang] = parts
     for chat_id, name, lang in data.recipients:
         own = []  # a leader in charge of projects: theirs first

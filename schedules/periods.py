@@ -7,6 +7,11 @@ gives, 02:30 read with the offset before the gap, so `02:30` on Europe/Berlin's
 spring-forward day is 03:30 CEST; an ambiguous one (fall-back), which CronTrigger fires
 twice, counts once: its first occurrence. Period keys are the occurrence as ISO 8601 with the
 offset actually in force, e.g. `2024-03-31T03:30:00+02:00`.
+
+Holidays (config.calendar): an occurrence on a holiday is sent on the next working day at the
+same time of day, and that moment is its period. Several occurrences moved to one moment (a
+daily round through a week of holidays) are one round, and so is an occurrence moved onto
+another one's moment.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from config import Schedule
+from config.calendar import WorkCalendar
 
 LOOKBACK = timedelta(days=8)
-Action = Literal["send", "missed", "holiday"]
+Action = Literal["send", "missed"]
 
 
 def _require_aware(now: datetime) -> None:
@@ -53,6 +59,61 @@ def trigger_for(schedule: Schedule, tz: ZoneInfo) -> ScheduleTrigger | None:
     if not schedule.days:
         return None
     return ScheduleTrigger(timezone=tz, **schedule.cron_fields())
+
+
+def wake_trigger_for(schedule: Schedule, tz: ZoneInfo) -> ScheduleTrigger | None:
+    """The trigger of a schedule's job: every day at the schedule's time, so that a round
+    moved past a holiday is sent on its day (on other days nothing is due)."""
+    if not schedule.days:
+        return None
+    return ScheduleTrigger(timezone=tz, **{**schedule.cron_fields(), "day_of_week": "*"})
+
+
+def send_moment(occurrence: datetime, calendar: WorkCalendar) -> datetime:
+    """When the round of `occurrence` is sent: then, or on the next working day after a
+    holiday at the same time of day."""
+    if not calendar.is_holiday(occurrence.date()):
+        return occurrence
+    day = calendar.next_working_day(occurrence.date())
+    tz = occurrence.tzinfo
+    wall = datetime.combine(day, occurrence.time())
+    return wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)  # the offset of that day
+
+
+def _calendar(holidays: WorkCalendar | set[date] | frozenset[date]) -> WorkCalendar:
+    return holidays if isinstance(holidays, WorkCalendar) else WorkCalendar(
+        holidays=frozenset(holidays))
+
+
+def current_period(schedule: Schedule, tz: ZoneInfo, now: datetime,
+                   holidays: WorkCalendar | set[date] | frozenset[date] = frozenset()
+                   ) -> datetime | None:
+    """The latest round's moment at or before `now` (occurrences of the last 8 days, each
+    moved past a holiday), or None."""
+    _require_aware(now)
+    trigger = trigger_for(schedule, tz)
+    if trigger is None:
+        return None
+    calendar, now_utc = _calendar(holidays), now.astimezone(UTC)
+    latest = None
+    for occurrence in _moments(trigger, now_utc - LOOKBACK):
+        if occurrence.astimezone(UTC) > now_utc:
+            break
+        moment = send_moment(occurrence, calendar)
+        if moment.astimezone(UTC) <= now_utc and (
+                latest is None or moment.astimezone(UTC) > latest.astimezone(UTC)):
+            latest = moment
+    return latest
+
+
+def next_round(schedule: Schedule, tz: ZoneInfo, now: datetime,
+               holidays: WorkCalendar | set[date] | frozenset[date] = frozenset()
+               ) -> tuple[datetime, datetime] | None:
+    """(the next occurrence after `now`, the moment its round is sent), or None."""
+    occurrence = next_occurrence(schedule, tz, now)
+    if occurrence is None:
+        return None
+    return occurrence, send_moment(occurrence, _calendar(holidays))
 
 
 def _moments(trigger: ScheduleTrigger, start: datetime) -> Iterator[datetime]:
@@ -99,19 +160,19 @@ def due_round(
     tz: ZoneInfo,
     now: datetime,
     catchup_hours: int,
-    holidays: set[date] | frozenset[date] = frozenset(),
+    holidays: WorkCalendar | set[date] | frozenset[date] = frozenset(),
 ) -> tuple[datetime, Action] | None:
-    """The latest period and what to do about it, or None if nothing occurred in 8 days.
+    """The latest round's moment (`current_period`) and what to do about it, or None if
+    nothing is due from the last 8 days' occurrences.
 
-    "holiday" when the occurrence's local date is a holiday (checked first), "send" when it
-    is at most `catchup_hours` old (the limit itself included), else "missed". Whether the
-    round was already handled is for the caller to check (storage.rounds.open_round).
+    "send" when it is at most `catchup_hours` old (the limit itself included), else
+    "missed". An occurrence on a holiday is due on the next working day (`send_moment`).
+    Whether the round was already handled is for the caller to check
+    (storage.rounds.open_round).
     """
-    occ = latest_occurrence(schedule, tz, now)
-    if occ is None:
+    period = current_period(schedule, tz, now, holidays)
+    if period is None:
         return None
-    if occ.date() in holidays:
-        return occ, "holiday"
-    if now.astimezone(UTC) - occ.astimezone(UTC) <= timedelta(hours=catchup_hours):
-        return occ, "send"
-    return occ, "missed"
+    if now.astimezone(UTC) - period.astimezone(UTC) <= timedelta(hours=catchup_hours):
+        return period, "send"
+    return period, "missed"

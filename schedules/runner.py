@@ -28,16 +28,18 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from config import Config, Schedule
+from config.calendar import work_calendar
 from i18n import plain_text
 from schedules import content
 from schedules.delivery import deliver_round
 from schedules.lease import Lease, lease_for
 from schedules.periods import (
+    current_period,
     due_round,
     latest_occurrence,
-    next_occurrence,
+    next_round,
     period_key,
-    trigger_for,
+    wake_trigger_for,
 )
 from services.settings import effective_config
 from storage import rounds
@@ -109,10 +111,10 @@ class Runner:
         now = datetime.now(config.timezone)
         for kind in rounds.KINDS:
             schedule = schedule_of(config, kind)
-            upcoming = next_occurrence(schedule, config.timezone, now)
+            upcoming = next_round(schedule, config.timezone, now, work_calendar(config))
             log.info("%s schedule: %s (%s), next at %s; catching up within %d h",
                      kind, schedule, config.timezone.key,
-                     period_key(upcoming) if upcoming else "never", config.catchup_hours)
+                     period_key(upcoming[1]) if upcoming else "never", config.catchup_hours)
         for rnd in rounds.unfinished_rounds(self.db):
             period = datetime.fromisoformat(rnd["period"])
             if late(config, period, now) and not self._claimed_by_others(rnd["id"]):
@@ -143,7 +145,7 @@ class Runner:
         for kind in kinds:
             schedule = schedule_of(config, kind)
             since = rounds.schedule_since(self.db, kind, f"{schedule} {tz.key}", now)
-            found = due_round(schedule, tz, now, config.catchup_hours, config.holidays)
+            found = due_round(schedule, tz, now, config.catchup_hours, work_calendar(config))
             if found is None:
                 continue
             period, action = found
@@ -151,7 +153,7 @@ class Runner:
                 continue
             if action == "missed" and now - period <= GRACE:
                 action = "send"
-            status = {"send": "planned", "missed": "missed", "holiday": "skipped"}[action]
+            status = {"send": "planned", "missed": "missed"}[action]
             round_id, created = rounds.open_round(self.db, kind, period, status=status)
             if not created:
                 continue
@@ -161,12 +163,10 @@ class Runner:
                 lateness = now - period
                 log.info("%s round %s is due%s", kind, key,
                          f" (catching up, {lateness} late)" if lateness > GRACE else "")
-            elif action == "missed":
+            else:
                 log.warning("%s round %s was missed: the bot was down for longer than "
                             "BOT_CATCHUP_HOURS (%s); recorded, not sent",
                             kind, key, config.catchup_hours)
-            else:
-                log.info("%s round %s falls on a holiday: skipped", kind, key)
         return opened
 
     async def run_due(self, kinds=rounds.KINDS) -> None:
@@ -256,6 +256,14 @@ class Runner:
                                                     caption=part.get("caption"))
                 if file_id is None and message.photo:
                     rounds.set_round_file_id(self.db, round_id, idx, message.photo[-1].file_id)
+            elif "document" in part:  # a file of the meeting pack
+                idx = part["document"]
+                data, file_id = rounds.round_file(self.db, round_id, idx)
+                message = await bot.send_document(chat_id, document=file_id or data,
+                                                  filename=part["filename"],
+                                                  caption=part.get("caption"))
+                if file_id is None and message.document:
+                    rounds.set_round_file_id(self.db, round_id, idx, message.document.file_id)
             else:
                 message = await bot.send_message(chat_id, part["text"])
             return message.message_id
@@ -323,7 +331,7 @@ def reschedule(application) -> None:
     runner.note_schedules()
     for kind in rounds.KINDS:
         name = ROUND_JOB.format(kind=kind)
-        trigger = trigger_for(schedule_of(config, kind), config.timezone)
+        trigger = wake_trigger_for(schedule_of(config, kind), config.timezone)
         jobs = application.job_queue.get_jobs_by_name(name)
         for job in jobs[1:] if trigger else jobs:
             job.schedule_removal()
@@ -337,10 +345,10 @@ def reschedule(application) -> None:
                 _round_job, name=name, data=kind,
                 job_kwargs={"trigger": trigger, "misfire_grace_time": None, "coalesce": True,
                             "max_instances": 1})
-        next_at = next_occurrence(schedule_of(config, kind), config.timezone,
-                                  datetime.now(config.timezone))
+        next_at = next_round(schedule_of(config, kind), config.timezone,
+                             datetime.now(config.timezone), work_calendar(config))
         log.debug("%s job on %s (%s): next at %s", kind, schedule_of(config, kind),
-                  config.timezone.key, period_key(next_at) if next_at else "never")
+                  config.timezone.key, period_key(next_at[1]) if next_at else "never")
 
 
 def install_jobs(application) -> Runner:
@@ -374,6 +382,8 @@ def describe_payload(chat_id: int, payload: dict) -> list[str]:
     for part in parts:
         if "photo" in part:
             lines.append("     | [picture: the wall chart]")
+        elif "document" in part:
+            lines.append(f"     | [file: {part['filename']}]")
         else:
             lines += [f"     | {line}" for line in plain_text(part.get("text", "")).splitlines()]
         lines.append("     |")
@@ -385,7 +395,7 @@ async def remind(runner: Runner, *, dry_run: bool, kinds=rounds.KINDS,
     """Send (or show) the current round of each kind now; exactly once, like the scheduler.
 
     The current round is the latest occurrence of the schedule. One already sent is not sent
-    again; one recorded as missed or skipped (a holiday) is sent, since the operator asks for
+    again; one recorded as missed (or skipped) is sent, since the operator asks for
     it; one being sent (by the bot, or a killed `remind`) is finished. Returns the number of
     deliveries that failed.
     """
@@ -397,7 +407,8 @@ async def remind(runner: Runner, *, dry_run: bool, kinds=rounds.KINDS,
         rounds.recover_in_flight(runner.db, is_alive=runner.lease.is_alive)
     for kind in kinds:
         schedule = schedule_of(config, kind)
-        period = latest_occurrence(schedule, tz, now)
+        period = (current_period(schedule, tz, now, work_calendar(config))
+                  or latest_occurrence(schedule, tz, now))  # one put off past today: sent now
         if period is None:
             out(f"{kind}: no occurrence of '{schedule}' in the last 8 days; nothing to send")
             continue

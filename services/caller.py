@@ -75,3 +75,13 @@ def identify_user(db: Database, config: Config, user_id: int, full_name: str | N
         lang=lang or config.language,
         name=full_name,
     )
+
+
+def not_yours_here(caller: Caller, lang: str) -> str:
+    """The answer when what was asked for or written about is not the caller's unit's. In a
+    unit's group, anyone but that unit's own member is pointed to the private chat, and no unit
+    is named: the group may not read theirs."""
+    if caller.chat_unit_id is not None and (caller.is_leader
+                                            or caller.unit_id != caller.chat_unit_id):
+        return t("lead_refused_in_group", lang)
+    return t("refused_other_unit", lang, unit=esc(caller.unit_name or "—"))

@@ -11,11 +11,15 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
+from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 
 from config import Config, ConfigError, load_config
+from config.calendar import china_known_until, uses_china_calendar
 
 LOW_DISK = 100 * 1024 * 1024  # bytes free below which the disk is reported (the inbox needs room)
+CALENDAR_WARN_DAYS = 30  # China's calendar ending this soon: upgrade chinesecalendar
 API_TIMEOUT = 5.0  # seconds for getMe: a check must answer quickly even when the API does not
 TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")  # what @BotFather hands out
 
@@ -48,6 +52,22 @@ def check_settings(config: Config) -> list[Check]:
     else:
         checks.append(Check("token", True, "set"))
     return checks
+
+
+def check_calendar(config: Config, today: date | None = None) -> Check:
+    """Which holidays the rounds keep, and until when China's statutory calendar is known."""
+    if not uses_china_calendar(config.holiday_calendar, config.timezone.key):
+        return Check("holidays", True, "the days set with /settings holidays only "
+                     f"(BOT_HOLIDAYS={config.holiday_calendar}, timezone {config.timezone.key})")
+    until = china_known_until()
+    today = today or date.today()
+    detail = (f"China's statutory calendar (chinesecalendar {version('chinesecalendar')}), "
+              f"known until {until.isoformat()}")
+    if (until - today).days < CALENDAR_WARN_DAYS:
+        return Check("holidays", True, f"{detail}: later days count as ordinary days; "
+                     "upgrade chinesecalendar when the next year's holidays are published",
+                     warning=True)
+    return Check("holidays", True, detail)
 
 
 def check_database(path: str | Path) -> list[Check]:
@@ -178,7 +198,7 @@ def check_bot_api(config: Config, timeout: float = API_TIMEOUT) -> Check:
 
 
 def run_checks(config: Config) -> list[Check]:
-    return [*check_settings(config), *check_database(config.db_path),
+    return [*check_settings(config), check_calendar(config), *check_database(config.db_path),
             check_disk_space(config.db_path), check_bot_api(config)]
 
 

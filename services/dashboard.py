@@ -26,7 +26,7 @@ from reports.standing import STAGES, STANDINGS, Item, days_since, planned_progre
 from reports.summary import ESCALATE_DAYS
 from services.caller import LEADERS, Caller, identify_user
 from services.settings import effective_config
-from services.views import Refusal, Views, default_unit, moment, weekly_ranking
+from services.views import Refusal, Views, default_unit, moment
 from services.webauth import WebUser, new_screen_token, screen_token_hash
 from storage.dashboard import (
     investment_around,
@@ -138,6 +138,7 @@ def project_details(item: Item, lang: str, unit_ids: dict[str, int]) -> dict:
             "past_end": s.past_end, "planned_start": _day(p.planned_start),
             "planned_end": _day(p.planned_end), "total_investment": p.total_investment,
             "annual_plan": p.annual_plan, "invested": p.invested,
+            "invested_year": p.invested_year, "invested_year_derived": p.invested_year_derived,
             "last_update_at": p.last_update_at.isoformat() if p.last_update_at else None}
 
 
@@ -191,9 +192,10 @@ class Dashboard:
 
     def __init__(self, views: Views, config: Config) -> None:
         self.views, self.base_config = views, config
-        # The last ranking and what it was made of (change number, day, thresholds): the
-        # ranking of 2,000 projects is recomputed only when one of them changed.
-        self._ranked: tuple[tuple, list[UnitRank]] | None = None
+        # Every project's list row by language, as of one version of the states: a list of
+        # 2,000 projects is made once per change, not on every request.
+        self.rows_version: tuple | None = None
+        self.rows: dict[str, list[dict]] = {}
 
     @property
     def db(self) -> Database:
@@ -211,6 +213,8 @@ class Dashboard:
             default_unit(caller)  # a member without a unit sees nothing
         except Refusal:
             raise Forbidden from None
+        if caller.sees_all:
+            return items
         return [i for i in items if caller.can_see_unit(unit_ids.get(i[0].unit))]
 
     def _all(self, caller: Caller) -> tuple[Config, datetime, list[Item], list[Item], dict]:
@@ -240,7 +244,7 @@ class Dashboard:
             "lights": {k: lights.get(k, 0) for k in STANDINGS},
             "stages": {k: stages.get(k, 0) for k in (*STAGES, "unknown") if stages.get(k)},
             "investment": self._investment(visible, now),
-            "ranking": self._ranking(caller, items, now.date(), unit_ids),
+            "ranking": self._ranking(caller, config, now, unit_ids),
             "lagging": lagging, "lagging_total": len(behind),
             "open_problems": count_open_problems(self.db, self._problem_scope(caller)),
         }
@@ -255,26 +259,35 @@ class Dashboard:
         return {"year": now.year, "this_year": round(done, 1), "plan": round(plan, 1),
                 "share": round(done / plan, 4) if plan else None, "reported": len(reported)}
 
-    def _ranking(self, caller: Caller, items: list[Item], today: date,
+    def _ranking(self, caller: Caller, config: Config, now: datetime,
                  unit_ids: dict[str, int]) -> list[dict]:
         """Every unit's rank for a leader; a member (or a unit's group) sees its own row."""
-        key = (self.views.states.seq, today, self.views.states.key)
-        if self._ranked is None or self._ranked[0] != key:
-            self._ranked = key, weekly_ranking(self.db, items, today)
-        return [rank_row(r, unit_ids) for r in self._ranked[1]
-                if caller.can_see_unit(unit_ids.get(r.unit))]
+        ranking = self.views.ranking(config, now)
+        self.views.keep_ranking(config)
+        return [rank_row(r, unit_ids) for r in ranking if caller.can_see_unit(unit_ids.get(r.unit))]
+
+    def all_rows(self, items: list[Item], lang: str, unit_ids: dict[str, int]) -> list[dict]:
+        """`project_row` of every project (`items`, as `_all` just loaded them)."""
+        if self.rows_version != self.views.states.version:
+            self.rows_version, self.rows = self.views.states.version, {}
+        if lang not in self.rows:
+            self.rows[lang] = [project_row(i, lang, unit_ids) for i in items]
+        return self.rows[lang]
 
     def projects(self, caller: Caller) -> dict:
-        _, now, _, visible, unit_ids = self._all(caller)
+        _, now, items, visible, unit_ids = self._all(caller)
         units = sorted({p.unit for p, _ in visible})
+        rows = self.all_rows(items, caller.lang, unit_ids)
+        if len(visible) < len(items):
+            rows = [row for row in rows if caller.can_see_unit(row["unit_id"])]
         return {"me": self.me(caller), "today": now.date().isoformat(),
                 "units": [{"id": unit_ids.get(u), "name": u} for u in units],
-                "projects": [project_row(i, caller.lang, unit_ids) for i in visible]}
+                "projects": rows}
 
     def ranking(self, caller: Caller) -> dict:
-        _, now, items, _, unit_ids = self._all(caller)
+        config, now, _, _, unit_ids = self._all(caller)
         return {"me": self.me(caller), "week_of": now.date().isoformat(),
-                "ranking": self._ranking(caller, items, now.date(), unit_ids)}
+                "ranking": self._ranking(caller, config, now, unit_ids)}
 
     @staticmethod
     def _problem_scope(caller: Caller) -> int | None:
@@ -298,9 +311,9 @@ class Dashboard:
             raise NotFound
         if not caller.can_see_unit(unit["id"]):
             raise Forbidden
-        _, now, items, _, unit_ids = self._all(caller)
+        config, now, items, _, unit_ids = self._all(caller)
         mine = worst_first(i for i in items if i[0].unit == unit["name"])
-        rank = [r for r in self._ranking(caller, items, now.date(), unit_ids)
+        rank = [r for r in self._ranking(caller, config, now, unit_ids)
                 if r["unit_id"] == unit["id"]]
         return {"me": self.me(caller), "unit": {"id": unit["id"], "name": unit["name"]},
                 "rank": rank[0] if rank else None,

@@ -8,30 +8,36 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
+import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
 from config import Config
 from i18n import esc, t
 from parsing.language import detect_language
+from parsing.projects import index_for
 from parsing.status import ParsedMessage, ProjectRef, ProjectReport, has_status_words, parse_message
-from reports.standing import Thresholds
-from reports.states import items_from_rows
+from reports.investment import YEAR
+from reports.states import items_from_rows, moment
 from reports.summary import fmt_amount
-from services.caller import Caller
-from services.settings import effective_config
+from services.caller import Caller, not_yours_here
+from services.settings import effective_config, thresholds
 from storage.projects import (
     aliases_of,
     get_project_by_id,
     ledger_version,
     list_projects,
+    progress_before,
     state_after_update,
 )
 from storage.updates import (
+    CONFIRM,
     NewUpdate,
     attach_files,
     correct_updates,
@@ -105,6 +111,12 @@ def refs_for(db: Database, index: LedgerIndex, caller: Caller) -> tuple[ProjectR
     return _unit_refs(db, index.version, caller.unit_id)
 
 
+def warm_ledger_index(db: Database) -> None:
+    """Read the ledger and build the index leaders' messages are matched against, before the
+    first message needs them (20,000 projects take seconds)."""
+    index_for(ledger_index(db).refs)
+
+
 # --- refusal rules ---------------------------------------------------------------------------
 
 def sender_refusal(caller: Caller, lang: str, *, forwarded: bool) -> str | None:
@@ -133,12 +145,10 @@ def out_of_range_value(text: str) -> str:
 def other_unit_refusal(caller: Caller, project: dict, lang: str) -> str:
     """The caller wrote about a project that is not theirs to change here. In a unit's group,
     which the whole unit reads, no project or unit is named: anyone but that unit's own member
-    is pointed to the private chat."""
+    is pointed to the private chat (services.caller.not_yours_here)."""
     if caller.chat_unit_id is None:
         return t("in_other_unit", lang, code=esc(project["code"]))
-    if caller.is_leader or caller.unit_id != caller.chat_unit_id:
-        return t("lead_refused_in_group", lang)
-    return t("refused_other_unit", lang, unit=esc(caller.unit_name or "—"))
+    return not_yours_here(caller, lang)
 
 
 def report_refusal(reports: Sequence[ProjectReport], by_code: dict[str, dict], caller: Caller,
@@ -148,8 +158,6 @@ def report_refusal(reports: Sequence[ProjectReport], by_code: dict[str, dict], c
     for report in reports:
         if report.progress_error:
             return t("in_out_of_range", lang, value=esc(out_of_range_value(report.text)))
-        if report.invested_error:
-            return t("in_invested_out_of_range", lang, limit=MAX_AMOUNT_SHOWN[lang])
         if report.project and not caller.can_see_unit(by_code[report.project]["unit_id"]):
             return other_unit_refusal(caller, by_code[report.project], lang)
     unknown = next((r.unknown_code for r in reports if r.project is None and r.unknown_code), None)
@@ -241,10 +249,13 @@ def build_updates(reports: Sequence[ProjectReport], projects: Sequence[dict], *,
             chat_id=chat_id, message_id=message_id, part=part, created_at=created_at,
             raw_text=report.text or text, lang=lang,
             progress=report.progress, stage=report.stage, invested=report.invested,
-            next_steps=report.next_steps, problems=list(report.problems),
+            invested_kind=report.invested_kind, next_steps=report.next_steps,
+            problems=list(report.problems),
             file_ids=file_ids if part == 0 else [],
             parsed={"progress": report.progress, "stage": report.stage,
                     "invested": report.invested, "problems": report.problems,
+                    **({"invested_kind": report.invested_kind} if report.invested is not None else {}),
+                    **({"invested_error": report.invested_error} if report.invested_error else {}),
                     **({"parts": [list(p) for p in report.parts]} if report.parts else {})},
         )
         for part, (report, project) in enumerate(zip(reports, projects, strict=True))
@@ -320,6 +331,18 @@ def reread_for_stored(db: Database, reading: Reading, text: str, chat_id: int,
                    projects=projects)
 
 
+def reread_for_kept(db: Database, reading: Reading, text: str, pending: dict) -> Reading:
+    """An edit naming no project while "store this?" waits: the text read again for the
+    projects the question is about."""
+    by_id = {p["id"]: p for p in ledger_index(db).projects}
+    updates, _ = updates_of_payload(pending["payload"])
+    projects = [by_id[u.project_id] for u in updates if u.project_id in by_id]
+    if not projects:
+        return reading
+    return Reading(reading.lang, reports=[report_for(text, p) for p in projects],
+                   projects=projects)
+
+
 # --- storing and confirming ------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -367,14 +390,30 @@ def fmt_number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def figure_lines(update: NewUpdate, lang: str) -> list[str]:
+    """What an update says besides its progress: stage is shown by the caller; investment (of
+    its kind), problems opened, next steps, files."""
+    lines = []
+    if update.invested is not None:
+        key = "in_invested_year" if update.invested_kind == YEAR else "in_invested"
+        lines.append(t(key, lang, amount=fmt_amount(update.invested, lang)))
+    if update.problems:
+        items = "；".join(esc(p[:200]) for p in update.problems[:10])
+        lines.append(t("in_problems", lang, count=len(update.problems), items=items))
+    if update.next_steps:
+        lines.append(t("in_next", lang, text=esc(update.next_steps[:300])))
+    if update.file_ids:
+        lines.append(t("in_files", lang, count=len(update.file_ids)))
+    return lines
+
+
 def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str,
                  corrected: bool = False) -> str:
     """What was recorded, per project (`state_after_update`'s row), with its standing now."""
     now = datetime.now(config.timezone)
-    thresholds = Thresholds(config.stale_days, config.lag_points)
     blocks = [t("in_corrected_head" if corrected else "in_recorded_head", lang)]
     states = [row for _, row in stored]
-    standings = [item[1].standing for item in items_from_rows(states, now, thresholds)]
+    standings = [item[1].standing for item in items_from_rows(states, now, thresholds(config))]
     for (update, project), standing in zip(stored, standings, strict=True):
         previous = project["previous_progress"]  # a correction too: against the update before
         lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]
@@ -388,15 +427,7 @@ def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str
             lines.append(t("in_progress", lang, progress=fmt_number(update.progress), change=change))
         if update.stage:
             lines.append(t("in_stage", lang, stage=t(f"in_stage_{update.stage}", lang)))
-        if update.invested is not None:
-            lines.append(t("in_invested", lang, amount=fmt_amount(update.invested, lang)))
-        if update.problems:
-            items = "；".join(esc(p[:200]) for p in update.problems[:10])
-            lines.append(t("in_problems", lang, count=len(update.problems), items=items))
-        if update.next_steps:
-            lines.append(t("in_next", lang, text=esc(update.next_steps[:300])))
-        if update.file_ids:
-            lines.append(t("in_files", lang, count=len(update.file_ids)))
+        lines += figure_lines(update, lang)
         parts = update.parsed.get("parts") if update.progress is None else None
         if parts:
             read = ("、" if lang == "zh" else ", ").join(
@@ -408,3 +439,116 @@ def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str
         blocks.append("\n".join(lines))
     text = "\n\n".join(blocks)
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+# --- asking before storing the implausible -------------------------------------------------
+
+DROP_POINTS = 20  # a fall of more than this many points, at any interval
+JUMP_POINTS, JUMP_DAYS = 50, 7  # a rise of more than JUMP_POINTS within JUMP_DAYS days
+COMPLETED_MIN_PROGRESS = 90  # "completed" with a stated progress below this
+
+
+class Doubt(NamedTuple):
+    """Why an update is asked about before it is stored: a code (i18n key in_doubt_<code>) and
+    the figures to word it with."""
+
+    code: str  # invested_cap | invested_over_total | progress_drop | progress_jump | completed_low
+    values: dict
+
+
+def doubts(report: ProjectReport, project: dict, previous: dict | None, at: datetime
+           ) -> list[Doubt]:
+    """What is implausible in `report` about `project` (a ledger row), given the project's
+    latest progress before it (`previous`: {progress, created_at}, or None) and the update's
+    time `at`: investment beyond the ledger's cap or not a number, or above the project's total
+    investment; progress down more than 20 points, or up more than 50 within 7 days;
+    "completed" with a stated progress under 90."""
+    found = []
+    if report.invested_error:
+        found.append(Doubt("invested_cap", {}))
+    total = project.get("total_investment")
+    if report.invested is not None and total and total > 0 and report.invested > total:
+        found.append(Doubt("invested_over_total", {"amount": report.invested, "total": total}))
+    progress = report.progress
+    if report.stage == "completed" and progress is not None and progress < COMPLETED_MIN_PROGRESS:
+        found.append(Doubt("completed_low", {"now": progress}))
+    if progress is not None and previous and previous.get("progress") is not None:
+        before = previous["progress"]
+        days = (at - moment(previous["created_at"])).total_seconds() / 86_400
+        if before - progress > DROP_POINTS:
+            found.append(Doubt("progress_drop",
+                               {"before": before, "now": progress, "points": before - progress}))
+        elif progress - before > JUMP_POINTS and days <= JUMP_DAYS:
+            found.append(Doubt("progress_jump", {"before": before, "now": progress,
+                                                 "points": progress - before,
+                                                 "days": max(1, math.ceil(days))}))
+    return found
+
+
+def doubts_of(db: Database, reading: Reading, chat_id: int, message_id: int, created_at: str
+              ) -> list[list[Doubt]]:
+    """`doubts` for each report of `reading`, sent at `created_at` (ISO; empty: now), against
+    the updates before (an edit: other than its own message's), in one query for all."""
+    at = moment(created_at) or datetime.now(UTC)
+    before = progress_before(db, (p["id"] for p in reading.projects), chat_id, message_id)
+    return [doubts(report, project, before.get(project["id"]), at)
+            for report, project in zip(reading.reports, reading.projects, strict=True)]
+
+
+def _doubt_text(doubt: Doubt, lang: str) -> str:
+    values = dict(doubt.values)
+    if doubt.code == "invested_cap":
+        values["limit"] = MAX_AMOUNT_SHOWN[lang]
+    for key in ("amount", "total"):
+        if key in values:
+            values[key] = fmt_amount(values[key], lang)
+    for key in ("before", "now", "points"):
+        if key in values:
+            values[key] = fmt_number(values[key])
+    return t(f"in_doubt_{doubt.code}", lang, **values)
+
+
+def question(updates: Sequence[NewUpdate], projects: Sequence[dict],
+             found: Sequence[Sequence[Doubt]], lang: str) -> str:
+    """The question asked before storing: per project, what was understood and what is odd."""
+    blocks = [t("in_confirm_head", lang)]
+    for update, project, its_doubts in zip(updates, projects, found, strict=True):
+        lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]
+        if update.progress is not None:
+            lines.append(t("in_progress", lang, progress=fmt_number(update.progress), change=""))
+        if update.stage:
+            lines.append(t("in_stage", lang, stage=t(f"in_stage_{update.stage}", lang)))
+        lines += figure_lines(update, lang)
+        lines += [_doubt_text(d, lang) for d in its_doubts]
+        blocks.append("\n".join(lines))
+    blocks.append(t("in_confirm_tail", lang))
+    text = "\n\n".join(blocks)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def question_payload(updates: Sequence[NewUpdate], *, edit: bool) -> str:
+    """The updates waiting for the answer, as kept in the database (a restart keeps them)."""
+    return json.dumps({"edit": edit, "updates": [asdict(u) for u in updates]},
+                      ensure_ascii=False, default=str)
+
+
+def updates_of_payload(payload: str) -> tuple[list[NewUpdate], bool]:
+    """`question_payload` read back: the updates, and whether they correct stored ones."""
+    kept = json.loads(payload)
+    return [NewUpdate(**u) for u in kept["updates"]], bool(kept["edit"])
+
+
+def confirm_refusal(pending: dict | None, token: str, caller: Caller, chat_id: int | None,
+                    projects: Sequence[dict]) -> str | None:
+    """Why a tap on ✅/✖️ (`iq:<pending>:<token>:<s|c>`) does nothing, or None: a button not
+    made by this bot (wrong token), another chat's, someone else's, or a project the tapper may
+    no longer write."""
+    if (not pending or pending["kind"] != CONFIRM or not pending["token"]
+            or not secrets.compare_digest(pending["token"], token)
+            or (chat_id is not None and pending["chat_id"] != chat_id)):
+        return t("lead_cb_expired", caller.lang)
+    if pending["user_id"] != caller.user_id:
+        return t("in_pick_not_yours", caller.lang)
+    if not all(caller.can_see_unit(p["unit_id"]) for p in projects):
+        return t("in_pick_other_unit", pending["lang"])
+    return None

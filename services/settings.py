@@ -8,13 +8,14 @@ Values are checked with config.SETTING_KEYS' parsers and stored in their canonic
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
 
-from config import SETTING_KEYS, Config, ConfigError, Schedule, apply_settings
+from config import SETTING_KEYS, Config, ConfigError, Schedule, apply_settings, check_config
 from i18n import esc, t
 from parsing.normalize import clean_name
+from reports.standing import Thresholds
 from storage.people import unlinked_leader_names
 from storage.settings import get_settings, set_setting
 
@@ -33,6 +34,13 @@ EXAMPLES = {
     "problem_days": "14",
     "escalate_days": "7",
     "confirm_days": "7",
+    "digest_pack": "on",
+    "light_rule": "ratio",
+    "red_ratio": "0.6",
+    "yellow_ratio": "0.8",
+    "start_grace_days": "90",
+    "forecast_late_days": "30",
+    "workdays": "2025-09-28",
 }
 RESET_WORDS = ("default", "reset", "none", "-")
 
@@ -42,8 +50,19 @@ def effective_config(db: Database, base: Config) -> Config:
     return apply_settings(base, get_settings(db))
 
 
+def thresholds(config: Config) -> Thresholds:
+    """The settings a project's standing depends on, as reports.standing takes them: the one
+    place they are read from the configuration."""
+    return Thresholds(stale_days=config.stale_days, lag_points=config.lag_points,
+                      light_rule=config.light_rule, red_ratio=config.red_ratio,
+                      yellow_ratio=config.yellow_ratio, start_grace_days=config.start_grace_days,
+                      forecast_late_days=config.forecast_late_days)
+
+
 def format_value(value: object) -> str:
     """A setting's value as it is shown and stored."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
     if isinstance(value, Schedule):
         return str(value)
     if isinstance(value, frozenset | set):
@@ -109,8 +128,11 @@ def save_setting(db: Database, base: Config, key: str, value: str,
         log.info("setting %s reset to the environment by %s", key, actor_id)
         config = effective_config(db, base)
         return SettingChange("reset", key, current_value(config, key), config=config)
+    field_name, parse = SETTING_KEYS[key]
     try:
-        canonical = format_value(SETTING_KEYS[key][1](value))
+        parsed = parse(value)
+        check_config(replace(effective_config(db, base), **{field_name: parsed}))
+        canonical = format_value(parsed)
     except ConfigError as exc:
         return SettingChange("bad_value", key, error=str(exc), error_code=exc.code,
                              error_params=exc.params, example=EXAMPLES[key])

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import io
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from i18n import esc, t
 from parsing.normalize import clean_name, is_han
 from parsing.normalize import key as name_key
 from reports.ranking import UnitRank, rank_units
-from reports.spreadsheet import export_rows, write_xlsx
+from reports.spreadsheet import export_rows, node_rows, write_xlsx
 from reports.standing import Item, Thresholds, days_since
 from reports.states import items_from_rows, moment
 from reports.summary import (
@@ -33,13 +34,16 @@ from reports.summary import (
     UpdateRow,
     lagging_list,
     leader_summary,
+    project_entry,
     project_view,
+    ranking_explained,
     unit_view,
 )
-from services.caller import Caller
+from services.caller import Caller, not_yours_here
 from services.deadlines import problems_by_project
 from services.intake import ledger_index
 from services.offload import MadeFiles, in_child
+from services.settings import thresholds
 from storage.db import database_file, open_db
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
@@ -121,10 +125,10 @@ class StateCache:
         self.db, self.key, self.seq, self.items = None, None, 0, {}
 
     def load(self, db: Database, config: Config, now: datetime) -> list[Item]:
-        key = (now.date(), str(now.tzinfo), config.stale_days, config.lag_points)
+        limits = thresholds(config)
+        key = (now.date(), str(now.tzinfo), limits)
         same_db = self.db is db
         seq, changed = changed_projects(db, self.seq if same_db else 0)
-        thresholds = Thresholds(config.stale_days, config.lag_points)
         self.reloaded = (not same_db or key != self.key or changed is None
                          or len(changed) > self.PATCH_MAX)
         if self.reloaded:
@@ -136,14 +140,20 @@ class StateCache:
                     ids.append(row["id"])
                     yield row
 
-            items = items_from_rows(rows(), now, thresholds)
+            items = items_from_rows(rows(), now, limits)
             self.items = dict(zip(ids, items, strict=True))
             del items
             self.db, self.key = db, key
         elif changed:
-            self._patch(db, changed, now, thresholds)
+            self._patch(db, changed, now, limits)
         self.seq = seq
         return list(self.items.values())
+
+    @property
+    def version(self) -> tuple:
+        """Changes whenever a load may give other standings: a change to the data, a new day,
+        new settings, another database."""
+        return id(self.db), self.key, self.seq
 
     def _patch(self, db: Database, changed: set[int], now: datetime,
                thresholds: Thresholds) -> None:
@@ -167,10 +177,11 @@ class StateCache:
 
 
 def project_items(db: Database, config: Config, now: datetime, unit_id: int | None = None,
-                  code: str | None = None) -> list[Item]:
-    """The projects (all, one unit's, or one) with their standing at `now`, read afresh."""
-    rows = project_states(db, unit_id=unit_id, code=code)
-    return items_from_rows(rows, now, Thresholds(config.stale_days, config.lag_points))
+                  code: str | None = None, until: str | None = None) -> list[Item]:
+    """The projects (all, one unit's, or one) with their standing at `now`, read afresh;
+    with `until` (a stored time), from what was stored by then."""
+    rows = project_states(db, unit_id=unit_id, code=code, until=until)
+    return items_from_rows(rows, now, thresholds(config))
 
 
 def weekly_ranking(db: Database, items: Sequence[Item], today: date) -> list[UnitRank]:
@@ -185,12 +196,8 @@ def weekly_ranking(db: Database, items: Sequence[Item], today: date) -> list[Uni
 
 
 def refused_other_unit(caller: Caller) -> Refusal:
-    """Not the caller's to see here. In a unit's group, anyone but that unit's own member is
-    pointed to the private chat, and no unit is named: the group may not read theirs."""
-    if caller.chat_unit_id is not None and (caller.is_leader
-                                            or caller.unit_id != caller.chat_unit_id):
-        return Refusal(t("lead_refused_in_group", caller.lang))
-    return Refusal(t("refused_other_unit", caller.lang, unit=esc(caller.unit_name or "—")))
+    """Not the caller's to see here (services.caller.not_yours_here)."""
+    return Refusal(not_yours_here(caller, caller.lang))
 
 
 def conceals(caller: Caller, *unit_ids: int | None) -> bool:
@@ -352,10 +359,20 @@ def view(name: str, command_name: str) -> Callable[[View], View]:
 def summary_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
     """Leaders: the whole portfolio, with the unit ranking."""
     visible_unit_arg(caller, "")  # every unit
-    now = datetime.now(config.timezone)
-    items = views.items(config, now)
-    ranking = weekly_ranking(views.db, items, now.date())
-    return leader_summary(items, caller.lang, now.date(), ranking=ranking)
+    pages = views.summary(config, caller.lang)
+    views.keep_ranking(config)
+    return pages
+
+
+RANKING_WORDS = ("ranking", "rank", "排名", "赛马")  # /status ranking
+
+
+@view("r", "status")
+def ranking_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
+    """Leaders: how the units are scored, with each unit's inputs."""
+    visible_unit_arg(caller, "")  # every unit
+    ranking = views.ranking(config, datetime.now(config.timezone))
+    return ranking_explained(ranking, caller.lang, config.stale_days)
 
 
 @view("u", "status")
@@ -366,10 +383,11 @@ def unit_status_view(views: Views, config: Config, caller: Caller, arg: str) -> 
         raise Refusal(t("lead_cb_expired", caller.lang))
     if not caller.can_see_unit(unit["id"]):
         raise refused_other_unit(caller)
-    now = datetime.now(config.timezone)
-    items = views.items(config, now)  # all of them: the rank is among all units
-    ranking = weekly_ranking(views.db, items, now.date())
-    return unit_view(unit["name"], items, caller.lang, ranking=ranking)
+    # All the projects: the rank is among all units.
+    pages = views.reused(config, ("u", arg, caller.lang), lambda items, now: unit_view(
+        unit["name"], items, caller.lang, ranking=views.ranking(config, now)))
+    views.keep_ranking(config)
+    return pages
 
 
 @view("p", "status")
@@ -402,9 +420,14 @@ def lagging_view(views: Views, config: Config, caller: Caller, arg: str) -> list
     """Lagging, then at-risk projects, worst first: all (arg "") or one unit's."""
     unit_id = visible_unit_arg(caller, arg)
     unit = get_unit(views.db, unit_id) if unit_id is not None else None
-    now = datetime.now(config.timezone)
-    return lagging_list(views.items(config, now, unit_id=unit_id), caller.lang,
-                        unit["name"] if unit else None)
+
+    def build(items: list[Item], now: datetime) -> list[str]:
+        if unit_id is not None:  # one unit's (none of a unit since removed)
+            items = [item for item in items if unit and item[0].unit == unit["name"]]
+        return lagging_list(items, caller.lang, unit["name"] if unit else None,
+                            entry=views.entry)
+
+    return views.reused(config, ("l", arg, caller.lang), build)
 
 
 # ---------------------------------------------------------------------------- files
@@ -490,9 +513,14 @@ class Export:
     def rows(self) -> list[dict]:
         return export_rows(self.items, self.now, self.problems)
 
+    @functools.cached_property
+    def nodes(self) -> list[dict]:
+        """Every project's nodes (reports.spreadsheet.node_rows): the second sheet."""
+        return node_rows(self.items)
+
     def xlsx(self) -> bytes:
         buffer = io.BytesIO()
-        write_xlsx(self.rows, buffer, lang=self.lang)
+        write_xlsx(self.rows, buffer, lang=self.lang, nodes=self.nodes)
         return buffer.getvalue()
 
 
@@ -508,14 +536,88 @@ class Views:
         self.states = StateCache()
         self.exports = MadeFiles(EXPORTS_KEPT)
         self.charts = MadeFiles(CHARTS_KEPT)
+        # The start-up warm-up runs in a thread: one load or build at a time.
+        self.lock = threading.RLock()
+        # What was built of the states as of one version (StateCache.version): the unit
+        # ranking, and pages by (view, argument, language). A change empties it.
+        self.built_version: tuple | None = None
+        self.built_ranking: list[UnitRank] | None = None
+        self.ranking_kept = False
+        self.built_pages: dict[tuple[str, str, str], list[str]] = {}
+        # Each project's list entry by (code, language), with the item it was made of: the
+        # state cache keeps an unchanged project's item, so after a change only the changed
+        # projects' entries are formatted again (18,000 lagging entries take 250 ms).
+        self.entries: dict[tuple[str, str], tuple[Item, str]] = {}
 
     def items(self, config: Config, now: datetime, unit_id: int | None = None,
               code: str | None = None) -> list[Item]:
         """The projects (all, one unit's, or one) with their standing at `now`; all of them
         come from the cache."""
         if unit_id is None and code is None:
-            return self.states.load(self.db, config, now)
+            with self.lock:
+                items = self.states.load(self.db, config, now)
+                if self.built_version != self.states.version:
+                    self.built_version = self.states.version
+                    self.built_ranking, self.ranking_kept, self.built_pages = None, False, {}
+                return items
         return project_items(self.db, config, now, unit_id=unit_id, code=code)
+
+    def entry(self, item: Item, lang: str) -> str:
+        """`project_entry` of `item` in `lang`, formatted once per item."""
+        key = (item[0].code, lang)
+        kept = self.entries.get(key)
+        if kept is None or kept[0] is not item:
+            kept = self.entries[key] = (item, project_entry(*item, lang))
+        return kept[1]
+
+    def ranking(self, config: Config, now: datetime) -> list[UnitRank]:
+        """The unit ranking of every project with each unit's change since last week, ranked
+        once per version of the states."""
+        with self.lock:
+            items = self.items(config, now)
+            if self.built_ranking is None:
+                previous = week_ranks(self.db, previous_week(now.date()))
+                self.built_ranking = rank_units(items, previous)
+            return self.built_ranking
+
+    def summary(self, config: Config, lang: str) -> list[str]:
+        """The leaders' summary of the whole portfolio, with the unit ranking (stores
+        nothing: see keep_ranking)."""
+        return self.reused(config, ("s", "", lang), lambda items, now: leader_summary(
+            items, lang, now.date(), ranking=self.ranking(config, now)))
+
+    def keep_ranking(self, config: Config) -> None:
+        """The ranking a leader or unit sees: stored as this week's snapshot when it is the
+        first of the week (weekly_ranking); tried once per version of the states."""
+        now = datetime.now(config.timezone)
+        with self.lock:
+            ranking = self.ranking(config, now)
+            if not self.ranking_kept:
+                store_snapshot(self.db, iso_week(now.date()), ranking)
+                self.ranking_kept = True
+
+    def reused(self, config: Config, key: tuple[str, str, str],
+               build: Callable[[list[Item], datetime], list[str]]) -> list[str]:
+        """The pages `key` (view, argument, language) stands for: built from every project's
+        standing at most once per version of the states, so a ◀ ▶ tap or the same command
+        again formats nothing until a project changes (or the day or the settings do)."""
+        now = datetime.now(config.timezone)
+        with self.lock:
+            items = self.items(config, now)
+            if key not in self.built_pages:
+                self.built_pages[key] = build(items, now)
+            return self.built_pages[key]
+
+    def warm(self, config: Config, lang: str) -> None:
+        """Build beforehand what a first command would wait for at scale: the ledger, every
+        project's standing, the unit ranking, the leaders' summary and lagging list in
+        `lang`, the names /status <name> looks up (bot.py calls it in a thread at start-up).
+        Nothing is stored: this week's ranking snapshot is the first one a person sees."""
+        ledger_index(self.db)  # what a member's first update waits for
+        self.summary(config, lang)
+        self.pages(config, Caller(user_id=0, role="leader", unit_id=None, unit_name=None,
+                                  lang=lang), "l", "")
+        _named_at(self.db, ledger_index(self.db).version)
 
     def pages(self, config: Config, caller: Caller, name: str, arg: str) -> list[str]:
         """The pages of view `name` for `arg`, as `caller` may see them (else Refusal)."""
@@ -530,6 +632,8 @@ class Views:
         if not text:
             unit_id = default_unit(caller)
             return ("s", "") if unit_id is None else ("u", str(unit_id))
+        if text.strip().lower() in RANKING_WORDS:
+            return "r", ""
         try:
             target = resolve_target(self.db, caller, text)
         except Ambiguous:

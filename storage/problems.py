@@ -88,20 +88,36 @@ def get_problem(db: Database, problem_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def _open_of_unit(unit_id: int | None) -> tuple[str, list]:
-    """The open problems a unit has to do with (all, without a unit): the where clause."""
-    where, params = "where q.status = 'open'", []
+def open_at(alias: str = "q") -> str:
+    """The condition that problem `alias` was open at :until (a stored time): opened by then,
+    and its last resolution or reopening by then was a reopening (or there was none). A
+    problem from before problem events were kept counts as closed from its resolved_at."""
+    return f"""({alias}.created_at <= :until and coalesce(
+        (select e.kind from problem_events e where e.problem_id = {alias}.id
+           and e.kind in ('resolved', 'reopened') and e.at <= :until
+           order by e.at desc, e.id desc limit 1),
+        case when {alias}.status <> 'open' and {alias}.resolved_at <= :until
+                  and not exists (select 1 from problem_events e where e.problem_id = {alias}.id
+                                    and e.kind = 'resolved')
+             then 'resolved' else 'reopened' end) = 'reopened')"""
+
+
+def _open_of_unit(unit_id: int | None, until: str | None = None) -> tuple[str, dict]:
+    """The open problems a unit has to do with (all, without a unit): the where clause; with
+    `until`, those open at that stored time."""
+    where = f"where {open_at()}" if until else "where q.status = 'open'"
+    params: dict = {"until": until, "unit_id": unit_id}
     if unit_id is not None:
-        where += (" and (p.unit_id = ? or coalesce(q.acting_unit_id, p.unit_id) = ?"
-                  " or q.raised_unit_id = ?)")
-        params = [unit_id, unit_id, unit_id]
+        where += (" and (p.unit_id = :unit_id or coalesce(q.acting_unit_id, p.unit_id) = :unit_id"
+                  " or q.raised_unit_id = :unit_id)")
     return where, params
 
 
-def list_open_problems(db: Database, unit_id: int | None = None) -> list[dict]:
+def list_open_problems(db: Database, unit_id: int | None = None,
+                       until: str | None = None) -> list[dict]:
     """Open problems, oldest first; with `unit_id`, those that unit has to do with: on its
-    projects, handed to it, or raised by it."""
-    where, params = _open_of_unit(unit_id)
+    projects, handed to it, or raised by it; with `until` (a stored time), those open then."""
+    where, params = _open_of_unit(unit_id, until)
     return list(select(db, f"{_SELECT} {where} order by q.created_at, q.id", params))
 
 

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlite_utils import Database
 
 from storage.db import now_iso, select
 from storage.people import get_or_create_unit, record_audit
+from storage.problems import open_at
 
 LEDGER_FIELDS = ("name", "leader", "stage", "planned_start", "planned_end", "total_investment",
                  "annual_plan")
 
 
-def import_ledger(db: Database, rows: Iterable[Any], actor_id: int | None) -> dict[str, int]:
+def import_ledger(db: Database, rows: Iterable[Any], actor_id: int | None,
+                  nodes: Mapping[str, Iterable[Any]] | None = None) -> dict[str, int]:
     """Create or update projects by code in one transaction; history is kept. `rows` have the
-    attributes of parsing.ledger.LedgerRow (code, unit, aliases and LEDGER_FIELDS)."""
+    attributes of parsing.ledger.LedgerRow (code, unit, aliases and LEDGER_FIELDS). `nodes`
+    (see `replace_milestones`) are replaced in the same transaction."""
     created = updated = 0
     now = now_iso()
     with db.atomic():
@@ -34,7 +37,28 @@ def import_ledger(db: Database, rows: Iterable[Any], actor_id: int | None) -> di
                 db["projects"].insert({"code": row.code, "created_at": now, **values})
                 created += 1
         record_audit(db, actor_id, "import", created=created, updated=updated)
+        if nodes is not None:
+            replace_milestones(db, nodes, actor_id)
     return {"created": created, "updated": updated}
+
+
+def replace_milestones(db: Database, nodes: Mapping[str, Iterable[Any]],
+                       actor_id: int | None) -> int:
+    """Make each named project's nodes exactly these, all in one transaction: `nodes` maps a
+    project code to its nodes (attributes due, progress, title of parsing.nodes.NodeRow; an
+    empty list removes them all). Returns how many nodes were stored."""
+    with db.atomic():
+        ids = {row["code"].upper(): row["id"] for row in select(db, "select id, code from projects")}
+        unknown = [code for code in nodes if code.upper() not in ids]
+        if unknown:
+            raise KeyError(unknown[0])  # the caller checked the codes: this rolls back all
+        db.conn.executemany("delete from milestones where project_id = ?",
+                            [(ids[code.upper()],) for code in nodes])
+        records = [{"project_id": ids[code.upper()], "due": n.due, "progress": n.progress,
+                    "title": n.title or ""} for code, own in nodes.items() for n in own]
+        db["milestones"].insert_all(records)
+        record_audit(db, actor_id, "import_nodes", projects=len(nodes), nodes=len(records))
+    return len(records)
 
 
 def get_project(db: Database, code: str) -> dict | None:
@@ -70,47 +94,67 @@ def add_milestone(db: Database, project_id: int, due: str, progress: float, titl
 
 
 # What follows from a project's updates (of `projects p`): the latest reported value of each.
-_DERIVED = """
-  (select progress from updates where project_id = p.id and progress is not null
+# With `until`, only what was stored by then counts (the pack as of a past day): updates
+# stored up to :until, and problems open at :until (storage.problems.open_at).
+def _derived(until: bool = False) -> str:
+    by = " and created_at <= :until" if until else ""
+    open_problems = open_at("problems") if until else "status = 'open'"
+    return f"""
+  (select progress from updates where project_id = p.id and progress is not null{by}
      order by created_at desc, id desc limit 1) as progress,
-  coalesce((select stage from updates where project_id = p.id and stage is not null
+  coalesce((select stage from updates where project_id = p.id and stage is not null{by}
      order by created_at desc, id desc limit 1), p.stage) as current_stage,
-  (select invested from updates where project_id = p.id and invested is not null
+  (select invested from updates where project_id = p.id and invested is not null{by}
      order by created_at desc, id desc limit 1) as invested,
-  (select max(created_at) from updates where project_id = p.id) as last_update_at,
-  (select raw_text from updates where project_id = p.id
+  (select max(created_at) from updates where project_id = p.id{by}) as last_update_at,
+  (select raw_text from updates where project_id = p.id{by}
      order by created_at desc, id desc limit 1) as latest_update,
-  (select count(*) from problems where project_id = p.id and status = 'open') as open_problems
+  (select count(*) from problems where project_id = p.id and {open_problems}) as open_problems,
+  (select json_group_array(json_array(created_at, invested, coalesce(invested_kind, 'cumulative')))
+     from (select created_at, invested, invested_kind from updates
+           where project_id = p.id and invested is not null{by} order by created_at, id))
+     as invested_history
 """
 
 
+_DERIVED = _derived()
+
+
 def project_states(db: Database, unit_id: int | None = None, code: str | None = None,
-                   project_ids: Iterable[int] | None = None) -> list[dict]:
+                   project_ids: Iterable[int] | None = None, until: str | None = None
+                   ) -> list[dict]:
     """Each project's ledger row plus its state derived from its updates.
 
     Adds: progress, stage (latest reported, else the ledger's), invested, last_update_at,
-    latest_update (text), open_problems, milestones (list of {due, progress}), unit_name.
-    `unit_id`, `code` and `project_ids` (a few ids) narrow it down.
+  (select count(*) from problems where project_id = p.id and {open_problems}) as open_problems,
+  (select json_group_array(json_array(created_at, invested, coalesce(invested_kind, 'cumulative')))
+     from (select created_at, invested, invested_kind from updates
+           where project_id = p.id and invested is not null{by} order by created_at, id))
+     as invested_history
     """
-    return list(iter_project_states(db, unit_id, code, project_ids))
+    return list(iter_project_states(db, unit_id, code, project_ids, until))
 
 
 def iter_project_states(db: Database, unit_id: int | None = None, code: str | None = None,
-                        project_ids: Iterable[int] | None = None) -> Iterator[dict]:
+                        project_ids: Iterable[int] | None = None, until: str | None = None
+                        ) -> Iterator[dict]:
     """`project_states` one row at a time (tens of thousands of rows need not all be held)."""
-    where, params = [], []
+    where: list[str] = []
+    params: dict[str, object] = {"until": until}
     if project_ids is not None:
         ids = sorted(set(project_ids))
-        where.append(f"p.id in ({','.join('?' for _ in ids) or 'null'})")
-        params += ids
+        params.update((f"id{i}", v) for i, v in enumerate(ids))
+        where.append(f"p.id in ({','.join(f':id{i}' for i in range(len(ids))) or 'null'})")
     if unit_id is not None:
-        where.append("p.unit_id = ?")
-        params.append(unit_id)
+        where.append("p.unit_id = :unit_id")
+        params["unit_id"] = unit_id
     if code is not None:
-        where.append("p.code = ? collate nocase")
-        params.append(code)
+        where.append("p.code = :code collate nocase")
+        params["code"] = code
+    if until is not None:
+        where.append("p.created_at <= :until")
     sql = f"""
-        select p.*, u.name as unit_name, {_DERIVED}
+        select p.*, u.name as unit_name, {_derived(until is not None)}
         from projects p join units u on u.id = p.unit_id
         {"where " + " and ".join(where) if where else ""}
         order by u.name, p.code
@@ -118,13 +162,63 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
     milestones: dict[int, list[dict]] = {}
     scope = (f" where project_id in (select p.id from projects p where {' and '.join(where)})"
              if where else "")  # a few projects must not read every milestone
-    for m in select(db, f"select project_id, due, progress from milestones{scope} order by due",
-                      params):
-        milestones.setdefault(m["project_id"], []).append({"due": m["due"], "progress": m["progress"]})
+    for m in select(db, f"select project_id, due, progress, title from milestones{scope} "
+                        "order by due", params):
+        milestones.setdefault(m["project_id"], []).append(
+            {"due": m["due"], "progress": m["progress"], "title": m["title"] or None})
+    histories = recent_progress(db, scope.removeprefix(" where ") or "1", params, until)
     for row in select(db, sql, params):
         row["milestones"] = milestones.get(row["id"], [])
         row["aliases"] = aliases_of(row)
+        row["progress_history"] = histories.pop(row["id"], [])  # let each go once read
         yield row
+
+
+# What a forecast (reports.forecast) reads of a project's progress figures, in one query for
+# all projects: the figures of the last HISTORY_DAYS days before its newest one (its 56-day
+# window, with a margin for times stored with another offset than UTC), the newest figure
+# before them, and the figures of its last six (UTC) days: the three local days a stall is
+# judged on. Each bound is an index look-up (idx_updates_progress_latest); 2,000 projects with
+# 132,000 progress figures take about 0.13 s of CPU (docs/benchmarks.md).
+HISTORY_DAYS = 58
+
+
+def recent_progress(db: Database, scope: str = "1", params: Iterable | dict = (),
+                    until: str | None = None) -> dict[int, list[tuple[str, float]]]:
+    """{project id: [(created_at, progress), oldest first]} as described above; `scope` is a
+    condition on `project_id` with its `params` (default: every project); with `until` (a
+    stored time), only the figures stored by then."""
+    found: dict[int, list[tuple[str, float]]] = {}
+    by = " and u.created_at <= :until" if until else ""
+    params = dict(params, until=until) if isinstance(params, dict) else list(params)
+    if until and not isinstance(params, dict):
+        raise ValueError("recent_progress: `until` needs named parameters")
+    figures = f"from updates u where u.project_id = ids.project_id and u.progress is not null{by}"
+    for _, project_id, created_at, progress in db.execute(f"""
+        with bounds as materialized (
+          select project_id,
+            (select strftime('%Y-%m-%dT%H:%M:%S', max(u.created_at), '-{HISTORY_DAYS} days')
+             {figures}) as cutoff,
+            (select case when count(*) = 6 then min(day) end from (
+               select distinct substr(u.created_at, 1, 10) as day {figures}
+               order by u.created_at desc limit 6)) as sixth_day
+          from (select id as project_id from projects) ids where {scope}),
+        limits as materialized (
+          select project_id, cutoff, min(cutoff, coalesce(sixth_day, '')) as low from bounds)
+        select u.id, b.project_id, u.created_at, u.progress
+        from limits b join updates u on u.project_id = b.project_id
+          and u.progress is not null and u.created_at >= b.low{by}
+        union all
+        select u.id, b.project_id, u.created_at, u.progress
+        from limits b join updates u on u.id = (
+            select v.id from updates v
+            where v.project_id = b.project_id and v.progress is not null
+              and v.created_at < b.cutoff{by.replace("u.", "v.")}
+            order by v.created_at desc, v.id desc limit 1)
+          and u.created_at < b.low
+        order by 2, 3, 1""", params).fetchall():  # tuples: 40,000 dicts cost more
+        found.setdefault(project_id, []).append((created_at, progress))
+    return found
 
 
 def state_after_update(db: Database, project: dict, update_id: int) -> dict:
@@ -139,13 +233,16 @@ def state_after_update(db: Database, project: dict, update_id: int) -> dict:
              and (b.created_at < this.created_at or (b.created_at = this.created_at
                                                      and b.id < this.id))
              order by b.created_at desc, b.id desc limit 1) as previous_progress,
-          (select json_group_array(json_object('due', due, 'progress', progress))
-             from (select due, progress from milestones where project_id = p.id order by due))
+          (select json_group_array(json_object('due', due, 'progress', progress,
+                                               'title', nullif(title, '')))
+             from (select due, progress, title from milestones where project_id = p.id
+                   order by due))
              as milestones
         from projects p where p.id = :project_id
     """, {"update_id": update_id, "project_id": project["id"]}))
+    history = recent_progress(db, "project_id = ?", [project["id"]]).get(project["id"], [])
     return {**project, **row, "milestones": json.loads(row["milestones"]),
-            "aliases": aliases_of(project)}
+            "aliases": aliases_of(project), "progress_history": history}
 
 
 def aliases_of(project: dict) -> list[str]:
@@ -197,3 +294,21 @@ def prune_changes(db: Database, keep: int = 1000) -> None:
     """Forget all but the last `keep` project changes (a reader further behind reloads all)."""
     db.execute("delete from project_changes where seq <= "
                "(select max(seq) from project_changes) - ?", [keep])
+
+
+def progress_before(db: Database, project_ids: Iterable[int], chat_id: int,
+                    message_id: int) -> dict[int, dict]:
+    """Each project's latest reported progress ({progress, created_at}) from updates other
+    than those of message (`chat_id`, `message_id`): what a new figure is checked against."""
+    ids = sorted(set(project_ids))
+    if not ids:
+        return {}
+    marks = ",".join("?" for _ in ids)
+    rows = select(db, f"""
+        select project_id, progress, created_at from (
+          select project_id, progress, created_at, row_number() over (
+            partition by project_id order by created_at desc, id desc) as nth
+          from updates where project_id in ({marks}) and progress is not null
+            and not (chat_id = ? and message_id = ?))
+        where nth = 1""", [*ids, chat_id, message_id])
+    return {row["project_id"]: row for row in rows}

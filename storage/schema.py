@@ -404,3 +404,17 @@ def m008_security_role_granted_by(db: Database) -> None:
     db["people"].add_column("granted_by", str)
     db.execute("update people set granted_by = case role when 'admin' then 'config' "
                "else 'command' end")
+
+
+@migrations()
+def m009_investment_kind_and_questions(db: Database) -> None:
+    # An update's investment is either the cumulative figure (累计, since the project began) or
+    # this year's (本年, since 1 January); figures stored before were read as cumulative.
+    db["updates"].add_column("invested_kind", str)
+    db.execute("update updates set invested_kind = 'cumulative' where invested is not null")
+    # A waiting intake row is either "which project?" (kind null) or "store this implausible
+    # update?" (kind 'confirm'): then `payload` holds the parsed updates (JSON) and `token` a
+    # random word the buttons carry, so a button cannot be made up from an id alone.
+    db["pending_intake"].add_column("kind", str)
+    db["pending_intake"].add_column("payload", str)
+    db["pending_intake"].add_column("token", str)

@@ -26,6 +26,7 @@ class NewUpdate:
     progress: float | None = None
     stage: str | None = None
     invested: float | None = None
+    invested_kind: str | None = None  # "cumulative" | "year" (with `invested`)
     next_steps: str | None = None
     problems: list[str] = field(default_factory=list)
     file_ids: list[str] = field(default_factory=list)
@@ -37,6 +38,7 @@ class NewUpdate:
             "chat_id": self.chat_id, "message_id": self.message_id, "part": self.part,
             "created_at": self.created_at, "raw_text": self.raw_text, "lang": self.lang,
             "progress": self.progress, "stage": self.stage, "invested": self.invested,
+            "invested_kind": self.invested_kind if self.invested is not None else None,
             "next_steps": self.next_steps,
             "file_ids": json.dumps(self.file_ids),
             "parsed": json.dumps(self.parsed, ensure_ascii=False, default=str),
@@ -150,12 +152,22 @@ def attach_files(db: Database, update_id: int, file_ids: list[str]) -> None:
 
 # --- updates waiting for the sender to say which project ------------------------------------
 
+CONFIRM = "confirm"  # pending_intake.kind of "store this implausible update?" (else: which project)
+
+
 def save_pending(db: Database, user_id: int, chat_id: int, message_id: int, text: str,
-                 lang: str, file_ids: list[str]) -> int:
+                 lang: str, file_ids: list[str], *, kind: str | None = None,
+                 payload: str | None = None, token: str | None = None) -> int:
     return db["pending_intake"].insert({
         "user_id": user_id, "chat_id": chat_id, "message_id": message_id, "text": text,
         "lang": lang, "file_ids": json.dumps(file_ids), "created_at": now_iso(),
+        "kind": kind, "payload": payload, "token": token,
     }).last_pk
+
+
+def update_pending_payload(db: Database, pending_id: int, text: str, payload: str) -> None:
+    """A waiting question's message was edited: the updates the tap will store change."""
+    db["pending_intake"].update(pending_id, {"text": text, "payload": payload})
 
 
 def set_pending_question(db: Database, pending_id: int, question_message_id: int) -> None:

@@ -23,6 +23,34 @@ settings.register_profile("ci", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: two workers per core, since most tests mostly wait (bot processes starting,
+    Telegram's pace per chat, scheduled rounds) and another worker's test uses the core."""
+    return 2 * (os.cpu_count() or 1)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The longest kinds of test first, so that, handed out one at a time (`--dist load
+    --maxschedchunk 1`), no worker is left running a long one after the others are done:
+    real bot processes, then property tests, then the in-process bot, then the rest (a stable
+    sort: a module's tests stay in their order and together)."""
+    from hypothesis import is_hypothesis_test
+
+    def kind(item) -> int:
+        fixtures = getattr(item, "fixturenames", ())
+        if "bot_process" in fixtures:
+            return 0
+        if is_hypothesis_test(getattr(item, "obj", None)):
+            return 1
+        if "api" in fixtures:
+            return 2
+        return 3
+
+    items.sort(key=kind)
+
+
 SAMPLES = Path(__file__).resolve().parents[1] / "console" / "demo"
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 ADMIN, LEADER = 1, 2
@@ -96,7 +124,8 @@ class RunningBot:
         return found
 
     async def idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
-        """Wait until the bot has processed everything queued and sent nothing for `quiet` s."""
+        """Wait until the bot has processed everything queued (answers held back to go with
+        others included: their updates stay pending) and sent nothing for `quiet` s."""
         deadline = time.monotonic() + timeout
         last, since = len(self.api.sent), time.monotonic()
         while time.monotonic() < deadline:
@@ -105,7 +134,8 @@ class RunningBot:
             if now != last:
                 last, since = now, time.monotonic()
             elif (time.monotonic() - since > quiet and not self.api.pending_updates()
-                  and self.application.update_queue.empty()):
+                  and self.application.update_queue.empty() and not self.db.execute(
+                      "select 1 from inbox where state = 'pending' limit 1").fetchone()):
                 return
 
 
@@ -167,13 +197,14 @@ def confirmations(api) -> Counter:
     """How many confirmations each (chat, progress reported) received.
 
     A private confirmation follows its message without quoting it, so tests that count the
-    answers to each message give every message of a chat its own progress.
+    answers to each message give every message of a chat its own progress. One message may
+    confirm several (a burst's confirmations go together): each counts.
     """
     counts: Counter = Counter()
     for record in api.sent:
-        confirmed = re.search(r"进度 (\d+)%", record["text"] or "")
-        if record["method"] == "sendMessage" and confirmed:
-            counts[(record["chat_id"], int(confirmed.group(1)))] += 1
+        if record["method"] == "sendMessage":
+            for confirmed in re.finditer(r"进度 (\d+)%", record["text"] or ""):
+                counts[(record["chat_id"], int(confirmed.group(1)))] += 1
     return counts
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from services.check import check_bot_api, check_database, check_disk_space
+from config import load_config
+from services.check import check_bot_api, check_calendar, check_database, check_disk_space
 from storage import open_db
 from storage.schema import migrations
 from tests.conftest import TOKEN, make_config, seed_ledger
@@ -63,6 +64,7 @@ def test_everything_ready(ready_db, env, api):
     assert lines == [
         CONFIG_LINE,
         "✓ token: set",
+        check_calendar(load_config({})).line(),
         f"✓ database: {ready_db}",
         "✓ integrity: ok",
         f"✓ schema: current ({len(ALL_MIGRATIONS)} migrations applied)",

@@ -144,24 +144,32 @@ async def test_a_setting_outside_its_range_is_refused_and_reminders_keep_going(r
     failed = await remind(runner, dry_run=False, kinds=("digest",), out=lambda line: None)
     assert failed == 0
     await running_bot.idle()
-    assert running_bot.api.messages_to(ADMIN)[-1]["text"]
+    digest = running_bot.api.messages_to(ADMIN)
+    assert digest and digest[-1]["method"] == "sendDocument"  # the meeting pack, last
+    assert any(r["text"] for r in digest)
 
 
 # ---------------------------------------------------------------------------- names and figures
 
 
-async def test_an_investment_beyond_the_ledger_cap_is_refused(running_bot):
-    """A 400-digit figure was stored as inf ("inf亿元（inf%）"): now refused like the ledger
-    import refuses it, nothing stored."""
+async def test_an_investment_beyond_the_ledger_cap_is_asked_about_and_never_stored(running_bot):
+    """A 400-digit figure was stored as inf ("inf亿元（inf%）"): now the sender is asked, the
+    figure is named as beyond the ledger's cap (never as inf), and nothing is stored; storing
+    keeps the rest of the message and not the figure."""
     from storage.people import find_unit, grant_role
 
     seed_ledger(running_bot.db)
     grant_role(running_bot.db, MEMBER, "member", find_unit(running_bot.db, UNIT_A)["id"])
     for figure in ("9" * 400 + "亿元", "2000000000000万元"):
-        [reply] = await running_bot.send(MEMBER, f"QB-001 进度50%，累计完成投资{figure}")
-        assert reply["text"].startswith("⛔ 完成投资超出上限（1万亿元），本条未记录"), reply["text"]
-        assert "inf" not in reply["text"]
+        [ask] = await running_bot.send(MEMBER, f"QB-001 进度50%，累计完成投资{figure}")
+        assert "⚠️ 完成投资超出上限（1万亿元），这个数字不会记录" in ask["text"], ask["text"]
+        assert "inf" not in ask["text"]
     assert running_bot.db.execute("select count(*) from updates").fetchone()[0] == 0
+    store = ask["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    [recorded] = await running_bot.tap(MEMBER, store)
+    assert "进度 50%" in recorded["text"] and "投资" not in recorded["text"], recorded["text"]
+    rows = running_bot.db.execute("select progress, invested from updates").fetchall()
+    assert rows == [(50.0, None)]
 
 
 async def test_a_unit_written_with_invisible_characters_is_the_same_unit(running_bot):

@@ -27,6 +27,7 @@ from config import DAY_NAMES
 from storage import open_db, rounds
 from storage.people import find_unit, grant_role
 from tests.conftest import ADMIN, LEADER, SAMPLES, TOKEN, seed_ledger
+from tests.test_e2e_reminders import in_force_for_an_hour
 from tests.test_reminders import B1, B2, GROUP_A, make_world
 from transport.retry import RETRY_ATTEMPTS, Outcome, backoff_delay, outcome_of, should_retry
 
@@ -174,7 +175,7 @@ async def member_week(talk: Conversation, member: int) -> None:
             await talk.say(member, prefix + text, chat_id=chat, stores=1)
     if member == KC:  # by alias, picked with a button, several projects in one message
         await talk.say(KC, "卫星产业园 进度62%，完成投资3000万元", stores=1)
-        [question] = await talk.say(KC, "本周进度10%，厂房基础开挖")
+        [question] = await talk.say(KC, "本周进度64%，厂房基础开挖")
         [[button], *_] = question["reply_markup"]["inline_keyboard"]
         await talk.tap(KC, button["callback_data"], stores=1, message_id=talk.last_message_id[KC])
         await talk.say(KC, "QB-001 进度65%\nQB-002 签约，进度55%", stores=2)
@@ -355,10 +356,12 @@ def test_a_reminder_whose_answer_times_out_is_not_sent_again(tmp_path, api, bot_
     db = open_db(tmp_path / "bot.db")
     make_world(db)
     api.delay_next("sendMessage", LATE_ANSWER, count=1, apply=True)  # the first reminder
-    moment = datetime.now(UTC) + timedelta(seconds=10)  # after the process is up
-    bot = bot_process(BOT_TIMEZONE="UTC", BOT_API_TIMEOUT=API_TIMEOUT,
-                      BOT_REMINDER_SCHEDULE=f"{DAY_NAMES[moment.weekday()]} {moment:%H:%M:%S}",
-                      BOT_DIGEST_SCHEDULE=schedule_in(-3600)).start()
+    moment = datetime.now(UTC) + timedelta(seconds=2)
+    env = {"BOT_TIMEZONE": "UTC", "BOT_API_TIMEOUT": API_TIMEOUT,
+           "BOT_REMINDER_SCHEDULE": f"{DAY_NAMES[moment.weekday()]} {moment:%H:%M:%S}",
+           "BOT_DIGEST_SCHEDULE": schedule_in(-3600)}
+    in_force_for_an_hour(tmp_path, api, db, env)  # sent on time, or caught up at a slow start
+    bot = bot_process(**env).start()
     wait_sync(lambda: [r["status"] for r in db.query("select status from rounds")] == ["done"],
               bot, "the reminder round to finish")
     bot.stop()

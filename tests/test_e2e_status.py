@@ -148,7 +148,7 @@ async def test_status_of_one_project(running_bot):
     db = running_bot.db
     seed(db)
     for i in range(6):  # seven updates of QB-001 in all: only the last five are shown
-        add_update(db, "QB-001", 40 + i, days_ago=30 + i, text=f"旧进展{i}")
+        add_update(db, "QB-001", None, days_ago=30 + i, text=f"旧进展{i}")
     db["problems"].insert({"project_id": get_project(db, "QB-001")["id"], "status": "open",
                            "text": "电力接入方案未批复", "opened_by": MEMBER, "created_at":
                            (datetime.now(TZ) - timedelta(days=5)).isoformat(timespec="seconds")})
@@ -159,6 +159,7 @@ async def test_status_of_one_project(running_bot):
     assert "主体结构封顶 📎2" in text and "科创小李" in text
     assert text.count("• ") == 5 and "旧进展0" in text and "旧进展4" not in text
     assert "未解决问题（1）" in text and "电力接入方案未批复（5天" in text
+    assert "📈 预计完成：报送记录不足" in text  # 40 % and 50 % only a week apart
     # A member of the unit sees it too; a member of another unit gets one line and no data.
     [mine] = await running_bot.send(MEMBER, "/status #QB-001")
     assert "科创城卫星互联网产业园一期" in mine["text"]

@@ -1,5 +1,6 @@
 """The in-memory project states (services.views.StateCache) always equal a fresh computation,
-whoever changes the database: this process, another connection, an import, a unit rename."""
+whoever changes the database: this process, another connection, an import, a unit rename; the
+pages and the ranking built of them (Views) are reused until a change, and warmed up at start."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from config import load_config
 from handlers.ledger import import_bytes
 from reports.standing import Thresholds
 from reports.states import items_from_rows
-from services.views import StateCache
+from services.caller import Caller
+from services.views import StateCache, Views
 from storage.people import find_unit
 from storage.problems import open_problem, resolve_problem
 from storage.projects import add_milestone, changed_projects, get_project, project_states
+from storage.ranks import iso_week
 from tests.test_e2e_status import LEADER, TZ, add_update, ledger_csv, seed, today
 
 CONFIG = load_config({}, dotenv_path=None)
@@ -98,3 +101,54 @@ async def test_status_sees_an_update_written_by_another_process(running_bot, tmp
     other.close()
     [after] = await running_bot.send(LEADER, "/lagging")
     assert "QB-002" not in after["text"]
+
+
+def built_afresh(db, name: str, arg: str = "", lang: str = "zh") -> list[str]:
+    return Views(db).pages(CONFIG, Caller(LEADER, "leader", None, None, lang), name, arg)
+
+
+def test_pages_are_reused_until_a_change(fresh_db, tmp_path):
+    db = fresh_db
+    seed(db)
+    views, leader = Views(db), Caller(LEADER, "leader", None, None, "zh")
+    unit = str(find_unit(db, "科创城管委会")["id"])
+    first = {(name, arg): views.pages(CONFIG, leader, name, arg)
+             for name, arg in (("s", ""), ("l", ""), ("u", unit), ("l", unit))}
+    # Asked again (a ◀ ▶ tap, the same command): the very pages, nothing formatted again.
+    for (name, arg), pages in first.items():
+        assert views.pages(CONFIG, leader, name, arg) is pages
+        assert pages == built_afresh(db, name, arg)
+    english = views.pages(CONFIG, Caller(LEADER, "leader", None, None, "en"), "s", "")
+    assert english != first["s", ""] and english == built_afresh(db, "s", "", "en")
+    # A change from another connection: every page is built again, as a new service would,
+    # with the entries of the projects that did not change reused.
+    entries = dict(views.entries)
+    other = sqlite3.connect(tmp_path / "bot.db")
+    other.execute("update updates set progress = 99 where id = (select max(id) from updates)")
+    changed = other.execute("select p.code from updates u join projects p on p.id = u.project_id"
+                            " order by u.id desc limit 1").fetchone()[0]
+    other.commit()
+    other.close()
+    for name, arg in first:
+        again = views.pages(CONFIG, leader, name, arg)
+        assert again is not first[name, arg] and again == built_afresh(db, name, arg)
+    assert views.pages(CONFIG, leader, "s", "") != first["s", ""]
+    kept = [key for key in entries if key[0] != changed]
+    assert kept and all(views.entries[key][1] is entries[key][1] for key in kept)
+    assert (changed, "zh") not in entries or (
+        views.entries[changed, "zh"][1] is not entries[changed, "zh"][1])
+
+
+def test_the_warm_up_builds_the_same_and_stores_no_ranking(fresh_db):
+    db = fresh_db
+    seed(db)
+    views = Views(db)
+    views.warm(CONFIG, ("zh", "en"))
+    assert db["rank_snapshots"].count == 0  # the week's snapshot is the first one a person sees
+    for lang in ("zh", "en"):
+        caller = Caller(LEADER, "leader", None, None, lang)
+        summary = views.summary(CONFIG, lang)
+        assert views.pages(CONFIG, caller, "s", "") is summary  # built by the warm-up
+        assert summary == built_afresh(db, "s", "", lang)
+    week = iso_week(datetime.now(TZ).date())
+    assert db["rank_snapshots"].count_where("week = ?", [week]) == 4  # stored by that /status

@@ -86,7 +86,7 @@ async def test_export_spreadsheet_read_back(running_bot):
     assert "6 个项目" in doc["caption"]
     sheet = load_workbook(io.BytesIO(doc["file_bytes"])).active
     rows = list(sheet.values)
-    assert rows[0][:3] == ("编号", "项目名称", "责任单位") and len(rows[0]) == 21
+    assert rows[0][:3] == ("编号", "项目名称", "责任单位") and len(rows[0]) == 24
     by_code = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert sorted(by_code) == [f"QB-00{i}" for i in range(1, 7)]
     assert by_code["QB-001"]["状态"] == "正常" and by_code["QB-001"]["进度（%）"] == 50
@@ -101,7 +101,8 @@ async def test_export_spreadsheet_read_back(running_bot):
     header = next(load_workbook(io.BytesIO(english["file_bytes"])).active.values)
     assert header[10:] == ("progress", "planned_progress", "behind", "standing", "last_update_at",
                            "days_since_update", "invested", "open_problems", "latest_update",
-                           "overdue_problems", "problems")
+                           "overdue_problems", "problems", "invested_derived",
+                           "invested_this_year", "invested_this_year_derived")
     for user in (MEMBER, OTHER_MEMBER):
         [refused] = await running_bot.send(user, "/export")
         assert is_one_line_refusal(refused["text"])

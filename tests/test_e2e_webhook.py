@@ -2,19 +2,24 @@
 
 The stand-in delivers queued updates to the URL the bot registers with setWebhook (with the
 secret header) and drops each one on a 2xx answer, as Telegram does; the tests also POST to
-the bot themselves (`api.post_update`) to send wrong secrets and duplicates.
+the bot themselves (`api.post_update`) to send wrong secrets and duplicates. With BOT_WEB_PORT
+the dashboard's server receives the updates too: one server, one port.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import socket
+import urllib.error
+import urllib.request
 
 import pytest
 
+from services.webauth import sign_init_data
 from storage import open_db
 from storage.people import find_unit, grant_role
-from tests.conftest import confirmations, seed_ledger, wait_until
+from tests.conftest import TOKEN, confirmations, seed_ledger, wait_until
 
 MEMBER = 301  # member of 科创城管委会
 SECRET = "s3cret-for-the-tests_0123456789"
@@ -65,6 +70,16 @@ def db(tmp_path):
     grant_role(db, MEMBER, "member", find_unit(db, "科创城管委会")["id"])
     yield db
     db.close()
+
+
+def get(url: str, authorization: str | None = None) -> tuple[int, bytes]:
+    headers = {"Authorization": authorization} if authorization else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                    timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
 
 
 @pytest.fixture
@@ -173,3 +188,29 @@ def test_acknowledged_then_killed_is_processed_once_after_restart(api, db, webho
         assert stored_updates(db, update["message_id"]) == 1
         assert answers(api, update) == 1
     assert [r["progress"] for r in db.query("select progress from updates order by id")] == [45, 55]
+
+
+def test_the_dashboard_and_the_webhook_answer_on_one_port(api, db, webhook):
+    start, url = webhook
+    port = int(url.split(":")[2].split("/")[0])
+    unused = free_port()  # BOT_WEBHOOK_PORT: not opened when the dashboard's server receives
+    bot = start(BOT_WEB_PORT=port, BOT_WEBHOOK_PORT=unused, BOT_WEBHOOK_SECRET=SECRET)
+    assert api.webhook["secret_token"] == SECRET and not listening(unused)
+
+    update = api.queue_message(MEMBER, "QB-001 进度45%")  # delivered by the stand-in
+    assert wait_until(lambda: answers(api, update) == 1), bot.output()
+    assert api.post_update(url, STRANGER_UPDATE) == 403
+    assert api.post_update(url, STRANGER_UPDATE, secret_token="wrong") == 403
+    assert inbox(db, STRANGER_UPDATE["update_id"]) == []
+    assert api.post_update(url, STRANGER_UPDATE, secret_token=SECRET) == 200
+    assert len(inbox(db, STRANGER_UPDATE["update_id"])) == 1  # stored before its 200
+
+    # The dashboard, on the same port: the page, and the API with the member's signed data.
+    status, page = get(f"http://127.0.0.1:{port}/")
+    assert status == 200 and b"/static/app.js" in page
+    assert get(f"http://127.0.0.1:{port}/api/overview")[0] == 401
+    member = "tma " + sign_init_data(TOKEN, {"id": MEMBER, "first_name": "小李"})
+    status, body = get(f"http://127.0.0.1:{port}/api/projects/QB-001", member)
+    assert status == 200 and json.loads(body)["project"]["progress"] == 45
+    bot.stop()
+    assert SECRET not in bot.output() and not listening(port)

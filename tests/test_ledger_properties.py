@@ -13,6 +13,7 @@ import io
 import math
 import random
 import re
+import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -41,8 +42,11 @@ FORMULAS = ["=cmd|'/c calc'!A0", '=HYPERLINK("http://x","y")', "+1+1", "-2+3", "
 
 # Cell text as a person (or an attacker) types it: any script, RTL and zero-width marks, emoji
 # with ZWJ, combining marks; no control characters (a spreadsheet cannot hold them), no
-# surrogates; what the import strips (surrounding blanks) is stripped here already.
-_chars = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff")
+# surrogates; what the import strips (surrounding blanks) is stripped here already. Unassigned
+# and private-use code points are left out of the alphabet rather than filtered out of names
+# below (the filter still applies): drawn and thrown away, they were most of the drawing time.
+_chars = st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co"),
+                       blacklist_characters="\ufeff")
 cell_text = st.one_of(
     st.text(_chars, min_size=1, max_size=30),
     st.sampled_from(FORMULAS + ["科创城卫星互联网产业园", "\u202eevil", "👩\u200d🔧 site", "e\u0301",
@@ -211,8 +215,18 @@ def same_ledger(found: dict[str, Project], wanted: dict[str, Project]) -> bool:
         for k in wanted)
 
 
+@functools.cache
+def _migrated() -> sqlite3.Connection:
+    """An empty database at the current schema, made once: migrating is most of what a new
+    database costs, and every example needs one."""
+    return open_db(":memory:").conn
+
+
 def new_db():
-    return open_db(":memory:")
+    """A new database as open_db makes it: a copy of the migrated empty one."""
+    db = open_db(":memory:", migrate=False)
+    _migrated().backup(db.conn)
+    return db
 
 
 def assert_valid_html(reply: str) -> None:
@@ -424,7 +438,8 @@ def test_a_date_with_more_than_a_date_in_it_is_a_bad_date(value: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["2026-01-01", "2026/01/01", "2026.01.01", "2026-01-01 08:30",
-                                   "2026-01-01 00:00:00", "2026-01-01T08:30:00.5"])
+                                   "2026-01-01 00:00:00", "2026-01-01T08:30:00.5", "2026/1/1",
+                                   "2026-1-01", "2026年1月1日"])
 def test_dates_as_spreadsheets_write_them_are_read(value: str) -> None:
     rows, errors = read_ledger(f"code,name,unit,planned_start\nA1,n,u,{value}\n".encode(), "l.csv")
     assert errors == [] and rows[0].planned_start == "2026-01-01"

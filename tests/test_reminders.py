@@ -149,7 +149,8 @@ def test_digest_recipients_and_escalations(fresh_db, tmp_path):
     assert [q["id"] for q in data.problems] == [old]
     assert [(c, lang) for c, _, lang in data.recipients] == [(ADMIN, "zh"), (LEADER, "en")]
     plan = content.digest_plan(data, render_chart=True)
-    assert len(plan.files) == 2 and all(f.startswith(b"\x89PNG") for f in plan.files)
+    # Per language: the wall chart, and the meeting pack's two files (digest_pack is on).
+    assert [f[:4] for f in plan.files] == [b"\x89PNG", b"PK\x03\x04", b"PK\x03\x04"] * 2
     by_chat = {chat: payload for chat, _, payload in plan.items}
     en = by_chat[LEADER]["parts"]
     assert en[0]["text"].startswith("📬 <b>Leader digest</b>")
@@ -157,6 +158,11 @@ def test_digest_recipients_and_escalations(fresh_db, tmp_path):
     en_photos = [p["photo"] for p in en if "photo" in p]
     zh_photos = [p["photo"] for p in zh if "photo" in p]
     assert len(en_photos) == len(zh_photos) == 1 and en_photos != zh_photos  # own language
+    day = data.today.isoformat()
+    assert [p["filename"] for p in en if "document" in p] == [f"schedule-{day}.xlsx",
+                                                              f"bulletin-{day}.docx"]
+    assert [p["filename"] for p in zh[-2:]] == [f"调度表-{day}.xlsx", f"通报-{day}.docx"]
+    en, zh = [p for p in en if "text" in p], [p for p in zh if "text" in p]
     escalations = en[-1]["text"]
     assert "Reminded twice in a row" in escalations and "A-1" in escalations
     assert "A &lt;Office&gt; &amp; Co" in escalations
@@ -168,7 +174,9 @@ def test_digest_recipients_and_escalations(fresh_db, tmp_path):
 # --- when rounds are due ---------------------------------------------------------------------
 
 def make_runner(db, tmp_path, **env) -> Runner:
-    return Runner(db, config_for(tmp_path, **env))
+    """A runner without China's calendar unless asked: these tests are about moments, and
+    their Monday 2024-06-10 in Shanghai is a statutory holiday (端午节)."""
+    return Runner(db, config_for(tmp_path, **{"BOT_HOLIDAYS": "none", **env}))
 
 
 def statuses(db) -> dict[tuple[str, str], str]:
@@ -200,7 +208,7 @@ def test_due_at_day_and_midnight_boundaries(fresh_db, tmp_path, schedule, tz, be
     assert r.due(after + timedelta(seconds=5)) == []  # once
 
 
-def test_holiday_skipped_missed_recorded_and_new_schedule_not_sent_at_once(fresh_db, tmp_path):
+def test_holiday_moved_missed_recorded_and_new_schedule_not_sent_at_once(fresh_db, tmp_path):
     from storage.settings import set_setting
 
     db = fresh_db
@@ -219,10 +227,12 @@ def test_holiday_skipped_missed_recorded_and_new_schedule_not_sent_at_once(fresh
     assert statuses(db) == {("digest", "2024-06-10T10:00:00+08:00"): "missed",
                             ("reminder", "2024-06-17T09:00:00+08:00"): "missed",
                             ("digest", "2024-06-17T10:00:00+08:00"): "planned"}
-    # Holidays are skipped.
+    # A round on a holiday is sent on the next working day, at the same time.
     set_setting(db, "holidays", "2024-06-24", ADMIN)
     r.due(monday + timedelta(days=14, minutes=1))
-    assert statuses(db)[("reminder", "2024-06-24T09:00:00+08:00")] == "skipped"
+    assert ("reminder", "2024-06-24T09:00:00+08:00") not in statuses(db)
+    r.due(monday + timedelta(days=15, minutes=1))
+    assert statuses(db)[("reminder", "2024-06-25T09:00:00+08:00")] == "planned"
     # A changed schedule applies from its next moment, not one already past.
     set_setting(db, "reminder_schedule", "daily 08:00", ADMIN)
     r.due(monday + timedelta(days=15, hours=1))
@@ -481,6 +491,7 @@ def test_remind_dry_run_then_send_once(tmp_path, api):
     assert "reminder round" in dry.stdout and "would send 3 message(s)" in dry.stdout
     assert f"group {GROUP_A}" in dry.stdout and "A <Office> & Co" in dry.stdout
     assert "digest round" in dry.stdout and "[picture: the wall chart]" in dry.stdout
+    assert "[file: 调度表-" in dry.stdout and "[file: bulletin-" in dry.stdout
     assert api.sent == [] and statuses(db) == {}
     assert db.execute("select count(*) from rank_snapshots").fetchone()[0] == 0  # no writes
 
@@ -488,10 +499,13 @@ def test_remind_dry_run_then_send_once(tmp_path, api):
     assert sent.returncode == 0, sent.stderr
     assert "reminder round" in sent.stdout and "3 sent" in sent.stdout
     chats = sorted(r["chat_id"] for r in api.sent if r["kind"] == "send")
-    # reminder: group A, B's two members; digest: admin and leader, 3 messages each
-    assert chats == sorted([GROUP_A, B1, B2] + [ADMIN] * 3 + [LEADER] * 3)
+    # reminder: group A, B's two members; digest: admin and leader, 5 messages each (the
+    # summary, the chart, the escalations and the meeting pack's two files)
+    assert chats == sorted([GROUP_A, B1, B2] + [ADMIN] * 5 + [LEADER] * 5)
     photos = [r for r in api.sent if r["method"] == "sendPhoto"]
     assert {r["chat_id"] for r in photos} == {ADMIN, LEADER}
+    files = [r["chat_id"] for r in api.sent if r["method"] == "sendDocument"]
+    assert sorted(files) == [ADMIN, ADMIN, LEADER, LEADER]
 
     again = run_cli(tmp_path, api.api_url)
     assert again.returncode == 0 and again.stdout.count("already sent") == 2

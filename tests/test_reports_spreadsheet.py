@@ -75,6 +75,9 @@ def test_columns():
         "latest_update",
         "overdue_problems",
         "problems",
+        "invested_derived",
+        "invested_this_year",
+        "invested_this_year_derived",
     )
 
 

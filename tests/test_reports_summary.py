@@ -45,6 +45,8 @@ def project(i=0, **kw) -> ProjectState:
         annual_plan=20_000.0,
         progress=(i * 37) % 101 if i % 9 else None,
         invested=1_000.0 * (i % 13),
+        invested_year=500.0 * (i % 7),
+        invested_year_derived=i % 2 == 1,
         last_update_at=NOW - timedelta(days=i % 25) if i % 11 else None,
         created_at=NOW - timedelta(days=200),
         open_problems=i % 3,
@@ -171,10 +173,17 @@ def test_leader_summary(lang):
     assert ("单位排名" if lang == "zh" else "Unit ranking") in text
     # the ten worst projects are listed, not more
     assert len(re.findall(r"^(🔴|🟠) <code>", text, re.M)) == 10
-    # investment against plan: sum invested vs sum of annual plans
-    invested = sum(p.invested for p, _ in items)
-    pct = f"{100 * invested / (20_000 * 40):.1f}".rstrip("0").rstrip(".") + "%"
-    assert pct in text
+    # this year's investment against the annual plans, the cumulative against the totals
+    def pct(part, whole):
+        return f"{100 * part / whole:.1f}".rstrip("0").rstrip(".") + "%"
+
+    year = sum(p.invested_year for p, _ in items)
+    total = sum(p.total_investment for p, _ in items)
+    derived = "（含推算）" if lang == "zh" else " (partly derived)"
+    if lang == "zh":
+        assert f"本年完成投资 {fmt_amount(year, lang)}{derived}，年度计划 80亿元" in text
+    assert pct(year, 20_000 * 40) in text
+    assert pct(sum(p.invested for p, _ in items), total) in text
 
 
 @pytest.mark.parametrize("lang", LANGS)

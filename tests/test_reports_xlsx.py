@@ -27,7 +27,8 @@ NOW = datetime(2026, 6, 1, 9, 0, tzinfo=TZ)
 
 def portfolio() -> list[dict]:
     """Projects with every kind of cell: CJK and Latin text, text longer than a column, lines,
-    formulas, characters Excel refuses, whole and fractional numbers, empty cells, problems."""
+    formulas, characters Excel refuses, whole and fractional numbers, empty cells, problems,
+    investment figures reported and derived."""
     def project(i: int, **fields) -> ProjectState:
         base = dict(code=f"QB-{i:03d}", name=f"项目{i}", unit="科创城管委会", leader="张区长",
                     stage="started", planned_start=date(2026, 1, 1), planned_end=date(2026, 12, 31),
@@ -46,13 +47,15 @@ def portfolio() -> list[dict]:
                 created_at=NOW - timedelta(days=12)),
         project(3, name="Riverside Logistics Hub phase II (cold chain and container terminal)",
                 unit="Port Authority", leader="Li Wei", stage="signed", progress=62.25,
-                total_investment=1234567.89, annual_plan=7, invested=12.5,
+                total_investment=1234567.89, annual_plan=7, invested=12.5, invested_derived=True,
+                invested_year=2500.25,
                 latest_update="line one\nline two is much longer than the first one, by far"),
         project(4, name="光伏\x07组件", stage="completed", progress=100.0, latest_update="bad\x00text",
                 last_update_at=datetime(2026, 5, 31, 23, 59, 59, tzinfo=UTC)),
         project(5, name="  spaced name  ", stage="negotiating", progress=0.0, total_investment=5,
                 latest_update="+1 looks like a formula; -2 too; @three", aliases=("x",)),
-        project(6, name="Ünïcödé Straße ＡＢＣ全角", latest_update="x" * 200),
+        project(6, name="Ünïcödé Straße ＡＢＣ全角", latest_update="x" * 200, invested_year=800.0,
+                invested_year_derived=True),
     ]
     problems = {"QB-001": [
         {"id": 7, "status": "open", "due": date(2026, 5, 1), "late": 31, "text": "用地指标未落实"},
@@ -103,7 +106,7 @@ def test_an_ordinary_xlsx():
         assert z.testzip() is None
         workbook = z.read("xl/workbook.xml").decode()
     assert "_xlnm._FilterDatabase" in workbook
-    assert re.search(r"'?项目'?!\$A\$1:\$U\$7", workbook)
+    assert re.search(r"'?项目'?!\$A\$1:\$X\$7", workbook)
 
 
 if __name__ == "__main__":  # python tests/test_reports_xlsx.py: write the golden file anew

@@ -106,7 +106,7 @@ def test_the_job_trigger_fires_an_ambiguous_time_once_and_moves_on():
     assert period_key(gap) == "2024-03-31T03:30:00+02:00"  # the spring-forward gap
 
 
-def test_catchup_exactly_at_the_limit_and_holidays():
+def test_catchup_exactly_at_the_limit_and_holidays_moved():
     s = parse_schedule("mon 09:00")
     occ = at(SH, 2024, 6, 10, 9, 0)
     assert due_round(s, SH, occ, 24, set()) == (occ, "send")
@@ -114,8 +114,11 @@ def test_catchup_exactly_at_the_limit_and_holidays():
     limit = occ + timedelta(hours=24, seconds=1)
     assert due_round(s, SH, limit, 24, set()) == (occ, "missed")
     assert due_round(s, SH, occ + timedelta(seconds=1), 0, set()) == (occ, "missed")
-    assert due_round(s, SH, occ, 24, {date(2024, 6, 10)}) == (occ, "holiday")
-    assert due_round(s, SH, limit, 24, {date(2024, 6, 10)}) == (occ, "holiday")
+    # On a holiday the round waits for the next working day, at the same time.
+    last_week = at(SH, 2024, 6, 3, 9, 0)
+    assert due_round(s, SH, occ, 24, {date(2024, 6, 10)}) == (last_week, "missed")
+    moved = at(SH, 2024, 6, 11, 9, 0)
+    assert due_round(s, SH, moved, 24, {date(2024, 6, 10)}) == (moved, "send")
     assert due_round(s, SH, occ, 24, {date(2024, 6, 11)}) == (occ, "send")
 
 

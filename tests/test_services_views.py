@@ -55,7 +55,7 @@ def test_every_view_names_the_command_whose_roles_apply():
     import services.problems  # noqa: F401  (registers the views of /problems)
 
     assert {name: entry.command for name, entry in VIEWS.items()} == {
-        "s": "status", "u": "status", "p": "status", "l": "lagging", "q": "problems",
+        "s": "status", "r": "status", "u": "status", "p": "status", "l": "lagging", "q": "problems",
         "c": "problems", "m": "mine"}
 
 

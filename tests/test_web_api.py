@@ -170,6 +170,24 @@ async def test_a_leader_sees_every_unit(client) -> None:
     assert {r["unit"] for r in ranking} >= {UNIT_A, UNIT_B}
 
 
+async def test_the_project_list_follows_each_update_in_each_language(client, world) -> None:
+    db, _, units = world
+
+    async def progress(lang: str) -> float | None:
+        body = (await get(client, "/api/projects", signed(LEADER, lang=lang)))[1]
+        return {p["code"]: p for p in json.loads(body)["projects"]}["QB-003"]["progress"]
+
+    assert await progress("zh") == 30 and await progress("en") == 30
+    store_updates(db, [NewUpdate(project_id=get_project(db, "QB-003")["id"], unit_id=units["B"],
+                                 author_id=MEMBER_B, chat_id=MEMBER_B, message_id=2, part=0,
+                                 created_at=now_iso(), raw_text="QB-003 进度64%", lang="zh",
+                                 progress=64.0)])
+    assert await progress("en") == 64 and await progress("zh") == 64
+    member = json.loads((await get(client, "/api/projects", signed(MEMBER_B)))[1])["projects"]
+    assert {p["code"]: p["progress"] for p in member}["QB-003"] == 64
+    assert all(p["unit"] == UNIT_B for p in member)
+
+
 @pytest.mark.parametrize("path", ["/api/overview", "/api/projects", "/api/problems",
                                   "/api/ranking", "/api/units/{a}", "/api/projects/QB-001"])
 async def test_a_member_sees_their_own_unit_only(client, world, path: str) -> None:

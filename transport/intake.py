@@ -19,8 +19,6 @@ import sqlite3
 import time
 import warnings
 from collections.abc import Awaitable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
@@ -30,7 +28,7 @@ from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
 from storage.inbox import inbox_state, mark_processed, pending_updates, store_received
-from storage.updates import mark_replied
+from transport.outbox import Outbox, Processing, processing
 from transport.retry import BestEffortBot, RequestAround, RetryingRequest
 
 log = logging.getLogger(__name__)
@@ -132,10 +130,19 @@ class DurableBot(BestEffortBot):
         # Leading underscores: PTB freezes public attributes.
         self._inbox = get_updates_request if isinstance(get_updates_request, InboxRequest) else None
         self._settings = dict(kwargs, token=token, request=request)
+        self._outbox: Outbox | None = None
         # do_api_request is the public way to an answer as Telegram sent it (send_text); it warns
         # each time that sendMessage has a Bot method, which builds the Message send_text avoids.
         warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'",
                                 category=PTBUserWarning)
+
+    def combine_confirmations(self, outbox: Outbox) -> None:
+        """Confirmations go through `outbox`: any other message first sends what it holds."""
+        self._outbox = outbox
+
+    async def _after_confirmations(self, chat_id: object) -> None:
+        if self._outbox is not None and isinstance(chat_id, int):
+            await self._outbox.flush(chat_id)
 
     def received_state(self, update_id: int) -> str | None:
         """The inbox state of an update this bot fetched (once; None if not known here)."""
@@ -151,9 +158,18 @@ class DurableBot(BestEffortBot):
         return DurableBot(**settings)
 
     async def send_message(self, chat_id, text, *args, link_preview_options=None, **kwargs):
+        await self._after_confirmations(chat_id)
         return await super().send_message(
             chat_id, text, *args, link_preview_options=preview_options(text, link_preview_options),
             **kwargs)
+
+    async def send_photo(self, chat_id, *args, **kwargs):
+        await self._after_confirmations(chat_id)
+        return await super().send_photo(chat_id, *args, **kwargs)
+
+    async def send_document(self, chat_id, *args, **kwargs):
+        await self._after_confirmations(chat_id)
+        return await super().send_document(chat_id, *args, **kwargs)
 
     async def send_text(self, chat_id: int, text: str, *, quote: int | None = None) -> int:
         """Send an HTML text (quoting message `quote` when given); the id of the message sent.
@@ -181,28 +197,6 @@ def single_attempt(bot: Any) -> Any:
     return bot.single_attempt if isinstance(bot, DurableBot) else bot
 
 
-@dataclass
-class _Processing:
-    """The update being processed, and whether its handler already recorded it done."""
-
-    update_id: int
-    done: bool = False
-
-
-_processing: ContextVar[_Processing | None] = ContextVar("durable_processing", default=None)
-
-
-def mark_answered(db: Any, update_ids: list[int], reply_message_id: int) -> None:
-    """Note the message that answered these stored status updates and, in the same commit,
-    that the update being processed is done (two commits per update were one too many)."""
-    current = _processing.get()
-    with db.atomic():
-        mark_replied(db, update_ids, reply_message_id)
-        if current is not None:
-            mark_processed(db, current.update_id)
-            current.done = True
-
-
 def settle_startup_objects() -> None:
     """Exempt what start-up built (modules, handlers, compiled patterns, the ledger) from the
     garbage collector's full passes: they live as long as the bot, and each full pass walked
@@ -212,7 +206,16 @@ def settle_startup_objects() -> None:
 
 
 class DurableApplication(Application):
-    """An Application that processes each stored update once and records that it did."""
+    """An Application that processes each stored update once and records that it did; its
+    `outbox` combines the confirmations queued for one chat (transport/outbox.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        processor = self.update_processor
+        self.outbox = Outbox(self, processor if isinstance(processor, PerChatUpdateProcessor)
+                             else None)
+        if isinstance(self.bot, DurableBot):
+            self.bot.combine_confirmations(self.outbox)
 
     async def shutdown(self) -> None:
         await super().shutdown()
@@ -228,17 +231,17 @@ class DurableApplication(Application):
             state = self.bot.received_state(update.update_id)
         if state is None:  # re-queued after a restart, or not fetched by getUpdates
             state = inbox_state(db, update.update_id)
-        if state in ("done", "failed"):
+        if state in ("done", "failed") or self.outbox.holds(update.update_id):
             log.debug("update %s already processed; skipped", update.update_id)
             return
         if state is None:  # webhook or console: store it first
             store_received(db, [(update.update_id, update.to_dict())])
-        current = _Processing(update.update_id)
-        token = _processing.set(current)
+        current = Processing(update.update_id)
+        token = processing.set(current)
         try:
             await super().process_update(update)
         finally:
-            _processing.reset(token)
+            processing.reset(token)
         if not current.done:
             mark_processed(db, update.update_id)
 
@@ -277,6 +280,20 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting: dict[object, collections.deque[asyncio.Future]] = {}  # chat -> its turns
         self._busy: set[object] = set()  # chats with an update in a slot
         self._round: collections.deque[object] = collections.deque()  # idle chats with updates
+        self._quiet: dict[object, asyncio.Event] = {}  # set when the chat has nothing left
+
+    def waiting(self, key: object) -> bool:
+        """Updates of this chat wait behind the one being handled."""
+        return key in self._waiting
+
+    async def drained(self, key: object) -> None:
+        """Return once no update of this chat is waiting or being handled."""
+        if key in self._waiting or key in self._busy:
+            await self._quiet.setdefault(key, asyncio.Event()).wait()
+
+    def _maybe_quiet(self, key: object) -> None:
+        if key not in self._waiting and key not in self._busy and key in self._quiet:
+            self._quiet.pop(key).set()
 
     @staticmethod
     def _chat_key(update: object) -> object:
@@ -328,6 +345,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if key in self._waiting:
             self._round.append(key)  # its next update: at the back of the round
         self._dispatch()
+        self._maybe_quiet(key)
 
     def _forget(self, key: object, turn: asyncio.Future) -> None:
         queue = self._waiting.get(key)
@@ -338,6 +356,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             del self._waiting[key]
             if key in self._round:
                 self._round.remove(key)
+            self._maybe_quiet(key)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

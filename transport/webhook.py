@@ -1,11 +1,14 @@
 """Webhook mode: every update is in the inbox before the Bot API gets its HTTP 200.
 
-python-telegram-bot's webhook server (tornado, `Updater.start_webhook`) checks the
-`X-Telegram-Bot-Api-Secret-Token` header (a wrong or missing one is answered 403 before
-anything is read), decodes the update, awaits `update_queue.put(update)` and only then lets
-tornado answer 200. So the one seam between "received" and "acknowledged" is that `put`:
-`InboxQueue.put` writes the update to the inbox first. If the write fails, `put` raises, the
-request is answered 500 and Telegram delivers the update again later.
+Without the dashboard, python-telegram-bot's webhook server (tornado,
+`Updater.start_webhook`) receives the updates; with it (BOT_WEB_PORT), the dashboard's aiohttp
+server does, through `webhook_receiver` (python-telegram-bot's "custom webhook" pattern: one
+server, not two). Either checks the `X-Telegram-Bot-Api-Secret-Token` header (a wrong or
+missing one is answered 403 before anything is read), decodes the update, awaits
+`update_queue.put(update)` and only then answers 200. So the one seam between "received" and
+"acknowledged" is that `put`: `InboxQueue.put` writes the update to the inbox first. If the
+write fails, `put` raises, the request is answered 500 and Telegram delivers the update again
+later.
 
 Why the queue rather than a subclass of PTB's `TelegramHandler`: the handler is created inside
 `Updater._start_webhook` and cannot be swapped without copying private code, while the queue is
@@ -17,13 +20,23 @@ second write per update would only cost time.
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
+import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
+from aiohttp import web
+from telegram import Bot, Update
+from telegram.ext import ExtBot
 
 from storage.inbox import store_received
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class InboxQueue(asyncio.Queue):
@@ -61,3 +74,29 @@ def webhook_path(webhook_url: str) -> str:
     `http://127.0.0.1:8443/telegram` then needs no rewriting; PTB would otherwise listen on `/`.
     """
     return urlsplit(webhook_url).path.strip("/")
+
+
+def webhook_receiver(bot: Bot, update_queue: asyncio.Queue, secret: str
+                     ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The aiohttp handler of the webhook's POSTs, as python-telegram-bot's own server answers
+    them: 403 without the JSON type or the secret, 400 for what is no update, 200 once the
+    update is queued (and so stored: InboxQueue); 500 when storing it failed."""
+    expected = secret.encode()
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+        if request.content_type != "application/json" or not hmac.compare_digest(given,
+                                                                                  expected):
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(json.loads(await request.read()), bot)
+        except Exception:  # what it was is not logged: it may carry people's messages
+            log.warning("a webhook request held no update; answered 400")
+            return web.Response(status=400)
+        if update is not None:
+            if isinstance(bot, ExtBot):
+                bot.insert_callback_data(update)
+            await update_queue.put(update)
+        return web.Response(status=200)
+
+    return receive

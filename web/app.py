@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -143,11 +143,17 @@ def _page(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
     return handle
 
 
-def make_app(views: Views, config: Config, fetch_file: FetchFile | None = None
-             ) -> web.Application:
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def make_app(views: Views, config: Config, fetch_file: FetchFile | None = None,
+             posts: Mapping[str, Handler] | None = None) -> web.Application:
     """The dashboard's aiohttp application on the bot's view service and configuration;
-    `fetch_file` downloads an update's attachment (the bot's, in the bot's process)."""
+    `fetch_file` downloads an update's attachment (the bot's, in the bot's process); `posts`:
+    what else the same server answers, by path (the bot's webhook), ahead of the dashboard."""
     app = web.Application(middlewares=[security_headers])
+    for path, handler in (posts or {}).items():
+        app.router.add_post(path, handler)
     app[DASHBOARD] = Dashboard(views, config)
     app[CONFIG] = config
     app[FETCH_FILE] = fetch_file
@@ -169,11 +175,13 @@ def make_app(views: Views, config: Config, fetch_file: FetchFile | None = None
 
 
 class WebServer:
-    """The dashboard served on host:port, started and stopped with the bot."""
+    """The dashboard (and in webhook mode the webhook: `posts`) served on host:port, started
+    and stopped with the bot."""
 
     def __init__(self, views: Views, config: Config, host: str, port: int,
-                 fetch_file: FetchFile | None = None) -> None:
-        self.app = make_app(views, config, fetch_file)
+                 fetch_file: FetchFile | None = None,
+                 posts: Mapping[str, Handler] | None = None) -> None:
+        self.app = make_app(views, config, fetch_file, posts)
         self.host, self.port = host, port
         self.runner: web.AppRunner | None = None
 
