@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from i18n import t
 from reports.standing import STAGES, Item
-from reports.xlsx import ILLEGAL_CHARACTERS, Sheet, column_width, write_workbook
+from reports.xlsx import Sheet, column_width, write_workbook
 
 LEDGER_COLUMNS = (
     "code",
@@ -160,20 +160,18 @@ _LOCALISED = frozenset({"stage", "standing", "invested_derived", "invested_this_
 
 
 def _column(rows: Sequence[dict[str, Any]], col: str, lang: str | None) -> list[Any]:
-    """One column's cell values: in `lang`, without characters Excel refuses, each text cut
-    to a cell's limit."""
+    """One column's cell values: in `lang`, each text cut to a cell's limit (reports.xlsx
+    drops the characters Excel refuses)."""
     values = [row.get(col) for row in rows]
     if lang not in (None, "en") and col in _LOCALISED:
         values = [_localise({col: v}, lang)[col] if v else v for v in values]
     texts = [v for v in values if v.__class__ is str]
-    if texts and (ILLEGAL_CHARACTERS.search("".join(texts))
-                  or max(map(len, texts)) > CELL_TEXT_MAX):
+    if texts and max(map(len, texts)) > CELL_TEXT_MAX:
         values = [_cell_text(v) if isinstance(v, str) else v for v in values]
     return values
 
 
 def _cell_text(value: str) -> str:
-    value = ILLEGAL_CHARACTERS.sub("", value)
     return value[: CELL_TEXT_MAX - 1] + "…" if len(value) > CELL_TEXT_MAX else value
 
 
