@@ -167,6 +167,7 @@ def _write_sheet(book: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
             formats[number_format] = book.add_format({"num_format": number_format})
         return formats[number_format]
 
+    # In pixels, so the file stores exactly `width` characters (set_column adds 5 px padding).
     for i, width in enumerate(sheet.widths):
         ws.set_column_pixels(i, i, round(width * DIGIT_PIXELS))
     ws.freeze_panes(1, 0)
@@ -189,6 +190,7 @@ def _write_sheet(book: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
 
 def write_workbook(sheets: Sequence[Sheet], path_or_buffer: Any | IO[bytes]) -> None:
     """Write `sheets` as one .xlsx file to a path or a binary buffer."""
+    # A date-time is written as its wall-clock time: a spreadsheet has no time zones.
     book = xlsxwriter.Workbook(path_or_buffer, {"constant_memory": True, "remove_timezone": True})
     formats = {"header": book.add_format({"bold": True, "valign": "vcenter"})}
     for sheet in sheets:
