@@ -155,6 +155,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         from parsing import preload
         from schedules import install_jobs
         from schedules.checkpoint import install_checkpoints
+        from services.views import warm_up_charts
 
         await publish_commands(application, config.language)
         if rounds:
@@ -166,6 +167,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         settle_startup_objects()
         # Language profiles (about a second) loaded beside start-up, not on the first message.
         asyncio.get_running_loop().run_in_executor(None, preload)
+        warm_up_charts()  # matplotlib and the CJK font, not on the first /chart
 
     async def post_shutdown(application) -> None:
         await stop_dashboard(application)

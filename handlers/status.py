@@ -9,7 +9,6 @@ checked again against the tapping user's role and unit, by the same view as the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
@@ -177,7 +176,7 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Call
     except Refusal as refusal:
         await refuse(update, refusal, "ch")
         return
-    await send_chart(update, plan)
+    await send_chart(update, context, plan)
 
 
 async def on_chart_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -198,12 +197,13 @@ async def on_chart_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await query.answer()
     if query.message and query.message.reply_markup:  # the question is answered
         await query.edit_message_reply_markup(None)
-    await send_chart(update, plan)
+    await send_chart(update, context, plan)
 
 
-async def send_chart(update: Update, plan: view_services.ChartPlan) -> None:
+async def send_chart(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                     plan: view_services.ChartPlan) -> None:
     await update.effective_chat.send_action(ChatAction.UPLOAD_PHOTO)
-    pictures = await view_services.draw_in_chart_thread(plan)
+    pictures = await app_views(context).pictures(plan)
     plan.items = []  # the pictures are drawn: let the states go
     for i, picture in enumerate(pictures):
         await update.effective_message.reply_photo(
@@ -221,6 +221,6 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, caller: Cal
         await update.effective_message.reply_text(str(refusal))
         return
     await update.effective_chat.send_action(ChatAction.UPLOAD_DOCUMENT)
-    data = await asyncio.to_thread(found.xlsx)
+    data = await app_views(context).export_file(found)
     await update.effective_message.reply_document(data, filename=found.filename,
                                                   caption=found.caption)

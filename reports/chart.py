@@ -223,7 +223,10 @@ def _draw(rows, lang: str, title: str, note: str | None) -> bytes:
     if note:
         fig.text(0.5, 0.2 / height, note, ha="center", va="center", fontproperties=normal)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    # Fast zlib level: a third of the encoding time, a picture about a fifth bigger.
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1})
+    # The pixel buffer (megabytes) goes now, not when the collector finds the figure's cycles.
+    fig.canvas.renderer = None
     return buf.getvalue()
 
 

@@ -28,14 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from i18n import t
 from reports.standing import STAGES, Item
+from reports.xlsx import Sheet, column_width, write_workbook
 
 LEDGER_COLUMNS = (
     "code",
@@ -80,7 +75,6 @@ NUMBER_FORMATS = {
     "overdue_problems": "0",
 }
 DERIVED = "derived"  # an investment figure worked out from the other kind (reports.investment)
-MAX_WIDTH = 60
 CELL_TEXT_MAX = 32_767  # Excel's limit for one cell
 
 
@@ -162,22 +156,23 @@ def _localise(row: dict[str, Any], lang: str | None) -> dict[str, Any]:
     return row
 
 
-def _display_width(value: Any) -> int:
-    text = value if isinstance(value, str) else ("" if value is None else f"{value:,}")
-    return sum(2 if ord(c) >= 0x1100 else 1 for c in text.split("\n")[0][:MAX_WIDTH])
+_LOCALISED = frozenset({"stage", "standing", "invested_derived", "invested_this_year_derived"})
 
 
-def _cell_values(row: dict[str, Any], lang: str | None) -> list[Any]:
-    row = _localise(row, lang)
-    values = []
-    for col in EXPORT_COLUMNS:
-        value = row.get(col)
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            if len(value) > CELL_TEXT_MAX:
-                value = value[: CELL_TEXT_MAX - 1] + "…"
-        values.append(value)
+def _column(rows: Sequence[dict[str, Any]], col: str, lang: str | None) -> list[Any]:
+    """One column's cell values: in `lang`, each text cut to a cell's limit (reports.xlsx
+    drops the characters Excel refuses)."""
+    values = [row.get(col) for row in rows]
+    if lang not in (None, "en") and col in _LOCALISED:
+        values = [_localise({col: v}, lang)[col] if v else v for v in values]
+    texts = [v for v in values if v.__class__ is str]
+    if texts and max(map(len, texts)) > CELL_TEXT_MAX:
+        values = [_cell_text(v) if isinstance(v, str) else v for v in values]
     return values
+
+
+def _cell_text(value: str) -> str:
+    return value[: CELL_TEXT_MAX - 1] + "…" if len(value) > CELL_TEXT_MAX else value
 
 
 def write_xlsx(
@@ -189,51 +184,28 @@ def write_xlsx(
 ) -> None:
     """Write `rows` (from `export_rows`) as one sheet: a bold header row, panes frozen below
     it, widths fitted to the content, numbers as numbers, the last update's time as a
-    date-time (ISO text in csv), plan dates as text. `nodes` (from `node_rows`) make a second
-    sheet (see `write_nodes_sheet`).
-
-    Streamed (openpyxl's write-only mode): memory stays flat however many rows; the widths
-    are measured in a first pass over `rows`."""
+    date-time (ISO text in csv), plan dates as text (reports.xlsx writes the file). `nodes`
+    (from `node_rows`) make a second sheet (see `nodes_sheet`)."""
     headers = _headers(lang)
-    widths = [_display_width(h) for h in headers]
-    for row in rows:
-        for i, value in enumerate(_cell_values(row, lang)):
-            widths[i] = max(widths[i], _display_width(value))
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("projects" if lang in (None, "en") else "项目")
-    for i, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(8, width + 2))
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
-    bold, middle = Font(bold=True), Alignment(vertical="center")
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(ws, value=header)
-        cell.font, cell.alignment = bold, middle
-        header_cells.append(cell)
-    ws.append(header_cells)
-    for row in rows:
-        cells = []
-        for col, value in zip(EXPORT_COLUMNS, _cell_values(row, lang), strict=True):
-            if col in DATE_TIME_COLUMNS and isinstance(value, str):
-                # a date-time a spreadsheet can sort and filter, in the export's timezone
-                value = datetime.fromisoformat(value).replace(tzinfo=None)
-            cell = WriteOnlyCell(ws, value=value)
-            if col in DATE_TIME_COLUMNS and value is not None:
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, str):
-                cell.data_type = "s"  # text that starts with "=" stays text, never a formula
-            elif col in NUMBER_FORMATS and value is not None:
-                cell.number_format = NUMBER_FORMATS[col]
-            cells.append(cell)
-        ws.append(cells)
+    columns = [_column(rows, col, lang) for col in EXPORT_COLUMNS]
+    widths = [column_width(h, values) for h, values in zip(headers, columns, strict=True)]
+    formats = {i: NUMBER_FORMATS[c] for i, c in enumerate(EXPORT_COLUMNS) if c in NUMBER_FORMATS}
+    for i, col in enumerate(EXPORT_COLUMNS):
+        if col in DATE_TIME_COLUMNS:  # measured as the ISO text, as in the csv
+            # a date-time a spreadsheet can sort and filter, in the export's timezone
+            columns[i] = [datetime.fromisoformat(v).replace(tzinfo=None)
+                          if isinstance(v, str) else v for v in columns[i]]
+            formats[i] = "yyyy-mm-dd hh:mm"
+    title = "projects" if lang in (None, "en") else "项目"
+    sheets = [Sheet(title, headers, list(zip(*columns, strict=True)), widths, formats)]
     if nodes is not None:
-        write_nodes_sheet(wb, nodes, lang)
-    wb.save(path_or_buffer)
+        sheets.append(nodes_sheet(nodes, lang))
+    write_workbook(sheets, path_or_buffer)
 
 
 # The nodes sheet: headers the import reads back (parsing.nodes.NODE_HEADERS).
 NODE_COLUMNS = ("code", "due", "progress", "title")
+NODE_WIDTHS = (16, 14, 12, 40)
 
 
 def node_rows(items: Iterable[Item]) -> list[dict[str, Any]]:
@@ -244,33 +216,15 @@ def node_rows(items: Iterable[Item]) -> list[dict[str, Any]]:
             for m in sorted(p.milestones, key=lambda m: m.due)]
 
 
-def write_nodes_sheet(wb: Workbook, nodes: Sequence[dict[str, Any]], lang: str | None) -> None:
+def nodes_sheet(nodes: Sequence[dict[str, Any]], lang: str | None) -> Sheet:
     """The sheet named milestones (节点 in Chinese): code, due date (text), planned progress
     (percent, a number), title; a bold header row, even when there are no nodes."""
     english = lang in (None, "en")
-    ws = wb.create_sheet("milestones" if english else "节点")
-    for letter, width in zip("ABCD", (16, 14, 12, 40), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for col in NODE_COLUMNS:
-        cell = WriteOnlyCell(ws, value=col if english else t(f"node_col_{col}", lang))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-    for node in nodes:
-        cells = []
-        for col in NODE_COLUMNS:
-            value = node.get(col)
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            elif value is not None:
-                cell.number_format = "0.##"
-            cells.append(cell)
-        ws.append(cells)
+    headers = [col if english else t(f"node_col_{col}", lang) for col in NODE_COLUMNS]
+    rows = [[_cell_text(v) if isinstance(v, str) else v for v in map(node.get, NODE_COLUMNS)]
+            for node in nodes]
+    return Sheet("milestones" if english else "节点", headers, rows, NODE_WIDTHS,
+                 {NODE_COLUMNS.index("progress"): "0.##"}, filtered=False)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import io
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlite_utils import Database
@@ -43,7 +42,9 @@ from reports.summary import (
 from services.caller import Caller, not_yours_here
 from services.deadlines import problems_by_project
 from services.intake import ledger_index
+from services.offload import MadeFiles, in_child
 from services.settings import thresholds
+from storage.db import database_file, open_db
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
@@ -52,6 +53,7 @@ from storage.projects import (
     get_project,
     get_project_by_id,
     iter_project_states,
+    last_change,
     project_states,
     prune_changes,
     recent_updates,
@@ -72,6 +74,10 @@ CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart")
 PER_PICTURE = 40
 CHART_PICTURES = 1
 UNIT_PICTURES = 2
+# Files kept until their data change: an export of 20,000 projects is about 3.5 MB, a picture
+# about 0.4 MB.
+EXPORTS_KEPT = 2
+CHARTS_KEPT = 6
 
 
 class Refusal(Exception):
@@ -437,6 +443,7 @@ class ChartPlan:
     caption: str
     pictures: int
     title: str  # drawn on each picture
+    key: tuple = ()  # the data and settings drawn: the same key, the same pictures
 
     def filename(self, index: int) -> str:
         return f"wall-chart-{self.today.isoformat()}-{index + 1}.png"
@@ -447,11 +454,8 @@ def draw_chart(items: list[Item], lang: str, today: date, pictures: int,
     """The wall chart's PNG pictures (matplotlib is imported on the first chart)."""
     from reports.chart import render_wall_chart
 
-    try:
-        return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
-                                 max_pictures=pictures, title=title)
-    finally:
-        gc.collect()  # figures are reference cycles: free their pixel buffers now
+    return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
+                             max_pictures=pictures, title=title)
 
 
 async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
@@ -460,14 +464,37 @@ async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
         CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures, plan.title)
 
 
+def warm_up_charts() -> None:
+    """Draw a small chart in the chart thread now, beside start-up: matplotlib, the CJK font
+    and its glyphs are loaded there (about a second), not on the first /chart."""
+    CHART_THREAD.submit(_warm_up)
+
+
+@functools.cache  # once a process
+def _warm_up() -> None:
+    from reports.chart import render_wall_chart
+    from reports.standing import ProjectState, assess
+
+    now = datetime.now().astimezone()
+    sample = ProjectState("QB-001", "重点项目 Key project 0123456789", "单位 Unit", None, "started",
+                          now.date(), now.date(), None, None, 50.0, None, now, now)
+    render_wall_chart(assess([sample], now.date(), now), "zh")
+
+
 @dataclass
 class Export:
     """The ledger with each project's standing at `now`, as spreadsheet rows."""
 
-    rows: list[dict]
+    items: list[Item]
+    db: Database
+    config: Config
+    now: datetime
     lang: str
-    day: str
-    nodes: list[dict] = field(default_factory=list)  # reports.spreadsheet.node_rows
+    key: tuple = ()  # the data and settings exported: the same key, the same file
+
+    @property
+    def day(self) -> str:
+        return self.now.date().isoformat()
 
     @property
     def filename(self) -> str:
@@ -475,7 +502,21 @@ class Export:
 
     @property
     def caption(self) -> str:
-        return t("lead_export_caption", self.lang, n=len(self.rows), date=self.day)
+        return t("lead_export_caption", self.lang, n=len(self.items), date=self.day)
+
+    @functools.cached_property
+    def problems(self) -> dict[str, list[dict]]:
+        """Each project's unclosed problems (the problem columns)."""
+        return problems_by_project(self.db, self.config, self.now.date())
+
+    @functools.cached_property
+    def rows(self) -> list[dict]:
+        return export_rows(self.items, self.now, self.problems)
+
+    @functools.cached_property
+    def nodes(self) -> list[dict]:
+        """Every project's nodes (reports.spreadsheet.node_rows): the second sheet."""
+        return node_rows(self.items)
 
     def xlsx(self) -> bytes:
         buffer = io.BytesIO()
@@ -493,6 +534,8 @@ class Views:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.states = StateCache()
+        self.exports = MadeFiles(EXPORTS_KEPT)
+        self.charts = MadeFiles(CHARTS_KEPT)
         # The start-up warm-up runs in a thread: one load or build at a time.
         self.lock = threading.RLock()
         # What was built of the states as of one version (StateCache.version): the unit
@@ -627,6 +670,7 @@ class Views:
 
     def chart_of(self, config: Config, caller: Caller, unit: dict | None) -> ChartPlan:
         now = datetime.now(config.timezone)
+        version = last_change(self.db)  # before the data: a change meanwhile makes a new key
         items = self.items(config, now, unit_id=unit["id"] if unit else None)
         count, most = len(items), CHART_PICTURES if unit is None else UNIT_PICTURES
         scope = esc(unit["name"]) if unit else t("lead_scope_all", caller.lang)
@@ -638,15 +682,44 @@ class Views:
         day = now.date().isoformat()
         title = (t("rep_chart_title_unit", caller.lang, unit=unit["name"], date=day) if unit
                  else t("rep_chart_title", caller.lang, date=day))
-        return ChartPlan(items, caller.lang, now.date(), caption, most, title)
+        key = (version, config, unit["id"] if unit else None, caller.lang, title, most)
+        return ChartPlan(items, caller.lang, now.date(), caption, most, title, key)
+
+    async def pictures(self, plan: ChartPlan) -> list[bytes]:
+        """The plan's pictures: drawn in the chart thread, or as drawn before of the same data."""
+        return list(await self.charts.get(plan.key, lambda: draw_in_chart_thread(plan)))
 
     def export(self, config: Config, caller: Caller) -> Export:
         """The ledger with each project's current standing (in a unit's group, that unit's
         projects only); Refusal when there is nothing to export."""
         now = datetime.now(config.timezone)
-        items = self.items(config, now, unit_id=default_unit(caller))
+        version = last_change(self.db)  # before the data: a change meanwhile makes a new key
+        unit_id = default_unit(caller)
+        items = self.items(config, now, unit_id=unit_id)
         self.states.trim_change_log(self.db)
         if not items:
             raise Refusal(t("lead_export_empty", caller.lang))
-        return Export(export_rows(items, now, problems_by_project(self.db, config, now.date())),
-                      caller.lang, now.date().isoformat(), node_rows(items))
+        return Export(items, self.db, config, now, caller.lang,
+                      (version, config, now.date(), unit_id, caller.lang))
+
+    async def export_file(self, export: Export) -> bytes:
+        """The export as an .xlsx file, made in a child process (the event loop and every other
+        chat carry on), or as made before of the same data."""
+        path = database_file(self.db)
+        if not path:  # in memory: no other connection can read it
+            export.problems  # noqa: B018 -- read here, before the child
+
+        return await self.exports.get(
+            export.key, lambda: in_child(functools.partial(export_in_child, export, path)))
+
+
+def export_in_child(export: Export, path: str) -> bytes:
+    """The export's file, made in the child process: its problems read through a connection of
+    the child's own to the database file at `path` (the parent's may not be used there)."""
+    if path and "problems" not in vars(export):
+        db = open_db(path, migrate=False)
+        try:
+            export.problems = problems_by_project(db, export.config, export.now.date())
+        finally:
+            db.close()
+    return export.xlsx()

@@ -284,6 +284,12 @@ def changed_projects(db: Database, after: int) -> tuple[int, set[int] | None]:
     return last, ids
 
 
+def last_change(db: Database) -> int:
+    """The number of the latest project change (m005): while it stands, no project's state,
+    problems or unit changed."""
+    return next(select(db, "select coalesce(max(seq), 0) as seq from project_changes"))["seq"]
+
+
 def prune_changes(db: Database, keep: int = 1000) -> None:
     """Forget all but the last `keep` project changes (a reader further behind reloads all)."""
     db.execute("delete from project_changes where seq <= "

@@ -345,13 +345,13 @@ async def world(tmp_path_factory) -> AsyncIterator[World]:
             open_problem(db, projects["QB-003"], "用地指标未落实", MEMBER_B, units["B"], None)
             world = World(bot, projects, units, problem_a)
 
-            draw = view_services.draw_chart
+            pictures = view_services.Views.pictures
 
-            def spy(items, *args):  # runs in the chart thread
-                world.charts.append(tuple(p.unit for p, _ in items))
-                return draw(items, *args)
+            async def spy(views, plan):  # every chart sent, drawn or kept from before
+                world.charts.append(tuple(p.unit for p, _ in plan.items))
+                return await pictures(views, plan)
 
-            patch.setattr(view_services, "draw_chart", spy)
+            patch.setattr(view_services.Views, "pictures", spy)
             for chat_id, unit in ((GROUP_A, UNIT_A), (GROUP_B, UNIT_B)):
                 [bound] = await bot.send(ADMIN, f"/bind {unit}", chat_id=chat_id)
                 assert bound["text"].startswith("✅"), bound["text"]

@@ -198,3 +198,13 @@ def test_plural_of_a_count_in_english_texts() -> None:
     assert "(1 project)" in t("rep_unit_title", "en", unit="U", n=1)
     assert "(2 projects)" in t("rep_unit_title", "en", unit="U", n=2)
     assert "(0 projects)" in t("rep_unit_title", "en", unit="U", n=0)
+
+
+def test_only_the_latin_script_profiles_are_loaded() -> None:
+    """langdetect holds the 31 profiles of Latin-script languages (16 MB), not all 55 (60 MB):
+    text in other scripts is told apart without them."""
+    language_module.preload()
+    assert sorted(language_module._factory.get_lang_list()) == sorted(language_module.LATIN_SCRIPT)
+    assert detect_language("Проект идет по плану, строительство продолжается") is None
+    assert detect_language("Le chantier avance bien cette semaine") is None
+    assert detect_language("The substation is energised and testing has begun") == "en"
