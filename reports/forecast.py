@@ -31,7 +31,7 @@ MIN_SPAN_DAYS = 14
 STALL_UPDATES = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Forecast:
     """A completion forecast; see the module docstring for the method."""
 

@@ -15,13 +15,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import IO, Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from functools import cache
+from typing import IO, TYPE_CHECKING, Any
 
 from i18n import t
 from i18n.reports import reasons_text
@@ -38,6 +33,11 @@ from reports.standing import (
     worst_first,
 )
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+# openpyxl (about 15 MB resident) is imported in the functions that write the schedule: only a
+# pack needs it, and the bot should not hold it from its start.
 Target = str | os.PathLike | IO[bytes]
 OLD_PROBLEM_DAYS = 14  # the bulletin counts problems open longer than this
 WEEK_DAYS = 7  # "this week": the seven days up to the pack's moment
@@ -235,8 +235,6 @@ NODE_COLUMNS = (("code", None), ("name", None), ("unit", None), ("node", None),
                 ("node_status", None))
 WIDTHS = {"name": 36, "reason": 40, "text": 50, "update_text": 60, "unit": 20, "node": 24,
           "when": 17}
-BOLD = Font(bold=True)
-HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
 CHART_WIDTH_CM = 16  # the wall chart's width in the bulletin (an A4 page's text is 16 cm)
 
 
@@ -250,8 +248,19 @@ def _local(moment: datetime, tz) -> datetime:
     return moment.astimezone(tz).replace(tzinfo=None)
 
 
+@cache
+def _header_style() -> tuple[Any, Any]:
+    """The header cells' font and alignment."""
+    from openpyxl.styles import Alignment, Font
+
+    return Font(bold=True), Alignment(wrap_text=True, vertical="center")
+
+
 def _page_setup(ws: Worksheet, header_row: int, columns: int, last_row: int) -> None:
     """A3 landscape, one page wide, the header repeated on every page, frozen and filtered."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
+
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A3
     ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
@@ -269,13 +278,15 @@ def _cell(ws: Worksheet, value: Any, fmt: str | None = None, bold: bool = False)
     if not bold and (value is None or (isinstance(value, str) and not value.startswith("="))
                      or (fmt is None and not isinstance(value, str))):
         return value
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # text starting with "=" stays text, never a formula
     elif fmt and value is not None:
         cell.number_format = fmt
     if bold:
-        cell.font = BOLD
+        cell.font = _header_style()[0]
     return cell
 
 
@@ -284,6 +295,8 @@ def _table(ws: Worksheet, columns: Sequence[tuple[str, str | None]],
            above: Sequence[Sequence[Any]] = ()) -> int:
     """One table streamed into `ws` (openpyxl's write-only mode, so 2,000 projects write
     quickly): the rows `above` it, the header, `count` rows. The header's row."""
+    from openpyxl.utils import get_column_letter
+
     header_row = len(above) + 1
     for i, (key, _) in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(key, 14)
@@ -293,7 +306,7 @@ def _table(ws: Worksheet, columns: Sequence[tuple[str, str | None]],
     header = []
     for key, _ in columns:
         cell = _cell(ws, t(f"pack_col_{key}", lang), bold=True)
-        cell.alignment = HEADER_ALIGN
+        cell.alignment = _header_style()[1]
         header.append(cell)
     ws.append(header)
     for values in rows:
@@ -304,6 +317,10 @@ def _table(ws: Worksheet, columns: Sequence[tuple[str, str | None]],
 
 def _overview(ws: Worksheet, data: PackData, lang: str) -> None:
     """The title, the summary block and one row per project, with the wall chart beside."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     day = data.today
     title = WriteOnlyCell(ws, value=t("pack_title", lang, y=day.year, m=day.month, d=day.day,
                                       date=day.isoformat()))
@@ -346,6 +363,8 @@ def _overview(ws: Worksheet, data: PackData, lang: str) -> None:
 def write_schedule(data: PackData, target: Target, lang: str) -> None:
     """The schedule table: sheets Overview (with the wall chart), Lagging, Problems, Ranking,
     This week, and Nodes when any project has nodes."""
+    from openpyxl import Workbook
+
     wb = Workbook(write_only=True)
     _overview(wb.create_sheet(t("pack_sheet_overview", lang)), data, lang)
     flagged = data.flagged()

@@ -72,14 +72,14 @@ DONE = "done"
 NOT_STARTED_STAGES = ("negotiating", "signed")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Milestone:
     due: date
     progress: float  # percent planned to be reached on `due`
     title: str | None = None  # what the node is, e.g. "主体结构封顶"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProjectState:
     """What the reports need to know about one project (from the ledger and its updates)."""
 
@@ -107,7 +107,7 @@ class ProjectState:
     invested_year_derived: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Thresholds:
     """The settings the verdict depends on (see the module docstring)."""
 
@@ -120,7 +120,7 @@ class Thresholds:
     forecast_late_days: int = 30
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """Why a project is lagging or at risk: a stable `code` and the numbers to render it.
 
@@ -141,7 +141,7 @@ class Reason:
     target: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Standing:
     planned: float | None  # planned progress today, percent (None: no plan known)
     behind: float | None  # planned − actual, percentage points (None: no plan known)

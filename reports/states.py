@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -12,7 +13,7 @@ from operator import itemgetter
 
 from reports.forecast import Forecast, forecast_completion
 from reports.investment import CUMULATIVE, YEAR, Investment, investment_to_date
-from reports.standing import Item, Milestone, ProjectState, Thresholds, assess
+from reports.standing import Item, Milestone, ProjectState, Thresholds, compute_standing
 
 
 def _date(value: str | None) -> date | None:
@@ -70,6 +71,12 @@ def investment_from_row(row: dict, now: datetime) -> Investment | None:
         now.date(), started_on=_date(row.get("planned_start")))
 
 
+def _shared(text: str | None) -> str | None:
+    """One copy of a text many projects repeat (a unit's name, a leader, a stage): each row
+    from SQLite brings its own, and 20,000 projects keep theirs."""
+    return None if text is None else sys.intern(text)
+
+
 def state_from_row(row: dict, now: datetime | None = None) -> ProjectState:
     """One project row (with its derived fields) as the reports see it; with `now` (aware),
     its investment history gives the cumulative and this year's figures."""
@@ -77,9 +84,9 @@ def state_from_row(row: dict, now: datetime | None = None) -> ProjectState:
     return ProjectState(
         code=row["code"],
         name=row["name"],
-        unit=row["unit_name"],
-        leader=row.get("leader"),
-        stage=row.get("current_stage", row.get("stage")),
+        unit=_shared(row["unit_name"]),
+        leader=_shared(row.get("leader")),
+        stage=_shared(row.get("current_stage", row.get("stage"))),
         planned_start=_date(row.get("planned_start")),
         planned_end=_date(row.get("planned_end")),
         total_investment=row.get("total_investment"),
@@ -119,6 +126,9 @@ def items_from_rows(rows: Iterable[dict], now: datetime, thresholds: Thresholds)
     A row may carry ``progress_history`` (see `forecast_from_row`); its forecast then feeds
     the standing (reasons forecast_late and stalled).
     """
-    rows = list(rows)
-    forecasts = {r["code"]: forecast_from_row(r, now) for r in rows}
-    return assess((state_from_row(r, now) for r in rows), now.date(), now, thresholds, forecasts)
+    items = []
+    for row in rows:  # one at a time: a row and its history can go once read
+        state = state_from_row(row, now)
+        items.append((state, compute_standing(state, now.date(), now, thresholds,
+                                              forecast_from_row(row, now))))
+    return items

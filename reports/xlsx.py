@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 
-import xlsxwriter
-
 MAX_WIDTH = 60  # a column is never wider than this many characters
 MIN_WIDTH = 8
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # refused by Excel in a cell
@@ -190,6 +188,8 @@ def _write_sheet(book: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
 
 def write_workbook(sheets: Sequence[Sheet], path_or_buffer: Any | IO[bytes]) -> None:
     """Write `sheets` as one .xlsx file to a path or a binary buffer."""
+    import xlsxwriter  # only an export needs it: not held by the bot from its start
+
     # A date-time is written as its wall-clock time: a spreadsheet has no time zones.
     book = xlsxwriter.Workbook(path_or_buffer, {"constant_memory": True, "remove_timezone": True})
     formats = {"header": book.add_format({"bold": True, "valign": "vcenter"})}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -80,12 +81,20 @@ def ledger_version(db: Database) -> int:
     return db.execute("select version from ledger_version").fetchone()[0]
 
 
+REPEATED_TEXTS = ("unit_name", "leader", "stage", "aliases")
+
+
 def list_projects(db: Database, unit_id: int | None = None) -> list[dict]:
     """Projects with their unit name, optionally of one unit, in code order."""
     where, params = ("where p.unit_id = ?", [unit_id]) if unit_id is not None else ("", [])
-    return list(select(db,
+    rows = list(select(db,
         "select p.*, u.name as unit_name from projects p join units u on u.id = p.unit_id "
         f"{where} order by p.code", params))
+    for row in rows:  # the ledger index keeps every row: one copy of the texts many repeat
+        for column in REPEATED_TEXTS:
+            if isinstance(row.get(column), str):
+                row[column] = sys.intern(row[column])
+    return rows
 
 
 def add_milestone(db: Database, project_id: int, due: str, progress: float, title: str = "") -> None:
