@@ -543,7 +543,7 @@ class Views:
         self.built_version: tuple | None = None
         self.built_ranking: list[UnitRank] | None = None
         self.ranking_kept = False
-        self.built_pages: dict[tuple[str, str, str], list[str]] = {}
+        self.built_pages: dict[tuple, list[str]] = {}
         # Each project's list entry by (code, language), with the item it was made of: the
         # state cache keeps an unchanged project's item, so after a change only the changed
         # projects' entries are formatted again (18,000 lagging entries take 250 ms).
@@ -596,11 +596,12 @@ class Views:
                 store_snapshot(self.db, iso_week(now.date()), ranking)
                 self.ranking_kept = True
 
-    def reused(self, config: Config, key: tuple[str, str, str],
+    def reused(self, config: Config, key: tuple,
                build: Callable[[list[Item], datetime], list[str]]) -> list[str]:
-        """The pages `key` (view, argument, language) stands for: built from every project's
-        standing at most once per version of the states, so a ◀ ▶ tap or the same command
-        again formats nothing until a project changes (or the day or the settings do)."""
+        """The pages `key` (view, argument, language, and whatever else they depend on)
+        stands for: built from every project's standing at most once per version of the
+        states, so a ◀ ▶ tap or the same command again formats nothing until a project
+        changes (or the day or the settings do)."""
         now = datetime.now(config.timezone)
         with self.lock:
             items = self.items(config, now)
