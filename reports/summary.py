@@ -302,11 +302,13 @@ def leader_summary(
     previous_ranks: Mapping[str, int] | None = None,
     ranking: Sequence[UnitRank] | None = None,
     worst: int = 10,
+    ordered: Sequence[Item] | None = None,
 ) -> list[str]:
     """`/status` for leaders: totals by standing and stage, average progress, investment
     against the annual plan, the `worst` worst projects, the unit ranking with rank change.
 
-    `ranking` defaults to `rank_units(items, previous_ranks)`.
+    `ranking` defaults to `rank_units(items, previous_ranks)`, `ordered` (the items worst
+    first) to `worst_first(items)`.
     """
     header = t("rep_sum_title", lang, date=today.isoformat(), n=len(items))
     if not items:
@@ -327,7 +329,8 @@ def leader_summary(
     blocks += investment_lines([p for p, _ in items], lang)
 
     blocks += ["", t("rep_sum_worst", lang)]
-    bad = [it for it in worst_first(items) if it[1].standing in (LAGGING, AT_RISK)]
+    ordered = worst_first(items) if ordered is None else ordered
+    bad = [it for it in ordered if it[1].standing in (LAGGING, AT_RISK)]
     if bad:
         blocks += [project_entry(p, s, lang) for p, s in bad[:worst]]
         if len(bad) > worst:
@@ -509,13 +512,15 @@ def _sort_time(value: datetime | str) -> float:
 
 
 def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None, *,
-                 entry: Callable[[Item, str], str] | None = None) -> list[str]:
+                 entry: Callable[[Item, str], str] | None = None,
+                 presorted: bool = False) -> list[str]:
     """`/lagging`: lagging projects, then at-risk ones, each worst first (most behind, most
     stale). `items` may hold every project; the others are left out. `unit`: the one unit
     they are of, named in the heading. `entry(item, lang)`: `project_entry`'s text of an item
-    (the bot's reuses the text of a project that did not change)."""
+    (the bot's reuses the text of a project that did not change). `presorted`: `items` are
+    worst first already."""
     entry = entry or (lambda item, lang: project_entry(*item, lang))
-    ordered = worst_first(items)
+    ordered = items if presorted else worst_first(items)
     lagging = [it for it in ordered if it[1].standing == LAGGING]
     at_risk = [it for it in ordered if it[1].standing == AT_RISK]
     counts = {"lagging": len(lagging), "at_risk": len(at_risk)}
