@@ -8,6 +8,7 @@ goes through `esc()`. Standing markers: 🔴 lagging, 🟠 at risk, 🟢 on trac
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -569,31 +570,34 @@ def problems_list(
     header = t("rep_probs_title", lang, n=len(rows))
     if not rows:
         return [f"{header}\n{t('rep_probs_none', lang)}"]
-    blocks = []
-    for q in rows:
-        project = " ".join(
-            part
-            for part in (
-                f"<code>{_name(q.project_code, 20)}</code>" if q.project_code else "",
-                _name(q.project_name) if q.project_name else "",
-            )
-            if part
-        ) or t("rep_unknown", lang)
-        head = t(
-            "rep_probs_head",
-            lang,
-            id=q.id,
-            age=t("rep_days", lang, n=q.age_days),
-            flag=due_flag(q, lang, today, escalate_days),
-            project=project,
-        )
-        acting = _name(q.acting_unit, 30) if q.acting_unit else t("rep_unassigned", lang)
-        due = t("loop_due", lang, date=fmt_date(q.due, lang)) if q.due else ""
-        blocks.append(
-            f"{head}\n   {_name(q.text, TEXT_MAX)}\n" + t("rep_probs_acting", lang, unit=acting)
-            + due
-        )
+    blocks = [problem_block(q, lang, today, escalate_days) for q in rows]
     return _pages(header, blocks, lang)
+
+
+@functools.lru_cache(maxsize=12_000)  # 5,000 open problems in 2 languages, and more
+def problem_block(q: OpenProblem, lang: str, today: date | None, escalate_days: int) -> str:
+    """One problem's lines in `/problems`, formatted once while it and the day stay the same
+    (after one problem's change, the other thousands are not formatted again)."""
+    project = " ".join(
+        part
+        for part in (
+            f"<code>{_name(q.project_code, 20)}</code>" if q.project_code else "",
+            _name(q.project_name) if q.project_name else "",
+        )
+        if part
+    ) or t("rep_unknown", lang)
+    head = t(
+        "rep_probs_head",
+        lang,
+        id=q.id,
+        age=t("rep_days", lang, n=q.age_days),
+        flag=due_flag(q, lang, today, escalate_days),
+        project=project,
+    )
+    acting = _name(q.acting_unit, 30) if q.acting_unit else t("rep_unassigned", lang)
+    due = t("loop_due", lang, date=fmt_date(q.due, lang)) if q.due else ""
+    return (f"{head}\n   {_name(q.text, TEXT_MAX)}\n" + t("rep_probs_acting", lang, unit=acting)
+            + due)
 
 
 def ranking_explained(ranking: Sequence[UnitRank], lang: str, stale_days: int) -> list[str]:
