@@ -112,8 +112,10 @@ def paginate(lines: Iterable[str], limit: int = TG_LIMIT) -> list[str]:
     current: list[str] = []
     size = 0
     for line in lines:
-        for piece in _fit(line, limit):
-            n = tg_len(piece)
+        whole = tg_len(line)  # measured once: /lagging pages 18,000 entries
+        pieces = ([(line, whole)] if whole <= limit
+                  else [(piece, tg_len(piece)) for piece in _fit(line, limit)])
+        for piece, n in pieces:
             if current and size + 1 + n > limit:
                 pages.append("\n".join(current))
                 current, size = [], 0
