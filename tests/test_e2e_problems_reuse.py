@@ -1,7 +1,7 @@
 """/problems is built once per version of the data: a ◀ ▶ tap or the same command again reads
 and formats nothing, and after any change to a problem or project (opened, assigned, resolved,
 confirmed, reopened, a new limit, a ladder step, a write from another connection) the pages
-equal a fresh build."""
+equal a fresh build; in the chat, a ◀ ▶ tap after a change shows it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from services.ladder import climb
 from services.problems import answer_resolution, assign, raise_problem, resolve, set_deadline
 from services.views import Views
 from storage.problems import last_event_id
-from tests.test_e2e_status import TZZX, today
+from tests.test_e2e_problems import add_problem
+from tests.test_e2e_status import LEADER, TZZX, seed, today
 from tests.test_services_problems import CONFIG, PRIVATE, last_problem, leader, member
 from tests.test_services_problems import db as db  # noqa: F401,PLC0414 (the fixture)
 
@@ -82,3 +83,21 @@ def test_a_ladder_step_another_connection_and_other_settings_are_followed(db, vi
     assert "另一连接改写" in "".join(views.pages(CONFIG, leader(), "q", ""))
     stricter = CONFIG.with_overrides(problem_days=1)  # other settings: other limits
     assert views.pages(stricter, leader(), "q", "") == Views(db).pages(stricter, leader(), "q", "")
+
+
+async def test_a_page_tap_after_a_new_problem_shows_it(running_bot):
+    db, api = running_bot.db, running_bot.api
+    seed(db)
+    for n in range(40):
+        add_problem(db, "QB-001", f"第{n}个问题" + "用地指标未落实" * 20)
+    [first] = await running_bot.send(LEADER, "/problems")
+    assert "（40）（1/" in first["text"]
+    forward = first["reply_markup"]["inline_keyboard"][0][-1]["callback_data"]
+    [opened] = await running_bot.send(LEADER, "/problem QB-002 新发现的问题")
+    assert opened["text"].startswith("✅")
+    mark = len(api.sent)
+    api.queue_callback(LEADER, forward, message_id=first["message_id"])
+    edit = await api.wait_for_async(lambda r: r["kind"] == "edit", since=mark)
+    assert "（41）（2/" in edit["text"]
+    [again] = await running_bot.send(LEADER, "/problems")
+    assert "（41）（1/" in again["text"]
