@@ -111,34 +111,63 @@ def rank_units(items: Iterable[Item], previous: Mapping[str, int] | None = None)
 
     `previous` is last period's {unit: rank}; it fills `previous_rank` and `change`.
     """
+    return _ranked([_unit_row(unit, its) for unit, its in _by_unit(items).items()], previous)
+
+
+class UnitRanker:
+    """`rank_units` again and again over changing items: a unit's row is scored again only
+    when its projects are not the very items it was scored of (after one project's change,
+    one unit of a hundred)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[list[Item], dict]] = {}  # unit -> (its items, its row)
+
+    def rank(self, items: Iterable[Item],
+             previous: Mapping[str, int] | None = None) -> list[UnitRank]:
+        kept: dict[str, tuple[list[Item], dict]] = {}
+        for unit, its in _by_unit(items).items():
+            old = self.rows.get(unit)
+            same = old is not None and len(old[0]) == len(its) and all(
+                a is b for a, b in zip(old[0], its, strict=True))
+            kept[unit] = old if same else (its, _unit_row(unit, its))
+        self.rows = kept  # holds the items compared: an id is never reused meanwhile
+        return _ranked([row for _, row in kept.values()], previous)
+
+
+def _by_unit(items: Iterable[Item]) -> dict[str, list[Item]]:
     by_unit: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         by_unit[item[0].unit].append(item)
+    return by_unit
+
+
+def _unit_row(unit: str, its: list[Item]) -> dict:
+    """One unit's score and counts (a UnitRank without its rank)."""
+    score, good, attain, prompt = unit_score(its)
+    count = defaultdict(int)
+    for _, s in its:
+        count[s.standing] += 1
+    return dict(
+        unit=unit,
+        score=score,
+        projects=len(its),
+        on_track=count[ON_TRACK],
+        at_risk=count[AT_RISK],
+        lagging=count[LAGGING],
+        done=count[DONE],
+        stale=sum(1 for _, s in its if s.is_stale),
+        avg_progress=round(sum((p.progress or 0.0) for p, _ in its) / len(its), 1),
+        standing_share=good,
+        plan_attainment=attain,
+        promptness=prompt,
+        scored=len(_scored(its)),
+    )
+
+
+def _ranked(rows: list[dict], previous: Mapping[str, int] | None) -> list[UnitRank]:
+    """The units' rows ordered by score (then fewer lagging, then name) and ranked."""
     previous = previous or {}
-    rows = []
-    for unit, its in by_unit.items():
-        score, good, attain, prompt = unit_score(its)
-        count = defaultdict(int)
-        for _, s in its:
-            count[s.standing] += 1
-        rows.append(
-            dict(
-                unit=unit,
-                score=score,
-                projects=len(its),
-                on_track=count[ON_TRACK],
-                at_risk=count[AT_RISK],
-                lagging=count[LAGGING],
-                done=count[DONE],
-                stale=sum(1 for _, s in its if s.is_stale),
-                avg_progress=round(sum((p.progress or 0.0) for p, _ in its) / len(its), 1),
-                standing_share=good,
-                plan_attainment=attain,
-                promptness=prompt,
-                scored=len(_scored(its)),
-            )
-        )
-    rows.sort(key=lambda r: (-r["score"], r["lagging"], r["unit"]))
+    rows = sorted(rows, key=lambda r: (-r["score"], r["lagging"], r["unit"]))
     ranked: list[UnitRank] = []
     for i, row in enumerate(rows):
         tied = ranked and ranked[-1].score == row["score"]

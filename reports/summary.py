@@ -8,6 +8,7 @@ goes through `esc()`. Standing markers: 🔴 lagging, 🟠 at risk, 🟢 on trac
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -111,8 +112,10 @@ def paginate(lines: Iterable[str], limit: int = TG_LIMIT) -> list[str]:
     current: list[str] = []
     size = 0
     for line in lines:
-        for piece in _fit(line, limit):
-            n = tg_len(piece)
+        whole = tg_len(line)  # measured once: /lagging pages 18,000 entries
+        pieces = ([(line, whole)] if whole <= limit
+                  else [(piece, tg_len(piece)) for piece in _fit(line, limit)])
+        for piece, n in pieces:
             if current and size + 1 + n > limit:
                 pages.append("\n".join(current))
                 current, size = [], 0
@@ -302,11 +305,13 @@ def leader_summary(
     previous_ranks: Mapping[str, int] | None = None,
     ranking: Sequence[UnitRank] | None = None,
     worst: int = 10,
+    ordered: Sequence[Item] | None = None,
 ) -> list[str]:
     """`/status` for leaders: totals by standing and stage, average progress, investment
     against the annual plan, the `worst` worst projects, the unit ranking with rank change.
 
-    `ranking` defaults to `rank_units(items, previous_ranks)`.
+    `ranking` defaults to `rank_units(items, previous_ranks)`, `ordered` (the items worst
+    first) to `worst_first(items)`.
     """
     header = t("rep_sum_title", lang, date=today.isoformat(), n=len(items))
     if not items:
@@ -327,7 +332,8 @@ def leader_summary(
     blocks += investment_lines([p for p, _ in items], lang)
 
     blocks += ["", t("rep_sum_worst", lang)]
-    bad = [it for it in worst_first(items) if it[1].standing in (LAGGING, AT_RISK)]
+    ordered = worst_first(items) if ordered is None else ordered
+    bad = [it for it in ordered if it[1].standing in (LAGGING, AT_RISK)]
     if bad:
         blocks += [project_entry(p, s, lang) for p, s in bad[:worst]]
         if len(bad) > worst:
@@ -509,13 +515,15 @@ def _sort_time(value: datetime | str) -> float:
 
 
 def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None, *,
-                 entry: Callable[[Item, str], str] | None = None) -> list[str]:
+                 entry: Callable[[Item, str], str] | None = None,
+                 presorted: bool = False) -> list[str]:
     """`/lagging`: lagging projects, then at-risk ones, each worst first (most behind, most
     stale). `items` may hold every project; the others are left out. `unit`: the one unit
     they are of, named in the heading. `entry(item, lang)`: `project_entry`'s text of an item
-    (the bot's reuses the text of a project that did not change)."""
+    (the bot's reuses the text of a project that did not change). `presorted`: `items` are
+    worst first already."""
     entry = entry or (lambda item, lang: project_entry(*item, lang))
-    ordered = worst_first(items)
+    ordered = items if presorted else worst_first(items)
     lagging = [it for it in ordered if it[1].standing == LAGGING]
     at_risk = [it for it in ordered if it[1].standing == AT_RISK]
     counts = {"lagging": len(lagging), "at_risk": len(at_risk)}
@@ -564,31 +572,34 @@ def problems_list(
     header = t("rep_probs_title", lang, n=len(rows))
     if not rows:
         return [f"{header}\n{t('rep_probs_none', lang)}"]
-    blocks = []
-    for q in rows:
-        project = " ".join(
-            part
-            for part in (
-                f"<code>{_name(q.project_code, 20)}</code>" if q.project_code else "",
-                _name(q.project_name) if q.project_name else "",
-            )
-            if part
-        ) or t("rep_unknown", lang)
-        head = t(
-            "rep_probs_head",
-            lang,
-            id=q.id,
-            age=t("rep_days", lang, n=q.age_days),
-            flag=due_flag(q, lang, today, escalate_days),
-            project=project,
-        )
-        acting = _name(q.acting_unit, 30) if q.acting_unit else t("rep_unassigned", lang)
-        due = t("loop_due", lang, date=fmt_date(q.due, lang)) if q.due else ""
-        blocks.append(
-            f"{head}\n   {_name(q.text, TEXT_MAX)}\n" + t("rep_probs_acting", lang, unit=acting)
-            + due
-        )
+    blocks = [problem_block(q, lang, today, escalate_days) for q in rows]
     return _pages(header, blocks, lang)
+
+
+@functools.lru_cache(maxsize=12_000)  # 5,000 open problems in 2 languages, and more
+def problem_block(q: OpenProblem, lang: str, today: date | None, escalate_days: int) -> str:
+    """One problem's lines in `/problems`, formatted once while it and the day stay the same
+    (after one problem's change, the other thousands are not formatted again)."""
+    project = " ".join(
+        part
+        for part in (
+            f"<code>{_name(q.project_code, 20)}</code>" if q.project_code else "",
+            _name(q.project_name) if q.project_name else "",
+        )
+        if part
+    ) or t("rep_unknown", lang)
+    head = t(
+        "rep_probs_head",
+        lang,
+        id=q.id,
+        age=t("rep_days", lang, n=q.age_days),
+        flag=due_flag(q, lang, today, escalate_days),
+        project=project,
+    )
+    acting = _name(q.acting_unit, 30) if q.acting_unit else t("rep_unassigned", lang)
+    due = t("loop_due", lang, date=fmt_date(q.due, lang)) if q.due else ""
+    return (f"{head}\n   {_name(q.text, TEXT_MAX)}\n" + t("rep_probs_acting", lang, unit=acting)
+            + due)
 
 
 def ranking_explained(ranking: Sequence[UnitRank], lang: str, stale_days: int) -> list[str]:

@@ -52,14 +52,20 @@ _ID = re.compile(r"^[#＃]?(\d{1,9})$")
 
 @view("q", "problems")
 def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
-    """Open problems, overdue first: all (arg "", leaders) or those of one unit."""
+    """Open problems, overdue first: all (arg "", leaders) or those of one unit. Built once
+    per version of the data (a problem's or project's change, a ladder step, a new day, other
+    settings): a ◀ ▶ tap or the same command again reads and formats nothing."""
     unit_id = visible_unit_arg(caller, arg)
-    now = datetime.now(config.timezone)
-    rows = [OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
-                        q["acting_unit_name"], q["project_code"], q["project_name"],
-                        due_of(q, config))
-            for q in ledger.list_open_problems(views.db, unit_id)]
-    return problems_list(rows, caller.lang, today=now.date())
+
+    def build(items: list, now: datetime) -> list[str]:
+        rows = [OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
+                            q["acting_unit_name"], q["project_code"], q["project_name"],
+                            due_of(q, config))
+                for q in ledger.list_open_problems(views.db, unit_id)]
+        return problems_list(rows, caller.lang, today=now.date())
+
+    key = ("q", arg, caller.lang, config, ledger.problems_version(views.db))
+    return views.reused(config, key, build)
 
 
 CLOSED_DAYS = 30  # /problems closed: problems closed this many days back

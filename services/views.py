@@ -25,9 +25,9 @@ from config import Config
 from i18n import esc, t
 from parsing.normalize import clean_name, is_han
 from parsing.normalize import key as name_key
-from reports.ranking import UnitRank, rank_units
+from reports.ranking import UnitRank, UnitRanker, rank_units
 from reports.spreadsheet import export_rows, node_rows, write_xlsx
-from reports.standing import Item, Thresholds, days_since
+from reports.standing import Item, Thresholds, WorstFirst, days_since
 from reports.states import items_from_rows, moment
 from reports.summary import (
     OpenProblem,
@@ -422,10 +422,11 @@ def lagging_view(views: Views, config: Config, caller: Caller, arg: str) -> list
     unit = get_unit(views.db, unit_id) if unit_id is not None else None
 
     def build(items: list[Item], now: datetime) -> list[str]:
+        items = views.worst_first(items)
         if unit_id is not None:  # one unit's (none of a unit since removed)
             items = [item for item in items if unit and item[0].unit == unit["name"]]
         return lagging_list(items, caller.lang, unit["name"] if unit else None,
-                            entry=views.entry)
+                            entry=views.entry, presorted=True)
 
     return views.reused(config, ("l", arg, caller.lang), build)
 
@@ -543,11 +544,15 @@ class Views:
         self.built_version: tuple | None = None
         self.built_ranking: list[UnitRank] | None = None
         self.ranking_kept = False
-        self.built_pages: dict[tuple[str, str, str], list[str]] = {}
+        self.built_pages: dict[tuple, list[str]] = {}
         # Each project's list entry by (code, language), with the item it was made of: the
         # state cache keeps an unchanged project's item, so after a change only the changed
         # projects' entries are formatted again (18,000 lagging entries take 250 ms).
         self.entries: dict[tuple[str, str], tuple[Item, str]] = {}
+        # Every project worst first, and each unit's score: after a change only the changed
+        # projects move and only their units are scored again.
+        self.worst = WorstFirst()
+        self.ranker = UnitRanker()
 
     def items(self, config: Config, now: datetime, unit_id: int | None = None,
               code: str | None = None) -> list[Item]:
@@ -570,6 +575,11 @@ class Views:
             kept = self.entries[key] = (item, project_entry(*item, lang))
         return kept[1]
 
+    def worst_first(self, items: list[Item]) -> list[Item]:
+        """`items` (every project, as `items` gives them) worst first."""
+        with self.lock:
+            return self.worst.order(items)
+
     def ranking(self, config: Config, now: datetime) -> list[UnitRank]:
         """The unit ranking of every project with each unit's change since last week, ranked
         once per version of the states."""
@@ -577,14 +587,15 @@ class Views:
             items = self.items(config, now)
             if self.built_ranking is None:
                 previous = week_ranks(self.db, previous_week(now.date()))
-                self.built_ranking = rank_units(items, previous)
+                self.built_ranking = self.ranker.rank(items, previous)
             return self.built_ranking
 
     def summary(self, config: Config, lang: str) -> list[str]:
         """The leaders' summary of the whole portfolio, with the unit ranking (stores
         nothing: see keep_ranking)."""
         return self.reused(config, ("s", "", lang), lambda items, now: leader_summary(
-            items, lang, now.date(), ranking=self.ranking(config, now)))
+            items, lang, now.date(), ranking=self.ranking(config, now),
+            ordered=self.worst_first(items)))
 
     def keep_ranking(self, config: Config) -> None:
         """The ranking a leader or unit sees: stored as this week's snapshot when it is the
@@ -596,11 +607,12 @@ class Views:
                 store_snapshot(self.db, iso_week(now.date()), ranking)
                 self.ranking_kept = True
 
-    def reused(self, config: Config, key: tuple[str, str, str],
+    def reused(self, config: Config, key: tuple,
                build: Callable[[list[Item], datetime], list[str]]) -> list[str]:
-        """The pages `key` (view, argument, language) stands for: built from every project's
-        standing at most once per version of the states, so a ◀ ▶ tap or the same command
-        again formats nothing until a project changes (or the day or the settings do)."""
+        """The pages `key` (view, argument, language, and whatever else they depend on)
+        stands for: built from every project's standing at most once per version of the
+        states, so a ◀ ▶ tap or the same command again formats nothing until a project
+        changes (or the day or the settings do)."""
         now = datetime.now(config.timezone)
         with self.lock:
             items = self.items(config, now)

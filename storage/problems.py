@@ -237,6 +237,13 @@ def last_event_id(db: Database, problem_id: int, kind: str) -> int | None:
     return rows[0]["id"] if rows else None
 
 
+def problems_version(db: Database) -> int:
+    """The number of the latest problem event: with storage.projects.last_change (which a
+    problem's own row changing moves), it changes whenever a problem list may read otherwise
+    (a ladder step is an event only)."""
+    return next(select(db, "select coalesce(max(id), 0) as id from problem_events"))["id"]
+
+
 def closed_since(db: Database, since_iso: str, unit_id: int | None = None) -> list[dict]:
     """Problems closed (confirmed) since `since_iso`, newest first, with who confirmed them."""
     where = "where q.status = 'resolved' and coalesce(q.confirmed_at, q.resolved_at) >= ?"
