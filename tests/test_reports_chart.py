@@ -1,3 +1,4 @@
+import dataclasses
 import io
 import warnings
 from datetime import date, datetime, timedelta
@@ -74,7 +75,7 @@ def test_forty_projects_one_picture(lang):
 def test_chinese_and_odd_names_render_without_missing_glyphs():
     odd = items(6)
     odd = [
-        (p.__class__(**{**p.__dict__, "name": name}), s)
+        (dataclasses.replace(p, name=name), s)
         for (p, s), name in zip(
             odd,
             ["卫星互联网产业园", "价格 $5M $x^2$", "emoji 🚧🏗️", "龘靐齉", "a\nb\tc", "é ñ ü"],
