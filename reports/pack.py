@@ -13,7 +13,7 @@ import io
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any
@@ -29,7 +29,6 @@ from reports.standing import (
     STAGES,
     STANDINGS,
     Item,
-    ProjectState,
     worst_first,
 )
 
@@ -114,7 +113,6 @@ class PackData:
     opened: int = 0  # problems opened this week
     closed: int = 0  # problems closed this week
     chart: bytes | None = None
-    forecasts: dict[str, date] = field(default_factory=dict)  # code -> forecast end
 
     @property
     def today(self) -> date:
@@ -179,10 +177,8 @@ class PackData:
 
     def forecast_end(self, item: Item) -> date | None:
         """When the project should be done at its pace so far (None: not known)."""
-        p, s = item
-        if p.code in self.forecasts:
-            return self.forecasts[p.code]
-        return s.forecast.end if s.forecast else None
+        forecast = item[1].forecast
+        return forecast.end if forecast else None
 
     def last_update(self, item: Item) -> date | None:
         last = item[0].last_update_at
@@ -236,11 +232,6 @@ NODE_COLUMNS = (("code", None), ("name", None), ("unit", None), ("node", None),
 WIDTHS = {"name": 36, "reason": 40, "text": 50, "update_text": 60, "unit": 20, "node": 24,
           "when": 17}
 CHART_WIDTH_CM = 16  # the wall chart's width in the bulletin (an A4 page's text is 16 cm)
-
-
-def invested_this_year(p: ProjectState) -> float | None:
-    """This year's investment of a project (reported, or derived from cumulative figures)."""
-    return p.invested_year
 
 
 def _local(moment: datetime, tz) -> datetime:
@@ -349,7 +340,7 @@ def _overview(ws: Worksheet, data: PackData, lang: str) -> None:
     above += [[_cell(ws, t("pack_total", lang), bold=True), len(data.items)], []]
     rows = ((p.code, p.name, p.unit, p.leader, _stage(p.stage, lang), _one(s.planned),
              _one(p.progress), _light(s.standing, lang), reason_of((p, s), lang),
-             p.annual_plan, invested_this_year(p), p.invested, data.last_update((p, s)),
+             p.annual_plan, p.invested_year, p.invested, data.last_update((p, s)),
              p.open_problems)
             for p, s in sorted(data.items, key=lambda it: (it[0].unit, it[0].code)))
     if data.chart:  # beside the table, below its header: it scrolls with the rows

@@ -23,7 +23,7 @@ from reports.pack import (
 )
 from reports.ranking import rank_units
 from reports.standing import Item, days_since
-from reports.states import forecast_from_row, moment
+from reports.states import moment
 from reports.summary import overdue_days
 from services.caller import Caller
 from services.deadlines import due_of
@@ -40,7 +40,6 @@ from services.views import (
 from storage.pack import (
     nodes_until,
     problems_opened_closed,
-    progress_histories,
     updates_between,
 )
 from storage.problems import list_open_problems
@@ -123,13 +122,6 @@ def pack_data(views: Views, config: Config, now: datetime, *, as_of: bool = Fals
     opened, closed = problems_opened_closed(db, stored(week_ago), end)
     data = PackData(now, items, ranking, problems, previous=previous, updates=updates,
                     nodes=nodes, opened=opened, closed=closed)
-    # The forecast end of each flagged project, from its progress so far (the standing is
-    # /status's, which does not read the history; the forecast is told, not judged by).
-    histories = progress_histories(db, [p.code for p, _ in data.flagged()], end)
-    for code, history in histories.items():
-        forecast = forecast_from_row({"progress_history": history}, now)
-        if forecast is not None and forecast.end is not None:
-            data.forecasts[code] = forecast.end
     return data
 
 

@@ -51,19 +51,3 @@ def problems_opened_closed(db: Database, since: str, until: str) -> tuple[int, i
             select 1 from problem_events e where e.problem_id = q.id and e.kind = 'resolved'
               and e.at > :since and e.at <= :until) and not {open_at()}""", params))["n"]
     return opened, closed
-
-
-def progress_histories(db: Database, codes: list[str], until: str) -> dict[str, list[tuple]]:
-    """Each project's (by code) reported progress stored by `until`, oldest first:
-    [(created_at, progress)] (the forecast of the pack's lagging projects)."""
-    found: dict[str, list[tuple]] = {}
-    for start in range(0, len(codes), 900):  # SQLite's limit on a statement's parameters
-        chunk = codes[start:start + 900]
-        marks = ",".join("?" for _ in chunk)
-        for row in select(db, f"""
-                select p.code, u.created_at, u.progress from updates u
-                join projects p on p.id = u.project_id
-                where p.code in ({marks}) and u.progress is not null and u.created_at <= ?
-                order by u.created_at, u.id""", [*chunk, until]):
-            found.setdefault(row["code"], []).append((row["created_at"], row["progress"]))
-    return found
