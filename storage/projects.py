@@ -192,16 +192,14 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
 HISTORY_DAYS = 58
 
 
-def recent_progress(db: Database, scope: str = "1", params: Iterable | dict = (),
+def recent_progress(db: Database, scope: str = "1", params: dict | None = None,
                     until: str | None = None) -> dict[int, list[tuple[str, float]]]:
     """{project id: [(created_at, progress), oldest first]} as described above; `scope` is a
     condition on `project_id` with its `params` (default: every project); with `until` (a
     stored time), only the figures stored by then."""
     found: dict[int, list[tuple[str, float]]] = {}
     by = " and u.created_at <= :until" if until else ""
-    params = dict(params, until=until) if isinstance(params, dict) else list(params)
-    if until and not isinstance(params, dict):
-        raise ValueError("recent_progress: `until` needs named parameters")
+    params = {**(params or {}), "until": until}
     figures = f"from updates u where u.project_id = ids.project_id and u.progress is not null{by}"
     for _, project_id, created_at, progress in db.execute(f"""
         with bounds as materialized (
@@ -249,7 +247,7 @@ def state_after_update(db: Database, project: dict, update_id: int) -> dict:
              as milestones
         from projects p where p.id = :project_id
     """, {"update_id": update_id, "project_id": project["id"]}))
-    history = recent_progress(db, "project_id = ?", [project["id"]]).get(project["id"], [])
+    history = recent_progress(db, "project_id = :project_id", {"project_id": project["id"]}).get(project["id"], [])
     return {**project, **row, "milestones": json.loads(row["milestones"]),
             "aliases": aliases_of(project), "progress_history": history}
 
