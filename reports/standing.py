@@ -406,3 +406,20 @@ class WorstFirst:
             self.items.insert(at, item)
             self.by_code[item[0].code] = (key, item)
         return list(self.items)
+
+    def remove(self, item: Item) -> None:
+        """Take `item` out (a project changed or removed: its old item)."""
+        kept = self.by_code.get(item[0].code)
+        if kept is not None and kept[1] is item:
+            del self.by_code[item[0].code]
+            at = bisect.bisect_left(self.keys, kept[0])
+            del self.keys[at], self.items[at]
+
+    def add(self, item: Item) -> None:
+        """Put `item` in its place (a project changed or added: its new item; its code is
+        no other item's)."""
+        key = severity_key(item)
+        at = bisect.bisect_left(self.keys, key)
+        self.keys.insert(at, key)
+        self.items.insert(at, item)
+        self.by_code[item[0].code] = (key, item)

@@ -121,22 +121,21 @@ def test_pages_are_reused_until_a_change(fresh_db, tmp_path):
     english = views.pages(CONFIG, Caller(LEADER, "leader", None, None, "en"), "s", "")
     assert english != first["s", ""] and english == built_afresh(db, "s", "", "en")
     # A change from another connection: every page is built again, as a new service would,
-    # with the entries of the projects that did not change reused.
-    entries = dict(views.entries)
+    # with the entries' sizes of the projects that did not change kept.
+    sizes = dict(views.sizes["zh"])
     other = sqlite3.connect(tmp_path / "bot.db")
     other.execute("update updates set progress = 99 where id = (select max(id) from updates)")
     changed = other.execute("select p.code from updates u join projects p on p.id = u.project_id"
                             " order by u.id desc limit 1").fetchone()[0]
     other.commit()
     other.close()
+    views.items(CONFIG, datetime.now(TZ))  # the change read: only its project measured again
+    assert views.sizes["zh"].keys() == sizes.keys() | {changed}
+    assert all(views.sizes["zh"][code] == n for code, n in sizes.items() if code != changed)
     for name, arg in first:
         again = views.pages(CONFIG, leader, name, arg)
         assert again is not first[name, arg] and again == built_afresh(db, name, arg)
     assert views.pages(CONFIG, leader, "s", "") != first["s", ""]
-    kept = [key for key in entries if key[0] != changed]
-    assert kept and all(views.entries[key][1] is entries[key][1] for key in kept)
-    assert (changed, "zh") not in entries or (
-        views.entries[changed, "zh"][1] is not entries[changed, "zh"][1])
 
 
 def test_the_warm_up_builds_the_same_and_stores_no_ranking(fresh_db):
