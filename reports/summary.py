@@ -716,13 +716,29 @@ def problems_list(
     id, age, flag, project, text, the unit that must act and the limit. With `today`, a
     problem past its limit is flagged 🔥 with its days overdue and one due within
     DUE_SOON_DAYS ⏰; without a limit, one open longer than `escalate_days` is flagged ⏰."""
-    rows = sorted((OpenProblem(*q) for q in problems),
+    return list(problems_pages(problems, lang, escalate_days=escalate_days, today=today))
+
+
+def problems_pages(
+    problems: Iterable[OpenProblem | tuple], lang: str, *, escalate_days: int = ESCALATE_DAYS,
+    today: date | None = None,
+) -> Sequence[str]:
+    """`problems_list` as Pages: a problem's lines are formatted when its page is shown (and
+    measured once while it and the day stay the same)."""
+    rows = sorted((q if q.__class__ is OpenProblem else OpenProblem(*q) for q in problems),
                   key=lambda q: (-overdue_days(q.due, today), -q.age_days, q.id))
     header = t("rep_probs_title", lang, n=len(rows))
     if not rows:
         return [f"{header}\n{t('rep_probs_none', lang)}"]
-    blocks = [problem_block(q, lang, today, escalate_days) for q in rows]
-    return _pages(header, blocks, lang)
+    sizes = [problem_size(q, lang, today, escalate_days) for q in rows]
+    return Pages(header, lang, sizes,
+                 lambda i: problem_block(rows[i], lang, today, escalate_days))
+
+
+@functools.lru_cache(maxsize=12_000)
+def problem_size(q: OpenProblem, lang: str, today: date | None, escalate_days: int) -> int:
+    """The size (tg_len) of `problem_block`."""
+    return tg_len(problem_block(q, lang, today, escalate_days))
 
 
 @functools.lru_cache(maxsize=12_000)  # 5,000 open problems in 2 languages, and more

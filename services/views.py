@@ -566,6 +566,8 @@ class Views:
         # pages are cut by the sizes and only the page shown is formatted; after a change
         # only the changed projects' entries are measured again (18,000 take 250 ms).
         self.sizes: dict[str, dict[str, int]] = {}
+        # What other views keep between reads, by name (services.problems: the open problems).
+        self.kept: dict[str, object] = {}
 
     def items(self, config: Config, now: datetime, unit_id: int | None = None,
               code: str | None = None) -> list[Item]:
