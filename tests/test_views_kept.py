@@ -25,8 +25,8 @@ from services import problems as _problems  # noqa: F401  (registers the /proble
 from services.caller import Caller
 from services.views import Views
 from storage import open_db
-from tests.test_reports_incremental import ledger_and_changes
 from tests.test_ranking_fairness import NOW, TODAY
+from tests.test_reports_incremental import ledger_and_changes
 
 CONFIG = load_config({"BOT_TIMEZONE": "Asia/Shanghai"}, dotenv_path=None)
 BLOCKS = st.one_of(st.just(""), st.text(min_size=1, max_size=300),
