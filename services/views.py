@@ -23,7 +23,7 @@ from datetime import date, datetime
 from sqlite_utils import Database
 
 from config import Config
-from i18n import esc, t
+from i18n import LANGUAGES, esc, t
 from parsing.normalize import clean_name, is_han
 from parsing.normalize import key as name_key
 from reports.portfolio import Change, Portfolio
@@ -652,13 +652,17 @@ class Views:
 
     def warm(self, config: Config, lang: str) -> None:
         """Build beforehand what a first command would wait for at scale: the ledger, every
-        project's standing, the unit ranking, the leaders' summary and lagging list in
-        `lang`, the names /status <name> looks up (bot.py calls it in a thread at start-up).
+        project's standing, the unit ranking, the leaders' summary, lagging list and open
+        problems in `lang` and then in the other languages (the lists' entries measured),
+        the names /status <name> looks up (bot.py calls it in a thread at start-up).
         Nothing is stored: this week's ranking snapshot is the first one a person sees."""
         ledger_index(self.db)  # what a member's first update waits for
-        self.summary(config, lang)
-        self.pages(config, Caller(user_id=0, role="leader", unit_id=None, unit_name=None,
-                                  lang=lang), "l", "")
+        for each in (lang, *(other for other in LANGUAGES if other != lang)):
+            self.summary(config, each)
+            leader = Caller(user_id=0, role="leader", unit_id=None, unit_name=None, lang=each)
+            for name in ("l", "q"):
+                if name in VIEWS:  # "q": when services.problems is loaded, as in the bot
+                    self.pages(config, leader, name, "")
         _named_at(self.db, ledger_index(self.db).version)
 
     def pages(self, config: Config, caller: Caller, name: str, arg: str) -> Sequence[str]:

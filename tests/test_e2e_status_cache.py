@@ -142,12 +142,13 @@ def test_the_warm_up_builds_the_same_and_stores_no_ranking(fresh_db):
     db = fresh_db
     seed(db)
     views = Views(db)
-    views.warm(CONFIG, ("zh", "en"))
+    views.warm(CONFIG, "zh")
     assert db["rank_snapshots"].count == 0  # the week's snapshot is the first one a person sees
-    for lang in ("zh", "en"):
+    for lang in ("zh", "en"):  # the other language's too
         caller = Caller(LEADER, "leader", None, None, lang)
-        summary = views.summary(CONFIG, lang)
-        assert views.pages(CONFIG, caller, "s", "") is summary  # built by the warm-up
+        summary = views.built_pages["s", "", lang]  # built by the warm-up
+        assert views.pages(CONFIG, caller, "s", "") is summary
+        assert views.pages(CONFIG, caller, "l", "") is views.built_pages["l", "", lang]
         assert summary == built_afresh(db, "s", "", lang)
     week = iso_week(datetime.now(TZ).date())
     assert db["rank_snapshots"].count_where("week = ?", [week]) == 4  # stored by that /status
