@@ -719,14 +719,22 @@ def problems_list(
     return list(problems_pages(problems, lang, escalate_days=escalate_days, today=today))
 
 
+def problem_order(q: OpenProblem, today: date | None) -> tuple:
+    """Where `problems_list` lists a problem: overdue first (the most overdue first), then
+    oldest first."""
+    return (-overdue_days(q.due, today), -q.age_days, q.id)
+
+
 def problems_pages(
     problems: Iterable[OpenProblem | tuple], lang: str, *, escalate_days: int = ESCALATE_DAYS,
-    today: date | None = None,
+    today: date | None = None, presorted: bool = False,
 ) -> Sequence[str]:
     """`problems_list` as Pages: a problem's lines are formatted when its page is shown (and
-    measured once while it and the day stay the same)."""
-    rows = sorted((q if q.__class__ is OpenProblem else OpenProblem(*q) for q in problems),
-                  key=lambda q: (-overdue_days(q.due, today), -q.age_days, q.id))
+    measured once while it and the day stay the same). `presorted`: `problems` are
+    OpenProblems in their order already (problem_order)."""
+    rows = problems if presorted else sorted(
+        (q if q.__class__ is OpenProblem else OpenProblem(*q) for q in problems),
+        key=lambda q: problem_order(q, today))
     header = t("rep_probs_title", lang, n=len(rows))
     if not rows:
         return [f"{header}\n{t('rep_probs_none', lang)}"]

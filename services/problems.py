@@ -13,6 +13,7 @@ notices to send; the handler sends them and completes the answer.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,14 @@ from config import Config
 from i18n import esc, t
 from parsing.deadlines import extract_deadline, parse_date
 from reports.standing import days_since
-from reports.summary import TG_LIMIT, OpenProblem, fmt_date, paginate, problems_pages
+from reports.summary import (
+    TG_LIMIT,
+    OpenProblem,
+    fmt_date,
+    paginate,
+    problem_order,
+    problems_pages,
+)
 from services.caller import Caller, unit_suffix
 from services.deadlines import due_of
 from services.people import people_langs
@@ -63,7 +71,9 @@ def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> Seq
         rows = kept.rows_at(views.db, config, now)
         if unit_id is not None:
             rows = [row for row in rows if unit_id in row.units]
-        return problems_pages([row.problem for row in rows], caller.lang, today=now.date())
+        rows.sort(key=ORDER)
+        return problems_pages([row.problem for row in rows], caller.lang, today=now.date(),
+                              presorted=True)
 
     key = ("q", arg, caller.lang, config, ledger.problems_version(views.db))
     return views.reused(config, key, build)
@@ -76,6 +86,10 @@ class KeptProblem:
     problem: OpenProblem
     project_id: int
     units: frozenset[int]  # the units it has to do with (storage.problems._open_of_unit)
+    order: tuple  # where it is listed (reports.summary.problem_order), the day it was read
+
+
+ORDER = operator.attrgetter("order")
 
 
 @dataclass
@@ -110,13 +124,14 @@ class OpenProblems:
 
 
 def kept_problem(q: dict, config: Config, now: datetime) -> KeptProblem:
+    problem = OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
+                          q["acting_unit_name"], q["project_code"], q["project_name"],
+                          due_of(q, config))
     return KeptProblem(
-        OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
-                    q["acting_unit_name"], q["project_code"], q["project_name"],
-                    due_of(q, config)),
-        q["project_id"],
+        problem, q["project_id"],
         frozenset(u for u in (q["project_unit_id"], q["must_act_unit_id"], q["raised_unit_id"])
-                  if u is not None))
+                  if u is not None),
+        problem_order(problem, now.date()))
 
 
 CLOSED_DAYS = 30  # /problems closed: problems closed this many days back

@@ -13,7 +13,6 @@ import asyncio
 import functools
 import io
 import logging
-import operator
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -65,7 +64,6 @@ from storage.ranks import iso_week, previous_week, store_snapshot, week_ranks
 
 log = logging.getLogger(__name__)
 
-STATE, CODE = operator.itemgetter(0), operator.attrgetter("code")  # of an item
 UNITS_SHOWN = 30  # units listed in an "unknown unit" answer
 CHOICES_SHOWN = 8  # projects and units offered when a part of a name fits several
 
@@ -342,6 +340,12 @@ def id_arg(arg: str) -> int:
     return int(arg)
 
 
+def entry_size(item: Item, lang: str) -> int:
+    """The size (tg_len) of an item's list entry: a list's pages are cut by the sizes and
+    only the page shown is formatted (18,000 entries take 250 ms to format)."""
+    return tg_len(project_entry(*item, lang))
+
+
 # ---------------------------------------------------------------------------- views
 
 # A view: (views, config, caller, arg) -> pages. `arg` is what a page tap's data keeps.
@@ -562,10 +566,6 @@ class Views:
         # Every project worst first, counted, by unit and each unit scored: after a change
         # only the changed projects are taken out and put in again.
         self.portfolio = Portfolio()
-        # The size (tg_len) of each project's list entry, by language and code: a list's
-        # pages are cut by the sizes and only the page shown is formatted; after a change
-        # only the changed projects' entries are measured again (18,000 take 250 ms).
-        self.sizes: dict[str, dict[str, int]] = {}
         # What other views keep between reads, by name (services.problems: the open problems).
         self.kept: dict[str, object] = {}
 
@@ -584,31 +584,17 @@ class Views:
         return project_items(self.db, config, now, unit_id=unit_id, code=code)
 
     def _follow(self, delta: list[Change] | None, items: list[Item]) -> None:
-        """Bring the portfolio and the entries' sizes up to the states' last load."""
+        """Bring the portfolio (and what is measured of it) up to the states' last load."""
         if delta is None:
             self.portfolio.reset(items)
-            self.sizes = {}
-            return
-        self.portfolio.change(delta)
-        for lang, sizes in self.sizes.items():
-            for old, _ in delta:
-                if old is not None:
-                    sizes.pop(old[0].code, None)
-            for _, new in delta:
-                if new is not None:
-                    sizes[new[0].code] = tg_len(project_entry(*new, lang))
+        else:
+            self.portfolio.change(delta)
 
     def entry_sizes(self, items: Sequence[Item], lang: str) -> list[int]:
-        """The size of `project_entry` of each of `items` (the states' current items)."""
-        sizes = self.sizes.setdefault(lang, {})
-        codes = map(CODE, map(STATE, items))
-        try:  # 18,000 sizes looked up without a line of Python each
-            return list(map(sizes.__getitem__, codes))
-        except KeyError:
-            for p, s in items:
-                if p.code not in sizes:
-                    sizes[p.code] = tg_len(project_entry(p, s, lang))
-            return list(map(sizes.__getitem__, map(CODE, map(STATE, items))))
+        """The size of `project_entry` of each of `items` (the states' current items),
+        measured once per item (reports.portfolio.Portfolio.measures)."""
+        return self.portfolio.measures(f"entry size {lang}", functools.partial(
+            entry_size, lang=lang), items)
 
     def ranking(self, config: Config, now: datetime) -> list[UnitRank]:
         """The unit ranking of every project with each unit's change since last week, ranked

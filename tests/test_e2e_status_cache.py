@@ -12,7 +12,7 @@ from handlers.ledger import import_bytes
 from reports.standing import Thresholds
 from reports.states import items_from_rows
 from services.caller import Caller
-from services.views import StateCache, Views
+from services.views import StateCache, Views, entry_size
 from storage.people import find_unit
 from storage.problems import open_problem, resolve_problem
 from storage.projects import add_milestone, changed_projects, get_project, project_states
@@ -122,16 +122,14 @@ def test_pages_are_reused_until_a_change(fresh_db, tmp_path):
     assert english != first["s", ""] and english == built_afresh(db, "s", "", "en")
     # A change from another connection: every page is built again, as a new service would,
     # with the entries' sizes of the projects that did not change kept.
-    sizes = dict(views.sizes["zh"])
+    sizes = views.portfolio.measured["entry size zh"][1]
     other = sqlite3.connect(tmp_path / "bot.db")
     other.execute("update updates set progress = 99 where id = (select max(id) from updates)")
-    changed = other.execute("select p.code from updates u join projects p on p.id = u.project_id"
-                            " order by u.id desc limit 1").fetchone()[0]
     other.commit()
     other.close()
     views.items(CONFIG, datetime.now(TZ))  # the change read: only its project measured again
-    assert views.sizes["zh"].keys() == sizes.keys() | {changed}
-    assert all(views.sizes["zh"][code] == n for code, n in sizes.items() if code != changed)
+    assert views.portfolio.measured["entry size zh"][1] is sizes
+    assert sizes == [entry_size(item, "zh") for item in views.portfolio.ordered()]
     for name, arg in first:
         again = views.pages(CONFIG, leader, name, arg)
         assert again is not first[name, arg] and again == built_afresh(db, name, arg)

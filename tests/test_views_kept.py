@@ -53,6 +53,7 @@ def test_a_portfolio_followed_through_any_changes_equals_one_built_afresh(case, 
     items = dict(zip(ledger, assess(ledger.values(), TODAY, NOW), strict=True))
     kept = Portfolio()
     kept.reset(items.values())
+    kept.measures("length", lambda item: len(item[0].code) + len(item[1].standing), [])
     for changed, removed in rounds:
         fresh = dict(zip(changed, assess(changed.values(), TODAY, NOW), strict=True))
         delta = [(items.get(n), fresh[n]) for n in fresh]
@@ -64,6 +65,10 @@ def test_a_portfolio_followed_through_any_changes_equals_one_built_afresh(case, 
         kept.change(delta)
         now_items = sorted(items.values(), key=lambda item: (item[0].unit, item[0].code))
         assert kept.ordered() == worst_first(now_items)
+        lengths = [len(p.code) + len(s.standing) for p, s in kept.ordered()]
+        assert kept.measured["length"][1] == lengths  # only the changed measured again
+        assert kept.measures("length", len, kept.ordered()[1:4]) == lengths[1:4]
+        assert kept.measures("length", len, kept.ordered()[::-2]) == lengths[::-2]
         assert kept.ranking(previous) == rank_units(now_items, previous)
         lagging, at_risk = kept.lagging_and_at_risk()
         assert lagging + at_risk == [it for it in worst_first(now_items)
