@@ -9,8 +9,8 @@ The real bot runs as a separate process (`python bot.py run`) polling the local 
   (/whoami) in the same run. "first" is the first call after the start (the bot builds its
   ledger index, the project states and the leaders' views before it handles any update:
   services.views.Views.warm); the median of --repeat more calls follows (pages are reused
-  until a project changes; then only the changed projects are read and formatted again: see
-  services.views.StateCache and Views.entry); "◀ ▶ tap" turns /lagging's pages; "a member's
+  until a project changes; then only the changed projects are read and measured again: see
+  services.views.StateCache and reports.portfolio); "◀ ▶ tap" turns /lagging's pages; "a member's
   update" follows, the first one since the start; "(after a new update)" writes an update
   from another connection before each call;
 * the bot process's peak memory (VmHWM) after it has answered every command.

@@ -2,13 +2,18 @@
 
 Builds the database of bench/scale.py (`build_db`: 20,000 projects in 100 units, 200,000
 updates, an open problem for every fourth project), warms the views as the bot does at start
-(services.views.Views.warm), then times with time.process_time (this process's CPU, all
+(services.views.Views.warm, its CPU printed too), then times with time.process_time (this process's CPU, all
 threads) around Views.pages, the median of --repeat calls each:
 
 * /problems again (a ◀ ▶ tap or the same command: the pages are reused);
-* /problems built anew (the pages forgotten first: what every call cost before they were kept);
+* /problems built anew (the pages forgotten first: the open problems are kept, not read again);
 * /problems after a problem was opened from another connection;
-* /status and /lagging, each after an update of one project written from another connection.
+* /status and /lagging, each after an update of one project written from another connection;
+* a ◀ ▶ tap on /lagging: a page not shown before, with no change, and after one project's update;
+* /status <unit>, the first call for a unit after start (its page not built yet).
+
+Each timed call also makes the page a person is shown (the first, or the tapped one) and
+counts the pages, as the handlers do: a page is formatted only when shown.
 
     python bench/views_cpu.py [--projects 20000] [--units 100] [--updates 200000] [--repeat 5]
 """
@@ -72,11 +77,25 @@ def main() -> int:
         db = open_db(path)
         config = load_config({"BOT_TIMEZONE": "Asia/Shanghai"}, dotenv_path=None)
         views = Views(db)
-        views.warm(config, "zh")
+        started = time.process_time()
+        views.warm(config, "zh")  # as bot.py does before it handles any update
+        warm_ms = (time.process_time() - started) * 1000
         leader = Caller(user_id=LEADER, role="leader", unit_id=None, unit_name=None, lang="zh")
 
-        def page(name: str) -> Callable[[], object]:
-            return lambda: views.pages(config, leader, name, "")
+        def page(name: str, arg: str = "", index: int | None = 0) -> Callable[[], object]:
+            def shown() -> str:
+                pages = views.pages(config, leader, name, arg)
+                return f"{len(pages)} {pages[min(index, len(pages) - 1)]}"
+            return shown
+
+        def tap() -> str:  # ▶ to a page not shown yet
+            pages = views.pages(config, leader, "l", "")
+            return pages[rnd.randrange(len(pages))]
+
+        units = iter(rnd.sample(range(1, args.units + 1), args.units))
+
+        def unit_first() -> str:  # a unit not asked for yet since start
+            return page("u", str(next(units)))()
 
         nothing = lambda: None  # noqa: E731
         page("q")()
@@ -89,11 +108,16 @@ def main() -> int:
              cpu_ms(args.repeat, lambda: new_update(path, rnd), page("s"))),
             ("/lagging after one project's update",
              cpu_ms(args.repeat, lambda: new_update(path, rnd), page("l"))),
+            ("◀ ▶ tap on /lagging, no change", cpu_ms(args.repeat, nothing, tap)),
+            ("◀ ▶ tap on /lagging after an update",
+             cpu_ms(args.repeat, lambda: new_update(path, rnd), tap)),
+            ("/status <unit>, first call for it", cpu_ms(args.repeat, nothing, unit_first)),
         ]
         db.close()
     print(f"{args.projects} projects, CPU ms (median of {args.repeat}):")
+    print(f"  {'the warm-up at start (once, both languages)':44} {warm_ms:8.1f}")
     for label, ms in rows:
-        print(f"  {label:40} {ms:8.1f}")
+        print(f"  {label:44} {ms:8.1f}")
     return 0
 
 

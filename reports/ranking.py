@@ -133,6 +133,17 @@ class UnitRanker:
         self.rows = kept  # holds the items compared: an id is never reused meanwhile
         return _ranked([row for _, row in kept.values()], previous)
 
+    def rescore(self, unit: str, its: list[Item]) -> None:
+        """Score `unit` again, of its projects `its` (none: it is left out)."""
+        if its:
+            self.rows[unit] = (its, _unit_row(unit, its))
+        else:
+            self.rows.pop(unit, None)
+
+    def ranked(self, previous: Mapping[str, int] | None = None) -> list[UnitRank]:
+        """The units as last scored, ranked."""
+        return _ranked([row for _, row in self.rows.values()], previous)
+
 
 def _by_unit(items: Iterable[Item]) -> dict[str, list[Item]]:
     by_unit: dict[str, list[Item]] = defaultdict(list)

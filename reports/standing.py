@@ -406,3 +406,28 @@ class WorstFirst:
             self.items.insert(at, item)
             self.by_code[item[0].code] = (key, item)
         return list(self.items)
+
+    def remove(self, item: Item) -> int | None:
+        """Take `item` out (a project changed or removed: its old item); where it was (None:
+        it was not in)."""
+        kept = self.by_code.get(item[0].code)
+        if kept is None or kept[1] is not item:
+            return None
+        del self.by_code[item[0].code]
+        at = bisect.bisect_left(self.keys, kept[0])
+        del self.keys[at], self.items[at]
+        return at
+
+    def add(self, item: Item) -> int:
+        """Put `item` in its place (a project changed or added: its new item; its code is
+        no other item's); where it is put."""
+        key = severity_key(item)
+        at = bisect.bisect_left(self.keys, key)
+        self.keys.insert(at, key)
+        self.items.insert(at, item)
+        self.by_code[item[0].code] = (key, item)
+        return at
+
+    def position(self, item: Item) -> int:
+        """Where `item` (one of the items in) is."""
+        return bisect.bisect_left(self.keys, self.by_code[item[0].code][0])

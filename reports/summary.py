@@ -8,8 +8,11 @@ goes through `esc()`. Standing markers: 🔴 lagging, 🟠 at risk, 🟢 on trac
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -126,10 +129,14 @@ def paginate(lines: Iterable[str], limit: int = TG_LIMIT) -> list[str]:
     return pages
 
 
+def _page_reserve(header: str, lang: str) -> int:
+    """What a page keeps for its header and its "(i/n)"."""
+    return tg_len(header) + 1 + tg_len(t("rep_page", lang, i=99999, n=99999))
+
+
 def _pages(header: str, blocks: Sequence[str], lang: str, limit: int = TG_LIMIT) -> list[str]:
     """`blocks` paged under `header`; with several pages the header says (i/n)."""
-    reserve = tg_len(header) + 1 + tg_len(t("rep_page", lang, i=99999, n=99999))
-    bodies = [b.strip("\n") for b in paginate(blocks, max(64, limit - reserve))]
+    bodies = [b.strip("\n") for b in paginate(blocks, max(64, limit - _page_reserve(header, lang)))]
     bodies = [b for b in bodies if b.strip()]
     if not bodies:
         return [header]
@@ -137,6 +144,65 @@ def _pages(header: str, blocks: Sequence[str], lang: str, limit: int = TG_LIMIT)
         return [f"{header}\n{bodies[0]}"]
     n = len(bodies)
     return [f"{header}{t('rep_page', lang, i=i, n=n)}\n{body}" for i, body in enumerate(bodies, 1)]
+
+
+class Pages(Sequence[str]):
+    """`_pages(header, blocks, lang)` without making every page: the cut is worked out from
+    each block's size (`sizes`, tg_len) alone, and a page's text is made from `block(i)` (the
+    i-th block's text) when it is asked for, then kept. /lagging at 20,000 projects is 18,000
+    entries on 400 pages, of which one is shown. An empty block ("") is a blank line; a block
+    larger than a page is cut as `_pages` cuts it (every page made at once)."""
+
+    def __init__(self, header: str, lang: str, sizes: Sequence[int],
+                 block: Callable[[int], str], limit: int = TG_LIMIT) -> None:
+        self.header, self.lang, self.block = header, lang, block
+        self.made: dict[int, str] = {}
+        body = max(64, limit - _page_reserve(header, lang))
+        if sizes and max(sizes) > body:
+            self.cuts: list[tuple[int, int]] = []
+            self.made = dict(enumerate(_pages(header, [block(i) for i in range(len(sizes))],
+                                              lang, limit)))
+            return
+        # ends[k]: the size of blocks 0..k-1 with a newline after each; a page of blocks i..j-1
+        # is ends[j] - ends[i] - 1 long, so its last block is found by bisection.
+        ends = list(map(operator.add, itertools.accumulate(sizes, initial=0),
+                        range(len(sizes) + 1)))
+        cuts, i = [], 0
+        while i < len(sizes):
+            j = bisect.bisect_right(ends, ends[i] + body + 1, lo=i + 1) - 1
+            if ends[j] - ends[i] > j - i:  # not blank lines only
+                cuts.append((i, j))
+            i = j
+        self.cuts = cuts
+
+    def __len__(self) -> int:
+        return len(self.cuts) or len(self.made) or 1
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (list, Pages)) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index not in self.made:
+            self.made[index] = self._make(index)
+        return self.made[index]
+
+    def _make(self, index: int) -> str:
+        if not self.cuts:
+            return self.header
+        first, end = self.cuts[index]
+        body = "\n".join(self.block(i) for i in range(first, end)).strip("\n")
+        if len(self.cuts) == 1:
+            return f"{self.header}\n{body}"
+        page = t("rep_page", self.lang, i=index + 1, n=len(self.cuts))
+        return f"{self.header}{page}\n{body}"
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -178,20 +244,88 @@ def fmt_amount(wan: float | None, lang: str) -> str:
     return t("rep_amount_small", lang, v=fmt_num(million, 1))
 
 
+_EXACT = 1 << 1074  # any float times this is a whole number: sums of such are exact
+
+
+def _exact(value: float) -> int:
+    numerator, denominator = value.as_integer_ratio()
+    return numerator * (_EXACT // denominator)
+
+
+# (figure, its amount, its derived flag, the goal it is measured against)
+INVESTMENTS = (("year", "invested_year", "invested_year_derived", "annual_plan"),
+               ("total", "invested", "invested_derived", "total_investment"))
+
+
+class Totals:
+    """The counts and sums /status shows of many projects. Sums are exact (a total does not
+    depend on the order projects are counted in), so a project can be taken away and counted
+    again when it changes (services.views keeps the portfolio's totals that way)."""
+
+    def __init__(self, items: Iterable[Item] = ()) -> None:
+        self.n = 0
+        self.standings: Counter[str] = Counter()
+        self.stages: Counter[str | None] = Counter()
+        self.reported = 0  # projects with a progress figure
+        self.progress = 0  # their progress, exact (see _exact)
+        self.known = dict.fromkeys(("year", "total"), 0)  # projects with the figure
+        self.amount = dict.fromkeys(("year", "total"), 0)  # the figures' sum, exact
+        self.goal = dict.fromkeys(("year", "total"), 0)  # the positive goals' sum, exact
+        self.derived = dict.fromkeys(("year", "total"), 0)  # known figures worked out
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Item, sign: int = 1) -> None:
+        """Count `item` in (`sign` -1: take it away)."""
+        self.standings[item[1].standing] += sign
+        self.add_project(item[0], sign)
+
+    def remove(self, item: Item) -> None:
+        self.add(item, -1)
+
+    def add_project(self, p: ProjectState, sign: int = 1) -> None:
+        """Count a project's own figures in (no standing)."""
+        self.n += sign
+        self.stages[p.stage if p.stage in STAGES else None] += sign
+        if p.progress is not None:
+            self.reported += sign
+            self.progress += sign * _exact(p.progress)
+        for key, amount, derived, goal in INVESTMENTS:
+            value = getattr(p, amount)
+            if value is not None:
+                self.known[key] += sign
+                self.amount[key] += sign * _exact(value)
+                if getattr(p, derived):
+                    self.derived[key] += sign
+            target = getattr(p, goal) or 0
+            if target > 0:
+                self.goal[key] += sign * _exact(target)
+
+    @property
+    def average_progress(self) -> float | None:
+        """Average progress, an unknown one counted as 0; None when none is known."""
+        return self.progress / _EXACT / self.n if self.reported else None
+
+
 def investment_lines(projects: Sequence[ProjectState], lang: str, one: bool = False) -> list[str]:
     """This year's investment against the annual plan, and the cumulative against the total
     investment, each its own figure; a figure worked out from the other kind is marked
     derived (for several projects: when any of theirs is). Sums count the known figures."""
+    totals = Totals()
+    for p in projects:
+        totals.add_project(p)
+    return investment_lines_of(totals, lang, one)
+
+
+def investment_lines_of(totals: Totals, lang: str, one: bool = False) -> list[str]:
+    """`investment_lines` of the projects `totals` counted."""
     lines = []
-    for key, amount, derived, goal in (
-        ("year", "invested_year", "invested_year_derived", "annual_plan"),
-        ("total", "invested", "invested_derived", "total_investment"),
-    ):
-        known = [getattr(p, amount) for p in projects if getattr(p, amount) is not None]
-        figure = sum(known) if known else (None if one else 0.0)
-        target = sum(getattr(p, goal) or 0.0 for p in projects if (getattr(p, goal) or 0) > 0)
+    for key, *_ in INVESTMENTS:
+        figure = (totals.amount[key] / _EXACT if totals.known[key]
+                  else (None if one else 0.0))
+        target = totals.goal[key] / _EXACT
         mark = ""
-        if any(getattr(p, derived) for p in projects if getattr(p, amount) is not None):
+        if totals.derived[key]:
             mark = t("rep_derived" if one else "rep_derived_some", lang)
         values = {"invested": fmt_amount(figure, lang) + mark}
         if target > 0:
@@ -268,8 +402,9 @@ def project_entry(p: ProjectState, s: Standing, lang: str, *, with_unit: bool = 
     return head + "\n   " + " · ".join(parts)
 
 
-def _standing_counts(items: Sequence[Item], lang: str) -> str:
-    counts = Counter(s.standing for _, s in items)
+def _standing_counts(items: Sequence[Item], lang: str,
+                     counts: Mapping[str, int] | None = None) -> str:
+    counts = Counter(s.standing for _, s in items) if counts is None else counts
     return " · ".join(f"{MARKERS[k]} {standing_label(k, lang)} {counts[k]}" for k in STANDINGS)
 
 
@@ -306,18 +441,20 @@ def leader_summary(
     ranking: Sequence[UnitRank] | None = None,
     worst: int = 10,
     ordered: Sequence[Item] | None = None,
+    totals: Totals | None = None,
 ) -> list[str]:
     """`/status` for leaders: totals by standing and stage, average progress, investment
     against the annual plan, the `worst` worst projects, the unit ranking with rank change.
 
     `ranking` defaults to `rank_units(items, previous_ranks)`, `ordered` (the items worst
-    first) to `worst_first(items)`.
+    first) to `worst_first(items)`, `totals` (of the items) to `Totals(items)`.
     """
-    header = t("rep_sum_title", lang, date=today.isoformat(), n=len(items))
-    if not items:
+    totals = Totals(items) if totals is None else totals
+    header = t("rep_sum_title", lang, date=today.isoformat(), n=totals.n)
+    if not totals.n:
         return [f"{header}\n{t('rep_no_projects', lang)}"]
-    blocks: list[str] = [_standing_counts(items, lang)]
-    stages = Counter(p.stage if p.stage in STAGES else None for p, _ in items)
+    blocks: list[str] = [_standing_counts(items, lang, totals.standings)]
+    stages = totals.stages
     order = [*STAGES, None]
     blocks.append(
         t(
@@ -326,18 +463,16 @@ def leader_summary(
             stages=" · ".join(f"{stage_label(k, lang)} {stages[k]}" for k in order if stages[k]),
         )
     )
-    reported = any(p.progress is not None for p, _ in items)  # none: "—", not "0%"
-    avg = sum((p.progress or 0.0) for p, _ in items) / len(items) if reported else None
-    blocks.append(t("rep_sum_avg", lang, pct=fmt_pct(avg, lang)))
-    blocks += investment_lines([p for p, _ in items], lang)
+    blocks.append(t("rep_sum_avg", lang, pct=fmt_pct(totals.average_progress, lang)))
+    blocks += investment_lines_of(totals, lang)
 
     blocks += ["", t("rep_sum_worst", lang)]
     ordered = worst_first(items) if ordered is None else ordered
-    bad = [it for it in ordered if it[1].standing in (LAGGING, AT_RISK)]
+    bad = totals.standings[LAGGING] + totals.standings[AT_RISK]  # the first `bad` of `ordered`
     if bad:
-        blocks += [project_entry(p, s, lang) for p, s in bad[:worst]]
-        if len(bad) > worst:
-            blocks.append(t("rep_sum_worst_more", lang, n=len(bad) - worst))
+        blocks += [project_entry(p, s, lang) for p, s in ordered[:min(bad, worst)]]
+        if bad > worst:
+            blocks.append(t("rep_sum_worst_more", lang, n=bad - worst))
     else:
         blocks.append(t("rep_none_lagging", lang))
 
@@ -514,31 +649,45 @@ def _sort_time(value: datetime | str) -> float:
     return value.timestamp()
 
 
-def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None, *,
-                 entry: Callable[[Item, str], str] | None = None,
-                 presorted: bool = False) -> list[str]:
+def lagging_list(items: Sequence[Item], lang: str, unit: str | None = None) -> list[str]:
     """`/lagging`: lagging projects, then at-risk ones, each worst first (most behind, most
     stale). `items` may hold every project; the others are left out. `unit`: the one unit
-    they are of, named in the heading. `entry(item, lang)`: `project_entry`'s text of an item
-    (the bot's reuses the text of a project that did not change). `presorted`: `items` are
-    worst first already."""
+    they are of, named in the heading."""
+    ordered = worst_first(items)
+    return list(lagging_pages([it for it in ordered if it[1].standing == LAGGING],
+                              [it for it in ordered if it[1].standing == AT_RISK], lang, unit))
+
+
+def lagging_pages(lagging: Sequence[Item], at_risk: Sequence[Item], lang: str,
+                  unit: str | None = None, *, entry: Callable[[Item, str], str] | None = None,
+                  sizes: Callable[[Sequence[Item], str], list[int]] | None = None,
+                  ) -> Sequence[str]:
+    """`lagging_list` of the `lagging` and `at_risk` projects (each worst first), as Pages:
+    an entry is formatted when its page is shown. `entry(item, lang)`: `project_entry`'s
+    text of an item; `sizes(items, lang)`: the tg_len of each one's (the bot's keeps the
+    size of a project that did not change)."""
     entry = entry or (lambda item, lang: project_entry(*item, lang))
-    ordered = items if presorted else worst_first(items)
-    lagging = [it for it in ordered if it[1].standing == LAGGING]
-    at_risk = [it for it in ordered if it[1].standing == AT_RISK]
+    sizes = sizes or (lambda items, lang: [tg_len(entry(item, lang)) for item in items])
     counts = {"lagging": len(lagging), "at_risk": len(at_risk)}
     header = (t("rep_lag_title_unit", lang, unit=_name(unit, 60), **counts) if unit
               else t("rep_lag_title", lang, **counts))
     if not lagging and not at_risk:
         return [f"{header}\n{t('rep_none_lagging', lang)}"]
-    blocks: list[str] = []
+    blocks: list[str | Item] = []  # headings, blank lines and the projects' items
+    block_sizes: list[int] = []
     for key, group in (("rep_lag_lagging", lagging), ("rep_lag_at_risk", at_risk)):
         if group:
             if blocks:
                 blocks.append("")
-            blocks.append(t(key, lang))
-            blocks += [entry(item, lang) for item in group]
-    return _pages(header, blocks, lang)
+                block_sizes.append(0)
+            blocks += [t(key, lang), *group]
+            block_sizes += [tg_len(blocks[-len(group) - 1]), *sizes(group, lang)]
+
+    def block(i: int) -> str:
+        b = blocks[i]
+        return b if b.__class__ is str else entry(b, lang)
+
+    return Pages(header, lang, block_sizes, block)
 
 
 DUE_SOON_DAYS = 3  # a limit this close is flagged ⏰
@@ -567,19 +716,42 @@ def problems_list(
     id, age, flag, project, text, the unit that must act and the limit. With `today`, a
     problem past its limit is flagged 🔥 with its days overdue and one due within
     DUE_SOON_DAYS ⏰; without a limit, one open longer than `escalate_days` is flagged ⏰."""
-    rows = sorted((OpenProblem(*q) for q in problems),
-                  key=lambda q: (-overdue_days(q.due, today), -q.age_days, q.id))
+    return list(problems_pages(problems, lang, escalate_days=escalate_days, today=today))
+
+
+def problem_order(q: OpenProblem, today: date | None) -> tuple:
+    """Where `problems_list` lists a problem: overdue first (the most overdue first), then
+    oldest first."""
+    return (-overdue_days(q.due, today), -q.age_days, q.id)
+
+
+def problems_pages(
+    problems: Iterable[OpenProblem | tuple], lang: str, *, escalate_days: int = ESCALATE_DAYS,
+    today: date | None = None, presorted: bool = False,
+) -> Sequence[str]:
+    """`problems_list` as Pages: a problem's lines are formatted when its page is shown (and
+    measured once while it and the day stay the same). `presorted`: `problems` are
+    OpenProblems in their order already (problem_order)."""
+    rows = problems if presorted else sorted(
+        (q if q.__class__ is OpenProblem else OpenProblem(*q) for q in problems),
+        key=lambda q: problem_order(q, today))
     header = t("rep_probs_title", lang, n=len(rows))
     if not rows:
         return [f"{header}\n{t('rep_probs_none', lang)}"]
-    blocks = [problem_block(q, lang, today, escalate_days) for q in rows]
-    return _pages(header, blocks, lang)
+    sizes = [problem_size(q, lang, today, escalate_days) for q in rows]
+    return Pages(header, lang, sizes,
+                 lambda i: problem_block(rows[i], lang, today, escalate_days))
 
 
 @functools.lru_cache(maxsize=12_000)  # 5,000 open problems in 2 languages, and more
+def problem_size(q: OpenProblem, lang: str, today: date | None, escalate_days: int) -> int:
+    """The size (tg_len) of `problem_block`, measured once while the problem and the day stay
+    the same (after one problem's change, the other thousands are not formatted again)."""
+    return tg_len(problem_block(q, lang, today, escalate_days))
+
+
 def problem_block(q: OpenProblem, lang: str, today: date | None, escalate_days: int) -> str:
-    """One problem's lines in `/problems`, formatted once while it and the day stay the same
-    (after one problem's change, the other thousands are not formatted again)."""
+    """One problem's lines in `/problems`."""
     project = " ".join(
         part
         for part in (

@@ -13,8 +13,9 @@ notices to send; the handler sends them and completes the answer.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +25,14 @@ from config import Config
 from i18n import esc, t
 from parsing.deadlines import extract_deadline, parse_date
 from reports.standing import days_since
-from reports.summary import TG_LIMIT, OpenProblem, fmt_date, paginate, problems_list
+from reports.summary import (
+    TG_LIMIT,
+    OpenProblem,
+    fmt_date,
+    paginate,
+    problem_order,
+    problems_pages,
+)
 from services.caller import Caller, unit_suffix
 from services.deadlines import due_of
 from services.people import people_langs
@@ -41,7 +49,7 @@ from services.views import (
 )
 from storage import problems as ledger
 from storage.people import get_person, get_unit, unit_group, unit_members
-from storage.projects import get_project
+from storage.projects import changed_projects, get_project
 
 PROBLEM_MAX = 1000  # characters of a problem text
 NOTE_MAX = 1000  # characters of a resolution note
@@ -51,21 +59,79 @@ _ID = re.compile(r"^[#＃]?(\d{1,9})$")
 
 
 @view("q", "problems")
-def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> list[str]:
+def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> Sequence[str]:
     """Open problems, overdue first: all (arg "", leaders) or those of one unit. Built once
     per version of the data (a problem's or project's change, a ladder step, a new day, other
-    settings): a ◀ ▶ tap or the same command again reads and formats nothing."""
+    settings): a ◀ ▶ tap or the same command again reads and formats nothing; after a change
+    only the changed problems are read again (OpenProblems)."""
     unit_id = visible_unit_arg(caller, arg)
 
-    def build(items: list, now: datetime) -> list[str]:
-        rows = [OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
-                            q["acting_unit_name"], q["project_code"], q["project_name"],
-                            due_of(q, config))
-                for q in ledger.list_open_problems(views.db, unit_id)]
-        return problems_list(rows, caller.lang, today=now.date())
+    def build(items: list, now: datetime) -> Sequence[str]:
+        kept = views.kept.setdefault("open problems", OpenProblems())
+        rows = kept.rows_at(views.db, config, now)
+        if unit_id is not None:
+            rows = [row for row in rows if unit_id in row.units]
+        rows.sort(key=ORDER)
+        return problems_pages([row.problem for row in rows], caller.lang, today=now.date(),
+                              presorted=True)
 
     key = ("q", arg, caller.lang, config, ledger.problems_version(views.db))
     return views.reused(config, key, build)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptProblem:
+    """An open problem as /problems lists it, with what it is found by."""
+
+    problem: OpenProblem
+    project_id: int
+    units: frozenset[int]  # the units it has to do with (storage.problems._open_of_unit)
+    order: tuple  # where it is listed (reports.summary.problem_order), the day it was read
+
+
+ORDER = operator.attrgetter("order")
+
+
+@dataclass
+class OpenProblems:
+    """Every open problem, kept between reads: on each read only the problems changed since
+    (a problem event after the last one seen) and those of projects changed since (the
+    project change log, which a problem's own row changing moves) are read again; a new day,
+    other settings or a change log that does not reach back read them all."""
+
+    key: tuple | None = None
+    seq: int = 0  # the last project change seen
+    event: int = 0  # the last problem event seen
+    rows: dict[int, KeptProblem] = field(default_factory=dict)
+
+    def rows_at(self, db: Database, config: Config, now: datetime) -> list[KeptProblem]:
+        key = (now.date(), str(now.tzinfo), config.timezone, config.problem_days)
+        seq, changed = changed_projects(db, self.seq)
+        event = ledger.problems_version(db)
+        if key != self.key or changed is None:
+            self.rows = {}
+            self.rows = {row.problem.id: row for row in map(
+                lambda q: kept_problem(q, config, now), ledger.list_open_problems(db))}
+        elif changed or event != self.event:
+            problems = ledger.problems_with_events_after(db, self.event)
+            for problem_id in [i for i, row in self.rows.items()
+                               if i in problems or row.project_id in changed]:
+                del self.rows[problem_id]
+            self.rows.update((q["id"], kept_problem(q, config, now))
+                             for q in ledger.open_problems_among(db, problems, changed))
+        self.key, self.seq, self.event = key, seq, event
+        return list(self.rows.values())
+
+
+def kept_problem(q: dict, config: Config, now: datetime) -> KeptProblem:
+    problem = OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
+                          q["acting_unit_name"], q["project_code"], q["project_name"],
+                          due_of(q, config))
+    return KeptProblem(
+        problem, q["project_id"],
+        frozenset(u for u in (q["project_unit_id"], q["must_act_unit_id"], q["raised_unit_id"])
+                  if u is not None),
+        problem_order(problem, now.date()))
 
 
 CLOSED_DAYS = 30  # /problems closed: problems closed this many days back

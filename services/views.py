@@ -22,21 +22,23 @@ from datetime import date, datetime
 from sqlite_utils import Database
 
 from config import Config
-from i18n import esc, t
+from i18n import LANGUAGES, esc, t
 from parsing.normalize import clean_name, is_han
 from parsing.normalize import key as name_key
-from reports.ranking import UnitRank, UnitRanker, rank_units
+from reports.portfolio import Change, Portfolio
+from reports.ranking import UnitRank, rank_units
 from reports.spreadsheet import export_rows, node_rows, write_xlsx
-from reports.standing import Item, Thresholds, WorstFirst, days_since
+from reports.standing import AT_RISK, LAGGING, Item, Thresholds, days_since, worst_first
 from reports.states import items_from_rows, moment
 from reports.summary import (
     OpenProblem,
     UpdateRow,
-    lagging_list,
+    lagging_pages,
     leader_summary,
     project_entry,
     project_view,
     ranking_explained,
+    tg_len,
     unit_view,
 )
 from services.caller import Caller, not_yours_here
@@ -119,6 +121,9 @@ class StateCache:
         self.seq = 0
         self.items: dict[int, Item] = {}  # project id -> (state, standing), in ledger order
         self.reloaded = False  # the last load read every project again
+        # What the last load changed: each changed project's (old item, new item), None for
+        # every project (read again). The view service follows it (reports.portfolio).
+        self.delta: list[Change] | None = None
 
     def invalidate(self) -> None:
         """Forget everything: the next load reads every project again."""
@@ -143,9 +148,9 @@ class StateCache:
             items = items_from_rows(rows(), now, limits)
             self.items = dict(zip(ids, items, strict=True))
             del items
-            self.db, self.key = db, key
-        elif changed:
-            self._patch(db, changed, now, limits)
+            self.db, self.key, self.delta = db, key, None
+        else:
+            self.delta = self._patch(db, changed, now, limits) if changed else []
         self.seq = seq
         return list(self.items.values())
 
@@ -156,10 +161,12 @@ class StateCache:
         return id(self.db), self.key, self.seq
 
     def _patch(self, db: Database, changed: set[int], now: datetime,
-               thresholds: Thresholds) -> None:
+               thresholds: Thresholds) -> list[Change]:
+        """Read the `changed` projects again; their (old item, new item)."""
         rows = project_states(db, project_ids=changed)
         fresh = dict(zip((r["id"] for r in rows), items_from_rows(rows, now, thresholds),
                          strict=True))
+        delta = [(self.items.get(project_id), fresh.get(project_id)) for project_id in changed]
         for project_id in changed - fresh.keys():
             self.items.pop(project_id, None)  # deleted
         added = fresh.keys() - self.items.keys()
@@ -167,6 +174,7 @@ class StateCache:
         if added:
             self.items = dict(sorted(self.items.items(),
                                      key=lambda kv: (kv[1][0].unit, kv[1][0].code)))
+        return [(old, new) for old, new in delta if old is not None or new is not None]
 
     def trim_change_log(self, db: Database) -> None:
         """After a full reload, forget most of a long change log: a cache no further behind
@@ -332,10 +340,16 @@ def id_arg(arg: str) -> int:
     return int(arg)
 
 
+def entry_size(item: Item, lang: str) -> int:
+    """The size (tg_len) of an item's list entry: a list's pages are cut by the sizes and
+    only the page shown is formatted (18,000 entries take 250 ms to format)."""
+    return tg_len(project_entry(*item, lang))
+
+
 # ---------------------------------------------------------------------------- views
 
 # A view: (views, config, caller, arg) -> pages. `arg` is what a page tap's data keeps.
-View = Callable[["Views", Config, Caller, str], list[str]]
+View = Callable[["Views", Config, Caller, str], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -385,7 +399,8 @@ def unit_status_view(views: Views, config: Config, caller: Caller, arg: str) -> 
         raise refused_other_unit(caller)
     # All the projects: the rank is among all units.
     pages = views.reused(config, ("u", arg, caller.lang), lambda items, now: unit_view(
-        unit["name"], items, caller.lang, ranking=views.ranking(config, now)))
+        unit["name"], views.portfolio.unit_items(unit["name"]), caller.lang,
+        ranking=views.ranking(config, now)))
     views.keep_ranking(config)
     return pages
 
@@ -421,12 +436,15 @@ def lagging_view(views: Views, config: Config, caller: Caller, arg: str) -> list
     unit_id = visible_unit_arg(caller, arg)
     unit = get_unit(views.db, unit_id) if unit_id is not None else None
 
-    def build(items: list[Item], now: datetime) -> list[str]:
-        items = views.worst_first(items)
-        if unit_id is not None:  # one unit's (none of a unit since removed)
-            items = [item for item in items if unit and item[0].unit == unit["name"]]
-        return lagging_list(items, caller.lang, unit["name"] if unit else None,
-                            entry=views.entry, presorted=True)
+    def build(items: list[Item], now: datetime) -> Sequence[str]:
+        if unit_id is None:
+            lagging, at_risk = views.portfolio.lagging_and_at_risk()
+        else:  # one unit's (none of a unit since removed)
+            mine = worst_first(views.portfolio.unit_items(unit["name"]) if unit else [])
+            lagging = [item for item in mine if item[1].standing == LAGGING]
+            at_risk = [item for item in mine if item[1].standing == AT_RISK]
+        return lagging_pages(lagging, at_risk, caller.lang, unit["name"] if unit else None,
+                             sizes=views.entry_sizes)
 
     return views.reused(config, ("l", arg, caller.lang), build)
 
@@ -544,15 +562,12 @@ class Views:
         self.built_version: tuple | None = None
         self.built_ranking: list[UnitRank] | None = None
         self.ranking_kept = False
-        self.built_pages: dict[tuple, list[str]] = {}
-        # Each project's list entry by (code, language), with the item it was made of: the
-        # state cache keeps an unchanged project's item, so after a change only the changed
-        # projects' entries are formatted again (18,000 lagging entries take 250 ms).
-        self.entries: dict[tuple[str, str], tuple[Item, str]] = {}
-        # Every project worst first, and each unit's score: after a change only the changed
-        # projects move and only their units are scored again.
-        self.worst = WorstFirst()
-        self.ranker = UnitRanker()
+        self.built_pages: dict[tuple, Sequence[str]] = {}
+        # Every project worst first, counted, by unit and each unit scored: after a change
+        # only the changed projects are taken out and put in again.
+        self.portfolio = Portfolio()
+        # What other views keep between reads, by name (services.problems: the open problems).
+        self.kept: dict[str, object] = {}
 
     def items(self, config: Config, now: datetime, unit_id: int | None = None,
               code: str | None = None) -> list[Item]:
@@ -564,38 +579,39 @@ class Views:
                 if self.built_version != self.states.version:
                     self.built_version = self.states.version
                     self.built_ranking, self.ranking_kept, self.built_pages = None, False, {}
+                    self._follow(self.states.delta, items)
                 return items
         return project_items(self.db, config, now, unit_id=unit_id, code=code)
 
-    def entry(self, item: Item, lang: str) -> str:
-        """`project_entry` of `item` in `lang`, formatted once per item."""
-        key = (item[0].code, lang)
-        kept = self.entries.get(key)
-        if kept is None or kept[0] is not item:
-            kept = self.entries[key] = (item, project_entry(*item, lang))
-        return kept[1]
+    def _follow(self, delta: list[Change] | None, items: list[Item]) -> None:
+        """Bring the portfolio (and what is measured of it) up to the states' last load."""
+        if delta is None:
+            self.portfolio.reset(items)
+        else:
+            self.portfolio.change(delta)
 
-    def worst_first(self, items: list[Item]) -> list[Item]:
-        """`items` (every project, as `items` gives them) worst first."""
-        with self.lock:
-            return self.worst.order(items)
+    def entry_sizes(self, items: Sequence[Item], lang: str) -> list[int]:
+        """The size of `project_entry` of each of `items` (the states' current items),
+        measured once per item (reports.portfolio.Portfolio.measures)."""
+        return self.portfolio.measures(f"entry size {lang}", functools.partial(
+            entry_size, lang=lang), items)
 
     def ranking(self, config: Config, now: datetime) -> list[UnitRank]:
         """The unit ranking of every project with each unit's change since last week, ranked
         once per version of the states."""
         with self.lock:
-            items = self.items(config, now)
+            self.items(config, now)
             if self.built_ranking is None:
                 previous = week_ranks(self.db, previous_week(now.date()))
-                self.built_ranking = self.ranker.rank(items, previous)
+                self.built_ranking = self.portfolio.ranking(previous)
             return self.built_ranking
 
-    def summary(self, config: Config, lang: str) -> list[str]:
+    def summary(self, config: Config, lang: str) -> Sequence[str]:
         """The leaders' summary of the whole portfolio, with the unit ranking (stores
         nothing: see keep_ranking)."""
         return self.reused(config, ("s", "", lang), lambda items, now: leader_summary(
             items, lang, now.date(), ranking=self.ranking(config, now),
-            ordered=self.worst_first(items)))
+            ordered=self.portfolio.ordered(), totals=self.portfolio.totals))
 
     def keep_ranking(self, config: Config) -> None:
         """The ranking a leader or unit sees: stored as this week's snapshot when it is the
@@ -608,7 +624,7 @@ class Views:
                 self.ranking_kept = True
 
     def reused(self, config: Config, key: tuple,
-               build: Callable[[list[Item], datetime], list[str]]) -> list[str]:
+               build: Callable[[list[Item], datetime], Sequence[str]]) -> Sequence[str]:
         """The pages `key` (view, argument, language, and whatever else they depend on)
         stands for: built from every project's standing at most once per version of the
         states, so a ◀ ▶ tap or the same command again formats nothing until a project
@@ -622,16 +638,20 @@ class Views:
 
     def warm(self, config: Config, lang: str) -> None:
         """Build beforehand what a first command would wait for at scale: the ledger, every
-        project's standing, the unit ranking, the leaders' summary and lagging list in
-        `lang`, the names /status <name> looks up (bot.py calls it in a thread at start-up).
+        project's standing, the unit ranking, the leaders' summary, lagging list and open
+        problems in `lang` and then in the other languages (the lists' entries measured),
+        the names /status <name> looks up (bot.py calls it in a thread at start-up).
         Nothing is stored: this week's ranking snapshot is the first one a person sees."""
         ledger_index(self.db)  # what a member's first update waits for
-        self.summary(config, lang)
-        self.pages(config, Caller(user_id=0, role="leader", unit_id=None, unit_name=None,
-                                  lang=lang), "l", "")
+        for each in (lang, *(other for other in LANGUAGES if other != lang)):
+            self.summary(config, each)
+            leader = Caller(user_id=0, role="leader", unit_id=None, unit_name=None, lang=each)
+            for name in ("l", "q"):
+                if name in VIEWS:  # "q": when services.problems is loaded, as in the bot
+                    self.pages(config, leader, name, "")
         _named_at(self.db, ledger_index(self.db).version)
 
-    def pages(self, config: Config, caller: Caller, name: str, arg: str) -> list[str]:
+    def pages(self, config: Config, caller: Caller, name: str, arg: str) -> Sequence[str]:
         """The pages of view `name` for `arg`, as `caller` may see them (else Refusal)."""
         try:
             return VIEWS[name].build(self, config, caller, arg)

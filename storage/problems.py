@@ -8,6 +8,7 @@ are never deleted: resolving one records who, when and how.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from sqlite_utils import Database
 
@@ -119,6 +120,23 @@ def list_open_problems(db: Database, unit_id: int | None = None,
     projects, handed to it, or raised by it; with `until` (a stored time), those open then."""
     where, params = _open_of_unit(unit_id, until)
     return list(select(db, f"{_SELECT} {where} order by q.created_at, q.id", params))
+
+
+def open_problems_among(db: Database, problem_ids: Iterable[int] = (),
+                        project_ids: Iterable[int] = ()) -> list[dict]:
+    """The open problems among `problem_ids` and those on `project_ids` (as
+    list_open_problems reads them)."""
+    problems, projects = json.dumps(list(problem_ids)), json.dumps(list(project_ids))
+    return list(select(db, f"{_SELECT} where q.status = 'open' and "
+                           "(q.id in (select value from json_each(?)) "
+                           "or q.project_id in (select value from json_each(?)))",
+                       [problems, projects]))
+
+
+def problems_with_events_after(db: Database, event_id: int) -> set[int]:
+    """The problems that something happened to after problem event `event_id`."""
+    return {row["problem_id"] for row in select(
+        db, "select distinct problem_id from problem_events where id > ?", [event_id])}
 
 
 def count_open_problems(db: Database, unit_id: int | None = None) -> int:

@@ -12,7 +12,7 @@ from handlers.ledger import import_bytes
 from reports.standing import Thresholds
 from reports.states import items_from_rows
 from services.caller import Caller
-from services.views import StateCache, Views
+from services.views import StateCache, Views, entry_size
 from storage.people import find_unit
 from storage.problems import open_problem, resolve_problem
 from storage.projects import add_milestone, changed_projects, get_project, project_states
@@ -121,34 +121,32 @@ def test_pages_are_reused_until_a_change(fresh_db, tmp_path):
     english = views.pages(CONFIG, Caller(LEADER, "leader", None, None, "en"), "s", "")
     assert english != first["s", ""] and english == built_afresh(db, "s", "", "en")
     # A change from another connection: every page is built again, as a new service would,
-    # with the entries of the projects that did not change reused.
-    entries = dict(views.entries)
+    # with the entries' sizes of the projects that did not change kept.
+    sizes = views.portfolio.measured["entry size zh"][1]
     other = sqlite3.connect(tmp_path / "bot.db")
     other.execute("update updates set progress = 99 where id = (select max(id) from updates)")
-    changed = other.execute("select p.code from updates u join projects p on p.id = u.project_id"
-                            " order by u.id desc limit 1").fetchone()[0]
     other.commit()
     other.close()
+    views.items(CONFIG, datetime.now(TZ))  # the change read: only its project measured again
+    assert views.portfolio.measured["entry size zh"][1] is sizes
+    assert sizes == [entry_size(item, "zh") for item in views.portfolio.ordered()]
     for name, arg in first:
         again = views.pages(CONFIG, leader, name, arg)
         assert again is not first[name, arg] and again == built_afresh(db, name, arg)
     assert views.pages(CONFIG, leader, "s", "") != first["s", ""]
-    kept = [key for key in entries if key[0] != changed]
-    assert kept and all(views.entries[key][1] is entries[key][1] for key in kept)
-    assert (changed, "zh") not in entries or (
-        views.entries[changed, "zh"][1] is not entries[changed, "zh"][1])
 
 
 def test_the_warm_up_builds_the_same_and_stores_no_ranking(fresh_db):
     db = fresh_db
     seed(db)
     views = Views(db)
-    views.warm(CONFIG, ("zh", "en"))
+    views.warm(CONFIG, "zh")
     assert db["rank_snapshots"].count == 0  # the week's snapshot is the first one a person sees
-    for lang in ("zh", "en"):
+    for lang in ("zh", "en"):  # the other language's too
         caller = Caller(LEADER, "leader", None, None, lang)
-        summary = views.summary(CONFIG, lang)
-        assert views.pages(CONFIG, caller, "s", "") is summary  # built by the warm-up
+        summary = views.built_pages["s", "", lang]  # built by the warm-up
+        assert views.pages(CONFIG, caller, "s", "") is summary
+        assert views.pages(CONFIG, caller, "l", "") is views.built_pages["l", "", lang]
         assert summary == built_afresh(db, "s", "", lang)
     week = iso_week(datetime.now(TZ).date())
     assert db["rank_snapshots"].count_where("week = ?", [week]) == 4  # stored by that /status
