@@ -11,7 +11,14 @@ and with every confirmation sent alone (as it ran before); they take turns ROUND
 a machine whose speed drifts during the run (a shared virtual machine) slows all alike; ratios
 are the median of the rounds'. CPU is the thread time of each event loop (time.thread_time).
 
+`--callgrind` counts instructions instead (valgrind's callgrind, so a busy machine does not
+change them): the kinds run in a child process under valgrind, each once to warm up and once
+counted (callgrind_control zeroes the counters before and dumps them after), so start-up and
+first-use costs are left out; the stand-in runs outside valgrind. Valgrind runs Python about
+50 times slower: keep N small (the default, 100, takes some minutes).
+
     python bench/intake.py [N] [--rounds R] [--in-process]
+    python bench/intake.py [N] --callgrind
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import multiprocessing
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -143,22 +151,27 @@ class Run:
     messages: int  # messages it sent
 
 
-async def run(application, server, n: int) -> Run:
+async def run(application, server, n: int, counted: str | None = None) -> Run:
     """Run `application` until `n` more updates are answered.
 
     The CPU time of the loop's thread is the bot's whole cost (handlers, python-telegram-bot,
-    httpx, SQLite), untouched by whatever else the machine is doing.
+    httpx, SQLite), untouched by whatever else the machine is doing. `counted`: callgrind's
+    counters are zeroed first and dumped (named so) once they are answered.
     """
     async with application:
         if application.post_init:
             await application.post_init(application)
         messages, answered = server.counts()
+        if counted:
+            callgrind_control("-z")
         start, cpu_start = time.perf_counter(), time.thread_time()
         await application.updater.start_polling(poll_interval=0.0, timeout=1)
         await application.start()
         # Waited for in another thread: asking the server from the loop would stall the bot.
         await asyncio.to_thread(server.wait_answered, answered + n)
         elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
+        if counted:
+            callgrind_control("-d", counted.replace(" ", "-"))
         await application.updater.stop()
         await application.stop()
     return Run(n, elapsed, cpu, server.counts()[0] - messages)
@@ -200,7 +213,22 @@ def seed(db) -> dict[int, str]:
     return users
 
 
-def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
+def application_for(kind: str, config, db, api_url: str):
+    """The application a kind runs: the echo bot, or the bot with or without its rate limiter
+    and with its confirmations combined or each sent alone."""
+    if kind == "echo":
+        app = ApplicationBuilder().token(TOKEN).base_url(api_url).build()
+        app.add_handler(MessageHandler(filters.TEXT, echo))
+        return app
+    app = build_application(config, db, rate_limit="paced" in kind)
+    app.outbox.combine = "alone" not in kind
+    return app
+
+
+def run_kinds(kinds_of_rounds: list[tuple[str, ...]], n: int, in_process: bool = False,
+              counted: int | None = None) -> list[list[Run]]:
+    """Each round's kinds run in turn on one database, n updates each ("alone paced": at most
+    ALONE_PACED); from round `counted` on, each run's instructions are dumped by callgrind."""
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"
         db = open_db(db_path)
@@ -209,29 +237,53 @@ def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
         try:
             config = load_config({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": server.api_url,
                                   "BOT_DB": str(db_path), "BOT_LOG_LEVEL": "WARNING"})
-
-            def echo_app():
-                app = ApplicationBuilder().token(TOKEN).base_url(server.api_url).build()
-                app.add_handler(MessageHandler(filters.TEXT, echo))
-                return app
-
-            def bot_app(rate_limit: bool, combine: bool):
-                app = build_application(config, db, rate_limit=rate_limit)
-                app.outbox.combine = combine
-                return app
-
-            runs = []  # Run of each of KINDS, per round
-            for _ in range(rounds):
+            runs = []
+            for number, kinds in enumerate(kinds_of_rounds):
                 round_runs = []
-                for kind in KINDS:
+                for kind in kinds:
                     count = min(n, ALONE_PACED) if kind == "alone paced" else n
                     queue(server, users, count)
-                    application = echo_app() if kind == "echo" else bot_app(
-                        rate_limit="paced" in kind, combine="alone" not in kind)
-                    round_runs.append(asyncio.run(run(application, server, count)))
+                    application = application_for(kind, config, db, server.api_url)
+                    counting = kind if counted is not None and number >= counted else None
+                    round_runs.append(asyncio.run(run(application, server, count, counting)))
                 runs.append(round_runs)
+            return runs
         finally:
             server.stop()
+
+
+def callgrind_control(*args: str) -> None:
+    """Ask the callgrind this process runs under to zero (-z) or dump (-d) its counters."""
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True,
+                   capture_output=True)
+
+
+def count_instructions(n: int) -> None:
+    """Instructions per ingested update of each kind, counted by callgrind in a child process
+    that runs every kind twice: once to warm up, then counted from the first getUpdates to
+    the last answer."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                        sys.executable, __file__, str(n), "--counted"],
+                       check=True, capture_output=True)
+        per_update = {}
+        for dump in Path(tmp).glob("callgrind.out.*"):
+            text = dump.read_text()
+            kind = re.search(r"^desc: Trigger: .*?dump (\S+)", text, re.MULTILINE).group(1)
+            total = int(re.search(r"^summary: (\d+)", text, re.MULTILINE).group(1))
+            per_update[kind.replace("-", " ")] = total / min(n, ALONE_PACED)
+    print(f"instructions per ingested update (callgrind; {n} updates a kind, counted after a "
+          f"warm-up run of as many; the bot's process, all its threads; the stand-in outside "
+          f"valgrind):")
+    print("| " + " | ".join(KINDS) + " |\n" + "|---" * len(KINDS) + "|")
+    print("| " + " | ".join(f"{per_update[kind] / 1e6:.2f} M" + (
+        "" if kind == "echo" else f" ({per_update[kind] / per_update['echo']:.2f}x)")
+        for kind in KINDS) + " |")
+
+
+def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
+    runs = run_kinds([KINDS] * rounds, n, in_process)  # Run of each of KINDS, per round
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     where = "in the bot's process" if in_process else "in its own process"
     print(f"updates: {n} a run ({n // USERS} from each of {USERS} people, queued at once; "
@@ -252,9 +304,18 @@ def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="intake throughput: the bot against an echo bot")
-    parser.add_argument("n", nargs="?", type=int, default=1000, help="status updates a run")
+    parser.add_argument("n", nargs="?", type=int,
+                        help="status updates a run (default 1000; 100 with --callgrind)")
     parser.add_argument("--rounds", type=int, default=3, help="echo and bot runs, taking turns")
     parser.add_argument("--in-process", action="store_true",
                         help="run the server in this process (shares the GIL with the bot)")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="count instructions per update under valgrind (N: default 100)")
+    parser.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)  # under valgrind
     arguments = parser.parse_args()
-    main(arguments.n, arguments.rounds, arguments.in_process)
+    if arguments.counted:
+        run_kinds([KINDS, KINDS], arguments.n, counted=1)
+    elif arguments.callgrind:
+        count_instructions(arguments.n or 100)
+    else:
+        main(arguments.n or 1000, arguments.rounds, arguments.in_process)
