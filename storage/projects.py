@@ -310,12 +310,13 @@ def progress_before(db: Database, project_ids: Iterable[int], chat_id: int,
     ids = sorted(set(project_ids))
     if not ids:
         return {}
-    marks = ",".join("?" for _ in ids)
+    # Each project's newest figure read off the index from its end: a window over all of a
+    # project's updates cost more the more it had (every status update asks this).
+    wanted = ",".join("(?)" for _ in ids)
     rows = select(db, f"""
-        select project_id, progress, created_at from (
-          select project_id, progress, created_at, row_number() over (
-            partition by project_id order by created_at desc, id desc) as nth
-          from updates where project_id in ({marks}) and progress is not null
-            and not (chat_id = ? and message_id = ?))
-        where nth = 1""", [*ids, chat_id, message_id])
+        select project_id, progress, created_at from updates where id in (
+          select (select u.id from updates u where u.project_id = wanted.column1
+                    and u.progress is not null and not (u.chat_id = ? and u.message_id = ?)
+                    order by u.created_at desc, u.id desc limit 1)
+          from (values {wanted}) wanted)""", [chat_id, message_id, *ids])
     return {row["project_id"]: row for row in rows}
