@@ -224,8 +224,21 @@ def recent_progress(db: Database, scope: str = "1", params: dict | None = None,
             order by v.created_at desc, v.id desc limit 1)
           and u.created_at < b.low
         order by 2, 3, 1""", params).fetchall():  # tuples: 40,000 dicts cost more
-        found.setdefault(project_id, []).append((created_at, progress))
+        figures = found.setdefault(project_id, [])
+        if figures and same_minute(figures[-1][0], created_at):
+            figures[-1] = (created_at, progress)  # the earlier is not its day's last: not needed
+        else:
+            figures.append((created_at, progress))
     return found
+
+
+def same_minute(earlier: str, later: str) -> bool:
+    """Two stored times in the same minute with the same offset: on one day wherever they are
+    read (a forecast keeps each day's last figure; a burst of a project's updates, each asked
+    for its standing, would otherwise make every one of them read all the others)."""
+    if earlier[16:17] != ":" or later[16:17] != ":":  # not "YYYY-MM-DDTHH:MM:SS…"
+        return earlier == later
+    return earlier[:16] == later[:16] and earlier[19:] == later[19:]
 
 
 def state_after_update(db: Database, project: dict, update_id: int) -> dict:
