@@ -187,8 +187,9 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
 # all projects: the figures of the last HISTORY_DAYS days before its newest one (its 56-day
 # window, with a margin for times stored with another offset than UTC), the newest figure
 # before them, and the figures of its last six (UTC) days: the three local days a stall is
-# judged on; of figures in one minute, the last only. Each bound is an index look-up (idx_updates_progress_latest); 2,000 projects with
-# 132,000 progress figures take about 0.13 s of CPU (docs/benchmarks.md).
+# judged on; of figures in one minute, the last only. Each bound is an index look-up
+# (idx_updates_progress_latest); 2,000 projects with 132,000 progress figures take about
+# 0.13 s of CPU (docs/benchmarks.md).
 HISTORY_DAYS = 58
 
 
