@@ -2,8 +2,9 @@
 
 Both poll the same local Bot API server in one run; N status updates from 20 people are queued
 up front and the clock runs until every one of them is answered (the echo bot echoes each; the
-bot confirms each, several to a message where a person's confirmations queue up). The database
-is a real file on disk. The server runs in a process of its own, as Telegram does not share the
+bot confirms each, several to a message where a person's confirmations queue up). Each update
+is plausible (stored and confirmed, never asked about), and every run starts with no stored
+updates, so each run does the same work. The database is a real file on disk. The server runs in a process of its own, as Telegram does not share the
 bot's CPU (`--in-process` puts it in the bot's process, sharing the GIL, for comparison).
 Each round runs the echo bot, the bot without a rate limiter (its own work) and with it
 (Telegram's limits, as deployed), both as it runs (a person's queued confirmations combined)
@@ -11,7 +12,14 @@ and with every confirmation sent alone (as it ran before); they take turns ROUND
 a machine whose speed drifts during the run (a shared virtual machine) slows all alike; ratios
 are the median of the rounds'. CPU is the thread time of each event loop (time.thread_time).
 
+`--callgrind` counts instructions instead (valgrind's callgrind, so a busy machine does not
+change them): the kinds run in a child process under valgrind, each once to warm up and once
+counted (callgrind_control zeroes the counters before and dumps them after), so start-up and
+first-use costs are left out; the stand-in runs outside valgrind. Valgrind runs Python about
+50 times slower: keep N small (the default, 100, takes some minutes).
+
     python bench/intake.py [N] [--rounds R] [--in-process]
+    python bench/intake.py [N] --callgrind
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import multiprocessing
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -143,30 +152,44 @@ class Run:
     messages: int  # messages it sent
 
 
-async def run(application, server, n: int) -> Run:
+async def run(application, server, n: int, counted: str | None = None) -> Run:
     """Run `application` until `n` more updates are answered.
 
     The CPU time of the loop's thread is the bot's whole cost (handlers, python-telegram-bot,
-    httpx, SQLite), untouched by whatever else the machine is doing.
+    httpx, SQLite), untouched by whatever else the machine is doing. `counted`: callgrind's
+    counters are zeroed first and dumped (named so) once they are answered.
     """
     async with application:
         if application.post_init:
             await application.post_init(application)
         messages, answered = server.counts()
+        if counted:
+            callgrind_control("-z")
         start, cpu_start = time.perf_counter(), time.thread_time()
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        # As deployed (run_polling): a getUpdates waits up to 10 s for updates, so waiting for
+        # Telegram's pace costs no empty polls.
+        await application.updater.start_polling(poll_interval=0.0, timeout=10)
         await application.start()
         # Waited for in another thread: asking the server from the loop would stall the bot.
         await asyncio.to_thread(server.wait_answered, answered + n)
         elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
+        if counted:
+            callgrind_control("-d", counted.replace(" ", "-"))
         await application.updater.stop()
         await application.stop()
     return Run(n, elapsed, cpu, server.counts()[0] - messages)
 
 
+def progress(i: int) -> int:
+    """The progress the i-th update reports: plausible, so each is stored and confirmed (never
+    asked about): people sharing a project report the same figure, one point up on each
+    round of USERS, and 59 falls back to 40 (19 points down; more than 20 is asked about)."""
+    return 40 + (i // USERS) % 20
+
+
 def queue(server, users: dict[int, str], n: int) -> None:
     ids = list(users)
-    server.queue_messages([(ids[i % len(ids)], f"{users[ids[i % len(ids)]]} 进度{i % 100}%，"
+    server.queue_messages([(ids[i % len(ids)], f"{users[ids[i % len(ids)]]} 进度{progress(i)}%，"
                             "存在问题：无。下步：继续施工") for i in range(n)])
 
 
@@ -193,7 +216,22 @@ def seed(db) -> dict[int, str]:
     return users
 
 
-def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
+def application_for(kind: str, config, db, api_url: str):
+    """The application a kind runs: the echo bot, or the bot with or without its rate limiter
+    and with its confirmations combined or each sent alone."""
+    if kind == "echo":
+        app = ApplicationBuilder().token(TOKEN).base_url(api_url).build()
+        app.add_handler(MessageHandler(filters.TEXT, echo))
+        return app
+    app = build_application(config, db, rate_limit="paced" in kind)
+    app.outbox.combine = "alone" not in kind
+    return app
+
+
+def run_kinds(kinds_of_rounds: list[tuple[str, ...]], n: int, in_process: bool = False,
+              counted: int | None = None) -> list[list[Run]]:
+    """Each round's kinds run in turn on one database, n updates each ("alone paced": at most
+    ALONE_PACED); from round `counted` on, each run's instructions are dumped by callgrind."""
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"
         db = open_db(db_path)
@@ -202,29 +240,56 @@ def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
         try:
             config = load_config({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": server.api_url,
                                   "BOT_DB": str(db_path), "BOT_LOG_LEVEL": "WARNING"})
-
-            def echo_app():
-                app = ApplicationBuilder().token(TOKEN).base_url(server.api_url).build()
-                app.add_handler(MessageHandler(filters.TEXT, echo))
-                return app
-
-            def bot_app(rate_limit: bool, combine: bool):
-                app = build_application(config, db, rate_limit=rate_limit)
-                app.outbox.combine = combine
-                return app
-
-            runs = []  # Run of each of KINDS, per round
-            for _ in range(rounds):
+            runs = []
+            for number, kinds in enumerate(kinds_of_rounds):
                 round_runs = []
-                for kind in KINDS:
+                for kind in kinds:
                     count = min(n, ALONE_PACED) if kind == "alone paced" else n
+                    # Every run starts from the same ledger: the runs before would otherwise
+                    # have stored thousands of today's figures on its nine projects.
+                    db.execute("delete from updates")
                     queue(server, users, count)
-                    application = echo_app() if kind == "echo" else bot_app(
-                        rate_limit="paced" in kind, combine="alone" not in kind)
-                    round_runs.append(asyncio.run(run(application, server, count)))
+                    application = application_for(kind, config, db, server.api_url)
+                    counting = kind if counted is not None and number >= counted else None
+                    round_runs.append(asyncio.run(run(application, server, count, counting)))
                 runs.append(round_runs)
+            return runs
         finally:
             server.stop()
+
+
+def callgrind_control(*args: str) -> None:
+    """Ask the callgrind this process runs under to zero (-z) or dump (-d) its counters."""
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True,
+                   capture_output=True)
+
+
+def count_instructions(n: int) -> None:
+    """Instructions per ingested update of each kind, counted by callgrind in a child process
+    that runs every kind twice: once to warm up, then counted from the first getUpdates to
+    the last answer."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                        sys.executable, __file__, str(n), "--counted"],
+                       check=True, capture_output=True)
+        per_update = {}
+        for dump in Path(tmp).glob("callgrind.out.*"):
+            text = dump.read_text()
+            kind = re.search(r"^desc: Trigger: .*?dump (\S+)", text, re.MULTILINE).group(1)
+            total = int(re.search(r"^summary: (\d+)", text, re.MULTILINE).group(1))
+            per_update[kind.replace("-", " ")] = total / min(n, ALONE_PACED)
+    print(f"instructions per ingested update (callgrind; {n} updates a kind, counted after a "
+          f"warm-up run of as many; the bot's process, all its threads; the stand-in outside "
+          f"valgrind):")
+    print("| " + " | ".join(KINDS) + " |\n" + "|---" * len(KINDS) + "|")
+    print("| " + " | ".join(f"{per_update[kind] / 1e6:.2f} M" + (
+        "" if kind == "echo" else f" ({per_update[kind] / per_update['echo']:.2f}x)")
+        for kind in KINDS) + " |")
+
+
+def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
+    runs = run_kinds([KINDS] * rounds, n, in_process)  # Run of each of KINDS, per round
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     where = "in the bot's process" if in_process else "in its own process"
     print(f"updates: {n} a run ({n // USERS} from each of {USERS} people, queued at once; "
@@ -245,9 +310,18 @@ def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="intake throughput: the bot against an echo bot")
-    parser.add_argument("n", nargs="?", type=int, default=1000, help="status updates a run")
+    parser.add_argument("n", nargs="?", type=int,
+                        help="status updates a run (default 1000; 100 with --callgrind)")
     parser.add_argument("--rounds", type=int, default=3, help="echo and bot runs, taking turns")
     parser.add_argument("--in-process", action="store_true",
                         help="run the server in this process (shares the GIL with the bot)")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="count instructions per update under valgrind (N: default 100)")
+    parser.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)  # under valgrind
     arguments = parser.parse_args()
-    main(arguments.n, arguments.rounds, arguments.in_process)
+    if arguments.counted:
+        run_kinds([KINDS, KINDS], arguments.n, counted=1)
+    elif arguments.callgrind:
+        count_instructions(arguments.n or 100)
+    else:
+        main(arguments.n or 1000, arguments.rounds, arguments.in_process)

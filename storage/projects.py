@@ -187,8 +187,9 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
 # all projects: the figures of the last HISTORY_DAYS days before its newest one (its 56-day
 # window, with a margin for times stored with another offset than UTC), the newest figure
 # before them, and the figures of its last six (UTC) days: the three local days a stall is
-# judged on. Each bound is an index look-up (idx_updates_progress_latest); 2,000 projects with
-# 132,000 progress figures take about 0.13 s of CPU (docs/benchmarks.md).
+# judged on; of figures in one minute, the last only. Each bound is an index look-up
+# (idx_updates_progress_latest); 2,000 projects with 132,000 progress figures take about
+# 0.13 s of CPU (docs/benchmarks.md).
 HISTORY_DAYS = 58
 
 
@@ -224,8 +225,21 @@ def recent_progress(db: Database, scope: str = "1", params: dict | None = None,
             order by v.created_at desc, v.id desc limit 1)
           and u.created_at < b.low
         order by 2, 3, 1""", params).fetchall():  # tuples: 40,000 dicts cost more
-        found.setdefault(project_id, []).append((created_at, progress))
+        figures = found.setdefault(project_id, [])
+        if figures and same_minute(figures[-1][0], created_at):
+            figures[-1] = (created_at, progress)  # the earlier is not its day's last: not needed
+        else:
+            figures.append((created_at, progress))
     return found
+
+
+def same_minute(earlier: str, later: str) -> bool:
+    """Two stored times in the same minute with the same offset: on one day wherever they are
+    read (a forecast keeps each day's last figure; a burst of a project's updates, each asked
+    for its standing, would otherwise make every one of them read all the others)."""
+    if earlier[16:17] != ":" or later[16:17] != ":":  # not "YYYY-MM-DDTHH:MM:SS…"
+        return earlier == later
+    return earlier[:16] == later[:16] and earlier[19:] == later[19:]
 
 
 def state_after_update(db: Database, project: dict, update_id: int) -> dict:
@@ -310,12 +324,13 @@ def progress_before(db: Database, project_ids: Iterable[int], chat_id: int,
     ids = sorted(set(project_ids))
     if not ids:
         return {}
-    marks = ",".join("?" for _ in ids)
+    # Each project's newest figure read off the index from its end: a window over all of a
+    # project's updates cost more the more it had (every status update asks this).
+    wanted = ",".join("(?)" for _ in ids)
     rows = select(db, f"""
-        select project_id, progress, created_at from (
-          select project_id, progress, created_at, row_number() over (
-            partition by project_id order by created_at desc, id desc) as nth
-          from updates where project_id in ({marks}) and progress is not null
-            and not (chat_id = ? and message_id = ?))
-        where nth = 1""", [*ids, chat_id, message_id])
+        select project_id, progress, created_at from updates where id in (
+          select (select u.id from updates u where u.project_id = wanted.column1
+                    and u.progress is not null and not (u.chat_id = ? and u.message_id = ?)
+                    order by u.created_at desc, u.id desc limit 1)
+          from (values {wanted}) wanted)""", [chat_id, message_id, *ids])
     return {row["project_id"]: row for row in rows}

@@ -103,20 +103,27 @@ def shared_db(tmp_path_factory):
     return _DB
 
 
-# Days back: mostly within the forecast's window, some far older; progress: often the same
-# figure again (stalls), sometimes none.
+# Days back: mostly within the forecast's window, some far older; the time of day (often the
+# same minute, as a burst of updates: seconds apart); progress: often the same figure again
+# (stalls), sometimes none.
 FIGURES = st.lists(st.tuples(st.one_of(st.integers(0, 90), st.integers(0, 400)),
                              st.integers(0, 23),
                              st.one_of(st.none(), st.sampled_from([10, 40]),
-                                       st.integers(0, 100))), max_size=30)
+                                       st.integers(0, 100)),
+                             st.sampled_from([0, 59]), st.integers(0, 59)), max_size=30)
 
 
 @settings(max_examples=100, deadline=None)
 @given(figures=FIGURES, neighbour=FIGURES)
 # A stall over 120 days: its three figures are older than the window.
-@example(figures=[(120, 9, 40), (60, 9, 40), (0, 9, 40)], neighbour=[])
+@example(figures=[(120, 9, 40, 0, 0), (60, 9, 40, 0, 0), (0, 9, 40, 0, 0)], neighbour=[])
 # Daily figures for eight days and one 100 days ago: the reference is the old one.
-@example(figures=[(d, 9, 50 - d) for d in range(8)] + [(100, 9, 10)], neighbour=[])
+@example(figures=[(d, 9, 50 - d, 0, 0) for d in range(8)] + [(100, 9, 10, 0, 0)], neighbour=[])
+# A burst in one minute: the day's figure is its last, whatever order they were stored in.
+@example(figures=[(20, 9, 30, 0, 0), (0, 9, 50, 0, 5), (0, 9, 45, 0, 1), (0, 9, 40, 0, 9)],
+         neighbour=[(0, 9, 99, 0, 7)])
+# Two local days within one UTC day (23:00 and 01:00 in Shanghai): the reference is the first.
+@example(figures=[(20, 23, 30, 0, 0), (19, 1, 35, 0, 0), (0, 9, 50, 0, 0)], neighbour=[])
 def test_the_history_query_gives_the_forecast_of_the_whole_history(tmp_path_factory, figures,
                                                                    neighbour):
     """However a project reported (gaps, several a day, no progress, 400 days), the figures
@@ -127,8 +134,9 @@ def test_the_history_query_gives_the_forecast_of_the_whole_history(tmp_path_fact
     now = datetime(2026, 6, 1, 12, tzinfo=TZ)
     every, message_ids = [], iter(range(1, 100))
     for code, rows in (("H-1", figures), ("H-2", neighbour)):
-        for days_ago, hour, progress in rows:
-            at = (now - timedelta(days=days_ago)).replace(hour=hour).astimezone(UTC)
+        for days_ago, hour, progress, minute, second in rows:
+            at = (now - timedelta(days=days_ago)).replace(hour=hour, minute=minute,
+                                                          second=second).astimezone(UTC)
             project = get_project(db, code)
             db["updates"].insert({
                 "project_id": project["id"], "unit_id": project["unit_id"], "author_id": 1,

@@ -10,9 +10,14 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from handlers.ledger import import_bytes
 from parsing.status import ProjectReport
 from services.intake import doubts
+from storage import open_db
+from storage.projects import get_project, progress_before
 from tests.conftest import LEADER
 from tests.test_e2e_intake import KC, seed_world, stored
 
@@ -30,6 +35,46 @@ def codes(report=None, previous=None, project=PROJECT, **fields):
 
 
 # ------------------------------------------------------------------------------- the rules
+
+_DB = None
+
+# Updates of two projects, each (project 1 or 2, message id, time, progress or None), stored in
+# this order: times repeat and go back and forth, some figures are missing.
+STORED = st.lists(st.tuples(st.sampled_from([1, 2]), st.integers(1, 6),
+                            st.sampled_from(["2026-06-01T08:00:00+00:00",
+                                             "2026-06-01T08:00:30+00:00",
+                                             "2026-06-02T09:00:00+00:00"]),
+                            st.one_of(st.none(), st.integers(0, 100))), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(updates=STORED, message_id=st.integers(1, 6))
+def test_a_figure_is_checked_against_each_projects_newest_other_figure(tmp_path_factory, updates,
+                                                                        message_id):
+    """What a new figure is checked against: each project's newest figure (by time, then as
+    stored), the message's own figures left out (an edit is not checked against itself)."""
+    global _DB
+    if _DB is None:
+        _DB = open_db(tmp_path_factory.mktemp("before") / "bot.db")
+        ledger = "code,name,unit\nP-1,One,Unit P\nP-2,Two,Unit P\n"
+        assert import_bytes(_DB, ledger.encode(), "l.csv", None, "en").startswith("✅")
+    _DB.execute("delete from updates")
+    projects = {int(code[-1]): get_project(_DB, code) for code in ("P-1", "P-2")}
+    rows = []
+    for part, (number, message, at, progress) in enumerate(updates):
+        project = projects[number]
+        cursor = _DB.execute(
+            "insert into updates (project_id, unit_id, author_id, chat_id, message_id, part, "
+            "created_at, raw_text, lang, progress) values (?, ?, 1, 7, ?, ?, ?, 'x', 'en', ?)",
+            [project["id"], project["unit_id"], message, part, at, progress])
+        rows.append((project["id"], message, at, cursor.lastrowid, progress))
+    want = {}
+    for project_id, message, at, _row_id, progress in sorted(rows, key=lambda r: (r[2], r[3])):
+        if progress is not None and message != message_id:
+            want[project_id] = {"project_id": project_id, "progress": progress, "created_at": at}
+    ids = [projects[2]["id"], projects[1]["id"], projects[2]["id"]]
+    assert progress_before(_DB, ids, 7, message_id) == want
+
 
 @pytest.mark.parametrize(("fields", "previous", "want"), [
     ({"progress": 45.0}, None, []),                                   # a first figure
