@@ -48,7 +48,6 @@ from storage.db import database_file, open_db
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
-    aliases_of,
     changed_projects,
     get_project,
     get_project_by_id,
@@ -265,8 +264,8 @@ def _named_at(db: Database, version: int) -> tuple[Named, Named]:
     one ledger version."""
     units = tuple((Target("u", u["id"], u["name"], u["id"]), (name_key(u["name"]),))
                   for u in list_units(db))
-    projects = tuple((Target("p", p["id"], f"{p['code']} {p['name']}", p["unit_id"]),
-                      tuple(name_key(n) for n in (p["name"], *aliases_of(p))))
+    projects = tuple((Target("p", p.id, f"{p.ref.code} {p.ref.name}", p.unit_id),
+                      tuple(name_key(n) for n in (p.ref.name, *p.ref.aliases)))
                      for p in ledger_index(db).projects)
     return units, projects
 
