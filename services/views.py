@@ -83,14 +83,19 @@ class Refusal(Exception):
     """A one-line answer given instead of the data: not allowed, or not found."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """A project ("p") or unit ("u") a look-up found: the view showing it, and a label."""
 
     view: str
     id: int
-    label: str
+    name: str
     unit_id: int
+    code: str = ""  # a project's, shown before its name
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.name}" if self.code else self.name
 
 
 class Ambiguous(Refusal):
@@ -264,7 +269,7 @@ def _named_at(db: Database, version: int) -> tuple[Named, Named]:
     one ledger version."""
     units = tuple((Target("u", u["id"], u["name"], u["id"]), (name_key(u["name"]),))
                   for u in list_units(db))
-    projects = tuple((Target("p", p.id, f"{p.ref.code} {p.ref.name}", p.unit_id),
+    projects = tuple((Target("p", p.id, p.ref.name, p.unit_id, p.ref.code),
                       tuple(name_key(n) for n in (p.ref.name, *p.ref.aliases)))
                      for p in ledger_index(db).projects)
     return units, projects
