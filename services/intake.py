@@ -91,9 +91,11 @@ class LedgerProject:
 
 
 def ledger_project(row: dict) -> LedgerProject:
-    """`storage.projects.ledger_entries`' row in compact form; a unit's name, stored once."""
+    """`storage.projects.ledger_entries`' row in compact form; its texts shared with the
+    projects' states (reports.states keeps the same copies)."""
     return LedgerProject(row["id"], row["unit_id"], row["total_investment"], ProjectRef(
-        code=row["code"], name=row["name"], unit=sys.intern(row["unit_name"]),
+        code=sys.intern(row["code"]), name=sys.intern(row["name"]),
+        unit=sys.intern(row["unit_name"]),
         aliases=tuple(aliases_of(row)), active=bool(row["active"])))
 
 
