@@ -165,6 +165,7 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         await warm_views(application)  # the first commands at 20,000 projects answer at once
         await start_dashboard(application)
         settle_startup_objects()
+        release_freed_memory()
         # Language profiles (about a second) loaded beside start-up, not on the first message.
         asyncio.get_running_loop().run_in_executor(None, preload)
         warm_up_charts()  # matplotlib and the CJK font, not on the first /chart
@@ -193,6 +194,17 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
     application.bot_data["views"] = Views(db)  # keeps the state cache for every view
     register(application)
     return application
+
+
+def release_freed_memory() -> None:
+    """Give back to the system the memory warming up used and let go. glibc keeps freed
+    memory for reuse (about 12 MB of 200 at 20,000 projects), and warming up is the biggest
+    build the bot makes at once; elsewhere than glibc there is nothing to do."""
+    import contextlib
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 async def warm_views(application) -> None:

@@ -6,6 +6,7 @@ All positions are in the folded text (see `normalize.fold`), which has the origi
 from __future__ import annotations
 
 import re
+import sys
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ class _Index:
     projects: dict[str, ProjectRef]
     code_re: re.Pattern[str] | None
     code_lookup: dict[str, str]  # folded code text without separators -> code
-    numeric: dict[tuple[str, int], list[str]]  # (letters, number) -> codes
+    numeric: dict[str, tuple[str, ...]]  # letters and number (_numeric_key) -> codes
     code_shapes: set[tuple[str, int]]  # (letters, digit count) of known codes
     names: list[tuple[str, str, bool]]  # (key, code, latin) longest first
     grams: dict[str, tuple[str, str]]  # Han 5-gram -> (code, the name key it came from)
@@ -60,6 +61,18 @@ class _Index:
 
 def unit_key(unit: str | None) -> str:
     return key(unit or "")
+
+
+def _numeric_key(letters: str, digits: str) -> str:
+    """"bp" and "0012" -> "bp12": a code's letters and number, leading zeros left out."""
+    return f"{letters}{int(digits)}"
+
+
+def _claim(owners: dict, key: object, code: str) -> None:
+    """Note `code` as the owner of `key`; a key of two projects is nobody's (None). Cheaper at
+    20,000 projects than a set of owners per key, when most keys are everybody's."""
+    if owners.setdefault(key, code) != code:
+        owners[key] = None
 
 
 def _derived(name: str) -> list[str]:
@@ -129,7 +142,7 @@ def index_for(projects: tuple[ProjectRef, ...]) -> _Index:
 def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
     by_code = {p.code: p for p in projects}
     code_lookup: dict[str, str] = {}
-    numeric: dict[tuple[str, int], list[str]] = defaultdict(list)
+    numeric: dict[str, tuple[str, ...]] = {}
     shapes: set[tuple[str, int]] = set()
     patterns = []
     for code in by_code:
@@ -139,35 +152,38 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
         code_lookup.setdefault(k, code)
         m = re.fullmatch(r"([a-z]{1,6})(\d{1,6})", k)
         if m:
-            numeric[(m.group(1), int(m.group(2)))].append(code)
-            shapes.add((m.group(1), len(m.group(2))))
+            number = _numeric_key(m.group(1), m.group(2))
+            numeric[number] = (*numeric.get(number, ()), code)
+            shapes.add((sys.intern(m.group(1)), len(m.group(2))))
         pattern = None if m else _code_pattern(code)  # letters+digits: _GENERIC_CODE finds it
         if pattern:
             patterns.append((len(k), pattern))
     patterns.sort(reverse=True)
     code_re = re.compile("|".join(p for _, p in patterns)) if patterns else None
 
-    owners: dict[str, set[str]] = defaultdict(set)
+    # Each key's one owner (None: several): built a project at a time, without a set per key.
+    owners: dict[str, str | None] = {}
     for p in projects:
         for text in (p.name, *p.aliases):
             k = key(text)
             if len(k) >= (2 if not _is_latin_key(k) else 3):
-                owners[k].add(p.code)
-    derived: dict[str, set[str]] = defaultdict(set)
+                _claim(owners, k, p.code)
+    derived: dict[str, str | None] = {}
     for p in projects:
         for text in (p.name, *p.aliases):
             for d in _derived(text):
                 k = key(d)
                 if k not in owners:
-                    derived[k].add(p.code)
-    for k, codes in derived.items():
-        owners[k] |= codes
-    names = [(k, next(iter(c)), _is_latin_key(k)) for k, c in owners.items() if len(c) == 1]
+                    _claim(derived, k, p.code)
+    owners.update(derived)
+    del derived
+    names = [(k, code, _is_latin_key(k)) for k, code in owners.items() if code is not None]
+    del owners
     names.sort(key=lambda t: -len(t[0]))
 
-    gram_owners: dict[str, set[str]] = defaultdict(set)
+    gram_owners: dict[str, str | None] = {}
     gram_source: dict[str, str] = {}
-    bigram_owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+    bigram_owners: dict[tuple[str, str], str | None] = {}
     for p in projects:
         for text in (p.name, *p.aliases):
             k = key(text)
@@ -175,16 +191,17 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
                 for i in range(len(k) - _HAN_GRAM + 1):
                     gram = k[i : i + _HAN_GRAM]
                     if sum(is_han(c) for c in gram) >= 4:
-                        gram_owners[gram].add(p.code)
+                        _claim(gram_owners, gram, p.code)
                         gram_source.setdefault(gram, k)
             words = re.findall(r"[a-z0-9]+", fold(text))
             for a, b in zip(words, words[1:], strict=False):
-                bigram_owners[(a, b)].add(p.code)
-    grams = {g: (next(iter(c)), gram_source[g]) for g, c in gram_owners.items() if len(c) == 1}
+                _claim(bigram_owners, (a, b), p.code)
+    grams = {g: (code, gram_source[g]) for g, code in gram_owners.items() if code is not None}
+    del gram_owners, gram_source
     bigrams = {
-        pair: next(iter(c))
-        for pair, c in bigram_owners.items()
-        if len(c) == 1
+        pair: code
+        for pair, code in bigram_owners.items()
+        if code is not None
         and not (set(pair) & _LATIN_STOP)
         and len(pair[0]) >= 3
         and len(pair[1]) >= 3
@@ -202,7 +219,7 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
         projects=by_code,
         code_re=code_re,
         code_lookup=code_lookup,
-        numeric=dict(numeric),
+        numeric=numeric,
         code_shapes=shapes,
         names=names,
         grams=grams,
@@ -267,7 +284,7 @@ def _code_mentions(folded: str, index: _Index) -> list[Mention]:
         # "at 62": a space alone joins letters and digits only in the shape of a known code
         if sep and not sep.strip() and (letters, len(digits)) not in index.code_shapes:
             continue
-        codes = index.numeric.get((letters, int(digits)), [])
+        codes = index.numeric.get(_numeric_key(letters, digits), ())
         if exact:
             found.append(Mention(m.start(), m.end(), exact, CODE, m.group()))
         elif len(codes) == 1 and (len(digits) >= 2 or explicit):

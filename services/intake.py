@@ -11,6 +11,7 @@ import json
 import math
 import re
 import secrets
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,8 +32,8 @@ from services.settings import effective_config, thresholds
 from storage.projects import (
     aliases_of,
     get_project_by_id,
+    ledger_entries,
     ledger_version,
-    list_projects,
     progress_before,
     state_after_update,
 )
@@ -71,23 +72,49 @@ def project_refs(projects: list[dict]) -> tuple[ProjectRef, ...]:
                  for p in projects)
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerProject:
+    """A project as the ledger index keeps it: what matching a message (its ProjectRef) and
+    storing an update need, nothing else (20,000 of these stay in memory)."""
+
+    id: int
+    unit_id: int
+    total_investment: float | None
+    ref: ProjectRef  # code, name, unit name, aliases, active
+
+    def row(self) -> dict:
+        """As a ledger row: the keys of `storage.projects.ledger_entries`, aliases a list."""
+        ref = self.ref
+        return {"id": self.id, "code": ref.code, "name": ref.name, "unit_id": self.unit_id,
+                "unit_name": ref.unit, "aliases": list(ref.aliases), "active": int(ref.active),
+                "total_investment": self.total_investment}
+
+
+def ledger_project(row: dict) -> LedgerProject:
+    """`storage.projects.ledger_entries`' row in compact form; its texts shared with the
+    projects' states (reports.states keeps the same copies)."""
+    return LedgerProject(row["id"], row["unit_id"], row["total_investment"], ProjectRef(
+        code=sys.intern(row["code"]), name=sys.intern(row["name"]),
+        unit=sys.intern(row["unit_name"]),
+        aliases=tuple(aliases_of(row)), active=bool(row["active"])))
+
+
 @dataclass(frozen=True)
 class LedgerIndex:
-    """The projects status messages are matched against, as of one ledger version.
-
-    Callers share these rows: read them, never change them.
-    """
+    """The projects status messages are matched against, as of one ledger version, in code
+    order; `refs` are theirs, in the same order."""
 
     version: int
-    projects: list[dict]
-    by_code: dict[str, dict]
+    projects: tuple[LedgerProject, ...]
+    by_code: dict[str, LedgerProject]
     refs: tuple[ProjectRef, ...]
 
 
 @functools.lru_cache(maxsize=4)
 def _index_at(db: Database, version: int) -> LedgerIndex:
-    projects = list_projects(db)
-    return LedgerIndex(version, projects, {p["code"]: p for p in projects}, project_refs(projects))
+    projects = tuple(ledger_project(row) for row in ledger_entries(db))
+    return LedgerIndex(version, projects, {p.ref.code: p for p in projects},
+                       tuple(p.ref for p in projects))
 
 
 def ledger_index(db: Database) -> LedgerIndex:
@@ -97,9 +124,7 @@ def ledger_index(db: Database) -> LedgerIndex:
 
 @functools.lru_cache(maxsize=64)
 def _unit_refs(db: Database, version: int, unit_id: int | None) -> tuple[ProjectRef, ...]:
-    index = _index_at(db, version)
-    return tuple(ref for ref, p in zip(index.refs, index.projects, strict=True)
-                 if p["unit_id"] == unit_id)
+    return tuple(p.ref for p in _index_at(db, version).projects if p.unit_id == unit_id)
 
 
 def refs_for(db: Database, index: LedgerIndex, caller: Caller) -> tuple[ProjectRef, ...]:
@@ -151,15 +176,15 @@ def other_unit_refusal(caller: Caller, project: dict, lang: str) -> str:
     return not_yours_here(caller, lang)
 
 
-def report_refusal(reports: Sequence[ProjectReport], by_code: dict[str, dict], caller: Caller,
-                   lang: str) -> str | None:
+def report_refusal(reports: Sequence[ProjectReport], by_code: dict[str, LedgerProject],
+                   caller: Caller, lang: str) -> str | None:
     """Why these reports must not be stored, or None: a progress outside 0–100, a project of
     another unit, or (when no project could be told) a code that names no project."""
     for report in reports:
         if report.progress_error:
             return t("in_out_of_range", lang, value=esc(out_of_range_value(report.text)))
-        if report.project and not caller.can_see_unit(by_code[report.project]["unit_id"]):
-            return other_unit_refusal(caller, by_code[report.project], lang)
+        if report.project and not caller.can_see_unit(by_code[report.project].unit_id):
+            return other_unit_refusal(caller, by_code[report.project].row(), lang)
     unknown = next((r.unknown_code for r in reports if r.project is None and r.unknown_code), None)
     if unknown:
         return t("in_unknown_code", lang, code=esc(unknown.upper()))
@@ -224,7 +249,7 @@ def read_status(db: Database, caller: Caller, text: str, lang: str, *,
         candidates = tuple(c for r in parsed.reports for c in r.candidates)
         return Reading(lang, candidates=candidates)
     return Reading(lang, reports=parsed.reports,
-                   projects=[index.by_code[r.project] for r in parsed.reports])
+                   projects=[index.by_code[r.project].row() for r in parsed.reports])
 
 
 def projects_to_ask(db: Database, caller: Caller, first: Sequence[str] = ()
@@ -234,7 +259,7 @@ def projects_to_ask(db: Database, caller: Caller, first: Sequence[str] = ()
     unit = scope_unit(caller)
     if not unit:
         return None, []
-    projects = [p for p in ledger_index(db).projects if p["unit_name"] == unit and p["active"]]
+    projects = [p.row() for p in ledger_index(db).projects if p.ref.unit == unit and p.ref.active]
     rank = {code: i for i, code in enumerate(first)}
     return unit, sorted(projects, key=lambda p: rank.get(p["code"], len(rank)))
 
@@ -315,8 +340,8 @@ def answered_by_edit(reading: Reading) -> str:
 
 def stored_projects(db: Database, chat_id: int, message_id: int) -> list[dict]:
     """The projects a message's stored updates are about, in their order."""
-    by_id = {p["id"]: p for p in ledger_index(db).projects}
-    return [by_id[u["project_id"]] for u in updates_of_message(db, chat_id, message_id)
+    by_id = {p.id: p for p in ledger_index(db).projects}
+    return [by_id[u["project_id"]].row() for u in updates_of_message(db, chat_id, message_id)
             if u["project_id"] in by_id]
 
 
@@ -334,9 +359,9 @@ def reread_for_stored(db: Database, reading: Reading, text: str, chat_id: int,
 def reread_for_kept(db: Database, reading: Reading, text: str, pending: dict) -> Reading:
     """An edit naming no project while "store this?" waits: the text read again for the
     projects the question is about."""
-    by_id = {p["id"]: p for p in ledger_index(db).projects}
+    by_id = {p.id: p for p in ledger_index(db).projects}
     updates, _ = updates_of_payload(pending["payload"])
-    projects = [by_id[u.project_id] for u in updates if u.project_id in by_id]
+    projects = [by_id[u.project_id].row() for u in updates if u.project_id in by_id]
     if not projects:
         return reading
     return Reading(reading.lang, reports=[report_for(text, p) for p in projects],

@@ -50,7 +50,6 @@ from storage.db import database_file, open_db
 from storage.people import get_unit, list_units
 from storage.problems import project_open_problems
 from storage.projects import (
-    aliases_of,
     changed_projects,
     get_project,
     get_project_by_id,
@@ -86,14 +85,19 @@ class Refusal(Exception):
     """A one-line answer given instead of the data: not allowed, or not found."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """A project ("p") or unit ("u") a look-up found: the view showing it, and a label."""
 
     view: str
     id: int
-    label: str
+    name: str
     unit_id: int
+    code: str = ""  # a project's, shown before its name
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.name}" if self.code else self.name
 
 
 class Ambiguous(Refusal):
@@ -273,8 +277,8 @@ def _named_at(db: Database, version: int) -> tuple[Named, Named]:
     one ledger version."""
     units = tuple((Target("u", u["id"], u["name"], u["id"]), (name_key(u["name"]),))
                   for u in list_units(db))
-    projects = tuple((Target("p", p["id"], f"{p['code']} {p['name']}", p["unit_id"]),
-                      tuple(name_key(n) for n in (p["name"], *aliases_of(p))))
+    projects = tuple((Target("p", p.id, p.ref.name, p.unit_id, p.ref.code),
+                      tuple(name_key(n) for n in (p.ref.name, *p.ref.aliases)))
                      for p in ledger_index(db).projects)
     return units, projects
 

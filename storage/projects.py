@@ -90,11 +90,20 @@ def list_projects(db: Database, unit_id: int | None = None) -> list[dict]:
     rows = list(select(db,
         "select p.*, u.name as unit_name from projects p join units u on u.id = p.unit_id "
         f"{where} order by p.code", params))
-    for row in rows:  # the ledger index keeps every row: one copy of the texts many repeat
+    for row in rows:  # one copy of the texts many rows repeat
         for column in REPEATED_TEXTS:
             if isinstance(row.get(column), str):
                 row[column] = sys.intern(row[column])
     return rows
+
+
+def ledger_entries(db: Database) -> Iterator[dict]:
+    """What status messages are matched and stored against, of every project in code order:
+    id, code, name, unit_id, unit_name, aliases (JSON text), active, total_investment. Read
+    lazily, a row at a time: the caller keeps what it needs in its own form."""
+    return select(db,
+        "select p.id, p.code, p.name, p.unit_id, u.name as unit_name, p.aliases, p.active, "
+        "p.total_investment from projects p join units u on u.id = p.unit_id order by p.code")
 
 
 def add_milestone(db: Database, project_id: int, due: str, progress: float, title: str = "") -> None:
@@ -243,12 +252,12 @@ def same_minute(earlier: str, later: str) -> bool:
 
 
 def state_after_update(db: Database, project: dict, update_id: int) -> dict:
-    """`project_states`' row of the project a status update was just stored for, built on its
-    ledger row (`project`, as `list_projects` gives it; not read again), plus
-    `previous_progress`: the progress of its update before that one (None: none reported) —
-    for a correction too, so that the change shown is against the update it follows."""
+    """`project_states`' row of the project (`project`: any row with its id) a status update
+    was just stored for, plus `previous_progress`: the progress of its update
+    before that one (None: none reported) — for a correction too, so that the change shown is
+    against the update it follows."""
     row = next(select(db, f"""
-        select {_DERIVED},
+        select p.*, (select name from units where id = p.unit_id) as unit_name, {_DERIVED},
           (select b.progress from updates b, updates this where this.id = :update_id
              and b.project_id = p.id and b.progress is not null
              and (b.created_at < this.created_at or (b.created_at = this.created_at
@@ -262,8 +271,8 @@ def state_after_update(db: Database, project: dict, update_id: int) -> dict:
         from projects p where p.id = :project_id
     """, {"update_id": update_id, "project_id": project["id"]}))
     history = recent_progress(db, "project_id = :project_id", {"project_id": project["id"]}).get(project["id"], [])
-    return {**project, **row, "milestones": json.loads(row["milestones"]),
-            "aliases": aliases_of(project), "progress_history": history}
+    return {**row, "milestones": json.loads(row["milestones"]),
+            "aliases": aliases_of(row), "progress_history": history}
 
 
 def aliases_of(project: dict) -> list[str]:

@@ -200,11 +200,51 @@ def test_plural_of_a_count_in_english_texts() -> None:
     assert "(0 projects)" in t("rep_unit_title", "en", unit="U", n=0)
 
 
-def test_only_the_latin_script_profiles_are_loaded() -> None:
-    """langdetect holds the 31 profiles of Latin-script languages (16 MB), not all 55 (60 MB):
-    text in other scripts is told apart without them."""
+def test_only_the_rivals_of_english_are_loaded() -> None:
+    """langdetect holds 12 profiles (3 MB), not the 31 of Latin-script languages (13 MB) nor
+    all 55 (60 MB): text in other scripts is told apart without them."""
     language_module.preload()
-    assert sorted(language_module._factory.get_lang_list()) == sorted(language_module.LATIN_SCRIPT)
+    assert sorted(language_module._factory.get_lang_list()) == sorted(language_module.PROFILES)
     assert detect_language("Проект идет по плану, строительство продолжается") is None
     assert detect_language("Le chantier avance bien cette semaine") is None
     assert detect_language("The substation is energised and testing has begun") == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Fundamente sind fertig, der Netzanschluss fehlt noch",  # German
+        "El permiso de construcción sigue pendiente, retraso de dos semanas",  # Spanish
+        "Il tetto è montato, gli impianti arrivano il mese prossimo",  # Italian
+        "As fundações estão concluídas, falta a ligação à rede elétrica",  # Portuguese
+        "De bouwvergunning is nog niet binnen, twee weken vertraging",  # Dutch
+        "Izin bangunan masih belum keluar, terlambat dua minggu",  # Indonesian
+        "Móng đã xong, vẫn chờ đấu nối lưới điện",  # Vietnamese
+        "Tapos na ang pundasyon, hinihintay pa ang koneksyon sa kuryente",  # Tagalog
+        "Fundamenty są gotowe, brakuje jeszcze przyłącza do sieci",  # Polish
+        "Temeller bitti, şebeke bağlantısı hâlâ bekleniyor",  # Turkish
+        "Grunden är klar, nätanslutningen saknas fortfarande",  # Swedish: no profile of its own
+        "Fengkai nongye yuan jindu zhengchang tuijin",  # pinyin
+        "gongcheng jinzhan shunli, xia zhou yanshou",  # pinyin
+    ],
+)
+def test_latin_text_in_another_language_is_none_of_ours(text: str) -> None:
+    """With English's rivals only, text in another Latin-script language is still not taken
+    for English (the reply then goes in the sender's own language)."""
+    assert detect_language(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Warehouse cladding 80pct, mezzanine slab poured",
+        "Earthworks underway; retaining walls poured, drainage culverts laid",
+        "Substation energised; transformers commissioned; punch list outstanding",
+        "Scaffolding dismantled, facade glazing underway, lifts commissioned",
+    ],
+)
+def test_english_with_uncommon_words_is_english(text: str) -> None:
+    """Fewer than half its words are in the common list, so langdetect decides: English."""
+    words = words_of(text)
+    assert sum(w in language_module.ENGLISH for w in words) * 2 < len(words)
+    assert detect_language(text) == "en"
