@@ -467,24 +467,26 @@ class ChartPlan:
     pictures: int
     title: str  # drawn on each picture
     key: tuple = ()  # the data and settings drawn: the same key, the same pictures
+    presorted: bool = False  # items already worst first (Views.worst_first)
 
     def filename(self, index: int) -> str:
         return f"wall-chart-{self.today.isoformat()}-{index + 1}.png"
 
 
 def draw_chart(items: list[Item], lang: str, today: date, pictures: int,
-               title: str | None = None) -> list[bytes]:
+               title: str | None = None, presorted: bool = False) -> list[bytes]:
     """The wall chart's PNG pictures (matplotlib is imported on the first chart)."""
     from reports.chart import render_wall_chart
 
     return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
-                             max_pictures=pictures, title=title)
+                             max_pictures=pictures, title=title, presorted=presorted)
 
 
 async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
     """The plan's pictures, drawn in the one chart thread (the event loop carries on)."""
     return await asyncio.get_running_loop().run_in_executor(
-        CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures, plan.title)
+        CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures, plan.title,
+        plan.presorted)
 
 
 def warm_up_charts() -> None:
@@ -719,6 +721,9 @@ class Views:
         title = (t("rep_chart_title_unit", caller.lang, unit=unit["name"], date=day) if unit
                  else t("rep_chart_title", caller.lang, date=day))
         key = (version, config, unit["id"] if unit else None, caller.lang, title, most)
+        if unit is None:  # every project: in the order kept up to date for /lagging too
+            return ChartPlan(self.worst_first(items), caller.lang, now.date(), caption, most,
+                             title, key, presorted=True)
         return ChartPlan(items, caller.lang, now.date(), caption, most, title, key)
 
     async def pictures(self, plan: ChartPlan) -> list[bytes]:
