@@ -256,6 +256,22 @@ def _pct(value: float | None) -> str:
     return f"{text}%"
 
 
+def drawn(
+    items: Sequence[Item],
+    *,
+    per_picture: int = PER_PICTURE,
+    max_pictures: int = MAX_PICTURES,
+    presorted: bool = False,
+) -> tuple:
+    """What the pictures of `items` show: the same (with the same title and language), the
+    same pictures. A change to a project the chart leaves out changes nothing here."""
+    ordered = items if presorted else worst_first(items)
+    shown = ordered[: per_picture * max_pictures]
+    return len(ordered) - len(shown), tuple(
+        (p.code, p.name, p.unit, p.progress, s.standing, s.planned) for p, s in shown
+    )
+
+
 def render_wall_chart(
     items: Sequence[Item],
     lang: str,

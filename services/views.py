@@ -707,8 +707,9 @@ class Views:
         return self.chart_of(config, caller, unit)
 
     def chart_of(self, config: Config, caller: Caller, unit: dict | None) -> ChartPlan:
+        from reports.chart import drawn  # matplotlib: loaded at start by warm_up_charts
+
         now = datetime.now(config.timezone)
-        version = last_change(self.db)  # before the data: a change meanwhile makes a new key
         items = self.items(config, now, unit_id=unit["id"] if unit else None)
         count, most = len(items), CHART_PICTURES if unit is None else UNIT_PICTURES
         scope = esc(unit["name"]) if unit else t("lead_scope_all", caller.lang)
@@ -720,11 +721,14 @@ class Views:
         day = now.date().isoformat()
         title = (t("rep_chart_title_unit", caller.lang, unit=unit["name"], date=day) if unit
                  else t("rep_chart_title", caller.lang, date=day))
-        key = (version, config, unit["id"] if unit else None, caller.lang, title, most)
-        if unit is None:  # every project: in the order kept up to date for /lagging too
-            return ChartPlan(self.worst_first(items), caller.lang, now.date(), caption, most,
-                             title, key, presorted=True)
-        return ChartPlan(items, caller.lang, now.date(), caption, most, title, key)
+        presorted = unit is None  # every project: in the order kept up to date for /lagging
+        if presorted:
+            items = self.worst_first(items)
+        # What the pictures show, not the ledger's version: a change to a project left out
+        # of the chart (most changes, at 20,000 projects) re-sends the pictures drawn before.
+        key = (caller.lang, title, drawn(items, per_picture=PER_PICTURE, max_pictures=most,
+                                         presorted=presorted))
+        return ChartPlan(items, caller.lang, now.date(), caption, most, title, key, presorted)
 
     async def pictures(self, plan: ChartPlan) -> list[bytes]:
         """The plan's pictures: drawn in the chart thread, or as drawn before of the same data."""
