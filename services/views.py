@@ -491,7 +491,8 @@ async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
 
 def warm_up_charts() -> None:
     """Draw a small chart in the chart thread now, beside start-up: matplotlib, the CJK font
-    and its glyphs are loaded there (about a second), not on the first /chart."""
+    and the pixel buffer every picture is drawn into are made there (about half a second),
+    not on the first /chart."""
     CHART_THREAD.submit(_warm_up)
 
 
