@@ -158,9 +158,9 @@ def _png(fig: Figure, per_picture: int) -> bytes:
     fig.draw(renderer)
     pixels = np.asarray(renderer.buffer_rgba())[renderer.height - height :, :width]
     buf = io.BytesIO()
-    # Fast zlib level: a third of the encoding time, a picture about a fifth bigger; no
-    # alpha (the paper is white): a tenth smaller and faster to encode than RGBA.
-    Image.fromarray(pixels).convert("RGB").save(buf, format="png", compress_level=1)
+    # Fast zlib level: a third of the encoding time, a picture about a fifth bigger. RGBA as
+    # drawn: Pillow reads the buffer in place (RGB would be a second 7.5 MB image a picture).
+    Image.fromarray(pixels).save(buf, format="png", compress_level=1)
     return buf.getvalue()
 
 
