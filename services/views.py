@@ -467,7 +467,7 @@ class ChartPlan:
     pictures: int
     title: str  # drawn on each picture
     key: tuple = ()  # the data and settings drawn: the same key, the same pictures
-    presorted: bool = False  # items already worst first (Views.worst_first)
+    presorted: bool = False  # items already worst first (the portfolio's order)
 
     def filename(self, index: int) -> str:
         return f"wall-chart-{self.today.isoformat()}-{index + 1}.png"
@@ -722,9 +722,10 @@ class Views:
         day = now.date().isoformat()
         title = (t("rep_chart_title_unit", caller.lang, unit=unit["name"], date=day) if unit
                  else t("rep_chart_title", caller.lang, date=day))
-        presorted = unit is None  # every project: in the order kept up to date for /lagging
+        presorted = unit is None  # every project: in the order the portfolio keeps
         if presorted:
-            items = self.worst_first(items)
+            with self.lock:  # a copy: the kept order changes with the next update
+                items = list(self.portfolio.ordered())
         # What the pictures show, not the ledger's version: a change to a project left out
         # of the chart (most changes, at 20,000 projects) re-sends the pictures drawn before.
         key = (caller.lang, title, drawn(items, per_picture=PER_PICTURE, max_pictures=most,
