@@ -467,29 +467,32 @@ class ChartPlan:
     pictures: int
     title: str  # drawn on each picture
     key: tuple = ()  # the data and settings drawn: the same key, the same pictures
+    presorted: bool = False  # items already worst first (the portfolio's order)
 
     def filename(self, index: int) -> str:
         return f"wall-chart-{self.today.isoformat()}-{index + 1}.png"
 
 
 def draw_chart(items: list[Item], lang: str, today: date, pictures: int,
-               title: str | None = None) -> list[bytes]:
+               title: str | None = None, presorted: bool = False) -> list[bytes]:
     """The wall chart's PNG pictures (matplotlib is imported on the first chart)."""
     from reports.chart import render_wall_chart
 
     return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
-                             max_pictures=pictures, title=title)
+                             max_pictures=pictures, title=title, presorted=presorted)
 
 
 async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
     """The plan's pictures, drawn in the one chart thread (the event loop carries on)."""
     return await asyncio.get_running_loop().run_in_executor(
-        CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures, plan.title)
+        CHART_THREAD, draw_chart, plan.items, plan.lang, plan.today, plan.pictures, plan.title,
+        plan.presorted)
 
 
 def warm_up_charts() -> None:
     """Draw a small chart in the chart thread now, beside start-up: matplotlib, the CJK font
-    and its glyphs are loaded there (about a second), not on the first /chart."""
+    and the pixel buffer every picture is drawn into are made there (about half a second),
+    not on the first /chart."""
     CHART_THREAD.submit(_warm_up)
 
 
@@ -705,8 +708,9 @@ class Views:
         return self.chart_of(config, caller, unit)
 
     def chart_of(self, config: Config, caller: Caller, unit: dict | None) -> ChartPlan:
+        from reports.chart import drawn  # matplotlib: loaded at start by warm_up_charts
+
         now = datetime.now(config.timezone)
-        version = last_change(self.db)  # before the data: a change meanwhile makes a new key
         items = self.items(config, now, unit_id=unit["id"] if unit else None)
         count, most = len(items), CHART_PICTURES if unit is None else UNIT_PICTURES
         scope = esc(unit["name"]) if unit else t("lead_scope_all", caller.lang)
@@ -718,8 +722,15 @@ class Views:
         day = now.date().isoformat()
         title = (t("rep_chart_title_unit", caller.lang, unit=unit["name"], date=day) if unit
                  else t("rep_chart_title", caller.lang, date=day))
-        key = (version, config, unit["id"] if unit else None, caller.lang, title, most)
-        return ChartPlan(items, caller.lang, now.date(), caption, most, title, key)
+        presorted = unit is None  # every project: in the order the portfolio keeps
+        if presorted:
+            with self.lock:  # a copy: the kept order changes with the next update
+                items = list(self.portfolio.ordered())
+        # What the pictures show, not the ledger's version: a change to a project left out
+        # of the chart (most changes, at 20,000 projects) re-sends the pictures drawn before.
+        key = (caller.lang, title, drawn(items, per_picture=PER_PICTURE, max_pictures=most,
+                                         presorted=presorted))
+        return ChartPlan(items, caller.lang, now.date(), caption, most, title, key, presorted)
 
     async def pictures(self, plan: ChartPlan) -> list[bytes]:
         """The plan's pictures: drawn in the chart thread, or as drawn before of the same data."""

@@ -85,6 +85,9 @@ async def test_a_chart_is_drawn_once_for_the_same_data(running_bot, monkeypatch)
     assert again["file_bytes"] == first["file_bytes"] and drawn == [6]
     [mine] = await running_bot.send(MEMBER, "/chart")  # the member's unit: another picture
     assert mine["file_bytes"] != first["file_bytes"] and drawn == [6, 2]
+    add_update(db, "QB-003", 60, days_ago=0.1)  # another unit's: not on the member's chart
+    [mine_again] = await running_bot.send(MEMBER, "/chart")
+    assert mine_again["file_bytes"] == mine["file_bytes"] and drawn == [6, 2]
     add_update(db, "QB-002", 90, days_ago=0.1)
     [after] = await running_bot.send(LEADER, "/chart")
     assert after["file_bytes"] != first["file_bytes"] and drawn == [6, 2, 6]

@@ -109,3 +109,20 @@ def test_default_title_is_the_catalogues_with_today():
     assert default == render(data, "zh", t("rep_chart_title", "zh", date=TODAY.isoformat()).strip(),
                              today=TODAY)
     assert default != render(data, "zh", "another title", today=TODAY)
+
+
+def test_pictures_of_any_size_come_out_the_same_one_after_another():
+    """Every picture is drawn into one kept pixel buffer: a small picture drawn after a
+    tall one (and one taller than the buffer was made for) is what it was before, edge
+    to edge white paper, nothing of the other pictures left in it."""
+    small, tall = items(3), items(40)
+    first = render(small, "zh", "小")
+    render(tall, "zh", "大")
+    taller = render(items(150), "en", "taller", per_picture=150, max_pictures=1)
+    assert render(small, "zh", "小") == first
+    for png in first + taller:
+        img = Image.open(io.BytesIO(png)).convert("RGB")
+        width, height = img.size
+        corners = [(0, 0), (width - 1, 0), (0, height - 1), (width - 1, height - 1)]
+        assert [img.getpixel(xy) for xy in corners] == [(255, 255, 255)] * 4
+    assert Image.open(io.BytesIO(taller[0])).size[1] > 150 * 0.3 * DPI
