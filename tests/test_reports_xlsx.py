@@ -64,7 +64,8 @@ def portfolio() -> list[dict]:
 
 
 def describe(data: bytes) -> dict:
-    """What a spreadsheet program shows of the file: sheets, widths, panes, filter, cells."""
+    """What a spreadsheet program shows of the file: sheets, widths, panes, filter, cells
+    (numbers compare by value: a whole number stored as "12.0" reads back as a float)."""
     wb = load_workbook(io.BytesIO(data))
     out = {}
     for ws in wb.worksheets:
