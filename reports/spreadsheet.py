@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from i18n import t
 from reports.standing import STAGES, Item
-from reports.xlsx import Sheet, column_width, write_workbook
+from reports.xlsx import CELL_TEXT_MAX, Sheet, column_width, write_workbook
 
 LEDGER_COLUMNS = (
     "code",
@@ -75,7 +75,6 @@ NUMBER_FORMATS = {
     "overdue_problems": "0",
 }
 DERIVED = "derived"  # an investment figure worked out from the other kind (reports.investment)
-CELL_TEXT_MAX = 32_767  # Excel's limit for one cell
 
 
 def _date(value: date | None) -> str | None:

@@ -10,6 +10,7 @@ event loop for a tenth of a second); it sends back only the bytes it made, and e
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -45,6 +46,7 @@ async def in_child(make: Callable[[], bytes]) -> bytes:
         status = 1
         try:
             os.close(read_fd)
+            gc.freeze()  # the parent's objects: never visited by a collection here (copied on write)
             signal.set_wakeup_fd(-1)  # the parent's event loop must hear none of the child's
             for number in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(number, signal.SIG_DFL)

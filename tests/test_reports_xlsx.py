@@ -64,7 +64,8 @@ def portfolio() -> list[dict]:
 
 
 def describe(data: bytes) -> dict:
-    """What a spreadsheet program shows of the file: sheets, widths, panes, filter, cells."""
+    """What a spreadsheet program shows of the file: sheets, widths, panes, filter, cells
+    (numbers compare by value: a whole number stored as "12.0" reads back as a float)."""
     wb = load_workbook(io.BytesIO(data))
     out = {}
     for ws in wb.worksheets:
@@ -155,3 +156,34 @@ def test_several_sheets_and_every_kind_of_value():
     assert wb["one"]["B2"].number_format == "0" and wb["one"]["F2"].number_format == "yyyy-mm-dd"
     assert wb["二's"]["A2"].value == "x" and wb["二's"].freeze_panes == "A2"
     assert wb["one"].auto_filter.ref == "A1:G3" and wb["二's"].auto_filter.ref is None
+
+
+def test_what_the_writer_is_handed_it_writes_as_a_spreadsheet_shows_it(tmp_path):
+    """No rows: the header row alone; a time zone: the wall-clock time; infinities: empty; a
+    value of another kind: its text; a text longer than a cell holds: cut to the limit."""
+    from decimal import Decimal
+
+    from reports.xlsx import CELL_TEXT_MAX, Sheet, write_workbook
+
+    shanghai = datetime(2026, 5, 20, 18, 30, tzinfo=TZ)
+    rows = [[shanghai, float("inf"), Decimal("1.50"), "x" * (CELL_TEXT_MAX + 10)],
+            [None, -float("inf"), Path("a/b"), "y"]]
+    headers = ["moment", "inf", "other", "long"]
+    path = tmp_path / "no-suffix"  # written as .xlsx whatever the name
+    write_workbook([Sheet("one", headers, rows, [12, 8, 8, 60]),
+                    Sheet("empty", ["code", "due"], [], [16, 14], filtered=False)], path)
+    wb = load_workbook(io.BytesIO(path.read_bytes()))
+    one = [[c.value for c in row] for row in wb["one"].iter_rows(min_row=2)]
+    assert one == [[datetime(2026, 5, 20, 18, 30), None, "1.50", "x" * CELL_TEXT_MAX],
+                   [None, None, "a/b", "y"]]
+    assert wb["one"]["A2"].number_format == "yyyy-mm-dd h:mm:ss"
+    assert [c.value for c in wb["empty"][1]] == ["code", "due"] and wb["empty"].max_row == 1
+    assert all(c.font.bold for c in wb["empty"][1]) and wb["empty"].freeze_panes == "A2"
+    assert wb["empty"].column_dimensions["A"].width == 16
+
+
+def test_two_columns_under_one_header_are_refused():
+    from reports.xlsx import Sheet, write_workbook
+
+    with pytest.raises(ValueError, match="one header"):
+        write_workbook([Sheet("one", ["a", "a"], [[1, 2]], [8, 8])], io.BytesIO())
