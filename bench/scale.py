@@ -243,36 +243,25 @@ def timed(server: BotAPIServer, command: str, answers: int, repeat: int,
     return statistics.median(times), statistics.median(cpus)
 
 
-def new_update(db_path: Path, rnd: random.Random) -> None:
-    """A status update of some project, written by another connection (as by the bot)."""
+def new_update(db_path: Path, rnd: random.Random, *, shown: bool = False) -> None:
+    """A status update of some project, written by another connection (as by the bot): 60% for
+    a random project; or, if `shown`, 0% for one of the projects furthest through their planned
+    time, which is among the worst a chart shows, so the chart must be drawn anew (a chart is
+    kept by what it shows, and most updates leave the leader's 40 projects unchanged)."""
+    pick = "order by random() limit 1"
+    if shown:
+        new_update.shown = getattr(new_update, "shown", 0) + 1
+        pick = ("order by (julianday('now') - julianday(planned_start)) / (julianday("
+                f"planned_end) - julianday(planned_start)) desc limit 1 offset {new_update.shown}")
+    progress = 0 if shown else 60
     conn = sqlite3.connect(db_path, timeout=30)
     with conn:
-        project, unit = conn.execute(
-            "select id, unit_id from projects order by random() limit 1").fetchone()
+        project, unit = conn.execute(f"select id, unit_id from projects {pick}").fetchone()
         conn.execute(
             "insert into updates (project_id, unit_id, author_id, chat_id, message_id, part, "
-            "created_at, raw_text, progress) values (?, ?, 1, 1, ?, 0, ?, '进度60%', 60)",
+            "created_at, raw_text, progress) values (?, ?, 1, 1, ?, 0, ?, ?, ?)",
             [project, unit, rnd.randint(10**9, 2 * 10**9),
-             datetime.now(UTC).isoformat(timespec="seconds")])
-    conn.close()
-
-
-def shown_update(db_path: Path, rnd: random.Random) -> None:
-    """A new figure of 0% for one of the projects furthest through their planned time: it is
-    among the worst a chart shows, so the chart must be drawn anew (a chart is kept by what it
-    shows, and most projects' updates leave the leader's 40 unchanged)."""
-    shown_update.calls = getattr(shown_update, "calls", 0) + 1
-    conn = sqlite3.connect(db_path, timeout=30)
-    with conn:
-        project, unit = conn.execute(
-            "select id, unit_id from projects order by (julianday('now') - julianday("
-            "planned_start)) / (julianday(planned_end) - julianday(planned_start)) desc "
-            "limit 1 offset ?", [shown_update.calls]).fetchone()
-        conn.execute(
-            "insert into updates (project_id, unit_id, author_id, chat_id, message_id, part, "
-            "created_at, raw_text, progress) values (?, ?, 1, 1, ?, 0, ?, '进度0%', 0)",
-            [project, unit, rnd.randint(10**9, 2 * 10**9),
-             datetime.now(UTC).isoformat(timespec="seconds")])
+             datetime.now(UTC).isoformat(timespec="seconds"), f"进度{progress}%", progress])
     conn.close()
 
 
@@ -342,9 +331,9 @@ def measure(db_path: Path, commands: list[str], repeat: int, workdir: Path,
                                      "answers": 1}
             for command, row in (("/status", AFTER_UPDATE), ("/lagging", LAGGING_AFTER_UPDATE),
                                  *((c, f"{c} (after a new update)") for c in REMADE)):
-                change = shown_update if command == "/chart" else new_update
+                shown = command == "/chart"
                 median, cpu = timed(server, command, results[command]["answers"], repeat,
-                                    lambda change=change: change(db_path, rnd))
+                                    lambda shown=shown: new_update(db_path, rnd, shown=shown))
                 results[row] = {"first": None, "median": median, "cpu": cpu,
                                 "answers": results[command]["answers"]}
             results["members alone"] = members_during_export(server, db_path, units, rnd,
