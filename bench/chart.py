@@ -115,13 +115,9 @@ def plan_items(views, config) -> list:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--projects", type=int, default=2000)
-    parser.add_argument("--big", type=int, default=20000)
-    parser.add_argument("--units", type=int, default=100)
-    parser.add_argument("--updates", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--skip-big", action="store_true")
+    from bench.scale import size_arguments
+
+    parser = size_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--save", help="a folder to write the last drawn pictures to")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # the database, in the child

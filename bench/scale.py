@@ -352,14 +352,19 @@ def measure(db_path: Path, commands: list[str], repeat: int, workdir: Path,
 # ---------------------------------------------------------------------------- main
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def size_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The two sizes of database the scale benchmarks build, and how often each call is made."""
     parser.add_argument("--projects", type=int, default=2000)
     parser.add_argument("--big", type=int, default=20000)
     parser.add_argument("--units", type=int, default=100)
     parser.add_argument("--updates", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-big", action="store_true")
+    return parser
+
+
+def main() -> int:
+    parser = size_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     args = parser.parse_args()
     commands = ["/whoami", *CHAT_ANSWERS, "/chart", "/export"]
     runs = [args.projects] + ([] if args.skip_big else [args.big])
