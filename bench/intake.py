@@ -270,22 +270,26 @@ def count_instructions(n: int) -> None:
     the last answer."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                        sys.executable, __file__, str(n), "--counted"],
-                       check=True, capture_output=True)
+        child = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                                sys.executable, __file__, str(n), "--counted"],
+                               check=True, capture_output=True, text=True)
         per_update = {}
         for dump in Path(tmp).glob("callgrind.out.*"):
             text = dump.read_text()
             kind = re.search(r"^desc: Trigger: .*?dump (\S+)", text, re.MULTILINE).group(1)
             total = int(re.search(r"^summary: (\d+)", text, re.MULTILINE).group(1))
             per_update[kind.replace("-", " ")] = total / min(n, ALONE_PACED)
+    # Messages sent by each counted run: where confirmations are combined, how many were depends
+    # on timing, and each message costs about as much as an echo.
+    messages = dict(line.split("\t")[1:] for line in child.stdout.splitlines()
+                    if line.startswith("sent\t"))
     print(f"instructions per ingested update (callgrind; {n} updates a kind, counted after a "
           f"warm-up run of as many; the bot's process, all its threads; the stand-in outside "
-          f"valgrind):")
+          f"valgrind; messages the counted run sent):")
     print("| " + " | ".join(KINDS) + " |\n" + "|---" * len(KINDS) + "|")
     print("| " + " | ".join(f"{per_update[kind] / 1e6:.2f} M" + (
         "" if kind == "echo" else f" ({per_update[kind] / per_update['echo']:.2f}x)")
-        for kind in KINDS) + " |")
+        + f", {messages.get(kind, '?')} sent" for kind in KINDS) + " |")
 
 
 def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
@@ -320,7 +324,9 @@ if __name__ == "__main__":
     parser.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)  # under valgrind
     arguments = parser.parse_args()
     if arguments.counted:
-        run_kinds([KINDS, KINDS], arguments.n, counted=1)
+        for kind, counted_run in zip(KINDS, run_kinds([KINDS, KINDS], arguments.n, counted=1)[1],
+                                     strict=True):
+            print(f"sent\t{kind}\t{counted_run.messages}")
     elif arguments.callgrind:
         count_instructions(arguments.n or 100)
     else:

@@ -22,7 +22,7 @@ from handlers import intake, ledger, pack, people
 from handlers import problems as problem_commands
 from handlers import settings as settings_commands
 from handlers import status as status_commands
-from handlers.access import COMMANDS, app_db, identify
+from handlers.access import COMMANDS, app_db, identify, sender_row
 from i18n import t
 from services.floods import Allowance, serves
 from transport.retry import Outcome, outcome_of
@@ -106,8 +106,8 @@ def register(application: Application) -> None:
 
 async def drop_flooding_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
-    if not serves(context.bot_data["db"], context.bot_data["config"],
-                  context.bot_data["strangers"], user.id if user else None):
+    if not serves(context.bot_data["config"], context.bot_data["strangers"],
+                  user.id if user else None, sender_row(update, context)):
         log.debug("update %s from stranger %s dropped: over their allowance", update.update_id,
                   user.id)
         raise ApplicationHandlerStop

@@ -21,12 +21,12 @@ from telegram.ext import ContextTypes
 
 from config import Config
 from i18n import t
-from services.caller import LEADERS, Caller, identify_user
+from services.caller import LEADERS, LOOK_UP, Caller, identify_user
 from services.caller import unit_suffix as unit_suffix  # where the handlers take it from
 from services.dashboard import SCREEN_ROLES, WEB_ROLES
 from services.people import role_label as role_label  # where the handlers take it from
 from services.settings import effective_config as config_in_force
-from storage.people import group_unit
+from storage.people import get_person, group_unit
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +70,25 @@ def app_db(context: ContextTypes.DEFAULT_TYPE):
     return context.bot_data["db"]
 
 
+def sender_row(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict | None:
+    """The stored person who sent this update (None: a stranger, or no sender), read for the
+    stranger check and kept on the update's context for `identify`: one look-up an update."""
+    user = update.effective_user
+    person = get_person(app_db(context), user.id) if user else None
+    context.sender_row = person
+    return person
+
+
 def identify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller | None:
     """The caller of this update (None for updates without a user, e.g. channel posts)."""
     user = update.effective_user
     if user is None:
         return None
+    # The row the stranger check read moments ago serves once; a second call (after a handler
+    # may have changed the person) reads it again.
+    person = vars(context).pop("sender_row", LOOK_UP)
     return identify_user(app_db(context), app_config(context), user.id, user.full_name,
-                         user.username, user.language_code)
+                         user.username, user.language_code, person=person)
 
 
 def bound_unit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict | None:

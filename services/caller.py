@@ -49,12 +49,18 @@ def unit_suffix(unit_name: str | None, lang: str) -> str:
     return t("unit_suffix", lang, unit=esc(unit_name)) if unit_name else ""
 
 
+LOOK_UP = object()  # identify_user's `person` when it is not known yet
+
+
 def identify_user(db: Database, config: Config, user_id: int, full_name: str | None,
-                  username: str | None, language_code: str | None) -> Caller:
+                  username: str | None, language_code: str | None, *,
+                  person: dict | None | object = LOOK_UP) -> Caller:
     """The caller behind a Telegram user, as Telegram describes them (an update's user, or a
     Mini App's signed user): BOT_ADMINS are registered as admins on first sight, and what
-    Telegram tells anew about the person (name, username, language) is stored."""
-    person = get_person(db, user_id)
+    Telegram tells anew about the person (name, username, language) is stored. `person`: their
+    stored row (None: not stored) when the caller has just read it."""
+    if person is LOOK_UP:
+        person = get_person(db, user_id)
     if (person is None or person["role"] is None) and user_id in config.admins:
         grant_role(db, user_id, "admin", name=full_name,  # BOT_ADMINS are people too
                    granted_by="config")

@@ -12,7 +12,6 @@ from collections import deque
 from collections.abc import Callable
 
 from config import Config
-from storage.people import get_person
 
 STRANGER_ANSWERS = 3  # updates a minute an unknown sender is served
 PERIOD = 60.0  # seconds
@@ -45,9 +44,11 @@ class Allowance:
             del self._seen[key]
 
 
-def serves(db, config: Config, allowance: Allowance, user_id: int | None) -> bool:
-    """Whether an update from `user_id` is to be handled: always for a known person or an
-    update without a sender, for a stranger only within their allowance."""
-    if user_id is None or user_id in config.admins or get_person(db, user_id) is not None:
+def serves(config: Config, allowance: Allowance, user_id: int | None,
+           person: dict | None) -> bool:
+    """Whether an update from `user_id` (stored as `person`; None: not stored) is to be handled:
+    always for a known person or an update without a sender, for a stranger only within their
+    allowance."""
+    if user_id is None or user_id in config.admins or person is not None:
         return True
     return allowance.take(user_id)

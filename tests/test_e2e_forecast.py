@@ -122,6 +122,8 @@ FIGURES = st.lists(st.tuples(st.one_of(st.integers(0, 90), st.integers(0, 400)),
 # A burst in one minute: the day's figure is its last, whatever order they were stored in.
 @example(figures=[(20, 9, 30, 0, 0), (0, 9, 50, 0, 5), (0, 9, 45, 0, 1), (0, 9, 40, 0, 9)],
          neighbour=[(0, 9, 99, 0, 7)])
+# Two figures stored at one moment before the window: its reference is the one stored last.
+@example(figures=[(100, 9, 10, 0, 0), (100, 9, 20, 0, 0), (0, 9, 50, 0, 0)], neighbour=[])
 # Two local days within one UTC day (23:00 and 01:00 in Shanghai): the reference is the first.
 @example(figures=[(20, 23, 30, 0, 0), (19, 1, 35, 0, 0), (0, 9, 50, 0, 0)], neighbour=[])
 def test_the_history_query_gives_the_forecast_of_the_whole_history(tmp_path_factory, figures,
