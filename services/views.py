@@ -55,6 +55,7 @@ from storage.projects import (
     get_project_by_id,
     iter_project_states,
     last_change,
+    latest_texts,
     project_states,
     prune_changes,
     recent_updates,
@@ -145,7 +146,7 @@ class StateCache:
             ids: list[int] = []
 
             def rows() -> Iterator[dict]:  # one at a time: 20,000 rows need not all be held
-                for row in iter_project_states(db):
+                for row in iter_project_states(db, texts=False):
                     ids.append(row["id"])
                     yield row
 
@@ -167,7 +168,7 @@ class StateCache:
     def _patch(self, db: Database, changed: set[int], now: datetime,
                thresholds: Thresholds) -> list[Change]:
         """Read the `changed` projects again; their (old item, new item)."""
-        rows = project_states(db, project_ids=changed)
+        rows = project_states(db, project_ids=changed, texts=False)
         fresh = dict(zip((r["id"] for r in rows), items_from_rows(rows, now, thresholds),
                          strict=True))
         delta = [(self.items.get(project_id), fresh.get(project_id)) for project_id in changed]
@@ -536,8 +537,13 @@ class Export:
         return problems_by_project(self.db, self.config, self.now.date())
 
     @functools.cached_property
+    def latest(self) -> dict[str, str]:
+        """Each project's latest update's text (the states kept do not hold it)."""
+        return latest_texts(self.db)
+
+    @functools.cached_property
     def rows(self) -> list[dict]:
-        return export_rows(self.items, self.now, self.problems)
+        return export_rows(self.items, self.now, self.problems, self.latest)
 
     @functools.cached_property
     def nodes(self) -> list[dict]:
@@ -754,19 +760,21 @@ class Views:
         chat carry on), or as made before of the same data."""
         path = database_file(self.db)
         if not path:  # in memory: no other connection can read it
-            export.problems  # noqa: B018 -- read here, before the child
+            export.problems, export.latest  # noqa: B018 -- read here, before the child
 
         return await self.exports.get(
             export.key, lambda: in_child(functools.partial(export_in_child, export, path)))
 
 
 def export_in_child(export: Export, path: str) -> bytes:
-    """The export's file, made in the child process: its problems read through a connection of
-    the child's own to the database file at `path` (the parent's may not be used there)."""
+    """The export's file, made in the child process: its problems and latest texts read through
+    a connection of the child's own to the database file at `path` (the parent's may not be
+    used there)."""
     if path and "problems" not in vars(export):
         db = open_db(path, migrate=False)
         try:
             export.problems = problems_by_project(db, export.config, export.now.date())
+            export.latest = latest_texts(db)
         finally:
             db.close()
     return export.xlsx()
