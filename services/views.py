@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 
 from sqlite_utils import Database
 
@@ -43,7 +44,7 @@ from reports.summary import (
 )
 from services.caller import Caller, not_yours_here
 from services.deadlines import problems_by_project
-from services.intake import ledger_index
+from services.intake import LedgerProject, ledger_index
 from services.offload import MadeFiles, in_child
 from services.settings import thresholds
 from storage.db import database_file, open_db
@@ -269,19 +270,26 @@ def is_part_of(wanted: str, name: str) -> bool:
     return all(c in rest for c in wanted)
 
 
-Named = tuple[tuple[Target, tuple[str, ...]], ...]  # targets with the keys of their names
+Keys = tuple[str, ...]  # the name keys of a project's or unit's name (and aliases)
 
 
 @functools.lru_cache(maxsize=4)
-def _named_at(db: Database, version: int) -> tuple[Named, Named]:
-    """Every unit, and every project (by its name and aliases), with their name keys, as of
-    one ledger version."""
+def _named_at(db: Database, version: int
+              ) -> tuple[tuple[tuple[Target, Keys], ...], tuple[LedgerProject, ...], tuple[Keys, ...]]:
+    """Every unit with its name key; every project of the ledger index, and the keys of its
+    name and aliases in the same order, as of one ledger version. A project's Target is made
+    when a look-up finds it: 20,000 of them kept would take 2.5 MB."""
     units = tuple((Target("u", u["id"], u["name"], u["id"]), (name_key(u["name"]),))
                   for u in list_units(db))
-    projects = tuple((Target("p", p.id, p.ref.name, p.unit_id, p.ref.code),
-                      tuple(name_key(n) for n in (p.ref.name, *p.ref.aliases)))
-                     for p in ledger_index(db).projects)
-    return units, projects
+    projects = ledger_index(db).projects
+    return units, projects, tuple(tuple(name_key(n) for n in (p.ref.name, *p.ref.aliases))
+                                  for p in projects)
+
+
+def _target(found: Target | LedgerProject) -> Target:
+    if isinstance(found, Target):
+        return found
+    return Target("p", found.id, found.ref.name, found.unit_id, found.ref.code)
 
 
 def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = True) -> Target:
@@ -293,16 +301,18 @@ def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = 
             raise Refusal("")  # another unit's, to a member: as if it did not exist
         return Target("p", project["id"], project["code"], project["unit_id"])
     wanted = name_key(text)
-    units, all_projects = _named_at(db, ledger_index(db).version)
-    named = all_projects + units if projects else units
-    exact = [target for target, keys in named if wanted in keys]
+    units, all_projects, project_keys = _named_at(db, ledger_index(db).version)
+
+    def named() -> Iterator[tuple[Target | LedgerProject, Keys]]:
+        return chain(zip(all_projects, project_keys, strict=True), units) if projects else iter(units)
+
+    exact = [_target(found) for found, keys in named() if wanted in keys]
     if wanted and len(exact) == 1:
         if Views._hidden(caller, exact[0].unit_id):
             raise Refusal("")
         return exact[0]  # named in full: shown, or refused, by the view
-    seen = [(target, keys) for target, keys in named if caller.can_see_unit(target.unit_id)]
-    parts = ([target for target, keys in seen if any(is_part_of(wanted, k) for k in keys)]
-             if wanted else [])
+    parts = ([_target(found) for found, keys in named() if caller.can_see_unit(found.unit_id)
+              and any(is_part_of(wanted, k) for k in keys)] if wanted else [])
     if len(parts) == 1:
         return parts[0]
     if parts:
