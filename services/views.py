@@ -768,6 +768,8 @@ class Views:
     async def export_file(self, export: Export) -> bytes:
         """The export as an .xlsx file, made in a child process (the event loop and every other
         chat carry on), or as made before of the same data."""
+        version = export.key[0]  # an export of older data is never asked again: 3.5 MB each
+        self.exports.forget(lambda key: key[0] != version)
         path = database_file(self.db)
         if not path:  # in memory: no other connection can read it
             export.problems, export.latest  # noqa: B018 -- read here, before the child
