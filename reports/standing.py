@@ -55,7 +55,6 @@ import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import itemgetter
 
 from reports.forecast import Forecast
 
@@ -385,34 +384,37 @@ class WorstFirst:
     def __init__(self) -> None:
         self.keys: list[tuple] = []
         self.items: list[Item] = []
-        # code -> the item; its key is made again to find it (20,000 (key, item) pairs kept
-        # would take 1.5 MB)
-        self.by_code: dict[str, Item] = {}
+        self.by_code: dict[str, tuple[tuple, Item]] = {}  # code -> (its key, the item)
 
     def order(self, items: Iterable[Item]) -> list[Item]:
         current = {item[0].code: item for item in items}
-        gone = [code for code, item in self.by_code.items() if current.get(code) is not item]
-        new = [item for code, item in current.items() if self.by_code.get(code) is not item]
+        gone = [code for code, (_, item) in self.by_code.items() if current.get(code) is not item]
+        new = [item for code, item in current.items()
+               if code not in self.by_code or self.by_code[code][1] is not item]
         if len(gone) + len(new) > len(current) // self.REBUILD_SHARE:
-            self.by_code = current
-            pairs = sorted(((severity_key(item), item) for item in current.values()),
-                           key=itemgetter(0))
+            self.by_code = {code: (severity_key(item), item) for code, item in current.items()}
+            pairs = sorted(self.by_code.values(), key=lambda pair: pair[0])
             self.keys, self.items = [k for k, _ in pairs], [item for _, item in pairs]
             return list(self.items)
         for code in gone:
-            at = bisect.bisect_left(self.keys, severity_key(self.by_code.pop(code)))
+            at = bisect.bisect_left(self.keys, self.by_code.pop(code)[0])
             del self.keys[at], self.items[at]
         for item in new:
-            self.add(item)
+            key = severity_key(item)
+            at = bisect.bisect_left(self.keys, key)
+            self.keys.insert(at, key)
+            self.items.insert(at, item)
+            self.by_code[item[0].code] = (key, item)
         return list(self.items)
 
     def remove(self, item: Item) -> int | None:
         """Take `item` out (a project changed or removed: its old item); where it was (None:
         it was not in)."""
-        if self.by_code.get(item[0].code) is not item:
+        kept = self.by_code.get(item[0].code)
+        if kept is None or kept[1] is not item:
             return None
         del self.by_code[item[0].code]
-        at = bisect.bisect_left(self.keys, severity_key(item))
+        at = bisect.bisect_left(self.keys, kept[0])
         del self.keys[at], self.items[at]
         return at
 
@@ -423,9 +425,9 @@ class WorstFirst:
         at = bisect.bisect_left(self.keys, key)
         self.keys.insert(at, key)
         self.items.insert(at, item)
-        self.by_code[item[0].code] = item
+        self.by_code[item[0].code] = (key, item)
         return at
 
     def position(self, item: Item) -> int:
         """Where `item` (one of the items in) is."""
-        return bisect.bisect_left(self.keys, severity_key(self.by_code[item[0].code]))
+        return bisect.bisect_left(self.keys, self.by_code[item[0].code][0])
