@@ -72,6 +72,7 @@ async def run(db_path: Path, top: int) -> None:
 
     report("the stand-in, storage (sqlite-utils, numpy)")
     import bot
+    bot.one_malloc_arena()  # as `python bot.py run` does, before its threads start
     api = BotAPI(token=TOKEN)
     config = load_config({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:1/bot",
                           "BOT_DB": str(db_path), "BOT_ADMINS": str(ADMIN), "BOT_LANGUAGE": "zh"})

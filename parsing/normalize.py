@@ -16,6 +16,7 @@ Matching is done on the folded text; what is returned to callers is cut from the
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 from itertools import compress
@@ -123,8 +124,9 @@ _NOT_ALNUM_RE = re.compile(r"[\W_]+")  # \w is exactly str.isalnum() plus "_"
 
 
 def key(text: str) -> str:
-    """A name's matching key: folded, letters and digits only."""
-    return _NOT_ALNUM_RE.sub("", fold(text))
+    """A name's matching key: folded, letters and digits only. One copy of each: the parser's
+    index and the look-ups by name (services.views) keep 20,000 projects' keys each."""
+    return sys.intern(_NOT_ALNUM_RE.sub("", fold(text)))
 
 
 _TRIM_EXTRA = set(",.;:!?~-_*'\"`|/\\=+^、，。；：！？～…—–·•“”‘’「」『』〈〉《》〔〕﹏")

@@ -95,9 +95,11 @@ def problems_cell(problems: Sequence[dict]) -> str | None:
 
 
 def export_rows(items: Iterable[Item], now: datetime,
-                problems: Mapping[str, Sequence[dict]] | None = None) -> list[dict[str, Any]]:
+                problems: Mapping[str, Sequence[dict]] | None = None,
+                latest: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """One dict per project, keyed by `EXPORT_COLUMNS`, in ledger order (by code);
-    `problems`: each project's open and awaiting problems by code (see `problems_cell`)."""
+    `problems`: each project's open and awaiting problems by code (see `problems_cell`);
+    `latest`: each project's latest update's text by code, when the states do not hold it."""
     problems = problems or {}
     rows = []
     for p, s in sorted(items, key=lambda it: it[0].code):
@@ -124,7 +126,8 @@ def export_rows(items: Iterable[Item], now: datetime,
                 "days_since_update": s.stale_days,
                 "invested": p.invested,
                 "open_problems": p.open_problems,
-                "latest_update": p.latest_update or None,
+                "latest_update": (p.latest_update if latest is None
+                                  else latest.get(p.code)) or None,
                 "overdue_problems": sum(1 for q in problems.get(p.code, ()) if q.get("late")),
                 "problems": problems_cell(problems.get(p.code, ())),
                 "invested_derived": DERIVED if p.invested_derived else None,

@@ -98,5 +98,13 @@ class MadeFiles:
                 del self._made[key]  # not kept: the next asker tries again
             raise
 
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def forget(self, stale: Callable[[Hashable], bool]) -> None:
+        """Let go of the files whose key is `stale` (of data since changed: never asked again)."""
+        for key in [key for key in self._made if stale(key)]:
+            del self._made[key]
+
     def clear(self) -> None:
         self._made.clear()

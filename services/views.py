@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 
 from sqlite_utils import Database
 
@@ -43,7 +44,7 @@ from reports.summary import (
 )
 from services.caller import Caller, not_yours_here
 from services.deadlines import problems_by_project
-from services.intake import ledger_index
+from services.intake import LedgerProject, ledger_index
 from services.offload import MadeFiles, in_child
 from services.settings import thresholds
 from storage.db import database_file, open_db
@@ -55,6 +56,7 @@ from storage.projects import (
     get_project_by_id,
     iter_project_states,
     last_change,
+    latest_texts,
     project_states,
     prune_changes,
     recent_updates,
@@ -145,7 +147,7 @@ class StateCache:
             ids: list[int] = []
 
             def rows() -> Iterator[dict]:  # one at a time: 20,000 rows need not all be held
-                for row in iter_project_states(db):
+                for row in iter_project_states(db, texts=False):
                     ids.append(row["id"])
                     yield row
 
@@ -167,7 +169,7 @@ class StateCache:
     def _patch(self, db: Database, changed: set[int], now: datetime,
                thresholds: Thresholds) -> list[Change]:
         """Read the `changed` projects again; their (old item, new item)."""
-        rows = project_states(db, project_ids=changed)
+        rows = project_states(db, project_ids=changed, texts=False)
         fresh = dict(zip((r["id"] for r in rows), items_from_rows(rows, now, thresholds),
                          strict=True))
         delta = [(self.items.get(project_id), fresh.get(project_id)) for project_id in changed]
@@ -268,19 +270,26 @@ def is_part_of(wanted: str, name: str) -> bool:
     return all(c in rest for c in wanted)
 
 
-Named = tuple[tuple[Target, tuple[str, ...]], ...]  # targets with the keys of their names
+Keys = tuple[str, ...]  # the name keys of a project's or unit's name (and aliases)
 
 
 @functools.lru_cache(maxsize=4)
-def _named_at(db: Database, version: int) -> tuple[Named, Named]:
-    """Every unit, and every project (by its name and aliases), with their name keys, as of
-    one ledger version."""
+def _named_at(db: Database, version: int
+              ) -> tuple[tuple[tuple[Target, Keys], ...], tuple[LedgerProject, ...], tuple[Keys, ...]]:
+    """Every unit with its name key; every project of the ledger index, and the keys of its
+    name and aliases in the same order, as of one ledger version. A project's Target is made
+    when a look-up finds it: 20,000 of them kept would take 2.5 MB."""
     units = tuple((Target("u", u["id"], u["name"], u["id"]), (name_key(u["name"]),))
                   for u in list_units(db))
-    projects = tuple((Target("p", p.id, p.ref.name, p.unit_id, p.ref.code),
-                      tuple(name_key(n) for n in (p.ref.name, *p.ref.aliases)))
-                     for p in ledger_index(db).projects)
-    return units, projects
+    projects = ledger_index(db).projects
+    return units, projects, tuple(tuple(name_key(n) for n in (p.ref.name, *p.ref.aliases))
+                                  for p in projects)
+
+
+def _target(found: Target | LedgerProject) -> Target:
+    if isinstance(found, Target):
+        return found
+    return Target("p", found.id, found.ref.name, found.unit_id, found.ref.code)
 
 
 def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = True) -> Target:
@@ -292,16 +301,18 @@ def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = 
             raise Refusal("")  # another unit's, to a member: as if it did not exist
         return Target("p", project["id"], project["code"], project["unit_id"])
     wanted = name_key(text)
-    units, all_projects = _named_at(db, ledger_index(db).version)
-    named = all_projects + units if projects else units
-    exact = [target for target, keys in named if wanted in keys]
+    units, all_projects, project_keys = _named_at(db, ledger_index(db).version)
+
+    def named() -> Iterator[tuple[Target | LedgerProject, Keys]]:
+        return chain(zip(all_projects, project_keys, strict=True), units) if projects else iter(units)
+
+    exact = [_target(found) for found, keys in named() if wanted in keys]
     if wanted and len(exact) == 1:
         if Views._hidden(caller, exact[0].unit_id):
             raise Refusal("")
         return exact[0]  # named in full: shown, or refused, by the view
-    seen = [(target, keys) for target, keys in named if caller.can_see_unit(target.unit_id)]
-    parts = ([target for target, keys in seen if any(is_part_of(wanted, k) for k in keys)]
-             if wanted else [])
+    parts = ([_target(found) for found, keys in named() if caller.can_see_unit(found.unit_id)
+              and any(is_part_of(wanted, k) for k in keys)] if wanted else [])
     if len(parts) == 1:
         return parts[0]
     if parts:
@@ -536,8 +547,13 @@ class Export:
         return problems_by_project(self.db, self.config, self.now.date())
 
     @functools.cached_property
+    def latest(self) -> dict[str, str]:
+        """Each project's latest update's text (the states kept do not hold it)."""
+        return latest_texts(self.db)
+
+    @functools.cached_property
     def rows(self) -> list[dict]:
-        return export_rows(self.items, self.now, self.problems)
+        return export_rows(self.items, self.now, self.problems, self.latest)
 
     @functools.cached_property
     def nodes(self) -> list[dict]:
@@ -752,21 +768,25 @@ class Views:
     async def export_file(self, export: Export) -> bytes:
         """The export as an .xlsx file, made in a child process (the event loop and every other
         chat carry on), or as made before of the same data."""
+        version = export.key[0]  # an export of older data is never asked again: 3.5 MB each
+        self.exports.forget(lambda key: key[0] != version)
         path = database_file(self.db)
         if not path:  # in memory: no other connection can read it
-            export.problems  # noqa: B018 -- read here, before the child
+            export.problems, export.latest  # noqa: B018 -- read here, before the child
 
         return await self.exports.get(
             export.key, lambda: in_child(functools.partial(export_in_child, export, path)))
 
 
 def export_in_child(export: Export, path: str) -> bytes:
-    """The export's file, made in the child process: its problems read through a connection of
-    the child's own to the database file at `path` (the parent's may not be used there)."""
+    """The export's file, made in the child process: its problems and latest texts read through
+    a connection of the child's own to the database file at `path` (the parent's may not be
+    used there)."""
     if path and "problems" not in vars(export):
         db = open_db(path, migrate=False)
         try:
             export.problems = problems_by_project(db, export.config, export.now.date())
+            export.latest = latest_texts(db)
         finally:
             db.close()
     return export.xlsx()

@@ -97,6 +97,14 @@ def list_projects(db: Database, unit_id: int | None = None) -> list[dict]:
     return rows
 
 
+def latest_texts(db: Database) -> dict[str, str]:
+    """{project code: the text of its latest update}, of every project with an update."""
+    return {row["code"]: row["text"] for row in select(db, """
+        select p.code, (select raw_text from updates where project_id = p.id
+                        order by created_at desc, id desc limit 1) as text
+        from projects p""") if row["text"] is not None}
+
+
 def ledger_entries(db: Database) -> Iterator[dict]:
     """What status messages are matched and stored against, of every project in code order:
     id, code, name, unit_id, unit_name, aliases (JSON text), active, total_investment. Read
@@ -114,8 +122,11 @@ def add_milestone(db: Database, project_id: int, due: str, progress: float, titl
 # What follows from a project's updates (of `projects p`): the latest reported value of each.
 # With `until`, only what was stored by then counts (the pack as of a past day): updates
 # stored up to :until, and problems open at :until (storage.problems.open_at).
-def _derived(until: bool = False) -> str:
+def _derived(until: bool = False, texts: bool = True) -> str:
     by = " and created_at <= :until" if until else ""
+    latest_update = f"""
+  (select raw_text from updates where project_id = p.id{by}
+     order by created_at desc, id desc limit 1) as latest_update,""" if texts else ""
     open_problems = open_at("problems") if until else "status = 'open'"
     return f"""
   (select progress from updates where project_id = p.id and progress is not null{by}
@@ -124,9 +135,7 @@ def _derived(until: bool = False) -> str:
      order by created_at desc, id desc limit 1), p.stage) as current_stage,
   (select invested from updates where project_id = p.id and invested is not null{by}
      order by created_at desc, id desc limit 1) as invested,
-  (select max(created_at) from updates where project_id = p.id{by}) as last_update_at,
-  (select raw_text from updates where project_id = p.id{by}
-     order by created_at desc, id desc limit 1) as latest_update,
+  (select max(created_at) from updates where project_id = p.id{by}) as last_update_at,{latest_update}
   (select count(*) from problems where project_id = p.id and {open_problems}) as open_problems,
   (select json_group_array(json_array(created_at, invested, coalesce(invested_kind, 'cumulative')))
      from (select created_at, invested, invested_kind from updates
@@ -139,8 +148,8 @@ _DERIVED = _derived()
 
 
 def project_states(db: Database, unit_id: int | None = None, code: str | None = None,
-                   project_ids: Iterable[int] | None = None, until: str | None = None
-                   ) -> list[dict]:
+                   project_ids: Iterable[int] | None = None, until: str | None = None,
+                   texts: bool = True) -> list[dict]:
     """Each project's ledger row plus its state derived from its updates.
 
     Adds: progress, stage (latest reported, else the ledger's), invested, last_update_at,
@@ -150,13 +159,15 @@ def project_states(db: Database, unit_id: int | None = None, code: str | None = 
            where project_id = p.id and invested is not null{by} order by created_at, id))
      as invested_history
     """
-    return list(iter_project_states(db, unit_id, code, project_ids, until))
+    return list(iter_project_states(db, unit_id, code, project_ids, until, texts))
 
 
 def iter_project_states(db: Database, unit_id: int | None = None, code: str | None = None,
-                        project_ids: Iterable[int] | None = None, until: str | None = None
-                        ) -> Iterator[dict]:
-    """`project_states` one row at a time (tens of thousands of rows need not all be held)."""
+                        project_ids: Iterable[int] | None = None, until: str | None = None,
+                        texts: bool = True) -> Iterator[dict]:
+    """`project_states` one row at a time (tens of thousands of rows need not all be held);
+    `texts=False` leaves out latest_update, the last update's text: what is kept of every
+    project need not hold it, only the export shows it (`latest_texts`)."""
     where: list[str] = []
     params: dict[str, object] = {"until": until}
     if project_ids is not None:
@@ -172,7 +183,7 @@ def iter_project_states(db: Database, unit_id: int | None = None, code: str | No
     if until is not None:
         where.append("p.created_at <= :until")
     sql = f"""
-        select p.*, u.name as unit_name, {_derived(until is not None)}
+        select p.*, u.name as unit_name, {_derived(until is not None, texts)}
         from projects p join units u on u.id = p.unit_id
         {"where " + " and ".join(where) if where else ""}
         order by u.name, p.code

@@ -38,6 +38,8 @@ async def test_an_export_is_kept_until_its_data_change(running_bot, monkeypatch)
     add_update(db, "QB-001", 77, days_ago=0.1)  # written by another connection, as by intake
     [after] = await running_bot.send(LEADER, "/export")
     assert len(made) == 2 and progress_of(after, "QB-001") == 77
+    # The file of the data before the update is let go: nobody can ask for it any more.
+    assert len(running_bot.application.bot_data["views"].exports) == 1
     [english] = await running_bot.send(LEADER, "/export", language_code="en")
     assert len(made) == 3  # another language, another file
     assert next(load_workbook(io.BytesIO(english["file_bytes"])).active.values)[0] == "code"

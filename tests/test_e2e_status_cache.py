@@ -23,7 +23,8 @@ CONFIG = load_config({}, dotenv_path=None)
 
 
 def fresh(db, now):
-    return items_from_rows(project_states(db), now, Thresholds())
+    """Every project read afresh, as the cache keeps it: without the latest update's text."""
+    return items_from_rows(project_states(db, texts=False), now, Thresholds())
 
 
 def test_cache_follows_every_kind_of_change(fresh_db, tmp_path):
@@ -69,7 +70,7 @@ def test_cache_reloads_on_a_new_day_and_new_thresholds(fresh_db):
     assert cache.load(db, CONFIG, later) == fresh(db, later)
     strict = CONFIG.with_overrides(lag_points=3)
     assert cache.load(db, strict, later) == items_from_rows(
-        project_states(db), later, Thresholds(strict.stale_days, strict.lag_points))
+        project_states(db, texts=False), later, Thresholds(strict.stale_days, strict.lag_points))
 
 
 def test_cache_after_the_log_was_pruned(fresh_db):

@@ -199,3 +199,26 @@ def test_previous_progress_of_a_corrected_update_is_the_one_before_it(fresh_db):
     store(3, "2026-11-03T00:00:00+00:00", 50)  # a later update does not count for the middle one
     assert state_after_update(fresh_db, project, middle)["previous_progress"] == 30
     assert state_after_update(fresh_db, project, first)["previous_progress"] is None
+
+
+def test_latest_texts_are_each_project_s_newest_update_and_states_may_leave_them_out(fresh_db):
+    from storage.projects import latest_texts, list_projects
+    from storage.updates import NewUpdate, store_updates
+
+    rows, _ = read_ledger(b"code,name,unit\nA1,First,Unit A\nA2,Second,Unit A\nA3,Third,Unit A\n",
+                          "l.csv")
+    import_ledger(fresh_db, rows, actor_id=1)
+    ledger = {p["code"]: p for p in list_projects(fresh_db)}
+    for message_id, code, day, text in [(1, "A1", "03", "A1 newest"), (2, "A1", "01", "A1 old"),
+                                        (3, "A2", "02", "A2 at 40%")]:
+        store_updates(fresh_db, [NewUpdate(
+            project_id=ledger[code]["id"], unit_id=ledger[code]["unit_id"], author_id=1,
+            chat_id=5, message_id=message_id, part=0, created_at=f"2026-11-{day}T00:00:00+00:00",
+            raw_text=text, lang="en")])
+    assert latest_texts(fresh_db) == {"A1": "A1 newest", "A2": "A2 at 40%"}  # A3: none yet
+    with_texts = {r["code"]: r for r in project_states(fresh_db)}
+    assert with_texts["A1"]["latest_update"] == "A1 newest"
+    without = project_states(fresh_db, texts=False)
+    assert all("latest_update" not in row for row in without)
+    assert [{k: v for k, v in with_texts[r["code"]].items() if k != "latest_update"}
+            for r in without] == without
