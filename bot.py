@@ -603,9 +603,6 @@ def main(argv: list[str] | None = None) -> int:
         if command == "run":
             from storage.db import run_lock
 
-            # The bot runs on asyncio: httpcore would import trio too where it is installed
-            # (the test extra's selenium brings it), 3.5 MB kept for nothing.
-            sys.modules.setdefault("trio", None)
             one_malloc_arena()
             with run_lock(config.db_path):
                 run_bot(config, db)
