@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from handlers.access import (
@@ -176,10 +177,15 @@ async def close_question(context: ContextTypes.DEFAULT_TYPE, pending: dict,
     question = pending["question_message_id"]
     if not question:
         return
-    if text:
-        await context.bot.edit_message_text(text, pending["chat_id"], question)
-    else:
-        await context.bot.edit_message_reply_markup(pending["chat_id"], question)
+    # The answer is already taken (the question resolved): a failed edit must not stop it being
+    # stored and confirmed; the buttons left behind answer a later tap with "already done".
+    try:
+        if text:
+            await context.bot.edit_message_text(text, pending["chat_id"], question)
+        else:
+            await context.bot.edit_message_reply_markup(pending["chat_id"], question)
+    except TelegramError as error:
+        log.warning("question %s in chat %s not closed: %s", question, pending["chat_id"], error)
 
 
 async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, updates: list[NewUpdate],

@@ -103,7 +103,8 @@ class Conversation:
         while not condition():
             assert self.bot.process.poll() is None, f"the bot exited:\n{self.bot.output()[-3000:]}"
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}; the bot's "
+                                     f"log ends:\n{self.bot.output()[-6000:]}")
             await asyncio.sleep(0.03)
         return result()
 

@@ -89,6 +89,17 @@ async def test_two_projects_ask_with_buttons_then_record_on_tap(bot):
     assert [r["code"] for r in stored(bot.db)] == ["QB-002"]
 
 
+async def test_a_tap_is_recorded_though_its_question_cannot_be_closed(bot):
+    [question] = await bot.send(KC, "本周正常推进，进度50%")
+    buttons = [b for row in question["reply_markup"]["inline_keyboard"] for b in row]
+    # Removing the question's buttons fails (a deleted message; a timed-out edit alike).
+    bot.api.fail_next("editMessageReplyMarkup", 400, description="Bad Request: message to edit "
+                      "not found")
+    [confirmed] = await bot.tap(KC, buttons[0]["callback_data"], message_id=question["message_id"])
+    assert "QB-001" in confirmed["text"] and "进度 50%" in confirmed["text"]
+    assert [r["code"] for r in stored(bot.db)] == ["QB-001"]
+
+
 async def test_several_projects_in_one_message(bot):
     [reply] = await bot.send(LEADER, "QB-001 98%\nQB-003 12%，存在问题：拆迁尚有2户未签约")
     assert "QB-001" in reply["text"] and "QB-003" in reply["text"]
