@@ -486,7 +486,7 @@ class ChartPlan:
 
 def draw_chart(items: list[Item], lang: str, today: date, pictures: int,
                title: str | None = None, presorted: bool = False) -> list[bytes]:
-    """The wall chart's PNG pictures (matplotlib is imported on the first chart)."""
+    """The wall chart's PNG pictures (matplotlib is imported by the warm-up at start)."""
     from reports.chart import render_wall_chart
 
     return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
