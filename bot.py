@@ -205,27 +205,28 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
 def release_freed_memory() -> None:
     """Give back to the system the memory warming up used and let go. glibc keeps freed
     memory for reuse (about 12 MB of 200 at 20,000 projects), and warming up is the biggest
-    build the bot makes at once; elsewhere than glibc there is nothing to do."""
-    import contextlib
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
-        ctypes.CDLL(None).malloc_trim(0)
+    build the bot makes at once."""
+    call_glibc("malloc_trim", 0)
 
 
 def one_malloc_arena() -> None:
     """Let every thread allocate from one glibc arena. By default each thread that allocates
     (the warm-up's, the chart's, asyncio's executor's) gets its own, and what one frees no
     other reuses: 7 MB more at 20,000 projects (bench/memory.py). Called before the threads
-    start; elsewhere than glibc there is nothing to do."""
+    start."""
+    call_glibc("mallopt", M_ARENA_MAX, 1)
+
+
+M_ARENA_MAX = -8  # glibc's malloc.h
+
+
+def call_glibc(function: str, *args: int) -> None:
+    """glibc's allocator `function(*args)`; elsewhere than glibc there is nothing to do."""
     import contextlib
     import ctypes
 
     with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
-        ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1)
-
-
-M_ARENA_MAX = -8  # glibc's malloc.h
+        getattr(ctypes.CDLL(None), function)(*args)
 
 
 async def warm_views(application) -> None:
