@@ -23,8 +23,7 @@ class Portfolio:
     def reset(self, items: Iterable[Item]) -> None:
         """Start again from `items` (every project)."""
         items = list(items)
-        self.worst = WorstFirst()
-        self.worst.order(items)
+        self.worst = WorstFirst(items)
         self.totals = Totals(items)
         # unit -> its projects by code, in code order (the ledger's order: sums over a unit
         # are added up in the same order whichever way the portfolio was built)

@@ -115,34 +115,22 @@ def rank_units(items: Iterable[Item], previous: Mapping[str, int] | None = None)
 
 
 class UnitRanker:
-    """`rank_units` again and again over changing items: a unit's row is scored again only
-    when its projects are not the very items it was scored of (after one project's change,
-    one unit of a hundred)."""
+    """The units' rows kept between rankings: after one project's change only its unit is
+    scored again (`rescore`), one unit of a hundred."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, tuple[list[Item], dict]] = {}  # unit -> (its items, its row)
-
-    def rank(self, items: Iterable[Item],
-             previous: Mapping[str, int] | None = None) -> list[UnitRank]:
-        kept: dict[str, tuple[list[Item], dict]] = {}
-        for unit, its in _by_unit(items).items():
-            old = self.rows.get(unit)
-            same = old is not None and len(old[0]) == len(its) and all(
-                a is b for a, b in zip(old[0], its, strict=True))
-            kept[unit] = old if same else (its, _unit_row(unit, its))
-        self.rows = kept  # holds the items compared: an id is never reused meanwhile
-        return _ranked([row for _, row in kept.values()], previous)
+        self.rows: dict[str, dict] = {}  # unit -> its row (a UnitRank without its rank)
 
     def rescore(self, unit: str, its: list[Item]) -> None:
         """Score `unit` again, of its projects `its` (none: it is left out)."""
         if its:
-            self.rows[unit] = (its, _unit_row(unit, its))
+            self.rows[unit] = _unit_row(unit, its)
         else:
             self.rows.pop(unit, None)
 
     def ranked(self, previous: Mapping[str, int] | None = None) -> list[UnitRank]:
         """The units as last scored, ranked."""
-        return _ranked([row for _, row in self.rows.values()], previous)
+        return _ranked(list(self.rows.values()), previous)
 
 
 def _by_unit(items: Iterable[Item]) -> dict[str, list[Item]]:

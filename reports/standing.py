@@ -375,37 +375,16 @@ def worst_first(items: Iterable[Item]) -> list[Item]:
 
 
 class WorstFirst:
-    """`worst_first` again and again over changing items: only the items that are not the
-    very ones sorted before are moved (bisect by severity_key, which ends with the unique
-    code: the order equals a full sort)."""
+    """`items` kept in `worst_first` order as they change: a changed project's old item is
+    taken out and its new one put in by bisection (severity_key ends with the unique code, so
+    the order equals a full sort)."""
 
-    REBUILD_SHARE = 8  # more than one item in 8 changed: sort them all again
-
-    def __init__(self) -> None:
-        self.keys: list[tuple] = []
-        self.items: list[Item] = []
-        self.by_code: dict[str, tuple[tuple, Item]] = {}  # code -> (its key, the item)
-
-    def order(self, items: Iterable[Item]) -> list[Item]:
-        current = {item[0].code: item for item in items}
-        gone = [code for code, (_, item) in self.by_code.items() if current.get(code) is not item]
-        new = [item for code, item in current.items()
-               if code not in self.by_code or self.by_code[code][1] is not item]
-        if len(gone) + len(new) > len(current) // self.REBUILD_SHARE:
-            self.by_code = {code: (severity_key(item), item) for code, item in current.items()}
-            pairs = sorted(self.by_code.values(), key=lambda pair: pair[0])
-            self.keys, self.items = [k for k, _ in pairs], [item for _, item in pairs]
-            return list(self.items)
-        for code in gone:
-            at = bisect.bisect_left(self.keys, self.by_code.pop(code)[0])
-            del self.keys[at], self.items[at]
-        for item in new:
-            key = severity_key(item)
-            at = bisect.bisect_left(self.keys, key)
-            self.keys.insert(at, key)
-            self.items.insert(at, item)
-            self.by_code[item[0].code] = (key, item)
-        return list(self.items)
+    def __init__(self, items: Iterable[Item] = ()) -> None:
+        self.by_code: dict[str, tuple[tuple, Item]] = {  # code -> (its key, the item)
+            item[0].code: (severity_key(item), item) for item in items}
+        pairs = sorted(self.by_code.values(), key=lambda pair: pair[0])
+        self.keys: list[tuple] = [key for key, _ in pairs]
+        self.items: list[Item] = [item for _, item in pairs]
 
     def remove(self, item: Item) -> int | None:
         """Take `item` out (a project changed or removed: its old item); where it was (None:
