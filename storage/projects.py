@@ -99,10 +99,8 @@ def list_projects(db: Database, unit_id: int | None = None) -> list[dict]:
 
 def latest_texts(db: Database) -> dict[str, str]:
     """{project code: the text of its latest update}, of every project with an update."""
-    return {row["code"]: row["text"] for row in select(db, """
-        select p.code, (select raw_text from updates where project_id = p.id
-                        order by created_at desc, id desc limit 1) as text
-        from projects p""") if row["text"] is not None}
+    return {row["code"]: row["text"] for row in select(
+        db, f"select p.code, {_latest_text()} as text from projects p") if row["text"] is not None}
 
 
 def ledger_entries(db: Database) -> Iterator[dict]:
@@ -122,11 +120,15 @@ def add_milestone(db: Database, project_id: int, due: str, progress: float, titl
 # What follows from a project's updates (of `projects p`): the latest reported value of each.
 # With `until`, only what was stored by then counts (the pack as of a past day): updates
 # stored up to :until, and problems open at :until (storage.problems.open_at).
+def _latest_text(by: str = "") -> str:
+    """The SQL of project p's latest update's text (`by`: a further condition on the updates)."""
+    return f"""(select raw_text from updates where project_id = p.id{by}
+     order by created_at desc, id desc limit 1)"""
+
+
 def _derived(until: bool = False, texts: bool = True) -> str:
     by = " and created_at <= :until" if until else ""
-    latest_update = f"""
-  (select raw_text from updates where project_id = p.id{by}
-     order by created_at desc, id desc limit 1) as latest_update,""" if texts else ""
+    latest_update = f"\n  {_latest_text(by)} as latest_update," if texts else ""
     open_problems = open_at("problems") if until else "status = 'open'"
     return f"""
   (select progress from updates where project_id = p.id and progress is not null{by}
