@@ -66,10 +66,12 @@ def reply_language(text: str, caller: Caller) -> str:
 
 # --- the ledger the messages are read against ------------------------------------------------
 
-def project_refs(projects: list[dict]) -> tuple[ProjectRef, ...]:
-    return tuple(ProjectRef(code=p["code"], name=p["name"], unit=p["unit_name"],
-                            aliases=tuple(aliases_of(p)), active=bool(p["active"]))
-                 for p in projects)
+def project_ref(row: dict) -> ProjectRef:
+    """A ledger row (with its unit_name) as the parser matches it; its texts interned, so the
+    ledger index and the projects' states share one copy (reports.states keeps the same)."""
+    return ProjectRef(code=sys.intern(row["code"]), name=sys.intern(row["name"]),
+                      unit=sys.intern(row["unit_name"]), aliases=tuple(aliases_of(row)),
+                      active=bool(row["active"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +93,8 @@ class LedgerProject:
 
 
 def ledger_project(row: dict) -> LedgerProject:
-    """`storage.projects.ledger_entries`' row in compact form; its texts shared with the
-    projects' states (reports.states keeps the same copies)."""
-    return LedgerProject(row["id"], row["unit_id"], row["total_investment"], ProjectRef(
-        code=sys.intern(row["code"]), name=sys.intern(row["name"]),
-        unit=sys.intern(row["unit_name"]),
-        aliases=tuple(aliases_of(row)), active=bool(row["active"])))
+    """`storage.projects.ledger_entries`' row in compact form."""
+    return LedgerProject(row["id"], row["unit_id"], row["total_investment"], project_ref(row))
 
 
 @dataclass(frozen=True)
@@ -308,7 +306,7 @@ def pick_refusal(pending: dict | None, project: dict | None, caller: Caller, cha
 
 def report_for(text: str, project: dict) -> ProjectReport:
     """`text` read as being about `project` (picked from the buttons, or stored before)."""
-    parsed = parse_message(text, project_refs([project]), project["unit_name"]) if text else None
+    parsed = parse_message(text, (project_ref(project),), project["unit_name"]) if text else None
     return parsed.reports[0] if parsed and parsed.reports else ProjectReport(
         project=project["code"], text=text)
 
