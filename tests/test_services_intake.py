@@ -220,8 +220,8 @@ def test_near_matches_lead_the_projects_asked_about(db):
 def test_the_confirmation_shows_the_standing_its_forecast_gives(fresh_db, base):
     """A project on plan whose forecast is late or stalled is confirmed at risk: its progress
     history is read for a project on track (and only then)."""
-    from reports.states import items_from_rows
     from i18n import t
+    from reports.states import items_from_rows
     from services.settings import thresholds
     from storage.projects import state_after_update
     from tests.test_e2e_forecast import UNIT, seed
