@@ -18,8 +18,10 @@ counted (callgrind_control zeroes the counters before and dumps them after), so 
 first-use costs are left out; the stand-in runs outside valgrind. Valgrind runs Python about
 50 times slower: keep N small (the default, 100, takes some minutes).
 
-    python bench/intake.py [N] [--rounds R] [--in-process]
-    python bench/intake.py [N] --callgrind
+`--kinds` runs only some of them (comma-separated, e.g. `--kinds echo,alone`); ratios need echo.
+
+    python bench/intake.py [N] [--rounds R] [--in-process] [--kinds K,...]
+    python bench/intake.py [N] --callgrind [--kinds K,...]
 """
 
 from __future__ import annotations
@@ -264,21 +266,26 @@ def callgrind_control(*args: str) -> None:
                    capture_output=True)
 
 
-def count_instructions(n: int) -> None:
+def count_instructions(n: int, kinds: tuple[str, ...] = KINDS, keep: Path | None = None) -> None:
     """Instructions per ingested update of each kind, counted by callgrind in a child process
     that runs every kind twice: once to warm up, then counted from the first getUpdates to
-    the last answer."""
+    the last answer. `keep`: a directory the counted runs' callgrind files are copied to."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         child = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                                sys.executable, __file__, str(n), "--counted"],
+                                sys.executable, __file__, str(n), "--counted",
+                                "--kinds", ",".join(kinds)],
                                check=True, capture_output=True, text=True)
         per_update = {}
         for dump in Path(tmp).glob("callgrind.out.*"):
             text = dump.read_text()
             kind = re.search(r"^desc: Trigger: .*?dump (\S+)", text, re.MULTILINE).group(1)
             total = int(re.search(r"^summary: (\d+)", text, re.MULTILINE).group(1))
-            per_update[kind.replace("-", " ")] = total / min(n, ALONE_PACED)
+            count = min(n, ALONE_PACED) if kind == "alone-paced" else n
+            per_update[kind.replace("-", " ")] = total / count
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+                (keep / f"callgrind.{kind}").write_text(text)
     # Messages sent by each counted run: where confirmations are combined, how many were depends
     # on timing, and each message costs about as much as an echo.
     messages = dict(line.split("\t")[1:] for line in child.stdout.splitlines()
@@ -286,29 +293,45 @@ def count_instructions(n: int) -> None:
     print(f"instructions per ingested update (callgrind; {n} updates a kind, counted after a "
           f"warm-up run of as many; the bot's process, all its threads; the stand-in outside "
           f"valgrind; messages the counted run sent):")
-    print("| " + " | ".join(KINDS) + " |\n" + "|---" * len(KINDS) + "|")
+    print("| " + " | ".join(kinds) + " |\n" + "|---" * len(kinds) + "|")
     print("| " + " | ".join(f"{per_update[kind] / 1e6:.2f} M" + (
-        "" if kind == "echo" else f" ({per_update[kind] / per_update['echo']:.2f}x)")
-        + f", {messages.get(kind, '?')} sent" for kind in KINDS) + " |")
+        "" if kind == "echo" or "echo" not in per_update
+        else f" ({per_update[kind] / per_update['echo']:.2f}x)")
+        + f", {messages.get(kind, '?')} sent" for kind in kinds) + " |")
 
 
-def main(n: int = 1000, rounds: int = 3, in_process: bool = False) -> None:
-    runs = run_kinds([KINDS] * rounds, n, in_process)  # Run of each of KINDS, per round
+def kinds_of(text: str) -> tuple[str, ...]:
+    """`--kinds`' value: known kinds, in the order given."""
+    kinds = tuple(kind.strip() for kind in text.split(","))
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(f"unknown kind(s) {unknown}; known: {', '.join(KINDS)}")
+    return kinds
+
+
+def main(n: int = 1000, rounds: int = 3, in_process: bool = False,
+         kinds: tuple[str, ...] = KINDS) -> None:
+    runs = run_kinds([kinds] * rounds, n, in_process)  # Run of each of kinds, per round
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     where = "in the bot's process" if in_process else "in its own process"
     print(f"updates: {n} a run ({n // USERS} from each of {USERS} people, queued at once; "
           f"{min(n, ALONE_PACED)} for \"alone paced\"), {rounds} rounds, database on disk, "
           f"server {where}; load average after: {load}")
-    print("| round | " + " | ".join(KINDS) + " |\n" + "|---" * (len(KINDS) + 1) + "|")
+    print("| round | " + " | ".join(kinds) + " |\n" + "|---" * (len(kinds) + 1) + "|")
     for i, round_runs in enumerate(runs, 1):
         cells = [f"{r.count / r.seconds:.0f}/s, {r.cpu / r.count * 1000:.2f} ms, {r.messages}"
                  for r in round_runs]
         print(f"| {i} | " + " | ".join(cells) + " |")
     print("(each cell: updates answered a second, CPU ms of the event loop per update, "
           "messages sent)")
-    for column, kind in enumerate(KINDS[1:], 1):
-        cpu = statistics.median((r[column].cpu / r[column].count) / (r[0].cpu / r[0].count)
-                                for r in runs)
+    if "echo" not in kinds:
+        return
+    echo_column = kinds.index("echo")
+    for column, kind in enumerate(kinds):
+        if kind == "echo":
+            continue
+        cpu = statistics.median((r[column].cpu / r[column].count)
+                                / (r[echo_column].cpu / r[echo_column].count) for r in runs)
         print(f"{kind}: {cpu:.2f}x the echo bot's CPU per update (median of {rounds})")
 
 
@@ -321,13 +344,19 @@ if __name__ == "__main__":
                         help="run the server in this process (shares the GIL with the bot)")
     parser.add_argument("--callgrind", action="store_true",
                         help="count instructions per update under valgrind (N: default 100)")
+    parser.add_argument("--kinds", type=kinds_of, default=KINDS,
+                        help="the kinds to run, comma-separated (default: all of "
+                             + ",".join(KINDS) + ")")
+    parser.add_argument("--keep", type=Path, help="with --callgrind: a directory to copy the "
+                        "counted runs' callgrind files to (for callgrind_annotate)")
     parser.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)  # under valgrind
     arguments = parser.parse_args()
     if arguments.counted:
-        for kind, counted_run in zip(KINDS, run_kinds([KINDS, KINDS], arguments.n, counted=1)[1],
+        kinds = arguments.kinds
+        for kind, counted_run in zip(kinds, run_kinds([kinds, kinds], arguments.n, counted=1)[1],
                                      strict=True):
             print(f"sent\t{kind}\t{counted_run.messages}")
     elif arguments.callgrind:
-        count_instructions(arguments.n or 100)
+        count_instructions(arguments.n or 100, arguments.kinds, arguments.keep)
     else:
-        main(arguments.n or 1000, arguments.rounds, arguments.in_process)
+        main(arguments.n or 1000, arguments.rounds, arguments.in_process, arguments.kinds)

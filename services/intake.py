@@ -25,6 +25,7 @@ from parsing.language import detect_language
 from parsing.projects import index_for
 from parsing.status import ParsedMessage, ProjectRef, ProjectReport, has_status_words, parse_message
 from reports.investment import YEAR
+from reports.standing import ON_TRACK
 from reports.states import items_from_rows, moment
 from reports.summary import fmt_amount
 from services.caller import Caller, not_yours_here
@@ -35,6 +36,7 @@ from storage.projects import (
     ledger_entries,
     ledger_version,
     progress_before,
+    progress_history,
     state_after_update,
 )
 from storage.updates import (
@@ -391,11 +393,27 @@ def record_status(db: Database, base: Config, updates: list[NewUpdate], projects
         ids, earlier = store_updates(db, updates)
         if earlier and earlier[0]["reply_message_id"]:
             return None  # processed and answered before a restart: nothing to do
-    states = [state_after_update(db, project, update_id)
+    states = [state_after_update(db, project, update_id, history=False)
               for project, update_id in zip(projects, ids, strict=True)]
-    text = confirmation(effective_config(db, base), list(zip(updates, states, strict=True)), lang,
-                        corrected=edit)
+    config = effective_config(db, base)
+    text = confirmation(list(zip(updates, states, standings_now(db, config, states), strict=True)),
+                        lang, corrected=edit)
     return Recorded(ids, text)
+
+
+def standings_now(db: Database, config: Config, states: list[dict]) -> list[str]:
+    """Each project's standing now (`state_after_update`'s rows, read without their progress
+    history). A forecast can only add "at risk", so the history it is made from is read only
+    for a project on track without it: one lagging, at risk or done stays so whatever it says."""
+    now, limits = datetime.now(config.timezone), thresholds(config)
+    standings = []
+    for state in states:
+        [(_, standing)] = items_from_rows([state], now, limits)
+        if standing.standing == ON_TRACK:
+            state["progress_history"] = progress_history(db, state["id"])
+            [(_, standing)] = items_from_rows([state], now, limits)
+        standings.append(standing.standing)
+    return standings
 
 
 def attach_to_recent(db: Database, caller: Caller, chat_id: int, files: list[str]) -> str | None:
@@ -430,14 +448,11 @@ def figure_lines(update: NewUpdate, lang: str) -> list[str]:
     return lines
 
 
-def confirmation(config: Config, stored: list[tuple[NewUpdate, dict]], lang: str,
+def confirmation(stored: list[tuple[NewUpdate, dict, str]], lang: str,
                  corrected: bool = False) -> str:
     """What was recorded, per project (`state_after_update`'s row), with its standing now."""
-    now = datetime.now(config.timezone)
     blocks = [t("in_corrected_head" if corrected else "in_recorded_head", lang)]
-    states = [row for _, row in stored]
-    standings = [item[1].standing for item in items_from_rows(states, now, thresholds(config))]
-    for (update, project), standing in zip(stored, standings, strict=True):
+    for update, project, standing in stored:
         previous = project["previous_progress"]  # a correction too: against the update before
         lines = [t("in_project", lang, code=esc(project["code"]), name=esc(project["name"]))]
         if update.progress is not None:

@@ -263,11 +263,13 @@ def same_minute(earlier: str, later: str) -> bool:
     return earlier[:16] == later[:16] and earlier[19:] == later[19:]
 
 
-def state_after_update(db: Database, project: dict, update_id: int) -> dict:
+def state_after_update(db: Database, project: dict, update_id: int, *,
+                       history: bool = True) -> dict:
     """`project_states`' row of the project (`project`: any row with its id) a status update
     was just stored for, plus `previous_progress`: the progress of its update
     before that one (None: none reported) — for a correction too, so that the change shown is
-    against the update it follows."""
+    against the update it follows. `history=False` leaves out its progress_history
+    (`progress_history` reads it when needed)."""
     row = next(select(db, f"""
         select p.*, (select name from units where id = p.unit_id) as unit_name, {_DERIVED},
           (select b.progress from updates b, updates this where this.id = :update_id
@@ -282,9 +284,16 @@ def state_after_update(db: Database, project: dict, update_id: int) -> dict:
              as milestones
         from projects p where p.id = :project_id
     """, {"update_id": update_id, "project_id": project["id"]}))
-    history = recent_progress(db, "project_id = :project_id", {"project_id": project["id"]}).get(project["id"], [])
-    return {**row, "milestones": json.loads(row["milestones"]),
-            "aliases": aliases_of(row), "progress_history": history}
+    state = {**row, "milestones": json.loads(row["milestones"]), "aliases": aliases_of(row)}
+    if history:
+        state["progress_history"] = progress_history(db, project["id"])
+    return state
+
+
+def progress_history(db: Database, project_id: int) -> list[tuple[str, float]]:
+    """One project's `recent_progress`: what its forecast reads."""
+    return recent_progress(db, "project_id = :project_id", {"project_id": project_id}).get(
+        project_id, [])
 
 
 def aliases_of(project: dict) -> list[str]:

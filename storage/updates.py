@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 
@@ -84,7 +85,10 @@ def store_updates(db: Database, updates: list[NewUpdate]) -> tuple[list[int], li
     """
     if not updates:
         return [], []
-    with db.atomic():
+    # One row and no problems: the insert is a transaction of its own, without two statements
+    # more to begin and commit one.
+    single = len(updates) == 1 and not updates[0].problems
+    with contextlib.nullcontext() if single else db.atomic():
         now, ids = now_iso(), []
         for update in updates:
             # A message's parts are stored together: when its first part is there, all are. Asked

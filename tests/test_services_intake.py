@@ -215,3 +215,26 @@ def test_near_matches_lead_the_projects_asked_about(db):
     assert reading.ask_project and reading.candidates == ("QB-002",)
     _, projects = projects_to_ask(db, kc, reading.candidates)
     assert [p["code"] for p in projects] == ["QB-002", "QB-001"]
+
+
+def test_the_confirmation_shows_the_standing_its_forecast_gives(fresh_db, base):
+    """A project on plan whose forecast is late or stalled is confirmed at risk: its progress
+    history is read for a project on track (and only then)."""
+    from i18n import t
+    from reports.states import items_from_rows
+    from services.settings import thresholds
+    from storage.projects import state_after_update
+    from tests.test_e2e_forecast import UNIT, seed
+
+    seed(fresh_db)
+    writer = member(fresh_db, 900, UNIT)
+    for message_id, (text, expected) in enumerate([("F-1 进度45%", "at_risk"),
+                                                   ("F-2 进度40%", "at_risk"),
+                                                   ("F-3 进度41%", "on_track"),
+                                                   ("F-3 进度1%", "lagging")], start=10):
+        reading, updates = updates_for(fresh_db, writer, text, message_id=message_id)
+        recorded = record_status(fresh_db, base, updates, reading.projects, reading.lang)
+        state = state_after_update(fresh_db, reading.projects[0], recorded.ids[0])
+        [(_, standing)] = items_from_rows([state], datetime.now(base.timezone), thresholds(base))
+        assert standing.standing == expected, text
+        assert recorded.confirmation.endswith(t(f"in_standing_{expected}", "zh")), text
