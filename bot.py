@@ -295,6 +295,14 @@ async def stop_dashboard(application) -> None:
         await server.stop()
 
 
+def without_webhook_server() -> None:
+    """Keep python-telegram-bot from loading tornado, its webhook server's (3 MB of objects),
+    in a run that does not use that server: long polling, or the dashboard's server receiving
+    the updates. Its webhook support then reads as not installed."""
+    if "telegram.ext" not in sys.modules:  # once imported, tornado is there already
+        sys.modules.setdefault("tornado", None)  # None: an import of it fails at once
+
+
 def run_bot(config: Config, db) -> None:
     from telegram.error import InvalidToken
 
@@ -309,6 +317,8 @@ def serve(config: Config, db) -> None:
     """Long polling, or the webhook when BOT_WEBHOOK_URL is set, until stopped."""
     from telegram import Update
 
+    if not config.webhook_url or config.web_port:
+        without_webhook_server()
     application = build_application(config, db)
     log.info("starting the bot against %s (database %s)",
              config.api_url.replace(config.token or "\0", "<token>"), config.db_path)
