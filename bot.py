@@ -139,8 +139,9 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         import httpx
 
         # One TLS context for both clients: each would load the CA list again (0.7 MB).
-        make_request = functools.partial(HTTPXRequest,
-                                         httpx_kwargs={"verify": httpx.create_ssl_context()})
+        make_request = functools.partial(HTTPXRequest, httpx_kwargs={
+            "verify": httpx.create_ssl_context(),
+            "event_hooks": {"response": [let_go_of_sent_body]}})
     # Link previews are off too, in DurableBot (cheaper there than as a default).
     defaults = Defaults(tzinfo=config.timezone, parse_mode=ParseMode.HTML)
     bot = DurableBot(
@@ -174,7 +175,9 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
         release_freed_memory()
         # Language profiles (about a second) loaded beside start-up, not on the first message.
         asyncio.get_running_loop().run_in_executor(None, preload)
-        warm_up_charts()  # matplotlib and the CJK font, not on the first /chart
+        # matplotlib and the CJK font, not on the first /chart; then its objects are exempted
+        # from the collector's full passes too (a chart's figures are freed by one).
+        warm_up_charts().add_done_callback(lambda _: settle_startup_objects())
 
     async def post_shutdown(application) -> None:
         await stop_dashboard(application)
@@ -202,6 +205,16 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
     return application
 
 
+async def let_go_of_sent_body(response) -> None:
+    """On each answer from the Bot API, let go of the request's body, sent by then: an httpx
+    response and its stream refer to each other, so a sent file (an export, a chart's
+    pictures: MBs) would otherwise stay until the garbage collector's next full pass, rare
+    once start-up's objects are frozen (transport.intake.settle_startup_objects)."""
+    import httpx
+
+    response.request.stream = httpx.ByteStream(b"")
+
+
 def release_freed_memory() -> None:
     """Give back to the system the memory warming up used and let go. glibc keeps freed
     memory for reuse (about 12 MB of 200 at 20,000 projects), and warming up is the biggest
@@ -213,11 +226,14 @@ def one_malloc_arena() -> None:
     """Let every thread allocate from one glibc arena. By default each thread that allocates
     (the warm-up's, the chart's, asyncio's executor's) gets its own, and what one frees no
     other reuses: 7 MB more at 20,000 projects (bench/memory.py). Called before the threads
-    start."""
+    start. Blocks of 128 KB and more are always mapped apart and given back when freed: by
+    default glibc raises that bound to the biggest block freed (a chart's 10 MB pixel buffer,
+    an export), and blocks up to it then come from the heap, which keeps what it frees."""
     call_glibc("mallopt", M_ARENA_MAX, 1)
+    call_glibc("mallopt", M_MMAP_THRESHOLD, 128 * 1024)
 
 
-M_ARENA_MAX = -8  # glibc's malloc.h
+M_ARENA_MAX, M_MMAP_THRESHOLD = -8, -3  # glibc's malloc.h
 
 
 def call_glibc(function: str, *args: int) -> None:
@@ -279,6 +295,14 @@ async def stop_dashboard(application) -> None:
         await server.stop()
 
 
+def without_webhook_server() -> None:
+    """Keep python-telegram-bot from loading tornado, its webhook server's (3 MB of objects),
+    in a run that does not use that server: long polling, or the dashboard's server receiving
+    the updates. Its webhook support then reads as not installed."""
+    if "telegram.ext" not in sys.modules:  # once imported, tornado is there already
+        sys.modules.setdefault("tornado", None)  # None: an import of it fails at once
+
+
 def run_bot(config: Config, db) -> None:
     from telegram.error import InvalidToken
 
@@ -293,6 +317,8 @@ def serve(config: Config, db) -> None:
     """Long polling, or the webhook when BOT_WEBHOOK_URL is set, until stopped."""
     from telegram import Update
 
+    if not config.webhook_url or config.web_port:
+        without_webhook_server()
     application = build_application(config, db)
     log.info("starting the bot against %s (database %s)",
              config.api_url.replace(config.token or "\0", "<token>"), config.db_path)

@@ -54,11 +54,13 @@ def measure(db_path: Path, repeat: int, profile: bool, save: str | None) -> dict
     from services.caller import Caller
     from services.views import Views, _warm_up, draw_chart
     from storage import open_db
+    from transport.intake import settle_startup_objects
 
     db = open_db(db_path)
     config = load_config({"BOT_TIMEZONE": "Asia/Shanghai"}, dotenv_path=None)
     views = Views(db)
     views.warm(config, "zh")
+    settle_startup_objects()  # as the bot does after warming up, and again after _warm_up
     leader = Caller(user_id=LEADER, role="leader", unit_id=None, unit_name=None, lang="zh")
 
     drawing: list[float] = []  # CPU of draw_chart alone in each chart()
@@ -76,6 +78,7 @@ def measure(db_path: Path, repeat: int, profile: bool, save: str | None) -> dict
     started = time.process_time()
     _warm_up()
     warm_up = time.process_time() - started
+    settle_startup_objects()
     rss_warm = _rss_mb()
     started = time.process_time()
     pictures = chart()

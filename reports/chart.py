@@ -17,9 +17,12 @@ its glyphs).
 
 from __future__ import annotations
 
+import ctypes
 import importlib.resources
 import io
 import math
+import mmap
+import sys
 import threading
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -49,6 +52,8 @@ MAX_PICTURES = 5
 LABEL_WIDTH = 40  # label width budget: a CJK character counts 2, others 1
 DPI = 110
 TOP_IN, BOTTOM_IN, NOTE_IN, ROW_IN = 1.05, 0.55, 0.2, 0.3  # inches: above, below, a row
+FIGURE_WIDTH_IN = 9
+MADV_DONTNEED = 4  # Linux's sys/mman.h
 _lock = threading.Lock()
 _pixels: RendererAgg | None = None  # see _renderer
 
@@ -135,25 +140,36 @@ def _height(rows: int, note: bool) -> float:
     return TOP_IN + BOTTOM_IN + (NOTE_IN if note else 0) + max(rows, 1) * ROW_IN
 
 
-def _renderer(width: int, height: int, per_picture: int) -> RendererAgg:
-    """The one Agg pixel buffer every picture is drawn into, at least `width` × `height`
-    pixels: made once as tall as the tallest picture of `per_picture` projects (a header
-    for each), not once a picture. A picture's renderer is referenced by its figure's
+def _renderer(per_picture: int) -> RendererAgg:
+    """The one Agg pixel buffer every picture is drawn into: made once as tall as the tallest
+    picture of `per_picture` projects (a header for each), so that each picture is drawn to
+    the same pixels whatever the chart. A picture's renderer is referenced by its figure's
     texts, so a buffer of its own (10 MB at 40 projects) would stay until the garbage
     collector's next full pass; one kept buffer also keeps matplotlib's text measurements
-    (cached by renderer) from one picture to the next."""
+    (cached by renderer) from one chart to the next."""
     global _pixels
+    width = math.ceil(FIGURE_WIDTH_IN * DPI)
+    height = math.ceil(_height(2 * per_picture, note=True) * DPI)
     if _pixels is None or _pixels.width < width or _pixels.height < height:
-        tallest = math.ceil(_height(2 * per_picture, note=True) * DPI)
-        _pixels = RendererAgg(width, max(height, tallest), DPI)
+        _pixels = RendererAgg(width, height, DPI)
     return _pixels
 
 
-def _png(fig: Figure, per_picture: int) -> bytes:
-    """`fig` drawn into the kept buffer and written as a PNG. The renderer draws upwards
+def _release_pixels(renderer: RendererAgg) -> None:
+    """Hand the buffer's memory back to the system between charts (10 MB; its next clear()
+    writes every pixel again). Linux only; elsewhere the buffer stays resident."""
+    pixels = np.asarray(renderer.buffer_rgba())
+    start, end = pixels.ctypes.data, pixels.ctypes.data + pixels.nbytes
+    first, last = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE, end // mmap.PAGESIZE * mmap.PAGESIZE
+    if last > first and sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(last - first), MADV_DONTNEED)
+
+
+def _png(fig: Figure, renderer: RendererAgg) -> bytes:
+    """`fig` drawn into `renderer`'s buffer and written as a PNG. The renderer draws upwards
     from its bottom edge, so the picture is the buffer's bottom rows."""
     width, height = math.ceil(fig.bbox.width), math.ceil(fig.bbox.height)
-    renderer = _renderer(width, height, per_picture)
     renderer.clear()
     fig.draw(renderer)
     pixels = np.asarray(renderer.buffer_rgba())[renderer.height - height :, :width]
@@ -164,11 +180,11 @@ def _png(fig: Figure, per_picture: int) -> bytes:
     return buf.getvalue()
 
 
-def _draw(rows, lang: str, title: str, note: str | None, per_picture: int) -> bytes:
+def _draw(rows, lang: str, title: str, note: str | None, renderer: RendererAgg) -> bytes:
     n = max(len(rows), 1)
     bottom_in, row_in = BOTTOM_IN + (NOTE_IN if note else 0), ROW_IN
     height = _height(n, bool(note))
-    fig = Figure(figsize=(9, height), dpi=DPI, facecolor="white")
+    fig = Figure(figsize=(FIGURE_WIDTH_IN, height), dpi=DPI, facecolor="white")
     ax = fig.add_axes((0.36, bottom_in / height, 0.52, n * row_in / height))
     small, normal = _font(8.5), _font(9.5)
 
@@ -270,7 +286,7 @@ def _draw(rows, lang: str, title: str, note: str | None, per_picture: int) -> by
     )
     if note:
         fig.text(0.5, 0.2 / height, note, ha="center", va="center", fontproperties=normal)
-    return _png(fig, per_picture)
+    return _png(fig, renderer)
 
 
 def _bars(ys, widths, colours, zorder: int, height: float = 0.62) -> PolyCollection:
@@ -332,5 +348,7 @@ def render_wall_chart(
         # matplotlib's text layout caches are not meant for concurrent use; the hinting
         # setting is read while drawing (rc_context restores it after).
         with _lock, rc_context({"text.hinting": "no_hinting"}):
-            out.append(_draw(rows, lang, heading, note, per_picture))
+            out.append(_draw(rows, lang, heading, note, _renderer(per_picture)))
+    with _lock:
+        _release_pixels(_renderer(per_picture))
     return out

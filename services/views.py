@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import io
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
@@ -489,8 +490,18 @@ def draw_chart(items: list[Item], lang: str, today: date, pictures: int,
     """The wall chart's PNG pictures (matplotlib is imported by the warm-up at start)."""
     from reports.chart import render_wall_chart
 
-    return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
-                             max_pictures=pictures, title=title, presorted=presorted)
+    try:
+        return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
+                                 max_pictures=pictures, title=title, presorted=presorted)
+    finally:
+        release_figures()
+
+
+def release_figures() -> None:
+    """Free the figures of the pictures just drawn (2 MB a picture): they are held in
+    reference cycles, which the garbage collector's full passes, rare once start-up's objects
+    are frozen, would free only charts later."""
+    gc.collect()
 
 
 async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
@@ -500,11 +511,11 @@ async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
         plan.presorted)
 
 
-def warm_up_charts() -> None:
+def warm_up_charts() -> Future:
     """Draw a small chart in the chart thread now, beside start-up: matplotlib, the CJK font
     and the pixel buffer every picture is drawn into are made there (about half a second),
-    not on the first /chart."""
-    CHART_THREAD.submit(_warm_up)
+    not on the first /chart. Done when the returned future is."""
+    return CHART_THREAD.submit(_warm_up)
 
 
 @functools.cache  # once a process
@@ -516,6 +527,7 @@ def _warm_up() -> None:
     sample = ProjectState("QB-001", "重点项目 Key project 0123456789", "单位 Unit", None, "started",
                           now.date(), now.date(), None, None, 50.0, None, now, now)
     render_wall_chart(assess([sample], now.date(), now), "zh")
+    release_figures()
 
 
 @dataclass
@@ -750,6 +762,10 @@ class Views:
 
     async def pictures(self, plan: ChartPlan) -> list[bytes]:
         """The plan's pictures: drawn in the chart thread, or as drawn before of the same data."""
+        # Pictures of the same chart (language, title) of other data are let go: these data
+        # have changed, and pictures are 0.4 MB each.
+        scope = plan.key[:2]
+        self.charts.forget(lambda key: key[:2] == scope and key != plan.key)
         return list(await self.charts.get(plan.key, lambda: draw_in_chart_thread(plan)))
 
     def export(self, config: Config, caller: Caller) -> Export:

@@ -93,6 +93,8 @@ async def test_a_chart_is_drawn_once_for_the_same_data(running_bot, monkeypatch)
     add_update(db, "QB-002", 90, days_ago=0.1)
     [after] = await running_bot.send(LEADER, "/chart")
     assert after["file_bytes"] != first["file_bytes"] and drawn == [6, 2, 6]
+    # the leader's earlier pictures, of data since changed, are let go; the member's stay
+    assert len(running_bot.application.bot_data["views"].charts) == 2
 
 
 async def test_a_child_that_fails_makes_no_file_and_the_next_asker_tries_again():

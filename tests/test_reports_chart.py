@@ -112,9 +112,10 @@ def test_default_title_is_the_catalogues_with_today():
 
 
 def test_pictures_of_any_size_come_out_the_same_one_after_another():
-    """Every picture is drawn into one kept pixel buffer: a small picture drawn after a
-    tall one (and one taller than the buffer was made for) is what it was before, edge
-    to edge white paper, nothing of the other pictures left in it."""
+    """Every picture is drawn into one kept pixel buffer, whose memory is handed back between
+    charts: a small picture drawn after a tall one (and one taller than the buffer was made
+    for) is what it was before, edge to edge white paper, nothing of the other pictures left
+    in it."""
     small, tall = items(3), items(40)
     first = render(small, "zh", "小")
     render(tall, "zh", "大")
