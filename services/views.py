@@ -282,14 +282,14 @@ def _named_at(db: Database, version: int
     units = tuple((Target("u", u["id"], u["name"], u["id"]), (name_key(u["name"]),))
                   for u in list_units(db))
     projects = ledger_index(db).projects
-    return units, projects, tuple(tuple(name_key(n) for n in (p.ref.name, *p.ref.aliases))
+    return units, projects, tuple(tuple(name_key(n) for n in (p.name, *p.aliases))
                                   for p in projects)
 
 
 def _target(found: Target | LedgerProject) -> Target:
     if isinstance(found, Target):
         return found
-    return Target("p", found.id, found.ref.name, found.unit_id, found.ref.code)
+    return Target("p", found.id, found.name, found.unit_id, found.code)
 
 
 def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = True) -> Target:
