@@ -45,7 +45,7 @@ class _Index:
     projects: dict[str, ProjectRef]
     code_re: re.Pattern[str] | None
     code_lookup: dict[str, str]  # folded code text without separators -> code
-    numeric: dict[str, tuple[str, ...]]  # letters and number (_numeric_key) -> codes
+    numeric: dict[str, str | None]  # letters and number (_numeric_key) -> its code (None: several)
     code_shapes: set[tuple[str, int]]  # (letters, digit count) of known codes
     names: list[tuple[str, str, bool]]  # (key, code, latin) longest first
     grams: dict[str, tuple[str, str]]  # Han 5-gram -> (code, the name key it came from)
@@ -142,7 +142,7 @@ def index_for(projects: tuple[ProjectRef, ...]) -> _Index:
 def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
     by_code = {p.code: p for p in projects}
     code_lookup: dict[str, str] = {}
-    numeric: dict[str, tuple[str, ...]] = {}
+    numeric: dict[str, str | None] = {}
     shapes: set[tuple[str, int]] = set()
     patterns = []
     for code in by_code:
@@ -153,7 +153,7 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
         m = re.fullmatch(r"([a-z]{1,6})(\d{1,6})", k)
         if m:
             number = _numeric_key(m.group(1), m.group(2))
-            numeric[number] = (*numeric.get(number, ()), code)
+            _claim(numeric, number, code)
             shapes.add((sys.intern(m.group(1)), len(m.group(2))))
         pattern = None if m else _code_pattern(code)  # letters+digits: _GENERIC_CODE finds it
         if pattern:
@@ -284,12 +284,13 @@ def _code_mentions(folded: str, index: _Index) -> list[Mention]:
         # "at 62": a space alone joins letters and digits only in the shape of a known code
         if sep and not sep.strip() and (letters, len(digits)) not in index.code_shapes:
             continue
-        codes = index.numeric.get(_numeric_key(letters, digits), ())
+        number = _numeric_key(letters, digits)
+        owner = index.numeric.get(number)  # None: no code, or several, of that number
         if exact:
             found.append(Mention(m.start(), m.end(), exact, CODE, m.group()))
-        elif len(codes) == 1 and (len(digits) >= 2 or explicit):
-            found.append(Mention(m.start(), m.end(), codes[0], CODE, m.group()))
-        elif (letters, len(digits)) in index.code_shapes and not codes:
+        elif owner is not None and (len(digits) >= 2 or explicit):
+            found.append(Mention(m.start(), m.end(), owner, CODE, m.group()))
+        elif (letters, len(digits)) in index.code_shapes and number not in index.numeric:
             found.append(Mention(m.start(), m.end(), None, UNKNOWN, m.group().lstrip("#").strip()))
     return found
 
