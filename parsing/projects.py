@@ -44,7 +44,9 @@ class Mention:
 class _Index:
     projects: dict[str, ProjectRef]
     code_re: re.Pattern[str] | None
-    code_lookup: dict[str, str]  # folded code text without separators -> code
+    # folded code text without separators -> code; a code of letters and digits only when
+    # another code has its number (the others are found by their number: `_exact_code`)
+    code_lookup: dict[str, str]
     numeric: dict[str, str | None]  # letters and number (_numeric_key) -> its code (None: several)
     code_shapes: set[tuple[str, int]]  # (letters, digit count) of known codes
     names: list[tuple[str, str, bool]]  # (key, code, latin) longest first
@@ -145,19 +147,25 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
     numeric: dict[str, str | None] = {}
     shapes: set[tuple[str, int]] = set()
     patterns = []
+    numbered: list[tuple[str, str, str]] = []  # (key, number, code) of letters+digits codes
     for code in by_code:
         k = key(code)
         if not k:
             continue
-        code_lookup.setdefault(k, code)
         m = re.fullmatch(r"([a-z]{1,6})(\d{1,6})", k)
         if m:
             number = _numeric_key(m.group(1), m.group(2))
             _claim(numeric, number, code)
             shapes.add((sys.intern(m.group(1)), len(m.group(2))))
-        pattern = None if m else _code_pattern(code)  # letters+digits: _GENERIC_CODE finds it
-        if pattern:
+            numbered.append((k, number, code))
+            continue  # _GENERIC_CODE finds it
+        code_lookup.setdefault(k, code)
+        if pattern := _code_pattern(code):
             patterns.append((len(k), pattern))
+    for k, number, code in numbered:  # 20,000 such keys need not be kept beside their numbers
+        if numeric[number] is None:
+            code_lookup.setdefault(k, code)
+    del numbered
     patterns.sort(reverse=True)
     code_re = re.compile("|".join(p for _, p in patterns)) if patterns else None
 
@@ -265,6 +273,15 @@ def _latin_bounds_ok(folded: str, start: int, end: int) -> bool:
     return True
 
 
+def _exact_code(index: _Index, letters: str, digits: str) -> str | None:
+    """The code whose key is `letters` followed by `digits` (its number's one code, else
+    the code_lookup's)."""
+    owner = index.numeric.get(_numeric_key(letters, digits))
+    if owner is not None and key(owner) == letters + digits:
+        return owner
+    return index.code_lookup.get(letters + digits)
+
+
 def _code_mentions(folded: str, index: _Index) -> list[Mention]:
     found: list[Mention] = []
     taken = bytearray(len(folded) + 1)
@@ -278,7 +295,7 @@ def _code_mentions(folded: str, index: _Index) -> list[Mention]:
         if any(taken[m.start() : m.end()]):
             continue
         letters, digits = m.group("letters"), m.group("digits")
-        exact = index.code_lookup.get(letters + digits)
+        exact = _exact_code(index, letters, digits)
         sep = m.group("sep") or ""
         explicit = bool(m.group("hash")) or "-" in sep or "_" in sep
         # "at 62": a space alone joins letters and digits only in the shape of a known code
