@@ -24,7 +24,7 @@ from config import Config
 from i18n import esc, t
 from parsing.deadlines import extract_deadline, parse_date
 from reports.standing import days_since
-from reports.states import shared_text
+from reports.states import Shared, shared_text
 from reports.summary import (
     ESCALATE_DAYS,
     TG_LIMIT,
@@ -104,15 +104,17 @@ class OpenProblems:
     # language -> problem id -> its problem_size on the day read (kept while it stays open
     # and unchanged: a page cut of 5,000 problems formats only the changed ones again)
     measured: dict[str, dict[int, int]] = field(default_factory=dict)
+    shared: Shared = field(default_factory=Shared)  # the few due days and sets of units
 
     def rows_at(self, db: Database, config: Config, now: datetime) -> list[KeptProblem]:
         key = (now.date(), str(now.tzinfo), config.timezone, config.problem_days)
         seq, changed = changed_projects(db, self.seq)
         event = ledger.problems_version(db)
         if key != self.key or changed is None:
-            self.rows, self.measured = {}, {}
+            self.rows, self.measured, self.shared = {}, {}, Shared()
             self.rows = {row.problem.id: row for row in map(
-                lambda q: kept_problem(q, config, now), ledger.list_open_problems(db))}
+                lambda q: kept_problem(q, config, now, self.shared),
+                ledger.list_open_problems(db))}
         elif changed or event != self.event:
             problems = ledger.problems_with_events_after(db, self.event)
             for problem_id in [i for i, row in self.rows.items()
@@ -120,7 +122,7 @@ class OpenProblems:
                 del self.rows[problem_id]
                 for sizes in self.measured.values():
                     sizes.pop(problem_id, None)
-            self.rows.update((q["id"], kept_problem(q, config, now))
+            self.rows.update((q["id"], kept_problem(q, config, now, self.shared))
                              for q in ledger.open_problems_among(db, problems, changed))
         self.key, self.seq, self.event = key, seq, event
         return list(self.rows.values())
@@ -134,15 +136,18 @@ class OpenProblems:
         return [measured[row.problem.id] for row in rows]
 
 
-def kept_problem(q: dict, config: Config, now: datetime) -> KeptProblem:
+def kept_problem(q: dict, config: Config, now: datetime,
+                 shared: Shared | None = None) -> KeptProblem:
     """An open problem's row as kept; its unit's and project's names are the one copy the
-    projects' states and the ledger index keep too (reports.states)."""
+    projects' states and the ledger index keep too (reports.states), its due day and units
+    the objects of the other problems in `shared`."""
+    one = (shared or Shared()).one
     problem = OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
                           shared_text(q["acting_unit_name"]), shared_text(q["project_code"]),
-                          shared_text(q["project_name"]), due_of(q, config))
+                          shared_text(q["project_name"]), one(due_of(q, config)))
     units = (q["project_unit_id"], q["must_act_unit_id"], q["raised_unit_id"])
     return KeptProblem(problem, q["project_id"],
-                       tuple(dict.fromkeys(u for u in units if u is not None)))
+                       one(tuple(dict.fromkeys(u for u in units if u is not None))))
 
 
 CLOSED_DAYS = 30  # /problems closed: problems closed this many days back
