@@ -9,7 +9,6 @@ goes through `esc()`. Standing markers: 🔴 lagging, 🟠 at risk, 🟢 on trac
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import math
 import operator
