@@ -52,9 +52,10 @@ stalled        at risk    the forecast says the last three figures are equal
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from reports.forecast import Forecast
 
@@ -300,12 +301,14 @@ def compute_standing(
     now: datetime,
     th: Thresholds = Thresholds(),
     forecast: Forecast | None = None,
+    share: Callable[[Any], Any] = lambda value: value,
 ) -> Standing:
     """The standing of `p` on `today` (the local date for the plan) at `now` (aware).
 
     `forecast` is the project's completion forecast (reports.forecast.forecast_completion of
     its progress history), or None when unknown; it can only add the reasons forecast_late
-    and stalled.
+    and stalled. `share` gives the object to keep for each number and reason (the one kept
+    for equal values of other projects: reports.states.Shared).
     """
     planned = planned_progress(p, today)
     actual = float(p.progress) if p.progress is not None else 0.0
@@ -335,13 +338,13 @@ def compute_standing(
     else:
         verdict = ON_TRACK
     return Standing(
-        planned=planned,
-        behind=behind,
+        planned=share(planned),
+        behind=share(behind),
         stale_days=since,
         is_stale=stale,
         standing=verdict,
         past_end=past_end,
-        why=tuple(reason for _, reason in findings),
+        why=share(tuple(share(reason) for _, reason in findings)),
         forecast=forecast,
     )
 

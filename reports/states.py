@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
@@ -15,7 +14,7 @@ from operator import itemgetter
 
 from reports.forecast import Forecast, forecast_completion
 from reports.investment import CUMULATIVE, YEAR, Investment, investment_to_date
-from reports.standing import Item, Milestone, ProjectState, Standing, Thresholds, compute_standing
+from reports.standing import Item, Milestone, ProjectState, Thresholds, compute_standing
 
 
 @functools.lru_cache(maxsize=4096)
@@ -90,9 +89,9 @@ def shared_text(text: str | None) -> str | None:
 
 
 class Shared:
-    """One object for equal values of the projects read together: 20,000 projects repeat
-    progress figures, planned percentages and reasons (a third of the floats and three
-    quarters of the reasons are equal to another project's)."""
+    """One object for equal values of the projects read together: 20,000 projects have a few
+    dozen progress figures, a few thousand planned percentages and reasons (the investment
+    figures are mostly each project's own: not looked up)."""
 
     def __init__(self) -> None:
         self.kept: dict[tuple, object] = {}
@@ -106,18 +105,12 @@ class Shared:
                else (value.__class__, value))
         return self.kept.setdefault(key, value)
 
-    def standing(self, standing: Standing) -> Standing:
-        """`standing` with its numbers and reasons shared."""
-        return dataclasses.replace(
-            standing, planned=self.one(standing.planned), behind=self.one(standing.behind),
-            why=self.one(tuple(map(self.one, standing.why))))
-
 
 def state_from_row(row: dict, now: datetime | None = None,
                    shared: Shared | None = None) -> ProjectState:
     """One project row (with its derived fields) as the reports see it; with `now` (aware),
     its investment history gives the cumulative and this year's figures; with `shared`, its
-    figures are shared with the other projects read with it."""
+    progress figures are shared with the other projects read with it."""
     invested = investment_from_row(row, now) if now is not None else None
     number = (shared or Shared()).one
     return ProjectState(
@@ -128,10 +121,10 @@ def state_from_row(row: dict, now: datetime | None = None,
         stage=shared_text(row.get("current_stage", row.get("stage"))),
         planned_start=_date(row.get("planned_start")),
         planned_end=_date(row.get("planned_end")),
-        total_investment=number(row.get("total_investment")),
-        annual_plan=number(row.get("annual_plan")),
+        total_investment=row.get("total_investment"),
+        annual_plan=row.get("annual_plan"),
         progress=number(row.get("progress")),
-        invested=number(row.get("invested") if invested is None else invested.cumulative),
+        invested=row.get("invested") if invested is None else invested.cumulative,
         last_update_at=moment(row.get("last_update_at")),
         created_at=_entered(row["created_at"]),
         milestones=tuple(
@@ -143,7 +136,7 @@ def state_from_row(row: dict, now: datetime | None = None,
         aliases=tuple(row.get("aliases") or ()),
         **({} if invested is None else {
             "invested_derived": invested.cumulative_derived,
-            "invested_year": number(invested.this_year),
+            "invested_year": invested.this_year,
             "invested_year_derived": invested.derived}),
     )
 
@@ -170,6 +163,6 @@ def items_from_rows(rows: Iterable[dict], now: datetime, thresholds: Thresholds)
     shared = Shared()
     for row in rows:  # one at a time: a row and its history can go once read
         state = state_from_row(row, now, shared)
-        standing = compute_standing(state, now.date(), now, thresholds, forecast_from_row(row, now))
-        items.append((state, shared.standing(standing)))
+        items.append((state, compute_standing(state, now.date(), now, thresholds,
+                                              forecast_from_row(row, now), shared.one)))
     return items
