@@ -97,13 +97,25 @@ class Shared:
         self.kept: dict[tuple, object] = {}
 
     def one(self, value):
-        """The first object seen equal to `value`, of its type (an int is no float) and sign
-        (-0.0 is no 0.0)."""
+        """The first object seen equal to `value` and written the same: of its type (an int
+        is no float), its numbers of the same sign (-0.0 is no 0.0, in a reason's numbers
+        too). A tuple's items are to be shared first: a tuple is found by its items' ids."""
         if value is None:
             return None
-        key = ((float, value, math.copysign(1.0, value)) if value.__class__ is float
-               else (value.__class__, value))
+        if value.__class__ is float:
+            key = (float, value, math.copysign(1.0, value))
+        elif value.__class__ is tuple:
+            key = (tuple, *map(id, value))
+        else:
+            key = (value.__class__, value, *_signs(value))
         return self.kept.setdefault(key, value)
+
+
+def _signs(value: object) -> tuple[float, ...]:
+    """The signs of a slotted object's floats (a Reason's)."""
+    return tuple(math.copysign(1.0, number) for number in
+                 map(value.__getattribute__, getattr(value, "__slots__", ()))
+                 if number.__class__ is float)
 
 
 def state_from_row(row: dict, now: datetime | None = None,

@@ -147,7 +147,7 @@ def kept_problem(q: dict, config: Config, now: datetime,
                           shared_text(q["project_name"]), one(due_of(q, config)))
     units = (q["project_unit_id"], q["must_act_unit_id"], q["raised_unit_id"])
     return KeptProblem(problem, q["project_id"],
-                       one(tuple(dict.fromkeys(u for u in units if u is not None))))
+                       one(tuple(dict.fromkeys(one(u) for u in units if u is not None))))
 
 
 CLOSED_DAYS = 30  # /problems closed: problems closed this many days back
