@@ -13,6 +13,7 @@ notices to send; the handler sends them and completes the answer.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> Seq
         rows = kept.rows_at(views.db, config, now)
         if unit_id is not None:
             rows = [row for row in rows if unit_id in row.units]
-        rows.sort(key=lambda row: problem_order(row.problem, now.date()))
+        rows.sort(key=ORDER)
         return problems_pages([row.problem for row in rows], caller.lang, today=now.date(),
                               presorted=True, sizes=kept.sizes(rows, caller.lang, now.date()))
 
@@ -88,6 +89,10 @@ class KeptProblem:
     problem: OpenProblem
     project_id: int
     units: tuple[int, ...]  # the units it has to do with (storage.problems._open_of_unit)
+    order: tuple  # where it is listed (reports.summary.problem_order), the day it was read
+
+
+ORDER = operator.attrgetter("order")
 
 
 @dataclass
@@ -147,7 +152,8 @@ def kept_problem(q: dict, config: Config, now: datetime,
                           shared_text(q["project_name"]), one(due_of(q, config)))
     units = (q["project_unit_id"], q["must_act_unit_id"], q["raised_unit_id"])
     return KeptProblem(problem, q["project_id"],
-                       one(tuple(dict.fromkeys(one(u) for u in units if u is not None))))
+                       one(tuple(dict.fromkeys(one(u) for u in units if u is not None))),
+                       problem_order(problem, now.date()))
 
 
 CLOSED_DAYS = 30  # /problems closed: problems closed this many days back
