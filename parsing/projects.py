@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .normalize import fold, is_han, key, squeeze
@@ -44,17 +44,19 @@ class Mention:
 class _Index:
     projects: dict[str, ProjectRef]
     code_re: re.Pattern[str] | None
-    code_lookup: dict[str, str]  # folded code text without separators -> code
-    numeric: dict[str, tuple[str, ...]]  # letters and number (_numeric_key) -> codes
+    # folded code text without separators -> code; a code of letters and digits only when
+    # another code has its number (the others are found by their number: `_exact_code`)
+    code_lookup: dict[str, str]
+    numeric: dict[str, str | None]  # letters and number (_numeric_key) -> its code (None: several)
     code_shapes: set[tuple[str, int]]  # (letters, digit count) of known codes
-    names: list[tuple[str, str, bool]]  # (key, code, latin) longest first
+    names: dict[str, str]  # name key -> its one project's code, longest first
     grams: dict[str, tuple[str, str]]  # Han 5-gram -> (code, the name key it came from)
     bigrams: dict[tuple[str, str], str]  # Latin word pair -> code
     units: dict[str, list[str]] = field(default_factory=dict)  # unit key -> codes
     gram_firsts: frozenset[str] = frozenset()
-    name_heads: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)  # 2 chars
-    # unit key -> the names a typo may be forgiven in (long enough), in the order of `names`
-    typo_names: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
+    name_heads: dict[str, list[str]] = field(default_factory=dict)  # 2 chars -> name keys
+    # unit key -> the name keys a typo may be forgiven in (long enough), in the order of `names`
+    typo_names: dict[str, list[str]] = field(default_factory=dict)
     # projects that are a first phase: named so, or with a "… 二期 / Phase II" project beside them
     first_phases: frozenset[str] = frozenset()
 
@@ -142,22 +144,28 @@ def index_for(projects: tuple[ProjectRef, ...]) -> _Index:
 def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
     by_code = {p.code: p for p in projects}
     code_lookup: dict[str, str] = {}
-    numeric: dict[str, tuple[str, ...]] = {}
+    numeric: dict[str, str | None] = {}
     shapes: set[tuple[str, int]] = set()
     patterns = []
+    numbered: list[tuple[str, str, str]] = []  # (key, number, code) of letters+digits codes
     for code in by_code:
         k = key(code)
         if not k:
             continue
-        code_lookup.setdefault(k, code)
         m = re.fullmatch(r"([a-z]{1,6})(\d{1,6})", k)
         if m:
             number = _numeric_key(m.group(1), m.group(2))
-            numeric[number] = (*numeric.get(number, ()), code)
+            _claim(numeric, number, code)
             shapes.add((sys.intern(m.group(1)), len(m.group(2))))
-        pattern = None if m else _code_pattern(code)  # letters+digits: _GENERIC_CODE finds it
-        if pattern:
+            numbered.append((k, number, code))
+            continue  # _GENERIC_CODE finds it
+        code_lookup.setdefault(k, code)
+        if pattern := _code_pattern(code):
             patterns.append((len(k), pattern))
+    for k, number, code in numbered:  # 20,000 such keys need not be kept beside their numbers
+        if numeric[number] is None:
+            code_lookup.setdefault(k, code)
+    del numbered
     patterns.sort(reverse=True)
     code_re = re.compile("|".join(p for _, p in patterns)) if patterns else None
 
@@ -177,9 +185,9 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
                     _claim(derived, k, p.code)
     owners.update(derived)
     del derived
-    names = [(k, code, _is_latin_key(k)) for k, code in owners.items() if code is not None]
+    names = dict(sorted(((k, code) for k, code in owners.items() if code is not None),
+                        key=lambda name: -len(name[0])))
     del owners
-    names.sort(key=lambda t: -len(t[0]))
 
     gram_owners: dict[str, str | None] = {}
     gram_source: dict[str, str] = {}
@@ -211,10 +219,10 @@ def build_index(projects: tuple[ProjectRef, ...]) -> _Index:
     for p in projects:
         units[unit_key(p.unit)].append(p.code)
     unit_of = {p.code: unit_key(p.unit) for p in projects}
-    typo_names: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
-    for name in names:
-        if len(name[0]) >= (8 if name[2] else 4):
-            typo_names[unit_of[name[1]]].append(name)
+    typo_names: dict[str, list[str]] = defaultdict(list)
+    for k, code in names.items():
+        if len(k) >= (8 if _is_latin_key(k) else 4):
+            typo_names[unit_of[code]].append(k)
     return _Index(
         projects=by_code,
         code_re=code_re,
@@ -249,10 +257,10 @@ def is_first_phase(projects: tuple[ProjectRef, ...], code: str | None) -> bool:
     return code is not None and code in index_for(projects).first_phases
 
 
-def _by_first_two(names: list[tuple[str, str, bool]]) -> dict[str, list[tuple[str, str, bool]]]:
-    heads: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
-    for name in names:  # every name key has at least two characters
-        heads[name[0][:2]].append(name)
+def _by_first_two(names: Iterable[str]) -> dict[str, list[str]]:
+    heads: dict[str, list[str]] = defaultdict(list)
+    for k in names:  # every name key has at least two characters
+        heads[k[:2]].append(k)
     return dict(heads)
 
 
@@ -263,6 +271,15 @@ def _latin_bounds_ok(folded: str, start: int, end: int) -> bool:
         tail = re.match(r"e?s(?![a-z0-9])", folded[end : end + 3])  # plural
         return tail is not None
     return True
+
+
+def _exact_code(index: _Index, letters: str, digits: str) -> str | None:
+    """The code whose key is `letters` followed by `digits` (its number's one code, else
+    the code_lookup's)."""
+    owner = index.numeric.get(_numeric_key(letters, digits))
+    if owner is not None and key(owner) == letters + digits:
+        return owner
+    return index.code_lookup.get(letters + digits)
 
 
 def _code_mentions(folded: str, index: _Index) -> list[Mention]:
@@ -278,50 +295,51 @@ def _code_mentions(folded: str, index: _Index) -> list[Mention]:
         if any(taken[m.start() : m.end()]):
             continue
         letters, digits = m.group("letters"), m.group("digits")
-        exact = index.code_lookup.get(letters + digits)
+        exact = _exact_code(index, letters, digits)
         sep = m.group("sep") or ""
         explicit = bool(m.group("hash")) or "-" in sep or "_" in sep
         # "at 62": a space alone joins letters and digits only in the shape of a known code
         if sep and not sep.strip() and (letters, len(digits)) not in index.code_shapes:
             continue
-        codes = index.numeric.get(_numeric_key(letters, digits), ())
+        number = _numeric_key(letters, digits)
+        owner = index.numeric.get(number)  # None: no code, or several, of that number
         if exact:
             found.append(Mention(m.start(), m.end(), exact, CODE, m.group()))
-        elif len(codes) == 1 and (len(digits) >= 2 or explicit):
-            found.append(Mention(m.start(), m.end(), codes[0], CODE, m.group()))
-        elif (letters, len(digits)) in index.code_shapes and not codes:
+        elif owner is not None and (len(digits) >= 2 or explicit):
+            found.append(Mention(m.start(), m.end(), owner, CODE, m.group()))
+        elif (letters, len(digits)) in index.code_shapes and number not in index.numeric:
             found.append(Mention(m.start(), m.end(), None, UNKNOWN, m.group().lstrip("#").strip()))
     return found
 
 
 def _name_mentions(folded: str, sq: str, pos: list[int], index: _Index) -> list[Mention]:
     found: list[Mention] = []
-    for start, (k, code, latin) in _name_hits(sq, index):
+    for start, k in _name_hits(sq, index):
         a, b = pos[start], pos[start + len(k) - 1] + 1
-        if not latin or _latin_bounds_ok(folded, a, b):
-            found.append(Mention(a, b, code, NAME))
+        if not _is_latin_key(k) or _latin_bounds_ok(folded, a, b):
+            found.append(Mention(a, b, index.names[k], NAME))
     return found
 
 
-def _name_hits(sq: str, index: _Index) -> Iterator[tuple[int, tuple[str, str, bool]]]:
-    """Every (start, name) where a name key occurs in `sq`, overlaps included.
+def _name_hits(sq: str, index: _Index) -> Iterator[tuple[int, str]]:
+    """Every (start, name key) where a name key occurs in `sq`, overlaps included.
 
     Searching the text for each name costs a pass per name: fine for a short ledger, slow for
     thousands of projects; then each position of the text is looked up by its first two
     characters instead, whichever means less work.
     """
     if len(index.names) * 4 < len(sq):
-        for name in index.names:
-            start = sq.find(name[0])
+        for k in index.names:
+            start = sq.find(k)
             while start != -1:
-                yield start, name
-                start = sq.find(name[0], start + 1)
+                yield start, k
+                start = sq.find(k, start + 1)
         return
     heads = index.name_heads
     for start in range(len(sq) - 1):
-        for name in heads.get(sq[start : start + 2], ()):
-            if sq.startswith(name[0], start):
-                yield start, name
+        for k in heads.get(sq[start : start + 2], ()):
+            if sq.startswith(k, start):
+                yield start, k
 
 
 def _partial_mentions(folded: str, sq: str, pos: list[int], index: _Index) -> list[Mention]:
@@ -371,12 +389,12 @@ def _within_one_edit(a: str, b: str) -> bool:
 
 
 def _fuzzy_mentions(
-    folded: str, sq: str, pos: list[int], names: list[tuple[str, str, bool]]
+    folded: str, sq: str, pos: list[int], keys: list[str], names: dict[str, str]
 ) -> list[Mention]:
-    """`names` (a unit's: _Index.typo_names) written with one typo (one character wrong,
-    missing or extra)."""
+    """The name `keys` (a unit's: _Index.typo_names) written with one typo (one character
+    wrong, missing or extra); `names` gives each one's code."""
     found: list[Mention] = []
-    for k, code, latin in names:
+    for k in keys:
         half = len(k) // 2
         left, right = k[:half], k[half:]
         starts: set[int] = set()
@@ -396,8 +414,8 @@ def _fuzzy_mentions(
                 if len(window) != length or window == k or not _within_one_edit(window, k):
                     continue
                 a, b = pos[s], pos[s + length - 1] + 1
-                if not latin or _latin_bounds_ok(folded, a, b):
-                    found.append(Mention(a, b, code, FUZZY))
+                if not _is_latin_key(k) or _latin_bounds_ok(folded, a, b):
+                    found.append(Mention(a, b, names[k], FUZZY))
                 break
     return found
 
@@ -426,7 +444,8 @@ def find_mentions(
     if not any(m.priority in (NAME, PARTIAL) for m in candidates) and sender_unit:
         unit = unit_key(sender_unit)
         if len(index.units.get(unit, [])) > 1:  # with one project the unit rule already decides
-            candidates += _fuzzy_mentions(folded, sq, pos, index.typo_names.get(unit, []))
+            candidates += _fuzzy_mentions(folded, sq, pos, index.typo_names.get(unit, []),
+                                          index.names)
     return _resolve(_joined(candidates, folded, index))
 
 

@@ -4,6 +4,7 @@ put in again (one project of 20,000), not the whole portfolio sorted, summed and
 
 from __future__ import annotations
 
+import bisect
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -12,6 +13,10 @@ from reports.standing import AT_RISK, LAGGING, Item, WorstFirst
 from reports.summary import Totals
 
 Change = tuple[Item | None, Item | None]  # (a project's old item, its new one); None: none
+
+
+def _code(item: Item) -> str:
+    return item[0].code
 
 
 class Portfolio:
@@ -25,13 +30,13 @@ class Portfolio:
         items = list(items)
         self.worst = WorstFirst(items)
         self.totals = Totals(items)
-        # unit -> its projects by code, in code order (the ledger's order: sums over a unit
-        # are added up in the same order whichever way the portfolio was built)
-        self.units: dict[str, dict[str, Item]] = {}
+        # unit -> its projects in code order (the ledger's order: sums over a unit are added
+        # up in the same order whichever way the portfolio was built), found by bisection
+        self.units: dict[str, list[Item]] = {}
         for item in items:
-            self.units.setdefault(item[0].unit, {})[item[0].code] = item
-        for unit, its in self.units.items():
-            self.units[unit] = dict(sorted(its.items()))
+            self.units.setdefault(item[0].unit, []).append(item)
+        for its in self.units.values():
+            its.sort(key=_code)
         self.ranker = UnitRanker()
         self.unscored = set(self.units)
         # name -> (a measure of an item, its value for each item in the worst-first order)
@@ -46,9 +51,10 @@ class Portfolio:
                     for _, values in self.measured.values():
                         del values[at]
                 self.totals.remove(old)
-                its = self.units.get(old[0].unit, {})
-                if its.get(old[0].code) is old:
-                    del its[old[0].code]
+                its = self.units.get(old[0].unit, [])
+                at = bisect.bisect_left(its, old[0].code, key=_code)
+                if at < len(its) and its[at] is old:
+                    del its[at]
                 self.unscored.add(old[0].unit)
         for _, new in changes:
             if new is not None:
@@ -56,18 +62,19 @@ class Portfolio:
                 for measure, values in self.measured.values():
                     values.insert(at, measure(new))
                 self.totals.add(new)
-                its = self.units.setdefault(new[0].unit, {})
-                added = new[0].code not in its
-                its[new[0].code] = new
-                if added:  # kept in code order
-                    self.units[new[0].unit] = dict(sorted(its.items()))
+                its = self.units.setdefault(new[0].unit, [])
+                at = bisect.bisect_left(its, new[0].code, key=_code)
+                if at < len(its) and its[at][0].code == new[0].code:
+                    its[at] = new
+                else:
+                    its.insert(at, new)
                 self.unscored.add(new[0].unit)
 
     def ranking(self, previous: Mapping[str, int] | None = None) -> list[UnitRank]:
         """The units ranked, only the units changed since the last ranking scored again."""
         for unit in self.unscored:
             its = self.units.get(unit)
-            self.ranker.rescore(unit, list(its.values()) if its else [])
+            self.ranker.rescore(unit, list(its) if its else [])
             if not its:
                 self.units.pop(unit, None)
         self.unscored = set()
@@ -86,7 +93,7 @@ class Portfolio:
 
     def unit_items(self, unit: str) -> list[Item]:
         """The projects of `unit`, in code order."""
-        return list(self.units.get(unit, {}).values())
+        return list(self.units.get(unit, ()))
 
     def measures(self, name: str, measure: Callable[[Item], int],
                  items: Sequence[Item]) -> list[int]:

@@ -52,9 +52,10 @@ stalled        at risk    the forecast says the last three figures are equal
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from reports.forecast import Forecast
 
@@ -300,12 +301,14 @@ def compute_standing(
     now: datetime,
     th: Thresholds = Thresholds(),
     forecast: Forecast | None = None,
+    share: Callable[[Any], Any] = lambda value: value,
 ) -> Standing:
     """The standing of `p` on `today` (the local date for the plan) at `now` (aware).
 
     `forecast` is the project's completion forecast (reports.forecast.forecast_completion of
     its progress history), or None when unknown; it can only add the reasons forecast_late
-    and stalled.
+    and stalled. `share` gives the object to keep for each number and reason (the one kept
+    for equal values of other projects: reports.states.Shared).
     """
     planned = planned_progress(p, today)
     actual = float(p.progress) if p.progress is not None else 0.0
@@ -335,13 +338,13 @@ def compute_standing(
     else:
         verdict = ON_TRACK
     return Standing(
-        planned=planned,
-        behind=behind,
+        planned=share(planned),
+        behind=share(behind),
         stale_days=since,
         is_stale=stale,
         standing=verdict,
         past_end=past_end,
-        why=tuple(reason for _, reason in findings),
+        why=share(tuple(share(reason) for _, reason in findings)),
         forecast=forecast,
     )
 
@@ -377,36 +380,32 @@ def worst_first(items: Iterable[Item]) -> list[Item]:
 class WorstFirst:
     """`items` kept in `worst_first` order as they change: a changed project's old item is
     taken out and its new one put in by bisection (severity_key ends with the unique code, so
-    the order equals a full sort)."""
+    the order equals a full sort, and an item's key finds it). The keys are computed during
+    each bisection, not kept: 20,000 of them took 2 MB."""
 
     def __init__(self, items: Iterable[Item] = ()) -> None:
-        self.by_code: dict[str, tuple[tuple, Item]] = {  # code -> (its key, the item)
-            item[0].code: (severity_key(item), item) for item in items}
-        pairs = sorted(self.by_code.values(), key=lambda pair: pair[0])
-        self.keys: list[tuple] = [key for key, _ in pairs]
-        self.items: list[Item] = [item for _, item in pairs]
+        self.items: list[Item] = worst_first(items)
+
+    def _at(self, item: Item) -> int:
+        """Where `item` is, or would be put."""
+        return bisect.bisect_left(self.items, severity_key(item), key=severity_key)
 
     def remove(self, item: Item) -> int | None:
         """Take `item` out (a project changed or removed: its old item); where it was (None:
         it was not in)."""
-        kept = self.by_code.get(item[0].code)
-        if kept is None or kept[1] is not item:
+        at = self._at(item)
+        if at == len(self.items) or self.items[at] is not item:
             return None
-        del self.by_code[item[0].code]
-        at = bisect.bisect_left(self.keys, kept[0])
-        del self.keys[at], self.items[at]
+        del self.items[at]
         return at
 
     def add(self, item: Item) -> int:
         """Put `item` in its place (a project changed or added: its new item; its code is
         no other item's); where it is put."""
-        key = severity_key(item)
-        at = bisect.bisect_left(self.keys, key)
-        self.keys.insert(at, key)
+        at = self._at(item)
         self.items.insert(at, item)
-        self.by_code[item[0].code] = (key, item)
         return at
 
     def position(self, item: Item) -> int:
         """Where `item` (one of the items in) is."""
-        return bisect.bisect_left(self.keys, self.by_code[item[0].code][0])
+        return self._at(item)

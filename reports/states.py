@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -80,33 +81,66 @@ def investment_from_row(row: dict, now: datetime) -> Investment | None:
         now.date(), started_on=_date(row.get("planned_start")))
 
 
-def _shared(text: str | None) -> str | None:
+def shared_text(text: str | None) -> str | None:
     """One copy of a text many projects repeat (a unit's name, a leader, a stage), or that
     the ledger index keeps too (a code, a name: services.intake): each row from SQLite brings
     its own, and 20,000 projects keep theirs."""
     return None if text is None else sys.intern(text)
 
 
-def state_from_row(row: dict, now: datetime | None = None) -> ProjectState:
+class Shared:
+    """One object for equal values of the projects read together: 20,000 projects have a few
+    dozen progress figures, a few thousand planned percentages and reasons (the investment
+    figures are mostly each project's own: not looked up)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, object] = {}
+
+    def one(self, value):
+        """The first object seen equal to `value` and written the same: of its type (an int
+        is no float), its numbers of the same sign (-0.0 is no 0.0, in a reason's numbers
+        too). A tuple's items are to be shared first: a tuple is found by its items' ids."""
+        if value is None:
+            return None
+        if value.__class__ is float:
+            key = (float, value, math.copysign(1.0, value))
+        elif value.__class__ is tuple:
+            key = (tuple, *map(id, value))
+        else:
+            key = (value.__class__, value, *_signs(value))
+        return self.kept.setdefault(key, value)
+
+
+def _signs(value: object) -> tuple[float, ...]:
+    """The signs of a slotted object's floats (a Reason's)."""
+    return tuple(math.copysign(1.0, number) for number in
+                 map(value.__getattribute__, getattr(value, "__slots__", ()))
+                 if number.__class__ is float)
+
+
+def state_from_row(row: dict, now: datetime | None = None,
+                   shared: Shared | None = None) -> ProjectState:
     """One project row (with its derived fields) as the reports see it; with `now` (aware),
-    its investment history gives the cumulative and this year's figures."""
+    its investment history gives the cumulative and this year's figures; with `shared`, its
+    progress figures are shared with the other projects read with it."""
     invested = investment_from_row(row, now) if now is not None else None
+    number = (shared or Shared()).one
     return ProjectState(
-        code=_shared(row["code"]),
-        name=_shared(row["name"]),
-        unit=_shared(row["unit_name"]),
-        leader=_shared(row.get("leader")),
-        stage=_shared(row.get("current_stage", row.get("stage"))),
+        code=shared_text(row["code"]),
+        name=shared_text(row["name"]),
+        unit=shared_text(row["unit_name"]),
+        leader=shared_text(row.get("leader")),
+        stage=shared_text(row.get("current_stage", row.get("stage"))),
         planned_start=_date(row.get("planned_start")),
         planned_end=_date(row.get("planned_end")),
         total_investment=row.get("total_investment"),
         annual_plan=row.get("annual_plan"),
-        progress=row.get("progress"),
+        progress=number(row.get("progress")),
         invested=row.get("invested") if invested is None else invested.cumulative,
         last_update_at=moment(row.get("last_update_at")),
         created_at=_entered(row["created_at"]),
         milestones=tuple(
-            Milestone(_date(m["due"]), m["progress"], m.get("title"))
+            Milestone(_date(m["due"]), number(m["progress"]), shared_text(m.get("title")))
             for m in row.get("milestones", ())
         ),
         open_problems=row.get("open_problems") or 0,
@@ -114,7 +148,8 @@ def state_from_row(row: dict, now: datetime | None = None) -> ProjectState:
         aliases=tuple(row.get("aliases") or ()),
         **({} if invested is None else {
             "invested_derived": invested.cumulative_derived,
-            "invested_year": invested.this_year, "invested_year_derived": invested.derived}),
+            "invested_year": invested.this_year,
+            "invested_year_derived": invested.derived}),
     )
 
 
@@ -137,8 +172,9 @@ def items_from_rows(rows: Iterable[dict], now: datetime, thresholds: Thresholds)
     the standing (reasons forecast_late and stalled).
     """
     items = []
+    shared = Shared()
     for row in rows:  # one at a time: a row and its history can go once read
-        state = state_from_row(row, now)
+        state = state_from_row(row, now, shared)
         items.append((state, compute_standing(state, now.date(), now, thresholds,
-                                              forecast_from_row(row, now))))
+                                              forecast_from_row(row, now), shared.one)))
     return items

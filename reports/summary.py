@@ -9,7 +9,6 @@ goes through `esc()`. Standing markers: 🔴 lagging, 🟠 at risk, 🟢 on trac
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import math
 import operator
@@ -728,25 +727,26 @@ def problem_order(q: OpenProblem, today: date | None) -> tuple:
 def problems_pages(
     problems: Iterable[OpenProblem | tuple], lang: str, *, escalate_days: int = ESCALATE_DAYS,
     today: date | None = None, presorted: bool = False,
+    sizes: Sequence[int] | None = None,
 ) -> Sequence[str]:
-    """`problems_list` as Pages: a problem's lines are formatted when its page is shown (and
-    measured once while it and the day stay the same). `presorted`: `problems` are
-    OpenProblems in their order already (problem_order)."""
+    """`problems_list` as Pages: a problem's lines are formatted when its page is shown.
+    `presorted`: `problems` are OpenProblems in their order already (problem_order);
+    `sizes`: their problem_size, measured before (a caller keeping the problems keeps their
+    sizes: after one problem's change, the other thousands are not formatted again)."""
     rows = problems if presorted else sorted(
         (q if q.__class__ is OpenProblem else OpenProblem(*q) for q in problems),
         key=lambda q: problem_order(q, today))
     header = t("rep_probs_title", lang, n=len(rows))
     if not rows:
         return [f"{header}\n{t('rep_probs_none', lang)}"]
-    sizes = [problem_size(q, lang, today, escalate_days) for q in rows]
+    if sizes is None:
+        sizes = [problem_size(q, lang, today, escalate_days) for q in rows]
     return Pages(header, lang, sizes,
                  lambda i: problem_block(rows[i], lang, today, escalate_days))
 
 
-@functools.lru_cache(maxsize=12_000)  # 5,000 open problems in 2 languages, and more
 def problem_size(q: OpenProblem, lang: str, today: date | None, escalate_days: int) -> int:
-    """The size (tg_len) of `problem_block`, measured once while the problem and the day stay
-    the same (after one problem's change, the other thousands are not formatted again)."""
+    """The size (tg_len) of `problem_block`."""
     return tg_len(problem_block(q, lang, today, escalate_days))
 
 

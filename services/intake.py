@@ -76,45 +76,54 @@ def project_ref(row: dict) -> ProjectRef:
                       active=bool(row["active"]))
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerProject:
-    """A project as the ledger index keeps it: what matching a message (its ProjectRef) and
-    storing an update need, nothing else (20,000 of these stay in memory)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerProject(ProjectRef):
+    """A project as the ledger index keeps it: what matching a message (it is the parser's
+    ProjectRef itself) and storing an update need, nothing else (20,000 of these stay in
+    memory, and the parser's index holds the same objects)."""
 
     id: int
     unit_id: int
     total_investment: float | None
-    ref: ProjectRef  # code, name, unit name, aliases, active
+
+    @property
+    def ref(self) -> ProjectRef:
+        """What the parser matches: code, name, unit name, aliases, active."""
+        return self
 
     def row(self) -> dict:
         """As a ledger row: the keys of `storage.projects.ledger_entries`, aliases a list."""
-        ref = self.ref
-        return {"id": self.id, "code": ref.code, "name": ref.name, "unit_id": self.unit_id,
-                "unit_name": ref.unit, "aliases": list(ref.aliases), "active": int(ref.active),
+        return {"id": self.id, "code": self.code, "name": self.name, "unit_id": self.unit_id,
+                "unit_name": self.unit, "aliases": list(self.aliases), "active": int(self.active),
                 "total_investment": self.total_investment}
 
 
 def ledger_project(row: dict) -> LedgerProject:
     """`storage.projects.ledger_entries`' row in compact form."""
-    return LedgerProject(row["id"], row["unit_id"], row["total_investment"], project_ref(row))
+    ref = project_ref(row)
+    return LedgerProject(code=ref.code, name=ref.name, unit=ref.unit, aliases=ref.aliases,
+                         active=ref.active, id=row["id"], unit_id=row["unit_id"],
+                         total_investment=row["total_investment"])
 
 
 @dataclass(frozen=True)
 class LedgerIndex:
     """The projects status messages are matched against, as of one ledger version, in code
-    order; `refs` are theirs, in the same order."""
+    order; they are the parser's refs too (`refs`: the same tuple)."""
 
     version: int
     projects: tuple[LedgerProject, ...]
     by_code: dict[str, LedgerProject]
-    refs: tuple[ProjectRef, ...]
+
+    @property
+    def refs(self) -> tuple[ProjectRef, ...]:
+        return self.projects
 
 
 @functools.lru_cache(maxsize=4)
 def _index_at(db: Database, version: int) -> LedgerIndex:
     projects = tuple(ledger_project(row) for row in ledger_entries(db))
-    return LedgerIndex(version, projects, {p.ref.code: p for p in projects},
-                       tuple(p.ref for p in projects))
+    return LedgerIndex(version, projects, {p.code: p for p in projects})
 
 
 def ledger_index(db: Database) -> LedgerIndex:
@@ -124,7 +133,7 @@ def ledger_index(db: Database) -> LedgerIndex:
 
 @functools.lru_cache(maxsize=64)
 def _unit_refs(db: Database, version: int, unit_id: int | None) -> tuple[ProjectRef, ...]:
-    return tuple(p.ref for p in _index_at(db, version).projects if p.unit_id == unit_id)
+    return tuple(p for p in _index_at(db, version).projects if p.unit_id == unit_id)
 
 
 def refs_for(db: Database, index: LedgerIndex, caller: Caller) -> tuple[ProjectRef, ...]:

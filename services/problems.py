@@ -17,7 +17,7 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -25,12 +25,15 @@ from config import Config
 from i18n import esc, t
 from parsing.deadlines import extract_deadline, parse_date
 from reports.standing import days_since
+from reports.states import Shared, shared_text
 from reports.summary import (
+    ESCALATE_DAYS,
     TG_LIMIT,
     OpenProblem,
     fmt_date,
     paginate,
     problem_order,
+    problem_size,
     problems_pages,
 )
 from services.caller import Caller, unit_suffix
@@ -73,7 +76,7 @@ def problems_view(views: Views, config: Config, caller: Caller, arg: str) -> Seq
             rows = [row for row in rows if unit_id in row.units]
         rows.sort(key=ORDER)
         return problems_pages([row.problem for row in rows], caller.lang, today=now.date(),
-                              presorted=True)
+                              presorted=True, sizes=kept.sizes(rows, caller.lang, now.date()))
 
     key = ("q", arg, caller.lang, config, ledger.problems_version(views.db))
     return views.reused(config, key, build)
@@ -85,7 +88,7 @@ class KeptProblem:
 
     problem: OpenProblem
     project_id: int
-    units: frozenset[int]  # the units it has to do with (storage.problems._open_of_unit)
+    units: tuple[int, ...]  # the units it has to do with (storage.problems._open_of_unit)
     order: tuple  # where it is listed (reports.summary.problem_order), the day it was read
 
 
@@ -103,35 +106,54 @@ class OpenProblems:
     seq: int = 0  # the last project change seen
     event: int = 0  # the last problem event seen
     rows: dict[int, KeptProblem] = field(default_factory=dict)
+    # language -> problem id -> its problem_size on the day read (kept while it stays open
+    # and unchanged: a page cut of 5,000 problems formats only the changed ones again)
+    measured: dict[str, dict[int, int]] = field(default_factory=dict)
+    shared: Shared = field(default_factory=Shared)  # the few due days and sets of units
 
     def rows_at(self, db: Database, config: Config, now: datetime) -> list[KeptProblem]:
         key = (now.date(), str(now.tzinfo), config.timezone, config.problem_days)
         seq, changed = changed_projects(db, self.seq)
         event = ledger.problems_version(db)
         if key != self.key or changed is None:
-            self.rows = {}
+            self.rows, self.measured, self.shared = {}, {}, Shared()
             self.rows = {row.problem.id: row for row in map(
-                lambda q: kept_problem(q, config, now), ledger.list_open_problems(db))}
+                lambda q: kept_problem(q, config, now, self.shared),
+                ledger.list_open_problems(db))}
         elif changed or event != self.event:
             problems = ledger.problems_with_events_after(db, self.event)
             for problem_id in [i for i, row in self.rows.items()
                                if i in problems or row.project_id in changed]:
                 del self.rows[problem_id]
-            self.rows.update((q["id"], kept_problem(q, config, now))
+                for sizes in self.measured.values():
+                    sizes.pop(problem_id, None)
+            self.rows.update((q["id"], kept_problem(q, config, now, self.shared))
                              for q in ledger.open_problems_among(db, problems, changed))
         self.key, self.seq, self.event = key, seq, event
         return list(self.rows.values())
 
+    def sizes(self, rows: Sequence[KeptProblem], lang: str, today: date) -> list[int]:
+        """The problem_size of each of `rows` (read by the last rows_at, on `today`) in `lang`."""
+        measured = self.measured.setdefault(lang, {})
+        for row in rows:
+            if row.problem.id not in measured:
+                measured[row.problem.id] = problem_size(row.problem, lang, today, ESCALATE_DAYS)
+        return [measured[row.problem.id] for row in rows]
 
-def kept_problem(q: dict, config: Config, now: datetime) -> KeptProblem:
+
+def kept_problem(q: dict, config: Config, now: datetime,
+                 shared: Shared | None = None) -> KeptProblem:
+    """An open problem's row as kept; its unit's and project's names are the one copy the
+    projects' states and the ledger index keep too (reports.states), its due day and units
+    the objects of the other problems in `shared`."""
+    one = (shared or Shared()).one
     problem = OpenProblem(q["id"], q["text"], days_since(moment(q["created_at"]), now),
-                          q["acting_unit_name"], q["project_code"], q["project_name"],
-                          due_of(q, config))
-    return KeptProblem(
-        problem, q["project_id"],
-        frozenset(u for u in (q["project_unit_id"], q["must_act_unit_id"], q["raised_unit_id"])
-                  if u is not None),
-        problem_order(problem, now.date()))
+                          shared_text(q["acting_unit_name"]), shared_text(q["project_code"]),
+                          shared_text(q["project_name"]), one(due_of(q, config)))
+    units = (q["project_unit_id"], q["must_act_unit_id"], q["raised_unit_id"])
+    return KeptProblem(problem, q["project_id"],
+                       one(tuple(dict.fromkeys(one(u) for u in units if u is not None))),
+                       problem_order(problem, now.date()))
 
 
 CLOSED_DAYS = 30  # /problems closed: problems closed this many days back

@@ -15,7 +15,7 @@ import gc
 import io
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -271,26 +271,36 @@ def is_part_of(wanted: str, name: str) -> bool:
     return all(c in rest for c in wanted)
 
 
-Keys = tuple[str, ...]  # the name keys of a project's or unit's name (and aliases)
+Named = tuple[tuple[str, ...], tuple]  # name keys, and the unit or project each names
+
+
+def _columns(pairs: list[tuple[str, object]]) -> Named:
+    return tuple(key for key, _ in pairs), tuple(found for _, found in pairs)
 
 
 @functools.lru_cache(maxsize=4)
-def _named_at(db: Database, version: int
-              ) -> tuple[tuple[tuple[Target, Keys], ...], tuple[LedgerProject, ...], tuple[Keys, ...]]:
-    """Every unit with its name key; every project of the ledger index, and the keys of its
-    name and aliases in the same order, as of one ledger version. A project's Target is made
-    when a look-up finds it: 20,000 of them kept would take 2.5 MB."""
-    units = tuple((Target("u", u["id"], u["name"], u["id"]), (name_key(u["name"]),))
-                  for u in list_units(db))
-    projects = ledger_index(db).projects
-    return units, projects, tuple(tuple(name_key(n) for n in (p.ref.name, *p.ref.aliases))
-                                  for p in projects)
+def _named_at(db: Database, version: int) -> tuple[Named, Named]:
+    """The name key of every unit, and of every project of the ledger index (its name and
+    each alias), beside what it names, as of one ledger version: flat tuples, not a tuple
+    of keys per project. A project's Target is made when a look-up finds it: 20,000 of them
+    kept would take 2.5 MB."""
+    units = [(name_key(u["name"]), Target("u", u["id"], u["name"], u["id"]))
+             for u in list_units(db)]
+    projects = [(name_key(name), p) for p in ledger_index(db).projects
+                for name in (p.name, *p.aliases)]
+    return _columns(units), _columns(projects)
 
 
-def _target(found: Target | LedgerProject) -> Target:
-    if isinstance(found, Target):
-        return found
-    return Target("p", found.id, found.ref.name, found.unit_id, found.ref.code)
+def _targets(found: Iterable[Target | LedgerProject]) -> list[Target]:
+    """Each unit or project found, once (a project's name and aliases are next to each
+    other), as a Target."""
+    targets, last = [], None
+    for each in found:
+        if each is not last:
+            targets.append(each if isinstance(each, Target) else
+                           Target("p", each.id, each.name, each.unit_id, each.code))
+        last = each
+    return targets
 
 
 def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = True) -> Target:
@@ -302,18 +312,19 @@ def resolve_target(db: Database, caller: Caller, text: str, *, projects: bool = 
             raise Refusal("")  # another unit's, to a member: as if it did not exist
         return Target("p", project["id"], project["code"], project["unit_id"])
     wanted = name_key(text)
-    units, all_projects, project_keys = _named_at(db, ledger_index(db).version)
+    units, all_projects = _named_at(db, ledger_index(db).version)
 
-    def named() -> Iterator[tuple[Target | LedgerProject, Keys]]:
-        return chain(zip(all_projects, project_keys, strict=True), units) if projects else iter(units)
+    def named() -> Iterator[tuple[str, Target | LedgerProject]]:
+        unit_names = zip(*units, strict=True)
+        return chain(zip(*all_projects, strict=True), unit_names) if projects else unit_names
 
-    exact = [_target(found) for found, keys in named() if wanted in keys]
+    exact = _targets(found for key, found in named() if key == wanted)
     if wanted and len(exact) == 1:
         if Views._hidden(caller, exact[0].unit_id):
             raise Refusal("")
         return exact[0]  # named in full: shown, or refused, by the view
-    parts = ([_target(found) for found, keys in named() if caller.can_see_unit(found.unit_id)
-              and any(is_part_of(wanted, k) for k in keys)] if wanted else [])
+    parts = (_targets(found for key, found in named() if caller.can_see_unit(found.unit_id)
+                      and is_part_of(wanted, key)) if wanted else [])
     if len(parts) == 1:
         return parts[0]
     if parts:
