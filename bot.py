@@ -170,16 +170,15 @@ def build_application(config: Config, db, *, rate_limit: bool = True, make_reque
             install_jobs(application)  # reminders and digests
         install_checkpoints(application)  # the WAL's fsyncs off the event loop
         # matplotlib and the CJK font, beside the views, not on the first /chart.
-        charts = asyncio.wrap_future(warm_up_charts())
+        charts = [asyncio.wrap_future(warm_up_charts())] if config.warm_up else []
         await warm_views(application)  # the first commands at 20,000 projects answer at once
         await start_dashboard(application)
-        # Its objects settle with the rest (a chart's figures are freed by a full collection,
-        # which need not walk them); a failed warm-up shows on the first /chart.
-        await asyncio.wait([charts])
+        if charts:  # its objects settle with the rest (a chart's figures are freed by a full
+            await asyncio.wait(charts)  # collection, which need not walk them)
         settle_startup_objects()
         release_freed_memory()
-        # Language profiles (about a second) loaded beside start-up, not on the first message.
-        asyncio.get_running_loop().run_in_executor(None, preload)
+        if config.warm_up:  # language profiles (about a second) beside start-up, not on the
+            asyncio.get_running_loop().run_in_executor(None, preload)  # first message
 
     async def post_shutdown(application) -> None:
         await stop_dashboard(application)

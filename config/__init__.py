@@ -160,6 +160,7 @@ class Config:
     forecast_late_days: int = 30  # forecast this much after the planned end: at risk
     holiday_calendar: str = "auto"  # BOT_HOLIDAYS: "cn", "none", or "auto" (cn in China's zones)
     workdays: frozenset[date] = field(default_factory=frozenset)  # working days despite it
+    warm_up: bool = True  # load the chart library and language profiles at start, not on first use
 
     @property
     def file_api_url(self) -> str:
@@ -220,9 +221,20 @@ def load_config(env: dict[str, str] | None = None, dotenv_path: str | Path | Non
         forecast_late_days=_int(env, "BOT_FORECAST_LATE_DAYS", 30,
                                 *RANGES["forecast_late_days"]),
         holiday_calendar=parse_holiday_calendar(env.get("BOT_HOLIDAYS", "").strip() or "auto"),
+        warm_up=_switch(env, "BOT_WARM_UP", True),
     )
     check_config(config)
     return config
+
+
+def _switch(env: dict[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        return parse_switch(raw)
+    except ConfigError:
+        raise ConfigError(f"{key} must be on or off, not {shown(raw)}") from None
 
 
 def _web_url(raw: str) -> str | None:

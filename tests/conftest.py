@@ -274,7 +274,7 @@ class BotProcess:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
         self.env.update({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.api_url,
                          "BOT_DB": str(tmp_path / "bot.db"), "BOT_ADMINS": str(ADMIN),
-                         "BOT_LANGUAGE": "zh"})
+                         "BOT_LANGUAGE": "zh", "BOT_WARM_UP": "off"})  # a quicker start
         self.env.update({k: str(v) for k, v in env.items()})
         self.command = [sys.executable, str(self.root / "bot.py"), "run"]
         self.process = None

@@ -16,6 +16,8 @@ def test_defaults_follow_design():
     assert str(config.reminder_schedule) == "mon 09:00"
     assert str(config.digest_schedule) == "mon 10:00"
     assert (config.stale_days, config.lag_points, config.catchup_hours) == (7, 10, 24)
+    assert config.warm_up is True
+    assert load_config({"BOT_WARM_UP": "off"}).warm_up is False
 
 
 @pytest.mark.parametrize("text, days, at", [
@@ -37,6 +39,7 @@ def test_schedules(text, days, at):
     ({"BOT_DIGEST_SCHEDULE": "mon 25:00"}, "no such time"),
     ({"BOT_ADMINS": "1,two"}, "BOT_ADMINS must be"),
     ({"BOT_LANGUAGE": "fr"}, "BOT_LANGUAGE must be zh or en"),
+    ({"BOT_WARM_UP": "maybe"}, "BOT_WARM_UP must be on or off, not 'maybe'"),
 ])
 def test_bad_settings_are_one_clear_line(env, message):
     with pytest.raises(ConfigError) as error:
