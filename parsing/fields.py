@@ -524,7 +524,7 @@ def _signed(folded: str, start: int, value: float) -> float:
         while j >= 0 and folded[j] == " ":
             j -= 1
         if j < 0 or not (folded[j].isascii() and folded[j].isalnum()):
-            return -value
+            return -value or 0.0  # "-0%" is nought, not a negative zero
     return value
 
 
@@ -560,7 +560,7 @@ def find_progress(
         value = parse_number(m.group("num").replace(" ", "").lstrip("-"))
         if value is not None:
             if m.group("num").startswith("-"):
-                value = -value
+                value = -value or 0.0
             spans.append((m.start("num"), m.end(), value))
     for m in _CHENG.finditer(folded):
         digit = m.group("num")

@@ -113,6 +113,14 @@ def test_progress_out_of_range_is_refused(text: str) -> None:
     assert report.progress is None and report.progress_error == "out_of_range"
 
 
+@pytest.mark.parametrize("text", ["进度-0%", "进度 −0%", "progress -0%", "进度 -0"])
+def test_a_minus_zero_progress_is_plain_zero(text: str) -> None:
+    import math
+
+    report = one(text, ZJ)
+    assert report.progress == 0 and math.copysign(1, report.progress) == 1  # never "-0%"
+
+
 @pytest.mark.parametrize(
     "text",
     [
