@@ -18,6 +18,7 @@ its glyphs).
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib.resources
 import io
 import math
@@ -351,4 +352,7 @@ def render_wall_chart(
             out.append(_draw(rows, lang, heading, note, _renderer(per_picture)))
     with _lock:
         _release_pixels(_renderer(per_picture))
+    # The figures (2 MB a picture) are held in reference cycles: freed now, not when a full
+    # pass comes, rare once a bot's start-up objects are frozen.
+    gc.collect()
     return out

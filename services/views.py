@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import io
 import logging
 import threading
@@ -501,18 +500,8 @@ def draw_chart(items: list[Item], lang: str, today: date, pictures: int,
     """The wall chart's PNG pictures (matplotlib is imported by the warm-up at start)."""
     from reports.chart import render_wall_chart
 
-    try:
-        return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
-                                 max_pictures=pictures, title=title, presorted=presorted)
-    finally:
-        release_figures()
-
-
-def release_figures() -> None:
-    """Free the figures of the pictures just drawn (2 MB a picture): they are held in
-    reference cycles, which the garbage collector's full passes, rare once start-up's objects
-    are frozen, would free only charts later."""
-    gc.collect()
+    return render_wall_chart(items, lang, today=today, per_picture=PER_PICTURE,
+                             max_pictures=pictures, title=title, presorted=presorted)
 
 
 async def draw_in_chart_thread(plan: ChartPlan) -> list[bytes]:
@@ -538,7 +527,6 @@ def _warm_up() -> None:
     sample = ProjectState("QB-001", "重点项目 Key project 0123456789", "单位 Unit", None, "started",
                           now.date(), now.date(), None, None, 50.0, None, now, now)
     render_wall_chart(assess([sample], now.date(), now), "zh")
-    release_figures()
 
 
 @dataclass
