@@ -86,11 +86,6 @@ class LedgerProject(ProjectRef):
     unit_id: int
     total_investment: float | None
 
-    @property
-    def ref(self) -> ProjectRef:
-        """What the parser matches: code, name, unit name, aliases, active."""
-        return self
-
     def row(self) -> dict:
         """As a ledger row: the keys of `storage.projects.ledger_entries`, aliases a list."""
         return {"id": self.id, "code": self.code, "name": self.name, "unit_id": self.unit_id,
@@ -268,7 +263,7 @@ def projects_to_ask(db: Database, caller: Caller, first: Sequence[str] = ()
     unit = scope_unit(caller)
     if not unit:
         return None, []
-    projects = [p.row() for p in ledger_index(db).projects if p.ref.unit == unit and p.ref.active]
+    projects = [p.row() for p in ledger_index(db).projects if p.unit == unit and p.active]
     rank = {code: i for i, code in enumerate(first)}
     return unit, sorted(projects, key=lambda p: rank.get(p["code"], len(rank)))
 

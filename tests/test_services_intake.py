@@ -64,7 +64,7 @@ def test_the_index_is_read_again_only_when_the_ledger_changes(db):
     db.execute("update projects set name = 'Renamed' where code = 'QB-001'")
     db.conn.commit()
     second = ledger_index(db)
-    assert second is not first and second.by_code["QB-001"].ref.name == "Renamed"
+    assert second is not first and second.by_code["QB-001"].name == "Renamed"
 
 
 def test_who_may_send_a_status_update(db):
