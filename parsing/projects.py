@@ -273,13 +273,12 @@ def _latin_bounds_ok(folded: str, start: int, end: int) -> bool:
     return True
 
 
-def _exact_code(index: _Index, letters: str, digits: str) -> str | None:
-    """The code whose key is `letters` followed by `digits` (its number's one code, else
-    the code_lookup's)."""
-    owner = index.numeric.get(_numeric_key(letters, digits))
-    if owner is not None and key(owner) == letters + digits:
+def _exact_code(index: _Index, text: str, owner: str | None) -> str | None:
+    """The code whose key is `text` (letters and digits): `owner`, its number's one code,
+    when that is written so, else the code_lookup's."""
+    if owner is not None and key(owner) == text:
         return owner
-    return index.code_lookup.get(letters + digits)
+    return index.code_lookup.get(text)
 
 
 def _code_mentions(folded: str, index: _Index) -> list[Mention]:
@@ -295,14 +294,14 @@ def _code_mentions(folded: str, index: _Index) -> list[Mention]:
         if any(taken[m.start() : m.end()]):
             continue
         letters, digits = m.group("letters"), m.group("digits")
-        exact = _exact_code(index, letters, digits)
+        number = _numeric_key(letters, digits)
+        owner = index.numeric.get(number)  # None: no code, or several, of that number
+        exact = _exact_code(index, letters + digits, owner)
         sep = m.group("sep") or ""
         explicit = bool(m.group("hash")) or "-" in sep or "_" in sep
         # "at 62": a space alone joins letters and digits only in the shape of a known code
         if sep and not sep.strip() and (letters, len(digits)) not in index.code_shapes:
             continue
-        number = _numeric_key(letters, digits)
-        owner = index.numeric.get(number)  # None: no code, or several, of that number
         if exact:
             found.append(Mention(m.start(), m.end(), exact, CODE, m.group()))
         elif owner is not None and (len(digits) >= 2 or explicit):
