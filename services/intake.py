@@ -68,12 +68,13 @@ def reply_language(text: str, caller: Caller) -> str:
 
 # --- the ledger the messages are read against ------------------------------------------------
 
-def project_ref(row: dict) -> ProjectRef:
-    """A ledger row (with its unit_name) as the parser matches it; its texts interned, so the
-    ledger index and the projects' states share one copy (reports.states keeps the same)."""
-    return ProjectRef(code=sys.intern(row["code"]), name=sys.intern(row["name"]),
-                      unit=sys.intern(row["unit_name"]), aliases=tuple(aliases_of(row)),
-                      active=bool(row["active"]))
+def project_ref(row: dict, kind: type[ProjectRef] = ProjectRef, **more) -> ProjectRef:
+    """A ledger row (with its unit_name) as the parser matches it (a `kind` of ProjectRef,
+    with `more` fields); its texts interned, so the ledger index and the projects' states
+    share one copy (reports.states keeps the same)."""
+    return kind(code=sys.intern(row["code"]), name=sys.intern(row["name"]),
+                unit=sys.intern(row["unit_name"]), aliases=tuple(aliases_of(row)),
+                active=bool(row["active"]), **more)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,10 +96,8 @@ class LedgerProject(ProjectRef):
 
 def ledger_project(row: dict) -> LedgerProject:
     """`storage.projects.ledger_entries`' row in compact form."""
-    ref = project_ref(row)
-    return LedgerProject(code=ref.code, name=ref.name, unit=ref.unit, aliases=ref.aliases,
-                         active=ref.active, id=row["id"], unit_id=row["unit_id"],
-                         total_investment=row["total_investment"])
+    return project_ref(row, LedgerProject, id=row["id"], unit_id=row["unit_id"],
+                       total_investment=row["total_investment"])
 
 
 @dataclass(frozen=True)
